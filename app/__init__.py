@@ -1,0 +1,1 @@
+"""The Waypoint device app: Flet UI over services, and the encrypted vault."""

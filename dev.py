@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Set up and run Waypoint's everyday tasks, needing nothing but Python >= 3.11.
+
+    python3 dev.py run      set up, then start the referral server and the app (the main job)
+    python3 dev.py test     set up, then run every check: lint, format, types and all tests
+    python3 dev.py check    set up, then lint, format and types only
+    python3 dev.py bench    set up, then run the benchmarks (medians and ratios)
+    python3 dev.py lock     re-resolve requirements.lock from pyproject.toml
+
+Set-up is idempotent: a virtual environment in .venv, the exact versions in requirements.lock (checked
+by hash), Waypoint itself as an editable install, and compiled translation catalogs. For `test`, the
+Debian packages the tests need (chromium, gettext) are installed when missing and we are root; under
+CI=true a missing one is an error, elsewhere the tests that need it say so and skip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+PYTHON = BIN / "python"
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".waypoint-installed"
+DEBIAN_TEST_PACKAGES = {"chromium": "/usr/bin/chromium", "gettext": "/usr/bin/msgfmt"}
+
+
+def say(message: str) -> None:
+    print(f"dev.py: {message}", file=sys.stderr, flush=True)
+
+
+def fail(message: str) -> None:
+    say(message)
+    sys.exit(1)
+
+
+def run(*args: str | Path, **kwargs: object) -> int:
+    return subprocess.call([str(a) for a in args], cwd=ROOT, **kwargs)  # type: ignore[call-overload]
+
+
+def check(*args: str | Path) -> None:
+    if run(*args) != 0:
+        fail(f"this step failed: {' '.join(str(a) for a in args)}")
+
+
+def create_venv() -> None:
+    if PYTHON.exists():
+        return
+    say("creating the virtual environment in .venv")
+    if run(sys.executable, "-m", "venv", VENV) == 0:
+        return
+    shutil.rmtree(VENV, ignore_errors=True)
+    venv_package = f"python{sys.version_info.major}.{sys.version_info.minor}-venv"
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say(f"Python's venv module is missing; installing Debian's {venv_package}")
+        check("apt-get", "install", "-y", "-q", venv_package)
+        check(sys.executable, "-m", "venv", VENV)
+        return
+    fail(f"Python cannot create a virtual environment here. Install it: sudo apt-get install {venv_package}")
+
+
+def install_dependencies() -> None:
+    fingerprint = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == fingerprint:
+        return
+    say("installing the locked dependencies (requirements.lock)")
+    pip = (PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check")
+    check(*pip, "--require-hashes", "--no-deps", "-r", LOCK)
+    check(*pip, "--no-deps", "--no-build-isolation", "--editable", ROOT)
+    STAMP.write_text(fingerprint)
+
+
+def compile_catalogs() -> None:
+    check(PYTHON, "-m", "waypoint.catalogs")
+
+
+def setup() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script must explain itself on an old Python
+        fail(f"Waypoint needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    create_venv()
+    install_dependencies()
+    compile_catalogs()
+
+
+def ensure_debian_test_packages() -> None:
+    missing = [name for name, path in DEBIAN_TEST_PACKAGES.items() if not Path(path).exists()]
+    if not missing:
+        return
+    apt_get = shutil.which("apt-get")
+    if os.geteuid() == 0 and apt_get:
+        say(f"installing Debian packages the tests need: {', '.join(missing)}")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        update = subprocess.call([apt_get, "update", "-q"], env=env)
+        install = subprocess.call([apt_get, "install", "-y", "-q", *missing], env=env)
+        if update == 0 and install == 0:
+            return
+    names = " ".join(missing)
+    message = f"missing Debian packages for the tests: {names} (install them: sudo apt-get install {names})"
+    if os.environ.get("CI") == "true":
+        fail(message)
+    say(message + "; the tests that need them will skip")
+
+
+def checks() -> list[str]:
+    failed = []
+    for name, command in (
+        ("ruff lint", (BIN / "ruff", "check", ".")),
+        ("ruff format", (BIN / "ruff", "format", "--check", ".")),
+        ("mypy", (BIN / "mypy",)),
+    ):
+        say(f"running {name}")
+        if run(*command) != 0:
+            failed.append(name)
+    return failed
+
+
+def task_run(args: list[str]) -> int:
+    setup()
+    return run(BIN / "waypoint", "run", *args)
+
+
+def task_test(args: list[str]) -> int:
+    setup()
+    ensure_debian_test_packages()
+    failed = checks()
+    say("running pytest")
+    if run(PYTHON, "-m", "pytest", *args) != 0:
+        failed.append("pytest")
+    if failed:
+        say(f"failed: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+def task_check(args: list[str]) -> int:
+    setup()
+    failed = checks()
+    if failed:
+        say(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+def task_bench(args: list[str]) -> int:
+    setup()
+    return run(PYTHON, "-m", "benchmarks", *args)
+
+
+def task_lock(args: list[str]) -> int:
+    setup()
+    check(PYTHON, "-m", "pip", "install", "--quiet", "uv")
+    return run(
+        BIN / "uv", "pip", "compile", "pyproject.toml", "--extra", "dev", "--extra", "postgres",
+        "--generate-hashes", "--universal", "--python-version", "3.11", "--quiet", "-o", LOCK, *args,
+    )  # fmt: skip
+
+
+TASKS = {"run": task_run, "test": task_test, "check": task_check, "bench": task_bench, "lock": task_lock}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        print(__doc__)
+        sys.exit(2)
+    sys.exit(TASKS[sys.argv[1]](sys.argv[2:]))

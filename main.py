@@ -1,0 +1,7 @@
+"""Entry point for `flet build` (phones): runs the Waypoint app with its default settings."""
+
+import flet as ft
+
+from app.main import create_main
+
+ft.run(create_main(), assets_dir="assets")

@@ -1,0 +1,1 @@
+"""Screening protocols as data, and the pure engine that runs them."""

@@ -1,0 +1,1 @@
+"""Command groups of the `waypoint` command line, one module per area (see `waypoint.cli`)."""
