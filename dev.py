@@ -5,6 +5,7 @@
     python3 dev.py test     set up, then run every check: lint, format, types and all tests
     python3 dev.py check    set up, then lint, format and types only
     python3 dev.py bench    set up, then run the benchmarks (medians and ratios)
+    python3 dev.py i18n     set up, then re-extract both templates, update every catalog, compile
     python3 dev.py lock     re-resolve requirements.lock from pyproject.toml
 
 Set-up is idempotent: a virtual environment in .venv, the exact versions in requirements.lock (checked
@@ -151,6 +152,15 @@ def task_bench(args: list[str]) -> int:
     return run(PYTHON, "-m", "benchmarks", *args)
 
 
+def task_i18n(args: list[str]) -> int:
+    setup()
+    check(PYTHON, "-m", "scripts.extract_messages")
+    check(BIN / "waypoint", "protocol", "catalogs")
+    status = run(PYTHON, "-m", "scripts.update_catalogs", *args)
+    compile_catalogs()
+    return status
+
+
 def task_lock(args: list[str]) -> int:
     setup()
     check(PYTHON, "-m", "pip", "install", "--quiet", "uv")
@@ -160,7 +170,14 @@ def task_lock(args: list[str]) -> int:
     )  # fmt: skip
 
 
-TASKS = {"run": task_run, "test": task_test, "check": task_check, "bench": task_bench, "lock": task_lock}
+TASKS = {
+    "run": task_run,
+    "test": task_test,
+    "check": task_check,
+    "bench": task_bench,
+    "i18n": task_i18n,
+    "lock": task_lock,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:

@@ -7,14 +7,14 @@ and in CI, a larger one with `pytest --campaign=full`.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.tooling import IN_CI, require_tool
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = PROJECT_ROOT / "artifacts"
-IN_CI = os.environ.get("CI") == "true"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,17 +37,6 @@ def artifacts_dir() -> Path:
     """Where tests leave files for people to look at (screenshots, reports); kept after the run."""
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     return ARTIFACTS_DIR
-
-
-def require_tool(path_or_name: str, why: str) -> str:
-    """Return the tool's path; fail under CI=true when it is missing, skip elsewhere."""
-    found = shutil.which(path_or_name) or (path_or_name if Path(path_or_name).exists() else None)
-    if found:
-        return found
-    message = f"{path_or_name} is missing ({why})"
-    if IN_CI:
-        pytest.fail(message + "; CI must install it (.ci/run)")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,202 @@
-"""`waypoint` commands for this area (filled in by its issue)."""
+"""`waypoint interview`: record a complete interview from a file, and list what the vault holds.
+
+    WAYPOINT_PIN=... waypoint interview record --data-dir DIR --protocol ID --answers FILE.json
+    waypoint interview list --data-dir DIR [--json]
+
+`record` runs the same `ScreeningService` the app's screens use. The answers file is checked against
+the protocol first (a dry run through the engine); a value that does not fit stops everything before
+anything is written. The secret comes from `WAYPOINT_PIN` only, never from an option (options end up
+in shell history and process lists). `list` needs no secret: it shows metadata only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+from waypoint.errors import N_, ConfigError
+from waypoint.paths import default_data_dir, ensure_private_dir
+
+PIN_ENVIRONMENT_NAME = "WAYPOINT_PIN"
+CLI_CONSENT = {"agreed": True, "recorded_by": "cli"}
+_DECLINE = object()  # in a plan: record "prefer not to answer"
+
+
+@dataclass
+class AnswerPlan:
+    """What recording the file will do: the answers in the order the engine asks for them."""
+
+    steps: list[tuple[str, Any]] = field(default_factory=list)  # (question id, value or _DECLINE)
+    declined: list[str] = field(default_factory=list)  # asked, but missing from the file
+    not_asked: list[str] = field(default_factory=list)  # in the file, but never asked (skip logic)
+
+
+def plan_answers(protocol: Any, answers: Mapping[str, Any]) -> AnswerPlan:
+    """Run the whole file through the engine without saving anything.
+
+    Raises:
+        AnswerError: a value does not fit its question (the message names the question and what fits).
+    """
+    from screening_protocols import AskQuestion, answer, decline, next_step, start
+
+    plan = AnswerPlan()
+    interview = start(protocol)
+    for _ in range(len(protocol.questions) + 1):
+        step = next_step(protocol, interview)
+        if not isinstance(step, AskQuestion):
+            break
+        question = step.question
+        if question.id in answers:
+            interview = answer(protocol, interview, question.id, answers[question.id])
+            plan.steps.append((question.id, answers[question.id]))
+        elif not question.kind.answerable:
+            interview = answer(protocol, interview, question.id, None)
+            plan.steps.append((question.id, None))
+        else:
+            interview = decline(protocol, interview, question.id)
+            plan.steps.append((question.id, _DECLINE))
+            plan.declined.append(question.id)
+    plan.not_asked = [qid for qid in answers if qid not in interview.answers]
+    return plan
+
+
+def _bad_file(reason: str) -> ConfigError:
+    return ConfigError(
+        N_("The answers file is not usable: {reason}."),
+        N_('Use {{"answers": {{"question id": value}}, "notes": "text", "respondent_language": "fr"}}.'),
+        reason=reason,
+    )
+
+
+def _read_answers_file(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise _bad_file("it is not readable JSON") from None
+    if not isinstance(document, dict) or not isinstance(document.get("answers"), dict):
+        raise _bad_file('it needs an "answers" object')
+    if not isinstance(document.get("respondent_language"), str):
+        raise _bad_file('it needs "respondent_language", a two-letter code')
+    if not isinstance(document.get("notes", ""), str | None):
+        raise _bad_file('"notes" must be text')
+    for optional in ("checks", "consent"):
+        if not isinstance(document.get(optional, {}), dict):
+            raise _bad_file(f'"{optional}" must be an object')
+    return document
+
+
+def _secret() -> str:
+    secret = os.environ.get(PIN_ENVIRONMENT_NAME)
+    if not secret:
+        raise ConfigError(
+            N_("The vault secret is missing: set the environment variable {variable}."),
+            N_("Set it to the vault's passphrase (at least 12 characters) and run the command again."),
+            variable=PIN_ENVIRONMENT_NAME,
+        )
+    return secret
+
+
+@click.group("interview")
+def interview() -> None:
+    """Record interviews into this device's encrypted vault, and list them."""
+
+
+@interview.command("record")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The vault's private data folder (default: the platform's app-data folder).",
+)
+@click.option("--protocol", "protocol_id", required=True, help="Protocol id, e.g. border-rapid.")
+@click.option(
+    "--answers",
+    "answers_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSON: {"answers": {question id: value}, "notes": "...", "respondent_language": "fr"}.',
+)
+@click.option("--officer-language", default="en", show_default=True, help="ISO 639-1 code of the officer.")
+def record(data_dir: Path | None, protocol_id: str, answers_file: Path, officer_language: str) -> None:
+    """Record one complete interview and print its id (secret: the WAYPOINT_PIN variable).
+
+    Questions the protocol asks that the file lacks are recorded as declined; answers to questions it
+    never asks (skip logic) are not stored. Both are listed on stderr.
+    """
+    from app.screening import ScreeningService, check_language_code
+    from app.vault import Vault
+    from screening_protocols import get_protocol
+
+    secret = _secret()
+    document = _read_answers_file(answers_file)
+    protocol = get_protocol(protocol_id)
+    respondent_language = check_language_code(document["respondent_language"], field="respondent language")
+    check_language_code(officer_language, field="officer language")
+    plan = plan_answers(protocol, document["answers"])
+
+    vault = Vault.open(ensure_private_dir(data_dir or default_data_dir()))
+    try:
+        if vault.has_secret:
+            vault.unlock(secret)
+        else:
+            vault.create(secret)
+        screening = ScreeningService(vault).begin(
+            protocol.id,
+            respondent_language=respondent_language,
+            officer_language=officer_language,
+            checks=document.get("checks") or {},
+            consent=document.get("consent") or CLI_CONSENT,
+        )
+        for _qid, value in plan.steps:
+            if value is _DECLINE:
+                screening.decline()
+            else:
+                screening.answer(value)
+        screening.finish(notes=document.get("notes") or None)
+    finally:
+        vault.close()
+    if plan.declined:
+        click.echo(f"declined (not in the file): {', '.join(plan.declined)}", err=True)
+    if plan.not_asked:
+        click.echo(f"not stored (never asked): {', '.join(plan.not_asked)}", err=True)
+    click.echo(screening.interview_id)
+
+
+@interview.command("list")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The vault's private data folder (default: the platform's app-data folder).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+def list_(data_dir: Path | None, as_json: bool) -> None:
+    """List interviews: id, protocol, state and times only. Needs no secret."""
+    from app.vault import Vault
+    from app.vault.database import DATABASE_FILENAME
+
+    folder = data_dir or default_data_dir()
+    summaries = []
+    if (folder / DATABASE_FILENAME).exists():
+        vault = Vault.open(folder)
+        try:
+            summaries = [summary.to_dict() for summary in vault.list_interviews()]
+        finally:
+            vault.close()
+    if as_json:
+        click.echo(json.dumps(summaries, indent=2))
+        return
+    for row in summaries:
+        click.echo(
+            f"{row['id']}  {row['protocol_id']} {row['protocol_version']}  {row['state']:<11}  "
+            f"started {row['started_at']}  updated {row['updated_at']}"
+        )
+
+
+commands: list[click.Command] = [interview]

@@ -1,5 +1,159 @@
-"""`waypoint` commands for this area (filled in by its issue)."""
+"""`waypoint protocol ...`: list, show, lint, run and translate screening protocols."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+from waypoint.errors import N_, ConfigError
+
+
+@click.group("protocol")
+def protocol_group() -> None:
+    """Screening protocols: list, show, lint, run and translate them."""
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@protocol_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (with translation status per language).")
+def list_command(as_json: bool) -> None:
+    """List the protocols in the library."""
+    from screening_protocols import list_protocols
+    from screening_protocols.describe import protocol_summary
+
+    protocols = list_protocols()
+    if as_json:
+        _emit_json([protocol_summary(p) for p in protocols])
+        return
+    for p in protocols:
+        answerable = sum(1 for q in p.questions if q.kind.answerable)
+        click.echo(f"{p.id:<20} v{p.version:<8} {p.audience:<9} {answerable:>3} questions  {p.title}")
+
+
+@protocol_group.command("show")
+@click.argument("protocol_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole protocol as JSON.")
+@click.option("--lang", default=None, help="Show question texts in this language (ISO 639-1).")
+def show_command(protocol_id: str, as_json: bool, lang: str | None) -> None:
+    """Show one protocol: metadata, consent, questions with ids and types, rules."""
+    from screening_protocols import get_protocol, render_protocol_text, render_question
+    from screening_protocols.describe import protocol_to_dict
+
+    protocol = get_protocol(protocol_id)
+    if as_json:
+        _emit_json(protocol_to_dict(protocol))
+        return
+    language = lang or protocol.source_language
+    words = render_protocol_text(protocol, language)
+    click.echo(f"{words['title'].text} ({protocol.id} v{protocol.version}, {protocol.audience})")
+    click.echo(f"Validation: {words['validation_status'].text}")
+    for section in protocol.sections:
+        click.echo(f"\n[{section.id}] {words[f'section.{section.id}'].text}")
+        for qid in section.question_ids:
+            question = protocol.by_id[qid]
+            text = render_question(protocol, question, language).text.text
+            condition = f"  (if {question.relevant.source})" if question.relevant else ""
+            click.echo(f"  {question.id} <{question.kind.value}> {text}{condition}")
+
+
+@protocol_group.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def lint_command(paths: tuple[Path, ...]) -> None:
+    """Check protocol files (default: the library); print every problem, exit 1 on any error."""
+    from screening_protocols.lint import lint_paths
+
+    report = lint_paths(paths)
+    for line in report.lines():
+        click.echo(line)
+    summary = f"{len(report.files)} file(s): {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    click.echo(summary, err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+@protocol_group.command("run")
+@click.argument("protocol_id")
+@click.option(
+    "--answers",
+    "answers_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON object: question id -> answer.",
+)
+@click.option("--lang", default="en", show_default=True, help="Language of the text report.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def run_command(protocol_id: str, answers_path: Path, lang: str, as_json: bool) -> None:
+    """Run a protocol on a file of answers and print the outcome (decision support, not a verdict)."""
+    from screening_protocols import get_protocol
+    from screening_protocols.runner import run_answers
+
+    protocol = get_protocol(protocol_id)
+    answers = _read_answers(answers_path)
+    result = run_answers(protocol, answers)
+    for note in result.notes():
+        click.echo(note, err=True)
+    if as_json:
+        _emit_json(result.cli_json())
+        return
+    for line in result.text_report(lang):
+        click.echo(line)
+
+
+def _read_answers(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ConfigError(
+            N_("The answers file {file} is not valid JSON."),
+            N_('Write one JSON object of question id -> answer, e.g. {{"in_danger": "no", "age": 30}}.'),
+            file=path.name,
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            N_("The answers file {file} must hold one JSON object."),
+            N_('Write one JSON object of question id -> answer, e.g. {{"in_danger": "no", "age": 30}}.'),
+            file=path.name,
+        )
+    return data
+
+
+@protocol_group.command("catalogs")
+@click.option("--add", "add", multiple=True, metavar="LANG", help="Create the catalog for a new language.")
+@click.option("--lang", "only", multiple=True, metavar="LANG", help="Update only these languages.")
+def catalogs_command(add: tuple[str, ...], only: tuple[str, ...]) -> None:
+    """Extract locales/protocols.pot and update (or --add) the protocols.po catalogs, in one step."""
+    from screening_protocols.catalogs import refresh
+    from waypoint.paths import PROJECT_ROOT
+
+    for path in refresh(PROJECT_ROOT, add, only):
+        click.echo(f"updated {path.relative_to(PROJECT_ROOT)}")
+    click.echo("next: translate the new entries, then run `python -m waypoint.catalogs`", err=True)
+
+
+@protocol_group.command("translations")
+@click.argument("protocol_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print per-language, per-status counts as JSON.")
+def translations_command(protocol_id: str | None, as_json: bool) -> None:
+    """Show how far each protocol is translated, by status (what still needs a human translator)."""
+    from screening_protocols import get_protocol, list_protocols
+    from screening_protocols.describe import translations_summary
+
+    protocols = [get_protocol(protocol_id)] if protocol_id else list(list_protocols())
+    report = {p.id: translations_summary(p) for p in protocols}
+    if as_json:
+        _emit_json(report)
+        return
+    for pid, languages in report.items():
+        for lang, summary in languages.items():
+            counts = ", ".join(f"{status} {n}" for status, n in sorted(summary["counts"].items()))
+            click.echo(f"{pid:<20} {lang:<4} {summary['total']:>4} strings: {counts}")
+
+
+commands: list[click.Command] = [protocol_group]

@@ -1,0 +1,60 @@
+"""The field the officer types the secret into: hidden, never kept in state, never autofilled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from app.components.tagged import tagged
+from app.theme import fallback_style
+
+__all__ = ["secret_field", "text_field"]
+
+
+def secret_field(
+    identifier: str,
+    label: str,
+    rtl: bool,
+    on_submit: Callable[..., Any] | None = None,
+    autofocus: bool = False,
+) -> tuple[ft.TextField, ft.Control]:
+    """A password field and its semantics wrapper; read `field.value` when the action runs."""
+    field = ft.TextField(
+        label=label,
+        password=True,
+        can_reveal_password=True,
+        autocorrect=False,
+        enable_suggestions=False,
+        rtl=rtl,
+        on_submit=on_submit,
+        autofocus=autofocus,
+        text_style=fallback_style(),
+        label_style=fallback_style(),
+    )
+    return field, tagged(identifier, field, label=label, obscured=True)
+
+
+def text_field(
+    identifier: str,
+    label: str,
+    rtl: bool,
+    value: str = "",
+    on_change: Callable[..., Any] | None = None,
+    keyboard: ft.KeyboardType = ft.KeyboardType.TEXT,
+    multiline: bool = False,
+) -> tuple[ft.TextField, ft.Control]:
+    field = ft.TextField(
+        label=label,
+        value=value,
+        rtl=rtl,
+        on_change=on_change,
+        keyboard_type=keyboard,
+        multiline=multiline,
+        min_lines=1,
+        max_lines=4 if multiline else 1,
+        text_style=fallback_style(),
+        label_style=fallback_style(),
+    )
+    return field, tagged(identifier, field, label=label)

@@ -1,0 +1,96 @@
+"""Controls people touch, each with a stable identifier and a spoken label.
+
+Every interactive control gets the same translation-independent name twice: `key=` (what the in-process
+view tests find) and `ft.Semantics(identifier=...)` (the `flt-semantics-identifier` attribute the
+browser tests click). The visible text doubles as the semantics label, so screen readers say it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import flet as ft
+
+from app.theme import MIN_TAP
+
+__all__ = ["choice_group", "icon_action", "primary_button", "secondary_button", "tagged", "text_button"]
+
+Handler = Callable[..., Any]
+
+
+def tagged(identifier: str, control: ft.Control, label: str | None = None, **semantics: Any) -> ft.Semantics:
+    """Give `control` the key and semantics identifier `identifier` and, optionally, a spoken label."""
+    control.key = identifier
+    return ft.Semantics(identifier=identifier, label=label, content=control, **semantics)
+
+
+def _style() -> ft.ButtonStyle:
+    return ft.ButtonStyle(
+        padding=ft.Padding.symmetric(horizontal=20, vertical=12),
+        shape=ft.RoundedRectangleBorder(radius=12),
+    )
+
+
+def primary_button(
+    identifier: str, text: str, on_click: Handler, icon: ft.IconData | None = None
+) -> ft.Control:
+    """The screen's main action: filled, full width, at least 48 px tall."""
+    button = ft.FilledButton(
+        content=text, icon=icon, on_click=on_click, height=max(MIN_TAP, 52), style=_style()
+    )
+    return tagged(identifier, button, label=text, button=True, expand=True)
+
+
+def secondary_button(
+    identifier: str, text: str, on_click: Handler, icon: ft.IconData | None = None, selected: bool = False
+) -> ft.Control:
+    """Another action (outlined), or a chosen option (filled tonal when `selected`)."""
+    kind = ft.FilledTonalButton if selected else ft.OutlinedButton
+    button = kind(content=text, icon=icon, on_click=on_click, height=MIN_TAP, style=_style())
+    return tagged(identifier, button, label=text, button=True, selected=selected)
+
+
+def text_button(identifier: str, text: str, on_click: Handler, icon: ft.IconData | None = None) -> ft.Control:
+    button = ft.TextButton(content=text, icon=icon, on_click=on_click, height=MIN_TAP)
+    return tagged(identifier, button, label=text, button=True)
+
+
+def icon_action(
+    identifier: str, icon: ft.IconData, label: str, on_click: Handler, size: int = 24
+) -> ft.Control:
+    """An icon-only button; `label` is its tooltip and what a screen reader says."""
+    button = ft.IconButton(
+        icon=icon,
+        icon_size=size,
+        tooltip=label,
+        on_click=on_click,
+        width=max(MIN_TAP, size + 24),
+        height=max(MIN_TAP, size + 24),
+    )
+    return tagged(identifier, button, label=label, button=True)
+
+
+def choice_group(
+    prefix: str,
+    options: Sequence[tuple[str, str]],
+    selected: str | None,
+    on_select: Callable[[str], Any],
+    rtl: bool = False,
+) -> ft.Control:
+    """A set of large option buttons; the chosen one is filled. Identifiers are `<prefix>-<value>`."""
+
+    def chooser(value: str) -> Handler:
+        async def handler(_event: object = None) -> None:
+            result = on_select(value)
+            if inspect.isawaitable(result):
+                await result
+
+        return handler
+
+    buttons = [
+        secondary_button(f"{prefix}-{value}", label, chooser(value), selected=value == selected)
+        for value, label in options
+    ]
+    return ft.Row(buttons, wrap=True, spacing=8, run_spacing=8, rtl=rtl)

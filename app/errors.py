@@ -1,0 +1,63 @@
+"""The one place a `WaypointError` becomes a message on screen, in the officer's language.
+
+Screens never build error text themselves: an action that fails raises a `WaypointError` (from the
+engine, the vault or sync) and the shell hands it to `show_error`. Anything else is a bug: the person
+sees the generic message, and the details go to the log without any respondent data (exception
+messages in this project never carry answers; see waypoint/errors.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+import flet as ft
+
+from app.i18n import Translator
+from waypoint.errors import N_, WaypointError
+
+__all__ = ["ChoiceMissingError", "SecretMismatchError", "error_text", "show_error"]
+
+log = logging.getLogger(__name__)
+ERROR_KEY = "error-message"
+
+
+class SecretMismatchError(WaypointError):
+    """The secret and its confirmation differ."""
+
+    what = N_("The two secrets are not the same.")
+    todo = N_("Type the same secret in both fields.")
+
+
+class ChoiceMissingError(WaypointError):
+    """A required choice on a screen was left empty; `choice` names it (a translated label, not data)."""
+
+    what = N_("Something on this screen still needs an answer.")
+    todo = N_("Choose an option for each question marked on the screen, then continue.")
+
+
+def error_text(exc: BaseException, translator: Translator) -> str:
+    """The translated what-happened-and-what-to-do message for `exc`."""
+    if isinstance(exc, WaypointError):
+        return exc.message(translator.gettext)
+    # Only the type and the frames: a foreign exception's message might quote what it was given.
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unexpected %s in the app\n%s", type(exc).__name__, frames)
+    return WaypointError().message(translator.gettext)
+
+
+def show_error(page: ft.Page, exc: BaseException, translator: Translator) -> str:
+    """Show `exc` as a snack bar on `page` and return the text shown."""
+    text = error_text(exc, translator)
+    page.show_dialog(
+        ft.SnackBar(
+            content=ft.Semantics(
+                identifier=ERROR_KEY,
+                live_region=True,
+                content=ft.Text(text, key=ERROR_KEY, rtl=translator.rtl),
+            ),
+            duration=ft.Duration(seconds=8),
+            show_close_icon=True,
+        )
+    )
+    return text

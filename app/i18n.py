@@ -1,0 +1,79 @@
+"""The one translator of the app: gettext catalogs for words, Babel's CLDR data for dates and numbers.
+
+Catalogs live in `locales/<lang>/LC_MESSAGES/waypoint.mo` (compiled by `python -m waypoint.catalogs`).
+Each browser session may show two languages at once (the respondent's and the officer's), so a
+`Translator` is an object per language rather than a process-wide `_()`; screens bind
+`_ = translator.gettext` so Babel extracts their messages. A language without a catalog falls back to
+the English msgids, never to an error.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from datetime import datetime
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+
+from waypoint.paths import LOCALES_DIR
+
+__all__ = ["DOMAIN", "SHIPPED_LANGUAGES", "Translator", "is_rtl", "language_name", "translator"]
+
+DOMAIN = "waypoint"
+SHIPPED_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")
+
+
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def is_rtl(language: str) -> bool:
+    """True for languages written right to left (CLDR character order), e.g. Arabic and Persian."""
+    return _locale(language).character_order == "right-to-left"
+
+
+def language_name(language: str, in_language: str | None = None) -> str:
+    """The language's name, by default in itself ("العربية"), as a respondent would recognise it."""
+    name = _locale(language).get_display_name(in_language or language) or language
+    return name[:1].upper() + name[1:]
+
+
+class Translator:
+    """Messages, dates and numbers in one language."""
+
+    def __init__(self, language: str, locales_dir: Path = LOCALES_DIR) -> None:
+        self.language = language
+        self.rtl = is_rtl(language)
+        self._locale = _locale(language)
+        self._catalog = gettext.translation(DOMAIN, str(locales_dir), languages=[language], fallback=True)
+
+    def gettext(self, message: str) -> str:
+        """The translation of `message` (an English msgid), or `message` itself."""
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The translation chosen by the language's plural rule for `count`."""
+        return self._catalog.ngettext(singular, plural, count)
+
+    def format_datetime(self, moment: datetime) -> str:
+        """A short local date and time in this language's conventions."""
+        return format_datetime(moment, format="short", locale=self._locale)
+
+    def format_number(self, number: float) -> str:
+        return format_decimal(number, locale=self._locale)
+
+    @property
+    def has_catalog(self) -> bool:
+        return type(self._catalog) is not gettext.NullTranslations
+
+
+@functools.cache
+def translator(language: str, locales_dir: Path = LOCALES_DIR) -> Translator:
+    """The shared, read-only translator for `language` (catalogs are loaded once per process)."""
+    return Translator(language, locales_dir)

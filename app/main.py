@@ -1,0 +1,47 @@
+"""The app's entry point: `create_main(config)` returns the `main(page)` Flet runs for each session.
+
+    ft.run(create_main(AppConfig(data_dir=...)), export_asgi_app=True, no_cdn=True, assets_dir=...)
+
+The process-wide services are built once, when `create_main` is called; each page (a browser tab, or
+the phone app) gets its own `Session`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import flet as ft
+
+from app.components.chrome import APP_TITLE
+from app.config import AppConfig
+from app.i18n import SHIPPED_LANGUAGES
+from app.services import AppServices
+from app.session import Session
+from app.theme import apply_theme
+
+__all__ = ["create_main"]
+
+
+def create_main(
+    config: AppConfig | None = None, services: AppServices | None = None
+) -> Callable[[ft.Page], Awaitable[None]]:
+    """Build the process's services and return the per-session `main(page)`.
+
+    Args:
+        config: the app's settings; defaults when None.
+        services: prebuilt services (tests pass their own); built from `config` when None.
+    """
+    services = services or AppServices(config or AppConfig())
+
+    async def main(page: ft.Page) -> None:
+        page.title = APP_TITLE
+        apply_theme(page)
+        page.locale_configuration = ft.LocaleConfiguration(
+            supported_locales=[ft.Locale(code) for code in SHIPPED_LANGUAGES],
+            current_locale=ft.Locale(services.config.default_language),
+        )
+        session = Session(page, services)
+        page.data = session
+        await session.start()
+
+    return main

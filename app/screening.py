@@ -1,0 +1,293 @@
+"""Running a screening over the vault: the one code path the app's screens and the CLI both use.
+
+    service = ScreeningService(vault)
+    screening = service.begin("border-rapid", respondent_language="fr", officer_language="en",
+                              checks={...}, consent={...})
+    screening.step                      # AskQuestion | EmergencyStop | Finished (from the engine)
+    screening.answer("yes")             # committed (encrypted) before it returns
+    screening.decline(); screening.back()
+    outcome = screening.finish(notes)   # completed; sealed to the organisation when enrolled
+    screening.stop(keep=False)          # discard (or withdrawn consent): a content-free record remains
+    screening = service.resume(id)      # after a crash or a lock: same question, all answers
+
+Every change is one engine call followed by one vault transaction: the in-memory state moves on only
+after the new state is on disk, so what the screen shows is never ahead of what survives a kill.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from babel import Locale
+
+from app.vault import InterviewSummary, Vault
+from app.vault.records import SEALED_FORMAT
+from screening_protocols import (
+    AnswerValue,
+    AskQuestion,
+    Interview,
+    Outcome,
+    Protocol,
+    Step,
+    back,
+    decline,
+    get_protocol,
+    next_step,
+    outcome,
+    start,
+)
+from screening_protocols import answer as engine_answer
+from waypoint.errors import N_, WaypointError
+
+__all__ = ["Screening", "ScreeningError", "ScreeningService", "check_language_code"]
+
+MAX_NOTES_LENGTH = 4000
+_ISO_639_1 = re.compile(r"[a-z]{2}")
+
+
+class ScreeningError(WaypointError):
+    """A screening cannot do what was asked in its current state."""
+
+    what = N_("This interview cannot do that now.")
+    todo = N_("Go back to the list of interviews and open it again.")
+
+
+def check_language_code(code: str, *, field: str) -> str:
+    """Return `code` when it is an ISO 639-1 language code (two lower-case letters Babel knows).
+
+    Raises:
+        ScreeningError: naming the field and what is expected.
+    """
+    if not isinstance(code, str) or not _ISO_639_1.fullmatch(code) or code not in Locale("en").languages:
+        raise ScreeningError(
+            N_("The {field} is not a two-letter ISO 639-1 language code."),
+            N_("Use a code such as en, fr, ar or ti."),
+            field=field,
+        )
+    return code
+
+
+def _json_object(value: Mapping[str, Any] | None, field: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ScreeningError(
+            N_("The {field} must be a set of named values."), N_("Pass a dictionary."), field=field
+        )
+    return dict(value)
+
+
+class Screening:
+    """One interview being run: the engine's state, kept in step with its encrypted copy in the vault."""
+
+    def __init__(
+        self,
+        vault: Vault,
+        protocol: Protocol,
+        interview_id: str,
+        interview: Interview,
+        started_at: datetime,
+        context: Mapping[str, Any],
+    ) -> None:
+        self._vault = vault
+        self.protocol = protocol
+        self.interview_id = interview_id
+        self._interview = interview
+        self.started_at = started_at
+        self._context = dict(context)
+        self.sealed = False
+
+    @property
+    def interview(self) -> Interview:
+        """The engine state as last saved."""
+        return self._interview
+
+    @property
+    def respondent_language(self) -> str:
+        return str(self._context["respondent_language"])
+
+    @property
+    def officer_language(self) -> str:
+        return str(self._context["officer_language"])
+
+    @property
+    def step(self) -> Step:
+        """What to do now: ask a question, stop for an emergency, or finish."""
+        return next_step(self.protocol, self._interview)
+
+    def outcome(self) -> Outcome:
+        """Decision support for the answers so far (for a summary screen); nothing is saved."""
+        return outcome(self.protocol, self._interview)
+
+    def answer(self, value: AnswerValue) -> Step:
+        """Answer the current question and save, in one transaction, before returning the next step.
+
+        Raises:
+            AnswerError: the value does not fit the question (nothing is saved).
+            ScreeningError: there is no question to answer now.
+            VaultLockedError: the vault locked; unlock and resume, nothing saved is lost.
+        """
+        question = self._current_question()
+        return self._save(engine_answer(self.protocol, self._interview, question.id, value))
+
+    def decline(self) -> Step:
+        """ "Prefer not to answer" the current question (unknown, never "no"), saved before returning."""
+        question = self._current_question()
+        return self._save(decline(self.protocol, self._interview, question.id))
+
+    def back(self) -> Step:
+        """Undo the last answer (it is removed, and its question is asked again), saved before returning."""
+        return self._save(back(self.protocol, self._interview))
+
+    def finish(self, notes: str | None = None) -> Outcome:
+        """Complete the interview; when the device is enrolled it is sealed in the same transaction.
+
+        Args:
+            notes: the officer's free-text notes (encrypted, then sealed with the interview).
+
+        Returns:
+            The outcome, for the summary screen.
+
+        Raises:
+            ScreeningError: questions remain (answer or decline them, or `stop(keep=True)`).
+        """
+        if isinstance(self.step, AskQuestion):
+            raise ScreeningError(
+                N_("This interview still has questions to ask."),
+                N_("Answer or decline them, or stop the interview."),
+            )
+        return self._complete(notes)
+
+    def stop(self, keep: bool = False) -> Outcome | None:
+        """Stop now. `keep=False` (discard, or consent withdrawn): the content is deleted and only a
+        deletion record remains. `keep=True` (the person agreed to keep what was said): completed with
+        the answers so far, unanswered questions counted as unknown.
+
+        Returns:
+            The outcome when kept, None when discarded.
+        """
+        if keep:
+            return self._complete(None)
+        self._vault.interviews.discard(self.interview_id)
+        return None
+
+    def _current_question(self) -> Any:
+        step = self.step
+        if not isinstance(step, AskQuestion):
+            raise ScreeningError(
+                N_("There is no question to answer now."),
+                N_("Finish the interview, or go back to change an answer."),
+            )
+        return step.question
+
+    def _save(self, interview: Interview) -> Step:
+        self._vault.interviews.save_state(self.interview_id, interview.to_dict())
+        self._interview = interview
+        return self.step
+
+    def _complete(self, notes: str | None) -> Outcome:
+        if notes is not None and (not isinstance(notes, str) or len(notes) > MAX_NOTES_LENGTH):
+            raise ScreeningError(
+                N_("The notes are too long."),
+                N_("Keep notes under {limit} characters."),
+                limit=MAX_NOTES_LENGTH,
+            )
+        result = outcome(self.protocol, self._interview)
+        state = self._interview.to_dict()
+        submission = {
+            "format": SEALED_FORMAT,
+            "protocol_id": self.protocol.id,
+            "protocol_version": self.protocol.version,
+            "started_at": self.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "respondent_language": self.respondent_language,
+            "officer_language": self.officer_language,
+            "answers": state["answers"],
+            "asked": state["asked"],
+            "outcome": result.to_dict(),
+            "notes": notes.strip() if notes and notes.strip() else None,
+            "checks": self._context.get("checks", {}),
+            "consent": self._context.get("consent", {}),
+        }
+        self.sealed = self._vault.interviews.complete(self.interview_id, submission)
+        return result
+
+
+class ScreeningService:
+    """Begins, resumes and discards screenings in one vault session."""
+
+    def __init__(self, vault: Vault, protocols: Callable[[str], Protocol] = get_protocol) -> None:
+        self._vault = vault
+        self._protocols = protocols
+
+    def begin(
+        self,
+        protocol_id: str,
+        *,
+        respondent_language: str,
+        officer_language: str = "en",
+        checks: Mapping[str, Any] | None = None,
+        consent: Mapping[str, Any] | None = None,
+        facts: Mapping[str, AnswerValue] | None = None,
+    ) -> Screening:
+        """Start a screening and save it before returning (an empty one survives a crash too).
+
+        Args:
+            protocol_id: a library protocol id.
+            respondent_language: ISO 639-1 code of the language the person answers in.
+            officer_language: ISO 639-1 code of the officer's language.
+            checks: the pre-checks (e.g. whether the person is alone), JSON-safe.
+            consent: what the person agreed to, JSON-safe.
+            facts: facts carried from earlier (e.g. {"age": 16}), never asked again.
+
+        Raises:
+            ScreeningError: a language code is not ISO 639-1.
+            UnknownProtocolError / AnswerError: from the engine.
+            VaultLockedError: the vault is locked.
+        """
+        protocol = self._protocols(protocol_id)
+        context = {
+            "respondent_language": check_language_code(respondent_language, field="respondent language"),
+            "officer_language": check_language_code(officer_language, field="officer language"),
+            "checks": _json_object(checks, "checks"),
+            "consent": _json_object(consent, "consent"),
+        }
+        interview = start(protocol, facts)
+        records = self._vault.interviews
+        interview_id = records.create(
+            protocol_id=protocol.id,
+            protocol_version=protocol.version,
+            engine_state=interview.to_dict(),
+            context=context,
+        )
+        stored = records.load(interview_id)
+        return Screening(self._vault, protocol, interview_id, interview, stored.started_at, context)
+
+    def resume(self, interview_id: str) -> Screening:
+        """Carry on an in-progress interview at the same question, with all its answers.
+
+        Raises:
+            InterviewError: no such in-progress interview in this session.
+            ScreeningError: the app now has another version of the protocol it was started with.
+        """
+        stored = self._vault.interviews.load(interview_id)
+        protocol = self._protocols(stored.protocol_id)
+        if protocol.version != stored.protocol_version:
+            raise ScreeningError(
+                N_("This interview was started with protocol version {started}; this app has {current}."),
+                N_("Finish it on a device that still has that version, or discard it and start again."),
+                started=stored.protocol_version,
+                current=protocol.version,
+            )
+        interview = Interview.from_dict(stored.engine_state)
+        return Screening(self._vault, protocol, interview_id, interview, stored.started_at, stored.context)
+
+    def discard(self, interview_id: str) -> None:
+        """Delete an in-progress or completed (not yet sealed) interview, e.g. when consent is withdrawn."""
+        self._vault.interviews.discard(interview_id)
+
+    def list_interviews(self) -> list[InterviewSummary]:
+        """This session's interviews: metadata only."""
+        return self._vault.list_interviews()

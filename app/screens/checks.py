@@ -1,0 +1,126 @@
+"""Before the interview: is the person alone, who interprets, which interviewer they would prefer.
+
+A family member, an employer or a companion interpreting is a warning sign (WHO recommendation 4):
+the screen says so and offers private answering with audio instead.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+from app.components.tagged import choice_group, primary_button, secondary_button, tagged
+from app.components.text import heading, para
+from app.screens.base import ScreenBody, ScreenContext
+from app.state import RISKY_INTERPRETERS, Screen
+from waypoint.errors import N_
+
+if TYPE_CHECKING:
+    from app.session import Session
+
+LABELS = {
+    "alone": N_("Is the person alone with you, with nobody listening?"),
+    "interpreter": N_("Who is interpreting?"),
+    "interviewer_gender": N_("Which interviewer would the person prefer?"),
+}
+OPTION_LABELS = {
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "none": N_("No interpreter"),
+    "professional": N_("Professional interpreter"),
+    "colleague": N_("A colleague"),
+    "family": N_("A family member"),
+    "employer": N_("An employer or recruiter"),
+    "companion": N_("Someone who came with the person"),
+    "woman": N_("A woman"),
+    "man": N_("A man"),
+    "no_preference": N_("No preference"),
+    "not_asked": N_("Not asked yet"),
+}
+
+
+def _warning(text: str, rtl: bool, key: str) -> ft.Control:
+    return ft.Semantics(
+        identifier=key,
+        label=text,
+        content=ft.Container(
+            ft.Row(
+                [ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR), para(text, rtl=rtl, key=key)],
+                rtl=rtl,
+                wrap=False,
+                expand=True,
+            ),
+            bgcolor=ft.Colors.ERROR_CONTAINER,
+            padding=12,
+            border_radius=8,
+        ),
+    )
+
+
+async def _choose(session: Session, name: str, value: str) -> None:
+    await session.run(session.set_check, name, value)
+
+
+def build(ctx: ScreenContext) -> ScreenBody:
+    _ = ctx.officer.gettext
+    rtl = ctx.officer.rtl
+    session = ctx.session
+    plan = ctx.state.plan
+    from app.state import CHECK_OPTIONS
+
+    controls: list[ft.Control] = [heading(_("Before you start"), rtl=rtl, key="title-checks")]
+    for name, options in CHECK_OPTIONS.items():
+        controls.append(para(_(LABELS[name]), rtl=rtl, weight=ft.FontWeight.W_500))
+        controls.append(
+            choice_group(
+                f"check-{name}",
+                [(value, _(OPTION_LABELS[value])) for value in options],
+                plan.checks.get(name),
+                functools.partial(_choose, session, name),
+                rtl=rtl,
+            )
+        )
+        if name == "alone" and plan.checks.get("alone") == "no":
+            controls.append(
+                _warning(
+                    _(
+                        "Find a private place. Ask anyone with the person to wait outside, "
+                        "if it is safe to do so."
+                    ),
+                    rtl,
+                    "warning-not-alone",
+                )
+            )
+        if name == "interpreter" and plan.checks.get("interpreter") in RISKY_INTERPRETERS:
+            controls.append(
+                _warning(
+                    _(
+                        "This interpreter may be close to someone who controls the person. Use a "
+                        "professional interpreter or let the person answer privately with audio and "
+                        "headphones."
+                    ),
+                    rtl,
+                    "warning-interpreter",
+                )
+            )
+
+    async def toggle_private(event: ft.Event[ft.Switch]) -> None:
+        await session.run(session.set_private_mode, bool(event.control.value))
+
+    private = ft.Switch(
+        label=_("The person answers privately: audio through headphones, no text on screen"),
+        value=plan.private_mode,
+        on_change=toggle_private,
+    )
+    controls.append(
+        tagged("check-private-mode", private, label=str(private.label), toggled=plan.private_mode)
+    )
+    return ScreenBody(
+        controls=controls,
+        actions=[
+            secondary_button("checks-back", _("Back"), ctx.on(session.back_to, Screen.PROTOCOL)),
+            primary_button("checks-continue", _("Continue"), ctx.on(session.to_consent)),
+        ],
+    )

@@ -1,0 +1,34 @@
+"""Immediate danger: stop questioning and act (emergency numbers, protection, shelter)."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from app.components.tagged import primary_button
+from app.components.text import heading, para
+from app.screens.base import ScreenBody, ScreenContext
+from app.wording import emergency_wording
+
+
+def build(ctx: ScreenContext) -> ScreenBody:
+    session = ctx.session
+    _ = ctx.officer.gettext
+    rtl = ctx.officer.rtl
+    screening = ctx.state.screening
+    guidance, needs = emergency_wording(screening.protocol, screening.step, ctx.officer.language)
+    controls: list[ft.Control] = [
+        ft.Icon(ft.Icons.EMERGENCY, color=ft.Colors.ERROR, size=48),
+        heading(_("Stop the questions now"), rtl=rtl, key="title-emergency"),
+        *[para(text, rtl=rtl, key=f"emergency-guidance-{i}") for i, text in enumerate(guidance)],
+    ]
+    if needs:
+        controls.append(para(_("Referral needed:"), rtl=rtl, weight=ft.FontWeight.W_600))
+        controls += [para(f"• {need}", rtl=rtl) for need in needs]
+    return ScreenBody(
+        controls=controls,
+        actions=[
+            primary_button(
+                "emergency-continue", _("Save and see the summary"), ctx.on(session.emergency_continue)
+            )
+        ],
+    )

@@ -1,0 +1,39 @@
+"""The device goes back to the officer: the respondent is asked to hand it over; the secret takes it."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from app.components.secret_field import secret_field
+from app.components.tagged import primary_button
+from app.components.text import heading, para
+from app.screens.base import ScreenBody, ScreenContext
+from waypoint.errors import N_
+
+
+def build(ctx: ScreenContext) -> ScreenBody:
+    session = ctx.session
+    _ = ctx.officer.gettext
+
+    async def take_back() -> None:
+        await session.hand_back(secret.value or "")
+
+    secret, secret_control = secret_field(
+        "handback-secret", _("Officer's secret"), ctx.officer.rtl, on_submit=ctx.on(take_back)
+    )
+    return ScreenBody(
+        controls=[
+            ft.Icon(ft.Icons.PHONE_ANDROID, size=64, key="handback-icon"),
+            ctx.both(
+                N_("Thank you. Please give the device back to the officer."), size=22, key="title-handback"
+            ),
+            ft.Divider(),
+            heading(_("Officer"), rtl=ctx.officer.rtl),
+            para(_("Enter your secret to take the device back."), rtl=ctx.officer.rtl),
+            secret_control,
+        ],
+        actions=[
+            primary_button("handback-submit", _("Take back"), ctx.on(take_back), icon=ft.Icons.LOCK_OPEN)
+        ],
+        respondent_facing=True,
+    )

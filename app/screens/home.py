@@ -1,0 +1,119 @@
+"""Home: start a screening, resume a draft, and see what is waiting to be sent and what was sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from app.components.secret_field import text_field
+from app.components.tagged import primary_button, secondary_button
+from app.components.text import heading, para
+from app.screens.base import ScreenBody, ScreenContext
+from app.wording import protocol_title_by_id
+from waypoint.errors import N_
+
+STATE_LABELS = {
+    "in_progress": N_("Draft"),
+    "completed": N_("Finished, waiting to be sealed"),
+    "sealed": N_("Waiting to be sent"),
+    "sent": N_("Sent"),
+}
+
+
+def _interview_row(ctx: ScreenContext, summary: Any, action: ft.Control | None) -> ft.Control:
+    _ = ctx.officer.gettext
+    rtl = ctx.officer.rtl
+    when = ctx.officer.format_datetime(summary.updated_at)
+    title = protocol_title_by_id(ctx.session.services, summary.protocol_id, ctx.officer.language)
+    status = _(STATE_LABELS.get(summary.state, summary.state))
+    lines = ft.Column(
+        [para(title, rtl=rtl, weight=ft.FontWeight.W_500), para(f"{when} · {status}", rtl=rtl, size=13)],
+        spacing=2,
+        expand=True,
+        tight=True,
+    )
+    row: list[ft.Control] = [lines] + ([action] if action else [])
+    return ft.Semantics(
+        identifier=f"interview-{summary.id}",
+        label=f"{title}, {when}, {status}",
+        value=summary.state,
+        content=ft.Container(
+            ft.Row(row, rtl=rtl, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            padding=8,
+            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+            border_radius=8,
+        ),
+    )
+
+
+def _outbox(ctx: ScreenContext) -> list[ft.Control]:
+    _ = ctx.officer.gettext
+    rtl = ctx.officer.rtl
+    status = ctx.session.sync_status
+    home = ctx.session.home
+    number = ctx.officer.format_number
+    counts = _("To send: {pending} · Sent: {sent} · Needs attention: {parked}").format(
+        pending=number(status.pending), sent=number(status.sent), parked=number(status.parked)
+    )
+    controls: list[ft.Control] = [
+        heading(_("Outbox"), rtl=rtl),
+        ft.Semantics(
+            identifier="outbox-counts", label=counts, content=para(counts, rtl=rtl, key="outbox-counts")
+        ),
+    ]
+    if status.sending:
+        total = max(status.progress_total, 1)
+        controls.append(
+            ft.Semantics(
+                identifier="sync-progress",
+                label=_("Sending…"),
+                content=ft.ProgressBar(value=status.progress_done / total, key="sync-progress"),
+            )
+        )
+    if status.last_error is not None:
+        controls.append(para(status.last_error.message(_), rtl=rtl, color=ft.Colors.ERROR, key="sync-error"))
+    if home is not None and not home.enrolled:
+        controls.append(para(_("This device has not joined an organisation yet."), rtl=rtl))
+        code, code_control = text_field("home-enrollment-code", _("Enrollment code"), rtl, multiline=True)
+
+        async def join() -> None:
+            await ctx.session.join_organisation(code.value or "")
+            await ctx.session.go_home()
+
+        controls += [code_control, secondary_button("home-join", _("Join organisation"), ctx.on(join))]
+    else:
+        controls.append(
+            secondary_button("home-send-now", _("Send now"), ctx.on(ctx.session.send_now), icon=ft.Icons.SEND)
+        )
+    return controls
+
+
+def build(ctx: ScreenContext) -> ScreenBody:
+    _ = ctx.officer.gettext
+    rtl = ctx.officer.rtl
+    session = ctx.session
+    home = session.home
+    controls: list[ft.Control] = [heading(_("Screenings"), rtl=rtl, key="title-home")]
+    drafts = home.drafts if home else []
+    if drafts:
+        controls.append(
+            para(_("Unfinished: continue where you stopped"), rtl=rtl, weight=ft.FontWeight.W_500)
+        )
+        for summary in drafts:
+            resume = secondary_button(
+                f"resume-{summary.id}", _("Continue"), ctx.on(session.resume_interview, summary.id)
+            )
+            controls.append(_interview_row(ctx, summary, resume))
+    controls += _outbox(ctx)
+    finished = home.finished if home else []
+    if finished:
+        controls.append(heading(_("Finished"), rtl=rtl))
+        controls += [_interview_row(ctx, summary, None) for summary in finished]
+    return ScreenBody(
+        controls=controls,
+        actions=[
+            secondary_button("home-lock", _("Lock"), ctx.on(session.lock), icon=ft.Icons.LOCK),
+            primary_button("home-new", _("New screening"), ctx.on(session.new_screening), icon=ft.Icons.ADD),
+        ],
+    )

@@ -1,0 +1,211 @@
+"""Private answering: the respondent holds the device, hears the question, and answers with icons.
+
+No question text on screen. A yes/no question shows large icon buttons (yes, no, don't know, prefer
+not to say) and "repeat"; a choice shows numbered tiles that say their option aloud when tapped, then a
+confirm tick; a number shows a keypad. The officer takes the device back with the secret (hand-back).
+The player's state is shown in a semantics label, so assistive technology (and the browser test) can
+tell that the prompt really played.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from app.components.tagged import tagged
+from app.components.text import para
+from app.screens.base import ScreenBody, ScreenContext
+from app.theme import MIN_TAP
+from waypoint.errors import N_
+
+YES_NO_BUTTONS = (  # (identifier, answer or "decline", icon, spoken label, colour)
+    ("private-yes", "yes", ft.Icons.CHECK_CIRCLE, N_("Yes"), ft.Colors.GREEN_700),
+    ("private-no", "no", ft.Icons.CANCEL, N_("No"), ft.Colors.RED_700),
+    ("private-unsure", "unsure", ft.Icons.HELP, N_("I don't know"), ft.Colors.AMBER_900),
+)
+DECLINE_COLOR = ft.Colors.BLUE_GREY_700
+BIG = 120
+TILE = 84
+
+
+def _icon_button(
+    identifier: str,
+    content: ft.Control,
+    label: str,
+    color: ft.ColorValue,
+    on_click: Callable[..., Any],
+    size: int = BIG,
+    selected: bool = False,
+) -> ft.Control:
+    button = ft.Container(
+        content,
+        width=size,
+        height=size,
+        alignment=ft.Alignment.CENTER,
+        border_radius=24,
+        border=ft.Border.all(6 if selected else 3, color),
+        bgcolor=ft.Colors.with_opacity(0.15, color) if selected else None,
+        ink=True,
+        on_click=on_click,
+        tooltip=label,
+    )
+    return tagged(identifier, button, label=label, button=True, selected=selected)
+
+
+def _icon(icon: ft.IconData, color: ft.ColorValue, size: int = 80) -> ft.Control:
+    return ft.Icon(icon, size=size, color=color)
+
+
+def _digit(value: str, rtl: bool, size: int = 34) -> ft.Control:
+    return para(value, rtl=rtl, size=size, weight=ft.FontWeight.W_600)
+
+
+def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
+    session = ctx.session
+    _ = ctx.respondent.gettext
+    kind = str(step.question.kind)
+    number = ctx.respondent.format_number
+    selection = ctx.state.selection
+    confirm = _icon_button(
+        "private-confirm",
+        _icon(ft.Icons.CHECK, ft.Colors.TEAL_700),
+        _("That is my answer"),
+        ft.Colors.TEAL_700,
+        ctx.on(session.answer_selection),
+    )
+    if kind == "info":
+        return [
+            _icon_button(
+                "private-next",
+                _icon(ft.Icons.ARROW_FORWARD, ft.Colors.TEAL_700),
+                _("Continue"),
+                ft.Colors.TEAL_700,
+                ctx.on(session.answer, None),
+            ),
+        ]
+    if kind == "yes_no":
+        return [
+            _icon_button(identifier, _icon(icon, color), _(label), color, ctx.on(session.answer, value))
+            for identifier, value, icon, label, color in YES_NO_BUTTONS
+        ]
+    if kind == "single_choice":
+        tiles = [
+            _icon_button(
+                f"private-option-{option.value}",
+                _digit(number(index), ctx.respondent.rtl),
+                number(index),
+                ft.Colors.INDIGO_700,
+                ctx.on(session.choose_private_option, option.value),
+                size=TILE,
+                selected=selection == option.value,
+            )
+            for index, option in enumerate(step.question.options, start=1)
+        ]
+        return [*tiles, confirm]
+    typed = "".join(number(int(d)) for d in str(selection or ""))
+    keys = [
+        _icon_button(
+            f"private-key-{d}",
+            _digit(number(d), ctx.respondent.rtl, 28),
+            number(d),
+            ft.Colors.INDIGO_700,
+            ctx.on(session.keypad, str(d)),
+            size=72,
+        )
+        for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)
+    ]
+    keys.append(
+        _icon_button(
+            "private-key-back",
+            _icon(ft.Icons.BACKSPACE, ft.Colors.INDIGO_700, 36),
+            _("Delete"),
+            ft.Colors.INDIGO_700,
+            ctx.on(session.keypad, "back"),
+            size=72,
+        )
+    )
+    display = ft.Semantics(
+        identifier="private-typed",
+        label=typed or "—",
+        content=ft.Container(
+            _digit(typed or " ", ctx.respondent.rtl, 40),
+            alignment=ft.Alignment.CENTER,
+            height=64,
+            width=200,
+            border=ft.Border.all(2, ft.Colors.OUTLINE),
+            border_radius=12,
+        ),
+    )
+    return [display, ft.Row(keys, wrap=True, spacing=8, run_spacing=8, width=3 * 72 + 2 * 8 + 2), confirm]
+
+
+def build(ctx: ScreenContext) -> ScreenBody:
+    session = ctx.session
+    _ = ctx.respondent.gettext
+    step = ctx.state.screening.step
+    rtl = ctx.respondent.rtl
+    buttons = _answers(ctx, step)
+    if str(step.question.kind) != "info":
+        buttons.append(
+            _icon_button(
+                "private-decline",
+                _icon(ft.Icons.DO_NOT_DISTURB_ON, DECLINE_COLOR),
+                _("I prefer not to say"),
+                DECLINE_COLOR,
+                ctx.on(session.decline),
+            )
+        )
+    buttons.append(
+        _icon_button(
+            "private-repeat",
+            _icon(ft.Icons.REPLAY, ft.Colors.INDIGO_700),
+            _("Play the question again"),
+            ft.Colors.INDIGO_700,
+            ctx.on(session.replay_prompt),
+        )
+    )
+    audio_state = ctx.state.audio_state
+    total = max(step.estimated_total, step.position, 1)
+    progress = ft.Semantics(
+        identifier=f"q-{step.question.id}",
+        label=f"{ctx.respondent.format_number(step.position)} / {ctx.respondent.format_number(total)}",
+        content=ft.ProgressBar(value=step.position / total, rtl=rtl, key="progress-bar"),
+    )
+    status = ft.Semantics(
+        identifier="audio-state",
+        label=f"audio:{audio_state}",
+        value=audio_state,
+        content=ft.Icon(
+            ft.Icons.VOLUME_UP if audio_state == "playing" else ft.Icons.HEADPHONES,
+            size=40,
+            key=f"audio-state-{audio_state}",
+        ),
+    )
+    officer = ctx.officer.gettext(N_("Officer"))
+    handback = tagged(
+        "private-handback",
+        ft.TextButton(
+            content=officer, icon=ft.Icons.BADGE, on_click=ctx.on(session.request_handback), height=MIN_TAP
+        ),
+        label=officer,
+        button=True,
+    )
+    return ScreenBody(
+        controls=[
+            progress,
+            ft.Row([status], alignment=ft.MainAxisAlignment.CENTER),
+            ft.Row(
+                buttons,
+                wrap=True,
+                spacing=16,
+                run_spacing=16,
+                alignment=ft.MainAxisAlignment.CENTER,
+                rtl=rtl,
+                key="private-buttons",
+            ),
+            ft.Row([handback], alignment=ft.MainAxisAlignment.END, rtl=rtl),
+        ],
+        respondent_facing=True,
+    )

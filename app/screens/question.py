@@ -1,0 +1,89 @@
+"""One question per screen, officer holding the device: the respondent's language first.
+
+Progress shows how far along the interview is without naming the topic. Every question offers
+"Prefer not to answer" (recorded as declined: unknown, never "no"), Back, Pause and Stop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from app.components.answer_input import answer_input
+from app.components.progress import progress_header
+from app.components.tagged import primary_button, secondary_button, text_button
+from app.components.text import bilingual, para
+from app.screens.base import ScreenBody, ScreenContext
+from app.wording import question_wording
+from waypoint.errors import N_
+
+
+def interview_tools(ctx: ScreenContext) -> ft.Control:
+    """Pause, stop and hand-over: the officer's controls under every question."""
+    _ = ctx.officer.gettext
+    session = ctx.session
+    return ft.Row(
+        [
+            text_button("question-pause", _("Pause"), ctx.on(session.pause), icon=ft.Icons.PAUSE),
+            text_button("question-stop", _("Stop"), ctx.on(session.ask_stop), icon=ft.Icons.STOP),
+            text_button(
+                "question-private", _("Hand over"), ctx.on(session.start_private), icon=ft.Icons.HEADPHONES
+            ),
+        ],
+        wrap=True,
+        rtl=ctx.respondent.rtl,
+    )
+
+
+def build(ctx: ScreenContext) -> ScreenBody:
+    session = ctx.session
+    screening: Any = ctx.state.screening
+    step = screening.step
+    question = step.question
+    mine = question_wording(screening.protocol, question, ctx.respondent.language)
+    theirs = question_wording(screening.protocol, question, ctx.officer.language)
+    controls: list[ft.Control] = [
+        progress_header(step.position, step.estimated_total, ctx.respondent, ctx.officer),
+        ft.Semantics(
+            identifier=f"q-{question.id}",
+            content=bilingual(
+                mine.text,
+                theirs.text,
+                primary_rtl=ctx.respondent.rtl,
+                secondary_rtl=ctx.officer.rtl,
+                size=22,
+                key=f"question-text-{question.id}",
+            ),
+        ),
+    ]
+    if theirs.guidance:
+        controls.append(
+            ft.Container(
+                para(theirs.guidance, rtl=ctx.officer.rtl, size=14, color=ft.Colors.ON_SURFACE_VARIANT),
+                key="question-guidance",
+                bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+                padding=10,
+                border_radius=8,
+            )
+        )
+    controls.append(answer_input(ctx, question, mine, theirs))
+    controls.append(interview_tools(ctx))
+    first = step.position <= 1
+    back = secondary_button("question-back", ctx.officer.gettext(N_("Back")), ctx.on(session.back))
+    back.content.disabled = first  # type: ignore[attr-defined]
+    return ScreenBody(
+        controls=controls,
+        actions=[
+            back,
+            secondary_button(
+                "question-decline",
+                ctx.respondent.gettext(N_("Prefer not to answer")),
+                ctx.on(session.decline),
+            ),
+            primary_button(
+                "question-next", ctx.respondent.gettext(N_("Next")), ctx.on(session.answer_selection)
+            ),
+        ],
+        respondent_facing=True,
+    )

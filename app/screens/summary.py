@@ -1,0 +1,80 @@
+"""The outcome for the officer: decision support with its explanation and the referral needs.
+
+Never a verdict: the headline and the protection-record notice come from the engine; each indicator
+is explained by the questions whose answers raised it; unknown key questions are listed, because
+"prefer not to answer" is unknown, never "no".
+"""
+
+from __future__ import annotations
+
+import flet as ft
+
+from app.components.tagged import primary_button
+from app.components.text import heading, para
+from app.screens.base import ScreenBody, ScreenContext
+from app.wording import outcome_wording
+from waypoint.errors import N_
+
+STRENGTH_LABELS = {"strong": N_("strong"), "medium": N_("medium"), "weak": N_("weak")}
+
+
+def build(ctx: ScreenContext) -> ScreenBody:
+    session = ctx.session
+    _ = ctx.officer.gettext
+    rtl = ctx.officer.rtl
+    protocol = session.services.protocol(ctx.state.plan.protocol_id or "")
+    words = outcome_wording(protocol, ctx.state.outcome, ctx.officer.language)
+    controls: list[ft.Control] = [
+        heading(_("Summary"), rtl=rtl, key="title-summary"),
+        ft.Semantics(
+            identifier="outcome-level",
+            label=words.headline,
+            value=words.level,
+            content=ft.Container(
+                para(words.headline, rtl=rtl, size=18, weight=ft.FontWeight.W_600, key="outcome-headline"),
+                bgcolor=ft.Colors.SECONDARY_CONTAINER,
+                padding=12,
+                border_radius=8,
+            ),
+        ),
+        para(words.notice, rtl=rtl, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+    ]
+    if words.indicators:
+        controls.append(para(_("Indicators found"), rtl=rtl, weight=ft.FontWeight.W_600))
+        for index, finding in enumerate(words.indicators):
+            strength = _(STRENGTH_LABELS.get(finding.strength, finding.strength))
+            lines: list[ft.Control] = [
+                para(f"{finding.label} ({strength})", rtl=rtl, weight=ft.FontWeight.W_500)
+            ]
+            lines += [
+                para(_("Because of the answer to: {question}").format(question=q), rtl=rtl, size=13)
+                for q in finding.because
+            ]
+            controls.append(ft.Column(lines, spacing=2, key=f"indicator-{index}"))
+    if words.unknown:
+        controls.append(para(_("Not known (not answered or not sure)"), rtl=rtl, weight=ft.FontWeight.W_600))
+        controls += [para(f"• {q}", rtl=rtl, size=13) for q in words.unknown]
+    if words.referral_needs:
+        controls.append(para(_("Referral needs"), rtl=rtl, weight=ft.FontWeight.W_600))
+        controls += [
+            para(f"• {need}", rtl=rtl, key=f"referral-{i}") for i, need in enumerate(words.referral_needs)
+        ]
+    controls.append(
+        para(
+            _("The interview is saved, encrypted, on this device and will be sent to your organisation."),
+            rtl=rtl,
+            size=13,
+            key="summary-saved",
+        )
+    )
+    return ScreenBody(
+        controls=controls,
+        actions=[
+            primary_button(
+                "summary-rights",
+                _("Rights information for the person"),
+                ctx.on(session.to_rights),
+                icon=ft.Icons.ARROW_FORWARD,
+            )
+        ],
+    )

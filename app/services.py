@@ -1,0 +1,103 @@
+"""The services the app is built on, made once per process and handed to each session.
+
+Per process: the configuration, the protocol library, and the background sender (started lazily on
+the first session, with its own locked `Vault`: the outbox needs no secret). Per session: a `Vault`
+object of its own (`open_vault`), so unlocking in one browser tab never unlocks another, and the
+`ScreeningService` over it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import flet as ft
+
+from app.audio import AudioCatalog
+from app.config import AppConfig
+from app.device_secret import device_secret_for
+from app.screening import ScreeningService
+from app.sync_worker import SyncWorker
+from app.vault import Vault
+from screening_protocols import Protocol, get_protocol, list_protocols
+from sync.enroll import join
+from sync.outbox import Outbox
+
+__all__ = ["AppServices"]
+
+
+class AppServices:
+    """Process-wide services; cheap to build, so tests build one per test."""
+
+    def __init__(self, config: AppConfig, *, vault_options: dict[str, Any] | None = None) -> None:
+        """Args:
+        config: the app's settings.
+        vault_options: extra `Vault.open` arguments; tests pass a fast key-derivation policy here.
+        """
+        self.config = config
+        self._vault_options = dict(vault_options or {})
+        self._worker: SyncWorker | None = None
+        self._worker_vault: Vault | None = None
+        self._audio: AudioCatalog | None = None
+        self._protocols: tuple[Protocol, ...] | None = None
+
+    def audio_catalog(self) -> AudioCatalog:
+        """The audio prompts the manifest lists (read once)."""
+        if self._audio is None:
+            self._audio = AudioCatalog.load(self.config.assets_dir)
+        return self._audio
+
+    def open_vault(self) -> Vault:
+        """A new `Vault` object over the device's vault file (blocking: call it off the event loop)."""
+        return Vault.open(self.config.data_dir, **self._vault_options)
+
+    def screening_service(self, vault: Vault) -> ScreeningService:
+        return ScreeningService(vault)
+
+    def protocols(self) -> Sequence[Protocol]:
+        """The protocols an officer can choose from, in library order (read once per process)."""
+        if self._protocols is None:
+            self._protocols = tuple(list_protocols())
+        return self._protocols
+
+    def protocol(self, protocol_id: str) -> Protocol:
+        return get_protocol(protocol_id)
+
+    def join(self, code: str, vault: Vault) -> Any:
+        """Enroll the device with the organisation's server (blocking, needs the network)."""
+        return join(code, vault.device_store)
+
+    async def device_secret(self, page: ft.Page, *, create: bool) -> bytes | None:
+        """The secret kept in the phone's secure storage, or None where there is none (web, desktop)."""
+        return await device_secret_for(page, create=create)
+
+    async def start_sync_worker(self) -> SyncWorker:
+        """Start the process's background sender on first use (its vault is opened off the loop)."""
+        if self._worker is None:
+            vault = await asyncio.to_thread(self.open_vault)
+            if self._worker is None:  # another session may have started it meanwhile
+                self._worker_vault = vault
+                outbox = Outbox(vault.outbox_store, vault.device_store)
+                self._worker = SyncWorker(
+                    counts=vault.outbox_store.counts,
+                    enrolled=lambda: vault.device_store.load_enrollment() is not None,
+                    send=outbox.send_pending,
+                    interval_seconds=self.config.sync_interval_seconds,
+                    backoff_max_seconds=self.config.sync_backoff_max_seconds,
+                    deadline_seconds=self.config.sync_deadline_seconds,
+                )
+                self._worker.start()
+        return self._worker
+
+    def sync_worker(self) -> SyncWorker:
+        """The running background sender (`start_sync_worker` ran when the first session started)."""
+        if self._worker is None:
+            raise RuntimeError("the sync worker has not been started")
+        return self._worker
+
+    async def close(self) -> None:
+        """Stop the sender (tests, and the end of the process)."""
+        if self._worker is not None:
+            await self._worker.stop()
+            self._worker = None

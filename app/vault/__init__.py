@@ -1,0 +1,57 @@
+"""The device's encrypted vault: field-level AES-256-GCM over SQLite, keys wrapped under Argon2id.
+
+See docs/vault.md for the design, the threat model and the secret rules.
+"""
+
+from app.vault.clock import Clock
+from app.vault.errors import (
+    DeviceSecretError,
+    InterviewError,
+    NoVaultError,
+    PolicyError,
+    SchemaTooNewError,
+    ThrottledError,
+    UnsafeKdfParametersError,
+    VaultError,
+    VaultExistsError,
+    VaultIntegrityError,
+    VaultLockedError,
+    VaultWipedError,
+    WeakSecretError,
+    WrongSecretError,
+)
+from app.vault.keys import KdfParams, KdfPolicy
+from app.vault.migrations import SCHEMA_VERSION
+from app.vault.policy import VaultPolicy
+from app.vault.records import STATES, InterviewRecords, InterviewSummary, StoredInterview
+from app.vault.stores import VaultDeviceStore, VaultOutboxStore
+from app.vault.vault import Vault
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "STATES",
+    "Clock",
+    "DeviceSecretError",
+    "InterviewError",
+    "InterviewRecords",
+    "InterviewSummary",
+    "KdfParams",
+    "KdfPolicy",
+    "NoVaultError",
+    "PolicyError",
+    "SchemaTooNewError",
+    "StoredInterview",
+    "ThrottledError",
+    "UnsafeKdfParametersError",
+    "Vault",
+    "VaultDeviceStore",
+    "VaultError",
+    "VaultExistsError",
+    "VaultIntegrityError",
+    "VaultLockedError",
+    "VaultOutboxStore",
+    "VaultPolicy",
+    "VaultWipedError",
+    "WeakSecretError",
+    "WrongSecretError",
+]

@@ -1,0 +1,138 @@
+"""The vault's SQLite file: where it lives, how it is opened, and how transactions begin.
+
+Settings, applied to every connection:
+
+* `journal_mode=WAL`, `synchronous=FULL`: a commit is on disk (WAL fsynced) before it returns, so an
+  acknowledged answer survives a kill or a power cut; durability beats speed here.
+* `secure_delete=ON`: deleted content is overwritten, not left in free pages.
+* `temp_store=MEMORY`: sorts and temporary tables never become temp files.
+* `busy_timeout`: several `Vault` objects (browser sessions, the CLI beside the app) wait for each
+  other's write transactions instead of failing.
+
+pysqlite's own transaction handling is switched off (`isolation_level = None`) and every transaction
+starts with an explicit `BEGIN` (reads) or `BEGIN IMMEDIATE` (writes, which take the write lock up front
+so read-then-write sequences cannot deadlock or lose an update). After deletions the WAL is
+checkpointed and truncated, so deleted pages do not linger in the `-wal` file either.
+
+The file and its `-wal`/`-shm` companions are created 0600 (SQLite gives the companions the main
+file's mode) inside a 0700 folder.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from waypoint.errors import N_, ConfigError
+from waypoint.paths import ensure_private_dir
+
+__all__ = ["DATABASE_FILENAME", "Database"]
+
+DATABASE_FILENAME = "vault.sqlite3"
+BUSY_TIMEOUT_MS = 15_000
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA secure_delete=ON",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA trusted_schema=OFF",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+)
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _on_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get("immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """One vault database file, with read and write transactions."""
+
+    def __init__(self, data_dir: Path) -> None:
+        if data_dir.is_dir() and data_dir.stat().st_mode & stat.S_ISVTX:
+            # A sticky, shared folder such as /tmp: making it private would break the system.
+            raise ConfigError(
+                N_("The data folder {folder} is a shared folder."),
+                N_("Choose a folder that only Waypoint uses, for example a new folder inside it."),
+                folder=str(data_dir),
+            )
+        ensure_private_dir(data_dir)
+        self.path = data_dir.resolve() / DATABASE_FILENAME
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(descriptor)
+        for companion in (self.path, *self.companion_files()):
+            if companion.exists():
+                companion.chmod(0o600)
+        self.engine: Engine = create_engine(
+            f"sqlite:///{self.path}",
+            poolclass=QueuePool,
+            pool_size=2,
+            max_overflow=8,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(self.engine, "connect", _on_connect)
+        event.listen(self.engine, "begin", _on_begin)
+        self._writer = self.engine.execution_options(immediate=True)
+
+    def companion_files(self) -> tuple[Path, ...]:
+        """The files SQLite keeps beside the database."""
+        return tuple(self.path.with_name(self.path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction (a consistent snapshot)."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction that holds the write lock from its first statement; commits on exit."""
+        with self._writer.begin() as connection:
+            yield connection
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database and truncate it, so deleted content leaves the `-wal` file.
+
+        Returns:
+            True when the WAL was fully checkpointed and truncated (False: another reader was busy;
+            the next checkpoint finishes the job).
+        """
+        busy = self._pragma_row("PRAGMA wal_checkpoint(TRUNCATE)")[0]
+        return bool(busy == 0)
+
+    def integrity_check(self) -> str:
+        """SQLite's `PRAGMA integrity_check` result ("ok" when the file is sound)."""
+        return str(self._pragma_row("PRAGMA integrity_check")[0])
+
+    def _pragma_row(self, pragma: str) -> tuple[Any, ...]:
+        # Outside any transaction: a checkpoint inside one could not reset the WAL it is reading.
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            row = cursor.execute(pragma).fetchone()
+            cursor.close()
+            return tuple(row)
+        finally:
+            raw.close()
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

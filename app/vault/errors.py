@@ -1,0 +1,145 @@
+"""Errors the vault raises, split by what the officer (or the app) can do about them.
+
+    WaypointError
+    └── VaultError                       the local vault refused
+        ├── VaultLockedError             no unlocked session (never unlocked, locked, idle): unlock again
+        ├── NoVaultError                 nothing to unlock yet: create the vault first
+        ├── VaultExistsError             the vault already has a secret: unlock it instead
+        ├── WrongSecretError             the secret (or the device's secure-storage key) did not open it
+        ├── ThrottledError               too many wrong secrets: wait `seconds`, then try again
+        ├── VaultWipedError              the organisation's wipe limit was reached: the data is gone
+        ├── WeakSecretError              a new secret is too easy to guess: choose a stronger one
+        ├── DeviceSecretError            the secure-storage key is missing or not usable
+        ├── UnsafeKdfParametersError     the stored key settings are below the floor: refused
+        ├── VaultIntegrityError          stored data failed its authentication check (moved or altered)
+        ├── SchemaTooNewError            the vault was written by a newer Waypoint: update the app
+        ├── PolicyError                  an organisation setting is out of range
+        └── InterviewError               no such interview, or not in a state that allows this
+
+Messages carry only ids, counts, seconds and state names: never a secret, an answer or a note.
+"""
+
+from __future__ import annotations
+
+from waypoint.errors import N_, WaypointError
+
+__all__ = [
+    "DeviceSecretError",
+    "InterviewError",
+    "NoVaultError",
+    "PolicyError",
+    "SchemaTooNewError",
+    "ThrottledError",
+    "UnsafeKdfParametersError",
+    "VaultError",
+    "VaultExistsError",
+    "VaultIntegrityError",
+    "VaultLockedError",
+    "VaultWipedError",
+    "WeakSecretError",
+    "WrongSecretError",
+]
+
+
+class VaultError(WaypointError):
+    """The device's encrypted vault refused an operation."""
+
+    what = N_("The vault on this device refused this.")
+    todo = N_("Try again. If it happens again, tell your coordinator.")
+
+
+class VaultLockedError(VaultError):
+    """The operation needs the data key, and this session has not unlocked the vault (or it locked)."""
+
+    what = N_("The vault is locked.")
+    todo = N_("Unlock it with your secret, then continue: nothing you saved is lost.")
+
+
+class NoVaultError(VaultError):
+    """`unlock` was called before the vault was created."""
+
+    what = N_("This device has no vault yet.")
+    todo = N_("Create it first by choosing a secret.")
+
+
+class VaultExistsError(VaultError):
+    """`create` was called on a vault that already has a secret."""
+
+    what = N_("This device already has a vault.")
+    todo = N_("Unlock it with its secret instead of creating a new one.")
+
+
+class WrongSecretError(VaultError):
+    """The secret did not open the vault; the attempt was counted."""
+
+    what = N_("That secret does not open the vault.")
+    todo = N_("Check it and try again. Each wrong try makes the next wait longer.")
+
+
+class ThrottledError(VaultError):
+    """Too many wrong secrets in a row: the next attempt is allowed after `seconds`."""
+
+    what = N_("Too many wrong secrets.")
+    todo = N_("Wait {seconds} seconds, then try again.")
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        super().__init__(seconds=seconds)
+
+
+class VaultWipedError(VaultError):
+    """The organisation's limit of wrong secrets was reached and the vault's keys were destroyed."""
+
+    what = N_("Too many wrong secrets: the interviews on this device were erased.")
+    todo = N_("Ask your coordinator to set up this device again.")
+
+
+class WeakSecretError(VaultError):
+    """A new secret was refused because it is too easy to guess; `todo` says what would be accepted."""
+
+    what = N_("This secret is too easy to guess.")
+    todo = N_("Choose a passphrase of at least 12 characters, for example four unrelated words.")
+
+
+class DeviceSecretError(VaultError):
+    """The key held in the device's secure storage is missing, too short, or not expected."""
+
+    what = N_("The key kept in this device's secure storage is missing or not usable.")
+    todo = N_("Restart Waypoint. If it happens again, ask your coordinator to set up this device again.")
+
+
+class UnsafeKdfParametersError(VaultError):
+    """The stored key-derivation settings are weaker than the floor (or absurdly large): refused."""
+
+    what = N_("The vault's key settings are outside what Waypoint allows.")
+    todo = N_("Do not use this copy of the vault, and tell your coordinator: it may have been altered.")
+
+
+class VaultIntegrityError(VaultError):
+    """A stored value failed its authentication check: it was altered or moved to another place."""
+
+    what = N_("Stored data failed its integrity check ({place}).")
+    todo = N_("Do not use this device for interviews, and tell your coordinator.")
+
+
+class SchemaTooNewError(VaultError):
+    """The database was written by a newer Waypoint than this one."""
+
+    what = N_(
+        "This vault was written by a newer version of Waypoint (format {found}, this app knows {known})."
+    )
+    todo = N_("Update Waypoint on this device; the data is kept as it is.")
+
+
+class PolicyError(VaultError):
+    """An organisation setting for the vault is out of range."""
+
+    what = N_("The vault setting {name} is out of range.")
+    todo = N_("Use a value from {minimum} to {maximum}.")
+
+
+class InterviewError(VaultError):
+    """No such interview in this session, or its state does not allow the operation."""
+
+    what = N_("Interview {interview_id} cannot be changed now (it is {state}).")
+    todo = N_("Open the list of interviews and pick it again.")

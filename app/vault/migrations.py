@@ -1,0 +1,151 @@
+"""The vault's schema, versioned and migrated forward on open.
+
+Devices are upgraded in the field with interviews on them, so every schema change is a new numbered
+step, never an edit of an old one. All pending steps run in one `BEGIN IMMEDIATE` transaction: a crash
+mid-migration leaves the old version intact, and two processes opening the same vault cannot both
+migrate. Steps are plain DDL, never `SQLModel.metadata.create_all` (which would describe today's models,
+not the schema the step had), and never need the data key: they run before anyone unlocks.
+
+Versions:
+    1. keys, unlock guard, interviews, enrollment, outbox.
+    2. the organisation's policy (idle lock, wipe limit, retention), the retention purge, and indexes
+       for the outbox and for listing the newest interviews.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from app.vault.errors import SchemaTooNewError
+
+__all__ = ["SCHEMA_VERSION", "STEPS", "MigrationStep", "migrate", "schema_version"]
+
+
+@dataclass(frozen=True)
+class MigrationStep:
+    """One schema version: the statements that take the previous version to this one."""
+
+    version: int
+    summary: str
+    statements: Sequence[str]
+
+
+STEPS: tuple[MigrationStep, ...] = (
+    MigrationStep(
+        1,
+        "keys, unlock guard, interviews, enrollment, outbox",
+        (
+            """CREATE TABLE vault_keys (
+                id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                vault_id VARCHAR NOT NULL,
+                kdf_params VARCHAR NOT NULL,
+                officer_slot BLOB NOT NULL,
+                duress_slot BLOB NOT NULL,
+                updated_at VARCHAR NOT NULL)""",
+            """CREATE TABLE unlock_guard (
+                id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                failures INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at FLOAT NOT NULL DEFAULT 0,
+                wiped_at VARCHAR)""",
+            "INSERT INTO unlock_guard (id, failures, next_attempt_at) VALUES (1, 0, 0)",
+            """CREATE TABLE interview (
+                id VARCHAR NOT NULL PRIMARY KEY,
+                protocol_id VARCHAR NOT NULL,
+                protocol_version VARCHAR NOT NULL,
+                state VARCHAR NOT NULL,
+                owner_tag BLOB NOT NULL,
+                started_at VARCHAR NOT NULL,
+                updated_at VARCHAR NOT NULL,
+                completed_at VARCHAR,
+                sealed_at VARCHAR,
+                sent_at VARCHAR,
+                engine_state BLOB,
+                context BLOB,
+                submission BLOB)""",
+            "CREATE INDEX ix_interview_state ON interview (state)",
+            """CREATE TABLE enrollment (
+                id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                server_url VARCHAR NOT NULL,
+                device_id VARCHAR NOT NULL,
+                organisation_public_key BLOB NOT NULL,
+                organisation_key_id VARCHAR NOT NULL,
+                receipt_public_key BLOB NOT NULL,
+                enrolled_at VARCHAR NOT NULL,
+                signing_key BLOB NOT NULL)""",
+            """CREATE TABLE outbox (
+                id VARCHAR NOT NULL PRIMARY KEY,
+                seq INTEGER NOT NULL UNIQUE,
+                protocol_id VARCHAR NOT NULL,
+                protocol_version VARCHAR NOT NULL,
+                key_id VARCHAR NOT NULL,
+                envelope BLOB,
+                status VARCHAR NOT NULL DEFAULT 'pending',
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error_code VARCHAR,
+                parked_reason VARCHAR,
+                receipt BLOB,
+                created_at VARCHAR NOT NULL,
+                sent_at VARCHAR)""",
+        ),
+    ),
+    MigrationStep(
+        2,
+        "organisation policy and retention purge",
+        (
+            """CREATE TABLE vault_policy (
+                id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                idle_lock_seconds INTEGER NOT NULL DEFAULT 120,
+                wipe_after_failures INTEGER,
+                retention_days INTEGER NOT NULL DEFAULT 30,
+                updated_at VARCHAR)""",
+            "INSERT INTO vault_policy (id, idle_lock_seconds, retention_days) VALUES (1, 120, 30)",
+            "ALTER TABLE interview ADD COLUMN purged_at VARCHAR",
+            "CREATE INDEX ix_outbox_status_seq ON outbox (status, seq)",
+            "CREATE INDEX ix_interview_started ON interview (started_at, id)",
+        ),
+    ),
+)
+
+SCHEMA_VERSION = STEPS[-1].version
+
+
+def schema_version(connection: Connection) -> int:
+    """The version this database is at (0 for a new, empty file)."""
+    exists = connection.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+    ).first()
+    if exists is None:
+        return 0
+    return int(connection.execute(text("SELECT version FROM schema_version")).scalar_one())
+
+
+def migrate(connection: Connection, target: int = SCHEMA_VERSION) -> list[int]:
+    """Apply the steps after the database's version up to `target`, inside the caller's transaction.
+
+    Args:
+        connection: a connection inside a `BEGIN IMMEDIATE` transaction.
+        target: the version to reach; tests pass an older one to build an old vault.
+
+    Returns:
+        The versions applied (empty when the database was already there).
+
+    Raises:
+        SchemaTooNewError: the database is newer than this code knows.
+    """
+    current = schema_version(connection)
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNewError(found=current, known=SCHEMA_VERSION)
+    if current == 0:
+        connection.execute(text("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
+        connection.execute(text("INSERT INTO schema_version (version) VALUES (0)"))
+    applied = []
+    for step in STEPS:
+        if current < step.version <= target:
+            for statement in step.statements:
+                connection.execute(text(statement))
+            connection.execute(text("UPDATE schema_version SET version = :v"), {"v": step.version})
+            applied.append(step.version)
+    return applied

@@ -1,0 +1,52 @@
+"""The organisation's settings for a device's vault.
+
+The organisation sets these (at enrollment, or later through `Vault.set_policy` from an unlocked
+session), never the officer on the unlock screen. They are kept in clear because they must work while
+the vault is locked; someone who can edit the file can also copy it, and then no on-device limit applies
+anyway: against that, only the strength of the secret and the device secret help.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.vault.errors import PolicyError
+
+__all__ = ["VaultPolicy"]
+
+IDLE_LOCK_RANGE = (15, 3600)
+WIPE_AFTER_RANGE = (5, 100)
+RETENTION_DAYS_RANGE = (0, 3650)
+
+
+@dataclass(frozen=True)
+class VaultPolicy:
+    """What the organisation decides for this device's vault.
+
+    Attributes:
+        idle_lock_seconds: lock after this long without activity (default 2 minutes).
+        wipe_after_failures: destroy the keys and interviews after this many wrong secrets in a row;
+            None (the default) never wipes.
+        retention_days: keep a sent envelope this long after its receipt, then purge it.
+    """
+
+    idle_lock_seconds: int = 120
+    wipe_after_failures: int | None = None
+    retention_days: int = 30
+
+    def validate(self) -> None:
+        """Check every setting is in range.
+
+        Raises:
+            PolicyError: naming the setting and its allowed range.
+        """
+        _check_range("idle_lock_seconds", self.idle_lock_seconds, IDLE_LOCK_RANGE)
+        if self.wipe_after_failures is not None:
+            _check_range("wipe_after_failures", self.wipe_after_failures, WIPE_AFTER_RANGE)
+        _check_range("retention_days", self.retention_days, RETENTION_DAYS_RANGE)
+
+
+def _check_range(name: str, value: int, bounds: tuple[int, int]) -> None:
+    minimum, maximum = bounds
+    if not isinstance(value, int) or not minimum <= value <= maximum:
+        raise PolicyError(name=name, minimum=minimum, maximum=maximum)

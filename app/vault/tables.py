@@ -1,0 +1,117 @@
+"""The vault's tables, as SQLModel classes matching the newest schema (`migrations.SCHEMA_VERSION`).
+
+The schema itself is created and changed only by the ordered steps in `migrations.py` (so an old
+database and a new one end up identical); a test checks that these classes and the migrated database
+agree. What is kept in clear is the minimum the app needs: ids, protocol id and version, state, times.
+Everything a respondent or officer said lives in the encrypted columns (`bytes`, see `fields.py`).
+
+Times are ISO 8601 UTC strings to the second (`2026-03-01T09:30:00Z`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "EnrollmentRow",
+    "InterviewRow",
+    "OutboxRow",
+    "PolicyRow",
+    "UnlockGuardRow",
+    "VaultKeysRow",
+]
+
+
+class VaultKeysRow(SQLModel, table=True):
+    """The wrapped data keys (one row). Both slots always exist, so nothing shows whether duress is set."""
+
+    __tablename__ = "vault_keys"
+
+    id: int = Field(default=1, primary_key=True)
+    vault_id: str
+    kdf_params: str  # canonical JSON of KdfParams, bound into both wraps
+    officer_slot: bytes
+    duress_slot: bytes  # a decoy key wrapped under the duress secret, or random bytes of the same size
+    updated_at: str
+
+
+class UnlockGuardRow(SQLModel, table=True):
+    """Wrong-secret throttling, kept across restarts (one row)."""
+
+    __tablename__ = "unlock_guard"
+
+    id: int = Field(default=1, primary_key=True)
+    failures: int = 0
+    next_attempt_at: float = 0.0  # Unix time before which no attempt is allowed
+    wiped_at: str | None = None
+
+
+class PolicyRow(SQLModel, table=True):
+    """The organisation's settings for this vault (one row; schema version 2)."""
+
+    __tablename__ = "vault_policy"
+
+    id: int = Field(default=1, primary_key=True)
+    idle_lock_seconds: int = 120
+    wipe_after_failures: int | None = None
+    retention_days: int = 30
+    updated_at: str | None = None
+
+
+class InterviewRow(SQLModel, table=True):
+    """One interview: clear metadata plus encrypted documents that are deleted as it is sealed."""
+
+    __tablename__ = "interview"
+    __table_args__ = (Index("ix_interview_started", "started_at", "id"),)  # schema version 2
+
+    id: str = Field(primary_key=True)
+    protocol_id: str
+    protocol_version: str
+    state: str = Field(index=True)
+    owner_tag: bytes  # HMAC under the session's key: which vault space owns it, unreadable otherwise
+    started_at: str
+    updated_at: str
+    completed_at: str | None = None
+    sealed_at: str | None = None
+    sent_at: str | None = None
+    purged_at: str | None = None  # schema version 2
+    engine_state: bytes | None = None  # encrypted Interview.to_dict() while in progress
+    context: bytes | None = None  # encrypted languages, checks and consent
+    submission: bytes | None = None  # encrypted sealed-plaintext document once completed
+
+
+class EnrollmentRow(SQLModel, table=True):
+    """The device's enrollment and signing key (one row); readable while the vault is locked."""
+
+    __tablename__ = "enrollment"
+
+    id: int = Field(default=1, primary_key=True)
+    server_url: str
+    device_id: str
+    organisation_public_key: bytes
+    organisation_key_id: str
+    receipt_public_key: bytes
+    enrolled_at: str
+    signing_key: bytes
+
+
+class OutboxRow(SQLModel, table=True):
+    """A sealed envelope waiting to be sent, sent (with its receipt) or parked."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_seq", "status", "seq"),)
+
+    id: str = Field(primary_key=True)  # the interview id: the server's idempotency key
+    seq: int = Field(unique=True)
+    protocol_id: str
+    protocol_version: str
+    key_id: str
+    envelope: bytes | None = None  # None once purged after the retention period
+    status: str = "pending"  # pending | sent | parked
+    attempts: int = 0
+    last_error_code: str | None = None
+    parked_reason: str | None = None
+    receipt: bytes | None = None
+    created_at: str
+    sent_at: str | None = None

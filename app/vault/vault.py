@@ -1,0 +1,449 @@
+"""The `Vault`: one device's encrypted interviews, its keys, its locking, and its sync stores.
+
+    vault = Vault.open(data_dir)            # migrates the schema forward; nothing needs a secret yet
+    vault.create(secret) / vault.unlock(secret, device_secret=...)   # an unlocked session
+    vault.interviews                        # the session's interviews (ScreeningService uses this)
+    vault.lock()                            # quick exit, or after `policy.idle_lock_seconds` idle
+    vault.device_store / vault.outbox_store # for `sync`, usable while locked
+
+Unlocking with the organisation's duress secret opens a decoy space with its own data key: listing,
+resuming and counting show only what was made in it, new interviews go into it, and nothing is ever
+sealed or sent from it. Nothing in the database shows whether a duress secret exists: both key slots
+are always filled (with random bytes when unused).
+
+Several `Vault` objects may share one data folder (browser sessions, the CLI beside the app): each has
+its own session; SQLite serialises their writes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlmodel import col
+
+from app.vault.clock import Clock, format_time
+from app.vault.database import Database
+from app.vault.errors import (
+    NoVaultError,
+    VaultExistsError,
+    VaultLockedError,
+    VaultWipedError,
+    WeakSecretError,
+)
+from app.vault.fields import FieldCipher, FieldCodec, UnencryptedFields
+from app.vault.guard import UnlockGuard
+from app.vault.keyring import DURESS_SLOT, OFFICER_SLOT, KeySlots, check_device_secret
+from app.vault.keys import KdfPolicy, derive_kek, new_data_key
+from app.vault.migrations import migrate
+from app.vault.policy import VaultPolicy
+from app.vault.records import InterviewRecords, InterviewSummary, Sealer, SessionKeys, summaries
+from app.vault.secret_rules import check_new_secret
+from app.vault.stores import VaultDeviceStore, VaultOutboxStore, purge_sent_envelopes
+from app.vault.tables import PolicyRow, VaultKeysRow
+from waypoint.errors import N_, WaypointError
+
+__all__ = ["Vault"]
+
+DIFFERENT_SECRET_TODO = N_("Choose a secret that is different from the other secrets set on this device.")
+
+# Vault files (by path) whose latest unlock in this process was the duress secret. While a path is in
+# here, every `Vault` object on it in this process (other tabs, the background sender) shows no real
+# interviews and no outbox. Memory only: nothing on disk records that duress was used.
+_duress_active: set[Path] = set()
+_duress_lock = threading.Lock()
+
+
+class _Session:
+    def __init__(self, keys: SessionKeys, data_key: bytes, started: float) -> None:
+        self.keys = keys
+        self.data_key = data_key
+        self.last_activity = started
+
+
+class Vault:
+    """The encrypted vault in one private data folder. Build it with `Vault.open`."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        kdf_policy: KdfPolicy,
+        clock: Clock,
+        sealer: Sealer,
+        plaintext_fields: bool,
+    ) -> None:
+        self._database = database
+        self._kdf_policy = kdf_policy
+        self._clock = clock
+        self._sealer = sealer
+        self._plaintext_fields = plaintext_fields
+        self._lock = threading.RLock()
+        self._session: _Session | None = None
+        self._guard = UnlockGuard(database, clock)
+        self._policy = self._read_policy()
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path | str,
+        *,
+        kdf_policy: KdfPolicy | None = None,
+        clock: Clock | None = None,
+        sealer: Sealer | None = None,
+        insecure_plaintext_fields_for_tests: bool = False,
+    ) -> Vault:
+        """Open (or start) the vault in `data_dir`, migrating its schema forward. Needs no secret.
+
+        Args:
+            data_dir: the private app-data folder (created 0700 when missing).
+            kdf_policy: the key-derivation floor and calibration; production when None. Tests pass
+                `KdfPolicy.insecure_fast_for_tests()` explicitly; a production vault refuses its output.
+            clock: wall and monotonic time; the system clock when None.
+            sealer: seals a submission to the organisation; `sync.envelope.seal_submission` when None.
+            insecure_plaintext_fields_for_tests: TEST ONLY. Store fields unencrypted, so the canary
+                test can prove its scan finds what it looks for. Never set it anywhere else.
+
+        Returns:
+            The vault, locked.
+        """
+        if sealer is None:
+            from sync.envelope import seal_submission
+
+            sealer = seal_submission
+        database = Database(Path(data_dir))
+        with database.write() as connection:
+            migrate(connection)
+        return cls(
+            database,
+            kdf_policy=kdf_policy or KdfPolicy(),
+            clock=clock or Clock(),
+            sealer=sealer,
+            plaintext_fields=insecure_plaintext_fields_for_tests,
+        )
+
+    @property
+    def _hide_real(self) -> bool:
+        with _duress_lock:
+            return self._database.path in _duress_active
+
+    # -- what works locked -------------------------------------------------------------------------
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file (its `-wal`/`-shm` companions sit beside it)."""
+        return self._database.path
+
+    @property
+    def has_secret(self) -> bool:
+        """True once the vault has been created (and not wiped since)."""
+        with self._database.read() as connection:
+            return connection.execute(select(col(VaultKeysRow.id))).first() is not None
+
+    @property
+    def was_wiped(self) -> bool:
+        """True when the organisation's wrong-secret limit erased this vault (until it is created again)."""
+        return self._guard.was_wiped() and not self.has_secret
+
+    @property
+    def requires_device_secret(self) -> bool:
+        """True when unlocking also needs the key from the device's secure storage."""
+        slots = self._read_slots()
+        return slots is not None and slots.params.with_device_secret
+
+    @property
+    def policy(self) -> VaultPolicy:
+        """The organisation's settings for this vault."""
+        return self._policy
+
+    @property
+    def device_store(self) -> VaultDeviceStore:
+        """The enrollment store `sync` uses (works while locked)."""
+        return VaultDeviceStore(self._database)
+
+    @property
+    def outbox_store(self) -> VaultOutboxStore:
+        """The outbox store `sync` uses (works while locked; empty in a duress session)."""
+        return VaultOutboxStore(self._database, self._clock, hidden=lambda: self._hide_real)
+
+    def list_interviews(
+        self, states: Collection[str] | None = None, *, newest_first: bool = False, limit: int | None = None
+    ) -> list[InterviewSummary]:
+        """Metadata only (id, protocol, state, times), oldest first.
+
+        `states`, `newest_first` and `limit` keep the home screen fast on a device that has kept many
+        content-free records (e.g. drafts, then the 20 newest finished interviews).
+
+        Unlocked: this session's interviews. Locked: every interview on the device (for `waypoint
+        interview list` and support), except while the latest unlock in this process was the duress
+        secret: then nothing.
+        """
+        with self._lock:
+            session = self._current_session()
+            if session is None and self._hide_real:
+                return []
+            with self._database.read() as connection:
+                keys = session.keys if session else None
+                return summaries(connection, keys, states, newest_first=newest_first, limit=limit)
+
+    def throttle_seconds(self) -> int:
+        """Seconds before the next unlock attempt is allowed (0: now), for the unlock screen."""
+        return self._guard.wait_seconds()
+
+    def purge_expired(self, now: datetime | None = None) -> int:
+        """Delete sent envelopes older than the retention period, keeping content-free records.
+
+        Args:
+            now: the time to purge at (default: the clock's now).
+
+        Returns:
+            How many envelopes were purged.
+        """
+        moment = now.timestamp() if now else self._clock.now()
+        cutoff = moment - self._read_policy().retention_days * 86_400
+        return purge_sent_envelopes(self._database, sent_before=format_time(cutoff), now=format_time(moment))
+
+    def integrity_check(self) -> str:
+        """SQLite's integrity check of the vault file ("ok" when sound)."""
+        return self._database.integrity_check()
+
+    def close(self) -> None:
+        """Lock and release the database connections."""
+        self.lock()
+        self._database.close()
+
+    # -- secrets, sessions and locking -------------------------------------------------------------
+
+    @property
+    def is_unlocked(self) -> bool:
+        """True while this object holds an unlocked session (locks first if it has been idle)."""
+        with self._lock:
+            return self._current_session() is not None
+
+    def create(self, secret: str, device_secret: bytes | None = None) -> None:
+        """Create the vault with the officer's secret and unlock it.
+
+        Args:
+            secret: a passphrase, or a PIN when `device_secret` is given (see docs/vault.md).
+            device_secret: bytes from hardware-backed secure storage (phones), at least 16 bytes.
+
+        Raises:
+            VaultExistsError: the vault already has a secret.
+            WeakSecretError: the secret is too easy to guess for this kind of device.
+            DeviceSecretError: the device secret is too short.
+        """
+        if self.has_secret:
+            raise VaultExistsError()
+        check_new_secret(secret, with_device_secret=device_secret is not None)
+        params = self._kdf_policy.choose(with_device_secret=device_secret is not None)
+        check_device_secret(params, device_secret)
+        kek = derive_kek(secret, params, device_secret)
+        with self._lock:
+            with self._database.write() as connection:
+                created = KeySlots.create(connection, kek, params, format_time(self._clock.now()))
+                if created is not None:
+                    self._guard.reset_after_create(connection)
+            if created is None:
+                raise VaultExistsError()
+            self._start_session(created[0], decoy=False)
+
+    def unlock(self, secret: str, device_secret: bytes | None = None) -> None:
+        """Unlock with the officer's secret (or the duress secret, which opens the decoy).
+
+        Then, in a real session of an enrolled device, completed interviews are sealed.
+
+        Raises:
+            NoVaultError: the vault has not been created.
+            ThrottledError: too many wrong secrets; `seconds` says how long to wait.
+            WrongSecretError: neither secret matched (the attempt was counted).
+            VaultWipedError: this attempt reached the organisation's limit and the vault was erased.
+            DeviceSecretError: the vault needs a device secret and none was given, or the reverse.
+            UnsafeKdfParametersError: the stored key settings are below the floor.
+        """
+        slots = self._slots()
+        check_device_secret(slots.params, device_secret)
+        with self._locks_on_wipe():
+            self._guard.begin_attempt(self._refresh_policy().wipe_after_failures)
+            opened = slots.open(slots.derive(secret, device_secret))
+            if opened is None:
+                self._guard.fail_attempt(self._policy.wipe_after_failures)
+        self._guard.forgive()
+        data_key, decoy = opened
+        with self._lock:
+            self._start_session(data_key, decoy=decoy)
+        if not decoy:
+            try:
+                self.seal_completed()
+            except WaypointError:
+                pass  # they stay completed and encrypted; sealing is retried at the next unlock
+
+    def lock(self) -> None:
+        """Forget the session's keys (quick exit, idle timeout, or the officer's choice)."""
+        with self._lock:
+            self._session = None
+
+    def touch(self) -> None:
+        """Record activity, postponing the idle lock (the UI calls this on every interaction)."""
+        with self._lock:
+            session = self._current_session()
+            if session is not None:
+                session.last_activity = self._clock.monotonic()
+
+    def check_idle(self) -> bool:
+        """Lock if the session has been idle too long; True when the vault is (now) locked."""
+        return not self.is_unlocked
+
+    def change_secret(self, old: str, new: str, device_secret: bytes | None = None) -> None:
+        """Re-wrap this session's data key under a new secret; no interview is re-encrypted.
+
+        Raises:
+            VaultLockedError: no unlocked session.
+            WrongSecretError / ThrottledError / VaultWipedError: `old` is wrong (counted as an attempt).
+            WeakSecretError: `new` is too easy to guess, or equals another secret set on the device.
+        """
+        session = self._require_session()
+        slots = self._slots()
+        check_device_secret(slots.params, device_secret)
+        check_new_secret(new, with_device_secret=slots.params.with_device_secret)
+        slot, other = (DURESS_SLOT, OFFICER_SLOT) if session.keys.decoy else (OFFICER_SLOT, DURESS_SLOT)
+        with self._locks_on_wipe():
+            self._guard.begin_attempt(self._refresh_policy().wipe_after_failures)
+            if slots.unwrap(slots.derive(old, device_secret), slot) != session.data_key:
+                self._guard.fail_attempt(self._policy.wipe_after_failures)
+        self._guard.forgive()
+        new_kek = slots.derive(new, device_secret)
+        if not session.keys.decoy and slots.unwrap(new_kek, other) is not None:
+            raise WeakSecretError(todo=DIFFERENT_SECRET_TODO)
+        with self._database.write() as connection:
+            slots.store(connection, new_kek, session.data_key, slot, format_time(self._clock.now()))
+
+    def set_policy(
+        self, policy: VaultPolicy, *, duress_secret: str | None = None, device_secret: bytes | None = None
+    ) -> None:
+        """The organisation's settings: idle lock, wipe limit, retention, and optionally a duress secret.
+
+        Called while provisioning the device (from an unlocked session), never from the unlock screen.
+        A new duress secret replaces any earlier one, with a fresh, empty decoy space.
+
+        Args:
+            policy: the settings (validated).
+            duress_secret: a secret that opens the decoy instead of the real vault; same strength rules.
+            device_secret: the device secret, when the vault uses one (needed to wrap the decoy key).
+
+        Raises:
+            VaultLockedError: no unlocked session.
+            PolicyError: a setting is out of range.
+            WeakSecretError: the duress secret is too weak or equals the officer's secret.
+        """
+        policy.validate()
+        session = self._require_session()
+        if session.keys.decoy:
+            return  # the decoy accepts and ignores it, so the screen looks the same
+        slots = self._slots()
+        duress_kek = None
+        if duress_secret is not None:
+            check_device_secret(slots.params, device_secret)
+            check_new_secret(duress_secret, with_device_secret=slots.params.with_device_secret)
+            duress_kek = slots.derive(duress_secret, device_secret)
+            if slots.unwrap(duress_kek, OFFICER_SLOT) is not None:
+                raise WeakSecretError(todo=DIFFERENT_SECRET_TODO)
+        now = format_time(self._clock.now())
+        with self._database.write() as connection:
+            connection.execute(
+                update(PolicyRow).values(
+                    idle_lock_seconds=policy.idle_lock_seconds,
+                    wipe_after_failures=policy.wipe_after_failures,
+                    retention_days=policy.retention_days,
+                    updated_at=now,
+                )
+            )
+            if duress_kek is not None:
+                slots.store(connection, duress_kek, new_data_key(), DURESS_SLOT, now)
+        self._policy = policy
+
+    # -- interviews --------------------------------------------------------------------------------
+
+    @property
+    def interviews(self) -> InterviewRecords:
+        """The unlocked session's interviews (create, autosave, load, complete, seal, discard).
+
+        Raises:
+            VaultLockedError: no unlocked session (or it just locked after being idle).
+        """
+        session = self._require_session()
+        return InterviewRecords(self._database, session.keys, self._clock, self._sealer)
+
+    def seal_completed(self) -> list[str]:
+        """Seal every completed interview to the organisation, once the device is enrolled.
+
+        The app calls this after enrollment; `unlock` calls it too. Without an enrollment (or in a
+        duress session) nothing happens.
+
+        Returns:
+            The ids sealed now.
+        """
+        return self.interviews.seal_completed()
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _read_slots(self) -> KeySlots | None:
+        with self._database.read() as connection:
+            return KeySlots.read(connection, self._kdf_policy)
+
+    def _read_policy(self) -> VaultPolicy:
+        with self._database.read() as connection:
+            row = connection.execute(select(PolicyRow)).one()
+        return VaultPolicy(row.idle_lock_seconds, row.wipe_after_failures, row.retention_days)
+
+    def _slots(self) -> KeySlots:
+        slots = self._read_slots()
+        if slots is None:
+            if self.was_wiped:
+                raise VaultWipedError()
+            raise NoVaultError()
+        return slots
+
+    def _refresh_policy(self) -> VaultPolicy:
+        self._policy = self._read_policy()
+        return self._policy
+
+    @contextmanager
+    def _locks_on_wipe(self) -> Iterator[None]:
+        try:
+            yield
+        except VaultWipedError:
+            self.lock()
+            with _duress_lock:
+                _duress_active.discard(self._database.path)
+            raise
+
+    def _start_session(self, data_key: bytes, *, decoy: bool) -> None:
+        codec: FieldCodec = UnencryptedFields() if self._plaintext_fields else FieldCipher(data_key)
+        keys = SessionKeys(codec, data_key, decoy=decoy)
+        self._session = _Session(keys, data_key, self._clock.monotonic())
+        with _duress_lock:
+            if decoy:
+                _duress_active.add(self._database.path)
+            else:
+                _duress_active.discard(self._database.path)
+
+    def _current_session(self) -> _Session | None:
+        session = self._session
+        if session is None:
+            return None
+        if self._clock.monotonic() - session.last_activity > self._policy.idle_lock_seconds:
+            self._session = None
+            return None
+        return session
+
+    def _require_session(self) -> _Session:
+        with self._lock:
+            session = self._current_session()
+            if session is None:
+                raise VaultLockedError()
+            session.last_activity = self._clock.monotonic()
+            return session

@@ -1,0 +1,406 @@
+"""The screening engine: pure functions over an immutable Interview.
+
+    interview = start(protocol, facts={"age": 16})
+    step = next_step(protocol, interview)     # AskQuestion | EmergencyStop | Finished
+    interview = answer(protocol, interview, step.question.id, "yes")
+    interview = decline(protocol, interview, qid)
+    interview = back(protocol, interview)
+
+Questions are asked in file order. A question is asked when its relevance is *true*; when it is false
+the question does not apply, and when it is unknown (it depends on a declined answer) it is not asked
+and stays unknown. A question whose fact is already known is never asked. Relevance only reads earlier
+questions (lint enforces it), so each step continues from where the last one stopped: the cost of a
+step is the number of questions it skips, not the size of the protocol.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import TypeVar
+
+from screening_protocols.errors import (
+    BAD_FACT,
+    CONSTRAINT,
+    INFO_ONLY,
+    INFO_ONLY_TODO,
+    NEEDS_ANSWER,
+    NEEDS_ANSWER_TODO,
+    NO_PREVIOUS,
+    NO_PREVIOUS_TODO,
+    NOT_CURRENT,
+    NOT_CURRENT_TODO,
+    STOPPED,
+    STOPPED_TODO,
+    UNKNOWN_QUESTION,
+    UNKNOWN_QUESTION_TODO,
+    WRONG_PROTOCOL,
+    WRONG_PROTOCOL_TODO,
+    AnswerError,
+)
+from screening_protocols.expressions import EMPTY, SELF, UNKNOWN, Value
+from screening_protocols.interview import DECLINED, NO, UNSURE, YES, AnswerValue, Interview
+from screening_protocols.model import EmergencyRule, Protocol, Question, QuestionKind
+
+__all__ = [
+    "AskQuestion",
+    "EmergencyStop",
+    "Finished",
+    "Step",
+    "allowed_answers",
+    "answer",
+    "back",
+    "carried_facts",
+    "decline",
+    "next_step",
+    "resolved_values",
+    "start",
+]
+
+YES_NO_ANSWERS = (YES, NO, UNSURE)
+_V = TypeVar("_V")
+
+
+@dataclass(frozen=True)
+class AskQuestion:
+    """Ask this question now. `position` is 1-based; `estimated_total` is an estimate (skip logic)."""
+
+    question: Question
+    position: int
+    estimated_total: int
+
+
+@dataclass(frozen=True)
+class EmergencyStop:
+    """Stop questioning: an immediate-danger rule holds. Show the guidance (`render_emergency`)."""
+
+    rules: tuple[EmergencyRule, ...]
+    because: tuple[str, ...]
+
+    @property
+    def guidance(self) -> tuple[str, ...]:
+        """The officer guidance of each rule, in the source language."""
+        return tuple(rule.guidance for rule in self.rules)
+
+    @property
+    def referral_needs(self) -> tuple[str, ...]:
+        """Referral needs the rules name, without repeats."""
+        return tuple(dict.fromkeys(need for rule in self.rules for need in rule.referral_needs))
+
+
+@dataclass(frozen=True)
+class Finished:
+    """Every question that applies has been asked; read the `outcome`."""
+
+
+Step = AskQuestion | EmergencyStop | Finished
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """How far the interview has got: resolved values before `cursor`, the question at `cursor`."""
+
+    values: Mapping[str, Value]
+    cursor: int  # index of the question to ask; len(questions) when none is left
+    emergencies: tuple[EmergencyRule, ...]
+    protocol: Protocol  # the walk is only valid for the protocol it was computed with
+
+
+def start(protocol: Protocol, facts: Mapping[str, AnswerValue] | None = None) -> Interview:
+    """Begin an interview. `facts` carried from earlier (e.g. {"age": 16}) are never asked again.
+
+    A fact the protocol declares is checked like an answer to its question (AnswerError when it does
+    not fit); facts it does not declare are kept and reported but not used.
+    """
+    checked: dict[str, AnswerValue] = {}
+    for fact, value in (facts or {}).items():
+        question = protocol.by_fact.get(fact)
+        if question is None:
+            checked[fact] = value
+            continue
+        try:
+            checked[fact] = _checked_value(protocol, question, value, {})
+        except AnswerError:
+            raise AnswerError(
+                BAD_FACT, None, fact=fact, qid=question.id, allowed=allowed_answers(question)
+            ) from None
+    return Interview(protocol.id, protocol.version, checked)
+
+
+def next_step(protocol: Protocol, interview: Interview) -> Step:
+    """What to do now: ask a question, stop for an emergency, or finish."""
+    walk = _walk(protocol, interview)
+    if walk.emergencies:
+        because = sorted(
+            {ref for rule in walk.emergencies for ref in rule.when.references if ref in interview.answers},
+            key=lambda qid: protocol.by_id[qid].index,
+        )
+        return EmergencyStop(walk.emergencies, tuple(because))
+    if walk.cursor >= len(protocol.questions):
+        return Finished()
+    question = protocol.questions[walk.cursor]
+    position = len(interview.asked) + 1
+    unconditional, conditional = protocol.remaining_after[walk.cursor]
+    known_later = sum(
+        1
+        for fact in interview.facts
+        if (q := protocol.by_fact.get(fact)) is not None and q.index > walk.cursor
+    )
+    estimated = position + max(0, unconditional + (conditional + 1) // 2 - known_later)
+    return AskQuestion(question, position, estimated)
+
+
+def answer(protocol: Protocol, interview: Interview, qid: str, value: AnswerValue) -> Interview:
+    """Record `value` for the current question `qid`; AnswerError when it does not fit.
+
+    Yes/no questions take "yes", "no", "unsure"; choices take option values (a list for multiple
+    choice); numbers, ISO dates ("YYYY-MM-DD") and short text per type; "declined" everywhere;
+    None acknowledges an information screen or skips an optional question.
+    """
+    question = _current(protocol, interview, qid)
+    walk = _walk(protocol, interview)
+    checked = _checked_value(protocol, question, value, walk.values)
+    return _advance(protocol, interview, walk, question, checked)
+
+
+def decline(protocol: Protocol, interview: Interview, qid: str) -> Interview:
+    """ "Prefer not to answer" the current question `qid`: recorded as unknown, never as "no"."""
+    question = _current(protocol, interview, qid)
+    if not question.kind.answerable:
+        raise AnswerError(INFO_ONLY, INFO_ONLY_TODO, qid=qid)
+    return _advance(protocol, interview, _walk(protocol, interview), question, DECLINED)
+
+
+def back(protocol: Protocol, interview: Interview) -> Interview:
+    """Undo the last answer: its question becomes the current question again (the answer is removed)."""
+    _same_protocol(protocol, interview)
+    if not interview.asked:
+        raise AnswerError(NO_PREVIOUS, NO_PREVIOUS_TODO)
+    last = interview.asked[-1]
+    answers = {k: v for k, v in interview.answers.items() if k != last}
+    return Interview(
+        interview.protocol_id, interview.protocol_version, interview.facts, answers, interview.asked[:-1]
+    )
+
+
+def allowed_answers(question: Question) -> str:
+    """A short description of what the question accepts, for error messages and the CLI."""
+    kind = question.kind
+    if kind is QuestionKind.INFO:
+        return "null (acknowledge)"
+    if kind is QuestionKind.YES_NO:
+        allowed = ", ".join(YES_NO_ANSWERS)
+    elif kind is QuestionKind.SINGLE_CHOICE:
+        allowed = "one of " + ", ".join(o.value for o in question.options)
+    elif kind is QuestionKind.MULTIPLE_CHOICE:
+        allowed = "a list of " + ", ".join(o.value for o in question.options)
+    elif kind is QuestionKind.NUMBER:
+        low = "" if question.minimum is None else f" from {question.minimum:g}"
+        high = "" if question.maximum is None else f" to {question.maximum:g}"
+        allowed = f"a number{low}{high}"
+    elif kind is QuestionKind.DATE:
+        allowed = "a date as YYYY-MM-DD"
+    else:
+        allowed = f"text of at most {question.max_length} characters"
+    optional = "" if question.required else ", null (skip)"
+    return f"{allowed}, {DECLINED}{optional}"
+
+
+def carried_facts(protocol: Protocol, interview: Interview) -> dict[str, AnswerValue]:
+    """Every fact known after this interview (given at the start or answered), to carry forward."""
+    facts = dict(interview.facts)
+    for question in protocol.questions:
+        if question.fact and question.id in interview.answers:
+            facts[question.fact] = interview.answers[question.id]
+    return facts
+
+
+def resolved_values(protocol: Protocol, interview: Interview) -> Mapping[str, Value]:
+    """What each question's value is for the rules: its answer, EMPTY (does not apply) or UNKNOWN.
+
+    Questions not reached yet are absent, and read as UNKNOWN.
+    """
+    return _walk(protocol, interview).values
+
+
+# --- internals ----------------------------------------------------------------------------------
+
+
+def _same_protocol(protocol: Protocol, interview: Interview) -> None:
+    if interview.protocol_id != protocol.id:
+        raise AnswerError(
+            WRONG_PROTOCOL,
+            WRONG_PROTOCOL_TODO,
+            interview_protocol=interview.protocol_id,
+            protocol=protocol.id,
+        )
+
+
+def _current(protocol: Protocol, interview: Interview, qid: str) -> Question:
+    _same_protocol(protocol, interview)
+    question = protocol.by_id.get(qid)
+    if question is None:
+        raise AnswerError(UNKNOWN_QUESTION, UNKNOWN_QUESTION_TODO, qid=qid, protocol=protocol.id)
+    step = next_step(protocol, interview)
+    if isinstance(step, EmergencyStop):
+        raise AnswerError(STOPPED, STOPPED_TODO, qid=qid, reason="immediate danger")
+    if isinstance(step, Finished):
+        raise AnswerError(STOPPED, STOPPED_TODO, qid=qid, reason="finished")
+    if step.question.id != qid:
+        raise AnswerError(NOT_CURRENT, NOT_CURRENT_TODO, qid=qid, current=step.question.id)
+    return question
+
+
+def _advance(
+    protocol: Protocol, interview: Interview, walk: _Walk, question: Question, value: AnswerValue
+) -> Interview:
+    answers = _copy(interview.answers)
+    answers[question.id] = value
+    values = _copy(walk.values)
+    values[question.id] = _rule_value(question, value)
+    new_walk = _continue(protocol, interview.facts, answers, values, question.index + 1)
+    return Interview(
+        interview.protocol_id,
+        interview.protocol_version,
+        interview.facts,
+        MappingProxyType(answers),
+        (*interview.asked, question.id),
+        new_walk,
+    )
+
+
+def _copy(mapping: Mapping[str, _V]) -> dict[str, _V]:
+    # mappingproxy.copy() is dict.copy() in C; dict(proxy) walks the mapping protocol, 30x slower.
+    return mapping.copy() if isinstance(mapping, MappingProxyType) else dict(mapping)
+
+
+def _walk(protocol: Protocol, interview: Interview) -> _Walk:
+    cached = interview.walk_cache
+    if isinstance(cached, _Walk) and cached.protocol is protocol:
+        return cached
+    _same_protocol(protocol, interview)
+    walk = _continue(protocol, interview.facts, interview.answers, {}, 0)
+    object.__setattr__(interview, "walk_cache", walk)
+    return walk
+
+
+def _continue(
+    protocol: Protocol,
+    facts: Mapping[str, AnswerValue],
+    answers: Mapping[str, AnswerValue],
+    values: dict[str, Value],
+    index: int,
+) -> _Walk:
+    questions = protocol.questions
+
+    def resolve(name: str) -> Value:
+        return values.get(name, UNKNOWN)
+
+    cursor = len(questions)
+    while index < len(questions):
+        question = questions[index]
+        if question.id in answers:
+            values[question.id] = _rule_value(question, answers[question.id])
+        elif question.fact is not None and question.fact in facts:
+            values[question.id] = _rule_value(question, facts[question.fact])
+        else:
+            relevant = True if question.relevant is None else question.relevant.holds(resolve)
+            if relevant is True:
+                cursor = index
+                break
+            values[question.id] = EMPTY if relevant is False else UNKNOWN
+        index += 1
+    fired = tuple(rule for rule in protocol.emergencies if rule.when.holds(resolve) is True)
+    return _Walk(MappingProxyType(values), cursor, fired, protocol)
+
+
+def _rule_value(question: Question, value: AnswerValue) -> Value:
+    """The value the rules see: declined, unsure, skipped and "don't know" options are UNKNOWN."""
+    if value is None:
+        return EMPTY if question.kind is QuestionKind.INFO else UNKNOWN
+    if value == DECLINED or (question.kind is QuestionKind.YES_NO and value == UNSURE):
+        return UNKNOWN
+    if question.kind is QuestionKind.SINGLE_CHOICE and isinstance(value, str):
+        option = question.option(value)
+        return UNKNOWN if option is not None and option.unknown else value
+    if isinstance(value, tuple):
+        if any((option := question.option(v)) is not None and option.unknown for v in value):
+            return UNKNOWN
+        return value
+    return value
+
+
+def _checked_value(
+    protocol: Protocol, question: Question, value: object, values: Mapping[str, Value]
+) -> AnswerValue:
+    def reject(what: str | None = None) -> AnswerError:
+        return AnswerError(what, None, qid=question.id, allowed=allowed_answers(question))
+
+    kind = question.kind
+    if kind is QuestionKind.INFO:
+        if value is not None:
+            raise AnswerError(INFO_ONLY, INFO_ONLY_TODO, qid=question.id)
+        return None
+    if value == DECLINED:
+        return DECLINED
+    if value is None or value == [] or value == ():
+        if question.required:
+            raise AnswerError(NEEDS_ANSWER, NEEDS_ANSWER_TODO, qid=question.id)
+        return None
+    checked: AnswerValue
+    if kind is QuestionKind.YES_NO:
+        if isinstance(value, bool):
+            value = YES if value else NO
+        if value not in YES_NO_ANSWERS:
+            raise reject()
+        checked = str(value)
+    elif kind is QuestionKind.SINGLE_CHOICE:
+        if not isinstance(value, str) or question.option(value) is None:
+            raise reject()
+        checked = value
+    elif kind is QuestionKind.MULTIPLE_CHOICE:
+        checked = _checked_selection(question, value, reject)
+    elif kind is QuestionKind.NUMBER:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise reject()
+        if (question.minimum is not None and value < question.minimum) or (
+            question.maximum is not None and value > question.maximum
+        ):
+            raise reject()
+        checked = value
+    elif kind is QuestionKind.DATE:
+        if not isinstance(value, str):
+            raise reject()
+        try:
+            checked = date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise reject() from None
+    else:
+        if not isinstance(value, str) or not value.strip() or len(value) > question.max_length:
+            raise reject()
+        checked = value.strip()
+    if question.constraint is not None:
+        own = _rule_value(question, checked)
+        if (
+            question.constraint.holds(lambda name: own if name == SELF else values.get(name, UNKNOWN))
+            is False
+        ):
+            raise reject(CONSTRAINT)
+    return checked
+
+
+def _checked_selection(question: Question, value: object, reject: object) -> tuple[str, ...]:
+    assert callable(reject)
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise reject()
+    chosen = set()
+    for item in value:
+        if not isinstance(item, str) or question.option(item) is None:
+            raise reject()
+        chosen.add(item)
+    if len(chosen) > 1 and any(question.option(v).exclusive for v in chosen):  # type: ignore[union-attr]
+        raise reject()
+    return tuple(o.value for o in question.options if o.value in chosen)

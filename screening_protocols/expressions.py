@@ -1,0 +1,403 @@
+"""The XLSForm expression subset used for relevance, constraints and rules, read without `eval`.
+
+Grammar (lowest precedence first)::
+
+    expr     := or
+    or       := and ('or' and)*
+    and      := not ('and' not)*
+    not      := 'not' not | equality
+    equality := compare (('=' | '!=') compare)*
+    compare  := sum (('<' | '<=' | '>' | '>=') sum)*
+    sum      := product (('+' | '-') product)*
+    product  := unary (('*' | 'div' | 'mod') unary)*
+    unary    := '-' unary | primary
+    primary  := NUMBER | STRING | '${' NAME '}' | '.' | NAME '(' [expr (',' expr)*] ')' | '(' expr ')'
+
+Functions: selected(${q}, 'value'), count-selected(${q}), true(), false(), not(x).
+
+Evaluation uses three-valued (Kleene) logic: a declined, unsure or not-yet-known answer is `UNKNOWN`,
+every operator except and/or returns `UNKNOWN` when an operand is unknown, and a condition holds only
+when it is `True`. This makes every expression monotone in what is known: learning less can turn a
+result into `UNKNOWN`, never flip it from true to false or back. The engine's guarantee that
+"prefer not to answer" never makes an outcome more severe rests on this.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final, TypeAlias
+
+
+class _Unknown:
+    """The one unknown value: declined, unsure, or not known yet."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        raise TypeError("UNKNOWN has no truth value; compare it with `is UNKNOWN`")
+
+
+UNKNOWN: Final = _Unknown()
+EMPTY: Final = ""  # a question that does not apply (its relevance is false), as in XLSForm
+
+Value: TypeAlias = str | int | float | bool | tuple[str, ...] | _Unknown
+Resolver: TypeAlias = Callable[[str], Value]
+Evaluator: TypeAlias = Callable[[Resolver], Value]
+
+SELF = "."
+
+
+class ExpressionSyntaxError(ValueError):
+    """The expression text does not follow the grammar; the message says where."""
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<ref>\$\{\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\})
+     |(?P<number>\d+(?:\.\d+)?|\.\d+)
+     |(?P<string>'[^']*'|"[^"]*")
+     |(?P<op><=|>=|!=|=|<|>|\+|-|\*|\(|\)|,)
+     |(?P<word>[A-Za-z_][A-Za-z0-9_-]*)
+     |(?P<self>\.)
+    )""",
+    re.VERBOSE,
+)
+
+FUNCTIONS = {"selected": 2, "count-selected": 1, "true": 0, "false": 0, "not": 1}
+_WORD_OPERATORS = {"and", "or", "not", "div", "mod"}
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of the syntax tree: an operator (or function) and its operands."""
+
+    op: str
+    args: tuple[Node, ...] = ()
+    value: Value | None = None
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed expression: its source text, the question ids it reads, and how to evaluate it."""
+
+    source: str
+    tree: Node = field(compare=False, repr=False)
+    references: frozenset[str] = field(compare=False)
+    evaluate: Evaluator = field(compare=False, repr=False)
+
+    def holds(self, resolve: Resolver) -> bool | _Unknown:
+        """True, False or UNKNOWN: whether the condition holds for the values `resolve` gives."""
+        return truth(self.evaluate(resolve))
+
+
+def _tokenize(source: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    source = source.rstrip()
+    while position < len(source):
+        match = _TOKEN.match(source, position)
+        if match is None or match.end() == position:
+            raise ExpressionSyntaxError(f"unexpected character {source[position:].strip()[:1]!r}")
+        position = match.end()
+        kind = match.lastgroup or ""
+        if kind == "name":
+            kind = "ref"
+        text = match.group("name") if kind == "ref" else match.group(kind)
+        if kind == "word" and text in _WORD_OPERATORS:
+            kind = "op"
+        tokens.append((kind, text))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.tokens = _tokenize(source)
+        self.index = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take_op(self, *ops: str) -> str | None:
+        token = self.peek()
+        if token is not None and token[0] == "op" and token[1] in ops:
+            self.index += 1
+            return token[1]
+        return None
+
+    def expect(self, op: str) -> None:
+        if self.take_op(op) is None:
+            found = self.peek()
+            raise ExpressionSyntaxError(
+                f"expected '{op}' but found {found[1]!r}" if found else f"missing '{op}'"
+            )
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise ExpressionSyntaxError("the expression is empty")
+        node = self.parse_or()
+        if (token := self.peek()) is not None:
+            raise ExpressionSyntaxError(f"unexpected {token[1]!r}")
+        return node
+
+    def binary(self, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
+        node = operand()
+        while (op := self.take_op(*ops)) is not None:
+            node = Node(op, (node, operand()))
+        return node
+
+    def parse_or(self) -> Node:
+        return self.binary(("or",), self.parse_and)
+
+    def parse_and(self) -> Node:
+        return self.binary(("and",), self.parse_not)
+
+    def parse_not(self) -> Node:
+        if self.take_op("not") is not None:
+            return Node("not", (self.parse_not(),))
+        return self.parse_equality()
+
+    def parse_equality(self) -> Node:
+        return self.binary(("=", "!="), self.parse_compare)
+
+    def parse_compare(self) -> Node:
+        return self.binary(("<", "<=", ">", ">="), self.parse_sum)
+
+    def parse_sum(self) -> Node:
+        return self.binary(("+", "-"), self.parse_product)
+
+    def parse_product(self) -> Node:
+        return self.binary(("*", "div", "mod"), self.parse_unary)
+
+    def parse_unary(self) -> Node:
+        if self.take_op("-") is not None:
+            return Node("neg", (self.parse_unary(),))
+        return self.parse_primary()
+
+    def parse_primary(self) -> Node:
+        token = self.peek()
+        if token is None:
+            raise ExpressionSyntaxError("the expression ends too early")
+        kind, text = token
+        self.index += 1
+        if kind == "number":
+            return Node("const", value=float(text) if "." in text else int(text))
+        if kind == "string":
+            return Node("const", value=text[1:-1])
+        if kind == "ref":
+            return Node("ref", value=text)
+        if kind == "self":
+            return Node("ref", value=SELF)
+        if kind == "op" and text == "(":
+            node = self.parse_or()
+            self.expect(")")
+            return node
+        if kind == "word":
+            return self.parse_call(text)
+        raise ExpressionSyntaxError(f"unexpected {text!r}")
+
+    def parse_call(self, name: str) -> Node:
+        if name not in FUNCTIONS:
+            raise ExpressionSyntaxError(f"unknown function {name!r} (known: {', '.join(sorted(FUNCTIONS))})")
+        self.expect("(")
+        args: list[Node] = []
+        if self.take_op(")") is None:
+            args.append(self.parse_or())
+            while self.take_op(",") is not None:
+                args.append(self.parse_or())
+            self.expect(")")
+        if len(args) != FUNCTIONS[name]:
+            raise ExpressionSyntaxError(f"{name}() takes {FUNCTIONS[name]} argument(s), not {len(args)}")
+        return Node(name, tuple(args))
+
+
+def parse(source: str) -> Expression:
+    """Parse `source` into an Expression; raise ExpressionSyntaxError when it does not fit the grammar."""
+    tree = _Parser(source).parse()
+    return Expression(source, tree, frozenset(references(tree)), _compile(tree))
+
+
+def references(node: Node) -> list[str]:
+    """Every `${name}` (and `.`) the tree reads, in order of appearance."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.op == "ref":
+            found.append(str(current.value))
+        stack.extend(reversed(current.args))
+    return found
+
+
+def walk(node: Node) -> list[Node]:
+    """Every node of the tree, parents before children."""
+    nodes = [node]
+    for child in node.args:
+        nodes.extend(walk(child))
+    return nodes
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+def truth(value: Value) -> bool | _Unknown:
+    """XPath boolean(): numbers are true when non-zero, strings and selections when non-empty."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0 and not math.isnan(value)
+    return len(value) > 0  # type: ignore[arg-type]
+
+
+def _number(value: Value) -> float:
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return math.nan
+    return math.nan
+
+
+def _text(value: Value) -> str:
+    if isinstance(value, tuple):
+        return " ".join(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _equal(left: Value, right: Value) -> bool:
+    if isinstance(left, bool) or isinstance(right, bool):
+        return truth(left) is truth(right)
+    if isinstance(left, int | float) or isinstance(right, int | float):
+        return _number(left) == _number(right)
+    return _text(left) == _text(right)
+
+
+def _order(op: str, left: Value, right: Value) -> bool:
+    if isinstance(left, str) and isinstance(right, str) and not _is_numeric(left) and not _is_numeric(right):
+        a: float | str = left
+        b: float | str = right
+    else:
+        a, b = _number(left), _number(right)
+        if math.isnan(a) or math.isnan(b):
+            return False
+    if op == "<":
+        return a < b  # type: ignore[operator]
+    if op == "<=":
+        return a <= b  # type: ignore[operator]
+    if op == ">":
+        return a > b  # type: ignore[operator]
+    return a >= b  # type: ignore[operator]
+
+
+def _is_numeric(text: str) -> bool:
+    return not math.isnan(_number(text)) if text else False
+
+
+def _arithmetic(op: str, left: Value, right: Value) -> float:
+    a, b = _number(left), _number(right)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if b == 0 or math.isnan(b):
+        return math.nan
+    return a / b if op == "div" else math.fmod(a, b)
+
+
+def _selection(value: Value) -> tuple[str, ...]:
+    if isinstance(value, tuple):
+        return value
+    return tuple(_text(value).split())
+
+
+def _compile(node: Node) -> Evaluator:
+    op = node.op
+    if op == "const":
+        constant = node.value
+        assert constant is not None
+        return lambda resolve: constant
+    if op == "ref":
+        name = str(node.value)
+        return lambda resolve: resolve(name)
+    args = [_compile(child) for child in node.args]
+    if op == "true":
+        return lambda resolve: True
+    if op == "false":
+        return lambda resolve: False
+    if op in ("not",):
+        (inner,) = args
+        return lambda resolve: _not(truth(inner(resolve)))
+    if op == "and":
+        left, right = args
+        return lambda resolve: _and(truth(left(resolve)), lambda: truth(right(resolve)))
+    if op == "or":
+        left, right = args
+        return lambda resolve: _or(truth(left(resolve)), lambda: truth(right(resolve)))
+    if op == "neg":
+        (inner,) = args
+        return lambda resolve: _strict1(inner(resolve), lambda v: -_number(v))
+    if op == "count-selected":
+        (inner,) = args
+        return lambda resolve: _strict1(inner(resolve), lambda v: len(_selection(v)))
+    left, right = args
+    if op == "selected":
+        return lambda resolve: _strict2(left(resolve), right(resolve), lambda a, b: _text(b) in _selection(a))
+    if op == "=":
+        return lambda resolve: _strict2(left(resolve), right(resolve), _equal)
+    if op == "!=":
+        return lambda resolve: _strict2(left(resolve), right(resolve), lambda a, b: not _equal(a, b))
+    if op in ("<", "<=", ">", ">="):
+        return lambda resolve: _strict2(left(resolve), right(resolve), lambda a, b: _order(op, a, b))
+    return lambda resolve: _strict2(left(resolve), right(resolve), lambda a, b: _arithmetic(op, a, b))
+
+
+def _strict1(value: Value, apply: Callable[[Value], Value]) -> Value:
+    return UNKNOWN if value is UNKNOWN else apply(value)
+
+
+def _strict2(left: Value, right: Value, apply: Callable[[Value, Value], Value]) -> Value:
+    if left is UNKNOWN or right is UNKNOWN:
+        return UNKNOWN
+    return apply(left, right)
+
+
+def _not(value: bool | _Unknown) -> bool | _Unknown:
+    return UNKNOWN if value is UNKNOWN else not value
+
+
+def _and(left: bool | _Unknown, right: Callable[[], bool | _Unknown]) -> bool | _Unknown:
+    if left is False:
+        return False
+    other = right()
+    if other is False:
+        return False
+    return True if left is True and other is True else UNKNOWN
+
+
+def _or(left: bool | _Unknown, right: Callable[[], bool | _Unknown]) -> bool | _Unknown:
+    if left is True:
+        return True
+    other = right()
+    if other is True:
+        return True
+    return False if left is False and other is False else UNKNOWN

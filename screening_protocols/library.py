@@ -1,0 +1,32 @@
+"""The protocol library shipped with Waypoint: `screening_protocols/library/<id>.yaml`."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from screening_protocols.errors import UnknownProtocolError
+from screening_protocols.loader import load_protocol
+from screening_protocols.model import Protocol
+
+LIBRARY_DIR = Path(__file__).resolve().parent / "library"
+
+
+def library_paths() -> tuple[Path, ...]:
+    """Every protocol file in the library, sorted by name."""
+    return tuple(sorted(LIBRARY_DIR.glob("*.yaml")))
+
+
+@cache
+def get_protocol(protocol_id: str) -> Protocol:
+    """The library protocol with this id (loaded once); UnknownProtocolError when there is none."""
+    path = LIBRARY_DIR / f"{protocol_id}.yaml"
+    if "/" in protocol_id or "\\" in protocol_id or not path.is_file():
+        allowed = ", ".join(p.stem for p in library_paths())
+        raise UnknownProtocolError(protocol=protocol_id, allowed=allowed)
+    return load_protocol(path)
+
+
+def list_protocols() -> tuple[Protocol, ...]:
+    """Every library protocol, sorted by id."""
+    return tuple(get_protocol(path.stem) for path in library_paths())

@@ -1,0 +1,231 @@
+"""What a protocol is once loaded: frozen dataclasses built by `screening_protocols.loader`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+
+from screening_protocols.catalogue import PalermoElement, Strength
+from screening_protocols.expressions import Expression
+
+
+class QuestionKind(StrEnum):
+    """What kind of answer a question takes."""
+
+    YES_NO = "yes_no"  # yes / no / unsure (+ declined)
+    SINGLE_CHOICE = "single_choice"  # one option value
+    MULTIPLE_CHOICE = "multiple_choice"  # a list of option values
+    NUMBER = "number"  # an int or float
+    DATE = "date"  # an ISO date, "YYYY-MM-DD"
+    TEXT = "text"  # short free text (lint warns: data minimisation)
+    INFO = "info"  # an information screen: shown, acknowledged, never scored
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the question takes an answer (every answerable question also accepts `declined`)."""
+        return self is not QuestionKind.INFO
+
+
+class Audience(StrEnum):
+    """Who a question is addressed to: the respondent, or the officer (an observation)."""
+
+    RESPONDENT = "respondent"
+    OFFICER = "officer"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer a choice question offers. `unknown` options ("I don't know") count as unknown."""
+
+    value: str
+    label: str
+    unknown: bool = False
+    exclusive: bool = False  # in a multiple choice, cannot be combined with other options ("none")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question (or information screen) of a protocol, in the source language."""
+
+    id: str
+    kind: QuestionKind
+    text: str
+    section: str
+    index: int  # position in the protocol, document order
+    guidance: str = ""
+    required: bool = True
+    key: bool = False  # its being unknown is reported, and can make the outcome "insufficient information"
+    audience: Audience = Audience.RESPONDENT
+    options: tuple[Option, ...] = ()
+    fact: str | None = None
+    relevant: Expression | None = None
+    constraint: Expression | None = None
+    constraint_message: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int = 200
+    line: int = 0
+
+    def option(self, value: str) -> Option | None:
+        """The option with this value, or None."""
+        for option in self.options:
+            if option.value == value:
+                return option
+        return None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of questions, in order."""
+
+    id: str
+    title: str
+    question_ids: tuple[str, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator declared against the shared catalogue, raised when its condition holds.
+
+    `triggers` is False for context findings (e.g. an Act alone: someone arranged the journey), which
+    are reported and count toward the Palermo elements but do not by themselves raise the level.
+    """
+
+    id: str
+    label: str
+    when: Expression
+    element: PalermoElement
+    strength: Strength
+    ilo: tuple[str, ...] = ()
+    dimension: str | None = None
+    triggers: bool = True
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ReferralRule:
+    """A referral need raised when its condition holds."""
+
+    need: str
+    when: Expression
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class EmergencyRule:
+    """An immediate-danger condition: questioning stops and the officer sees the guidance."""
+
+    id: str
+    when: Expression
+    guidance: str
+    referral_needs: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ConsentItem:
+    """One thing the person is told before any substantive question (purpose, rights, ...)."""
+
+    topic: str
+    text: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Consent:
+    """The consent (adults) or assent (children) gate, as protocol data."""
+
+    kind: str  # "consent" | "assent"
+    items: tuple[ConsentItem, ...]
+    agreement: str  # the question the person answers to agree
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The protocol's settings for the built-in decision rules (see docs/protocols.md)."""
+
+    trigger_style: str = "any_yes"
+    palermo_elements: bool = True
+    ilo_ec_dimensions: bool = True
+    ilo_indicators_at_least: int | None = None
+    age_fact: str | None = "age"
+    age_disputed_fact: str | None = None
+    adult_age: int = 18
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A screening protocol: metadata, consent, questions in order, and the rules that score them."""
+
+    id: str
+    version: str
+    title: str
+    audience: str
+    frameworks: tuple[str, ...]
+    validation_status: str
+    source_language: str
+    description: str
+    estimated_minutes: int | None
+    max_questions: int | None
+    consent: Consent
+    sections: tuple[Section, ...]
+    questions: tuple[Question, ...]
+    indicators: tuple[Indicator, ...]
+    referrals: tuple[ReferralRule, ...]
+    emergencies: tuple[EmergencyRule, ...]
+    decision: Decision
+    source_path: str = field(default="", compare=False)
+
+    @cached_property
+    def by_id(self) -> Mapping[str, Question]:
+        """Questions by id."""
+        return {question.id: question for question in self.questions}
+
+    @cached_property
+    def by_fact(self) -> Mapping[str, Question]:
+        """The question that establishes each fact."""
+        return {question.fact: question for question in self.questions if question.fact}
+
+    def question(self, qid: str) -> Question:
+        """The question with this id; KeyError when there is none."""
+        return self.by_id[qid]
+
+    @cached_property
+    def key_question_ids(self) -> frozenset[str]:
+        """Questions whose being unknown matters: marked `key`, or read by an indicator, an emergency
+        rule or the child rule."""
+        keys = {question.id for question in self.questions if question.key}
+        for indicator in self.indicators:
+            keys |= indicator.when.references
+        for emergency in self.emergencies:
+            keys |= emergency.when.references
+        for fact in (self.decision.age_fact, self.decision.age_disputed_fact):
+            if fact and fact in self.by_fact:
+                keys.add(self.by_fact[fact].id)
+        return frozenset(key for key in keys if key in self.by_id and self.by_id[key].kind.answerable)
+
+    @cached_property
+    def remaining_after(self) -> tuple[tuple[int, int], ...]:
+        """For each question index: how many unconditional and conditional questions come after it
+        (the engine's progress estimate, computed once)."""
+        counts: list[tuple[int, int]] = []
+        unconditional = conditional = 0
+        for question in reversed(self.questions):
+            counts.append((unconditional, conditional))
+            if question.relevant is None:
+                unconditional += 1
+            else:
+                conditional += 1
+        return tuple(reversed(counts))
+
+    @cached_property
+    def trigger_question_ids(self) -> frozenset[str]:
+        """Questions read by an indicator that can raise the level on its own."""
+        found: set[str] = set()
+        for indicator in self.indicators:
+            if indicator.triggers:
+                found |= indicator.when.references
+        return frozenset(found)

@@ -1,0 +1,178 @@
+"""The device's HTTP client for the referral server: signs requests and maps failures to sync errors.
+
+It takes its transport (`httpx.BaseTransport`), so tests drive it with `httpx.MockTransport` or with
+the real server in-process. Every failure becomes one of the sync errors in exactly one place,
+`_raise_for_response`, so the outbox only decides what to do: retry, wait, park or stop.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from sync.errors import DeviceRefused, SyncRejected, SyncTransportError
+from sync.identity import DeviceIdentity
+from sync.wire import BatchResult, EnrollRequest, EnrollResponse, Problem, SubmissionBatch, UpdatesResponse
+from waypoint.errors import N_
+
+__all__ = ["DEFAULT_TIMEOUT", "BatchReply", "RateLimited", "SyncClient"]
+
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+USER_AGENT = "waypoint-sync/1"
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class RateLimited(SyncTransportError):
+    """The server asked the device to slow down (429); `retry_after` is in seconds."""
+
+    what = N_("The organisation's server asked this device to wait {retry_after} seconds.")
+
+    def __init__(self, *, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(retry_after=round(retry_after))
+
+
+@dataclass(frozen=True)
+class BatchReply:
+    """The server's answer to a batch, with the exact body it answers, for checking the receipt."""
+
+    result: BatchResult
+    body: bytes
+    status_code: int
+
+
+class SyncClient:
+    """Talks to one referral server as one device (or as a device about to enroll)."""
+
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        identity: DeviceIdentity | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.identity = identity
+        self.clock_offset = 0.0  # seconds to add to the local clock to get the server's, learned on 401
+        self._http = httpx.Client(
+            base_url=server_url.rstrip("/"),
+            transport=_Borrowed(transport) if transport is not None else None,
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def enroll(self, request: EnrollRequest) -> EnrollResponse:
+        """Join with a one-time token (unsigned: the device has no id yet; the body carries a proof)."""
+        response = self._send("POST", "/v1/enroll", request.model_dump_json().encode(), signed=False)
+        return _parse(EnrollResponse, response)
+
+    def submit(self, batch: SubmissionBatch) -> BatchReply:
+        """Send one batch; a 409 (some ids already hold other content) still carries a signed receipt."""
+        body = batch.model_dump_json().encode()
+        response = self._send("POST", "/v1/submissions", body, signed=True, accept=(200, 409))
+        return BatchReply(_parse(BatchResult, response), body, response.status_code)
+
+    def updates(self) -> UpdatesResponse:
+        """Fetch what the server has for this device (raises DeviceRefused once it is revoked)."""
+        return _parse(UpdatesResponse, self._send("GET", "/v1/updates", b"", signed=True))
+
+    def _send(
+        self, method: str, path: str, body: bytes, *, signed: bool, accept: tuple[int, ...] = (200,)
+    ) -> httpx.Response:
+        for clock_retry in (False, True):
+            headers = {"Content-Type": "application/json"} if body else {}
+            if signed:
+                if self.identity is None:
+                    raise DeviceRefused()
+                created = int(time.time() + self.clock_offset)
+                headers.update(self.identity.sign(method, path, body, created=created))
+            try:
+                response = self._http.request(method, path, content=body, headers=headers)
+            except httpx.TransportError as error:
+                raise SyncTransportError() from error
+            if signed and not clock_retry and self._learned_clock(response):
+                continue  # re-signed with the server's time and a fresh nonce
+            _raise_for_response(response, accept)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover - the loop always returns or raises
+
+    def _learned_clock(self, response: httpx.Response) -> bool:
+        if response.status_code != 401:
+            return False
+        problem = _problem(response)
+        if problem is None or problem.code != "clock_skew" or problem.server_time is None:
+            return False
+        self.clock_offset = problem.server_time / 1000 - time.time()
+        return True
+
+
+class _Borrowed(httpx.BaseTransport):
+    """A transport the caller owns: used, never closed, so it serves many clients in turn."""
+
+    def __init__(self, transport: httpx.BaseTransport) -> None:
+        self._transport = transport
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._transport.handle_request(request)
+
+    def close(self) -> None:
+        pass
+
+
+def _raise_for_response(response: httpx.Response, accept: tuple[int, ...]) -> None:
+    """The one place an HTTP answer becomes a sync error."""
+    status = response.status_code
+    if status in accept:
+        return
+    if status == 429:
+        raise RateLimited(retry_after=_retry_after(response))
+    if status in (401, 403):
+        problem = _problem(response)
+        raise DeviceRefused(code=problem.code if problem else "refused")
+    if status >= 500 or status < 200 or 300 <= status < 400:
+        raise SyncTransportError()
+    raise SyncRejected(status=status)
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return min(max(float(response.headers.get("Retry-After", "1")), 0.0), 3600.0)
+    except ValueError:
+        return 1.0
+
+
+def _problem(response: httpx.Response) -> Problem | None:
+    try:
+        return Problem.model_validate_json(response.content)
+    except ValidationError:
+        return None
+
+
+def _parse(model: type[_Model], response: httpx.Response) -> _Model:
+    """Read an answer; anything else (say, a captive portal's 200 page) is a transport failure."""
+    try:
+        return model.model_validate_json(response.content)
+    except (ValidationError, json.JSONDecodeError) as error:
+        raise SyncTransportError(
+            N_("The answer from the network was not from the organisation's server."),
+            N_("Check that this network gives real internet access, then try again."),
+        ) from error

@@ -1,0 +1,18 @@
+"""The case desk: where the organisation's private key lives (never on the server).
+
+generate_organisation_keys(out_dir, passphrase) -> KeyFiles
+load_private_key(path, passphrase) -> X25519PrivateKey
+export_submissions(database_url, private_keys, out_dir) -> ExportReport
+"""
+
+from sync.desk.export import ExportFailure, ExportReport, export_submissions
+from sync.desk.keys import KeyFiles, generate_organisation_keys, load_private_key
+
+__all__ = [
+    "ExportFailure",
+    "ExportReport",
+    "KeyFiles",
+    "export_submissions",
+    "generate_organisation_keys",
+    "load_private_key",
+]

@@ -1,0 +1,151 @@
+"""Open what arrived on the server and export it for case work: one JSON file per interview.
+
+Each envelope is opened with the organisation key it names, its binding is checked (HPKE `info`, then
+the ids inside the plaintext against the server's routing metadata), and the plaintext is written
+exactly as the device recorded it to `<interview id>.json`. Anything that cannot be opened is
+reported by id and reason, never skipped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlmodel import Session, col, select
+
+from sync.envelope import key_id_for, open_submission, read_header
+from sync.errors import EnvelopeError
+from sync.server.db import make_engine
+from sync.server.models import Submission
+
+__all__ = ["PLAINTEXT_FORMAT", "ExportFailure", "ExportReport", "export_submissions"]
+
+PLAINTEXT_FORMAT = "waypoint-interview/1"
+SAFE_FILE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+@dataclass(frozen=True)
+class ExportFailure:
+    """One submission that could not be exported, and why (a code, never content)."""
+
+    interview_id: str
+    device_id: str
+    reason: str  # no_key | does_not_open | not_an_interview | binding_mismatch | unsafe_id
+
+
+@dataclass
+class ExportReport:
+    written: list[Path] = field(default_factory=list)
+    failures: list[ExportFailure] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.written) + len(self.failures)
+
+
+def export_submissions(
+    database_url: str, private_keys: Sequence[X25519PrivateKey], out_dir: Path, *, batch_size: int = 200
+) -> ExportReport:
+    """Export every submission on the server database to `out_dir` (created 0700).
+
+    Args:
+        database_url: the referral server's database (read only).
+        private_keys: the organisation's private keys (several after a rotation).
+        out_dir: where `<interview id>.json` files go; existing ones are replaced.
+        batch_size: rows read at a time.
+
+    Returns:
+        What was written and what could not be.
+    """
+    keys = {key_id_for(_raw_public(key)): key for key in private_keys}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    report = ExportReport()
+    engine = make_engine(database_url, writer=False)
+    try:
+        with Session(engine) as session:
+            rows = session.exec(
+                select(Submission).order_by(col(Submission.row_id)).execution_options(yield_per=batch_size)
+            )
+            for row in rows:
+                _export_one(row, keys, out_dir, report)
+    finally:
+        engine.dispose()
+    return report
+
+
+def _export_one(
+    row: Submission, keys: dict[str, X25519PrivateKey], out_dir: Path, report: ExportReport
+) -> None:
+    def fail(reason: str) -> None:
+        report.failures.append(ExportFailure(row.interview_id, row.device_id, reason))
+
+    if not SAFE_FILE_STEM.fullmatch(row.interview_id):
+        fail("unsafe_id")
+        return
+    try:
+        key = keys.get(read_header(row.envelope).key_id)
+    except EnvelopeError:
+        fail("does_not_open")
+        return
+    if key is None:
+        fail("no_key")
+        return
+    try:
+        plaintext = open_submission(
+            row.envelope,
+            private_key=key,
+            device_id=row.device_id,
+            interview_id=row.interview_id,
+            protocol_id=row.protocol_id,
+            protocol_version=row.protocol_version,
+        )
+    except EnvelopeError:
+        fail("does_not_open")
+        return
+    try:
+        recorded = json.loads(plaintext)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        fail("not_an_interview")
+        return
+    if not isinstance(recorded, dict) or recorded.get("format") != PLAINTEXT_FORMAT:
+        fail("not_an_interview")
+        return
+    routing = {
+        "interview_id": row.interview_id,
+        "protocol_id": row.protocol_id,
+        "protocol_version": row.protocol_version,
+        "device_id": row.device_id,
+    }
+    if recorded.get("interview_id") != row.interview_id or any(
+        name in recorded and recorded[name] != value for name, value in routing.items()
+    ):
+        fail("binding_mismatch")
+        return
+    report.written.append(_write_private_file(out_dir / f"{row.interview_id}.json", plaintext))
+
+
+def _write_private_file(path: Path, content: bytes) -> Path:
+    """Write `content` to `path` atomically, readable by this user only."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _raw_public(key: X25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

@@ -1,0 +1,88 @@
+"""The device side of enrollment: turn a one-time code into an `Enrollment` kept in the device store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from sync.client import SyncClient
+from sync.enrollment_code import EnrollmentCode
+from sync.errors import DeviceRefused, EnrollmentError, SyncRejected
+from sync.identity import ed25519_public_bytes, ed25519_raw_private
+from sync.receipts import verify_enrollment
+from sync.stores import DeviceStore, Enrollment
+from sync.wire import EnrollRequest, b64u_encode
+from waypoint.errors import N_
+
+__all__ = ["join", "proof_message"]
+
+
+def proof_message(token: str, device_public_key: str) -> bytes:
+    """What a device signs to prove it holds the private half of the key it enrolls."""
+    return f"waypoint-enroll/1|{token}|{device_public_key}".encode()
+
+
+def join(code: str, device_store: DeviceStore, transport: httpx.BaseTransport | None = None) -> Enrollment:
+    """Enroll this device with the organisation's server named in `code`, and keep the result.
+
+    A fresh Ed25519 key is made on the device and never leaves it; the server learns its public half
+    and a proof of possession. When the device was enrolled before and still holds its key, it asks
+    to keep its device id, so envelopes already sealed under that id stay valid.
+
+    Args:
+        code: the one-line enrollment code (`WP1:...`).
+        device_store: where the enrollment and the signing key are kept (the vault).
+        transport: an httpx transport for tests; None for the network.
+
+    Returns:
+        The new enrollment, already saved in `device_store`.
+
+    Raises:
+        EnrollmentError: the code is unreadable, expired, used, or the server refused it.
+        SyncTransportError: the server could not be reached; try again with the same code.
+        ReceiptError: the server that answered does not hold the key the code names.
+    """
+    parsed = EnrollmentCode.decode(code)
+    signing_key = Ed25519PrivateKey.generate()
+    public_key = b64u_encode(ed25519_public_bytes(signing_key))
+    message = proof_message(parsed.token, public_key)
+    request = EnrollRequest(
+        token=parsed.token,
+        device_public_key=public_key,
+        proof=b64u_encode(signing_key.sign(message)),
+        **_continuity(device_store, message),
+    )
+    with SyncClient(parsed.server_url, transport=transport) as client:
+        try:
+            response = client.enroll(request)
+        except (DeviceRefused, SyncRejected) as error:
+            raise EnrollmentError(
+                N_("The server refused this enrollment code: it has expired or was already used."),
+                N_("Ask your coordinator for a new enrollment code."),
+            ) from error
+    verify_enrollment(
+        response, public_key=parsed.receipt_public_key, device_public_key=public_key, token=parsed.token
+    )
+    enrollment = Enrollment(
+        server_url=parsed.server_url,
+        device_id=response.device_id,
+        organisation_public_key=parsed.organisation_public_key,
+        organisation_key_id=parsed.organisation_key_id,
+        receipt_public_key=parsed.receipt_public_key,
+        enrolled_at=datetime.now(UTC),
+    )
+    device_store.save_enrollment(enrollment, ed25519_raw_private(signing_key))
+    return enrollment
+
+
+def _continuity(device_store: DeviceStore, message: bytes) -> dict[str, str]:
+    previous, previous_key = device_store.load_enrollment(), device_store.device_signing_key()
+    if previous is None or previous_key is None:
+        return {}
+    try:
+        old_key = Ed25519PrivateKey.from_private_bytes(previous_key)
+    except ValueError:
+        return {}
+    return {"previous_device_id": previous.device_id, "previous_proof": b64u_encode(old_key.sign(message))}

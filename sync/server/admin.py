@@ -1,0 +1,133 @@
+"""The administrator's side, straight on the server's database: enrollment codes and revocation.
+
+These run from the command line next to the database (`waypoint enroll create`, `waypoint device
+revoke`), so no admin endpoint is exposed on the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from sqlmodel import Session, col, select
+
+from sync.enrollment_code import EnrollmentCode
+from sync.server import crud
+from sync.server.db import (
+    current_organisation_key,
+    load_receipt_key,
+    make_engine,
+    now_ms,
+    prepare_database,
+    read_public_key_file,
+    register_organisation_key,
+)
+from sync.server.models import Device
+from waypoint.errors import N_, ConfigError
+
+__all__ = ["DEFAULT_CODE_TTL", "DeviceSummary", "create_enrollment_code", "list_devices", "revoke_device"]
+
+DEFAULT_CODE_TTL = timedelta(minutes=15)
+TOKEN_BYTES = 16
+
+
+@dataclass(frozen=True)
+class DeviceSummary:
+    device_id: str
+    status: str
+    enrolled_at: int
+    revoked_at: int | None
+
+
+def create_enrollment_code(
+    database_url: str,
+    server_url: str,
+    *,
+    public_key_file: Path | None = None,
+    ttl: timedelta = DEFAULT_CODE_TTL,
+) -> str:
+    """Make a one-time enrollment code for one device.
+
+    The token is random (128 bits), kept in the database only as its SHA-256, usable once, until
+    `ttl` runs out.
+
+    Args:
+        database_url: the referral server's database.
+        server_url: the address devices reach the server at, e.g. "https://referrals.example.org".
+        public_key_file: register this organisation public key first (else the one the server has).
+        ttl: how long the code stays usable.
+
+    Returns:
+        The code, one line starting with `WP1:`.
+
+    Raises:
+        ConfigError: no organisation key is known yet, or a setting is wrong.
+    """
+    if ttl.total_seconds() <= 0:
+        raise ConfigError(N_("An enrollment code must stay valid for some time."), N_("Use a positive TTL."))
+    engine = make_engine(database_url)
+    try:
+        prepare_database(engine)
+        if public_key_file is not None:
+            register_organisation_key(engine, read_public_key_file(public_key_file))
+        organisation_key = current_organisation_key(engine)
+        if organisation_key is None:
+            raise ConfigError(
+                N_("The referral server database has no organisation public key yet."),
+                N_("Start the server once with --public-key FILE, or pass --public-key FILE here."),
+            )
+        receipt_public = load_receipt_key(engine).public_key()
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = now_ms()
+        expires_at = now + int(ttl.total_seconds() * 1000)
+        with Session(engine) as session:
+            crud.create_token(
+                session=session,
+                token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+                now=now,
+                expires_at=expires_at,
+            )
+            crud.record_event(session=session, at=now, kind="code_created")
+            session.commit()
+        code = EnrollmentCode(
+            server_url=server_url.rstrip("/"),
+            organisation_public_key=organisation_key.public_key,
+            organisation_key_id=organisation_key.key_id,
+            receipt_public_key=receipt_public.public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            ),
+            token=token,
+            expires_at=expires_at // 1000,
+        )
+        return code.encode()
+    finally:
+        engine.dispose()
+
+
+def revoke_device(database_url: str, device_id: str) -> bool:
+    """Revoke a device: from now on every request it makes is refused (403). False if unknown."""
+    engine = make_engine(database_url)
+    try:
+        prepare_database(engine)
+        with Session(engine) as session:
+            found = crud.revoke_device(session=session, device_id=device_id, now=now_ms())
+            session.commit()
+        return found
+    finally:
+        engine.dispose()
+
+
+def list_devices(database_url: str) -> list[DeviceSummary]:
+    """Every enrolled device, oldest first."""
+    engine = make_engine(database_url)
+    try:
+        prepare_database(engine)
+        with Session(engine) as session:
+            devices = session.exec(select(Device).order_by(col(Device.enrolled_at))).all()
+            return [DeviceSummary(d.device_id, d.status, d.enrolled_at, d.revoked_at) for d in devices]
+    finally:
+        engine.dispose()

@@ -1,0 +1,113 @@
+"""What the referral server stores: ciphertext plus the minimum routing metadata, and an audit log.
+
+Nothing here holds interview content in a readable form: submissions keep the sealed envelope, its
+SHA-256 and size, who sent it, under which protocol and key, and when. Times are Unix milliseconds.
+The tables live in their own SQLAlchemy registry, so they never mix with the device vault's tables.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Index, LargeBinary
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "UNIQUE_INTERVIEW_INDEX",
+    "AuditEvent",
+    "Device",
+    "EnrollmentToken",
+    "OrganisationKey",
+    "RequestNonce",
+    "ServerKey",
+    "Submission",
+    "metadata",
+]
+
+server_registry = registry()
+metadata = server_registry.metadata
+UNIQUE_INTERVIEW_INDEX = "uq_submissions_interview_id"
+
+
+class _ServerTable(SQLModel, registry=server_registry):
+    pass
+
+
+class Device(_ServerTable, table=True):
+    __tablename__ = "devices"
+
+    device_id: str = Field(primary_key=True, max_length=64)
+    public_key: bytes = Field(sa_type=LargeBinary)
+    status: str = Field(default="active", max_length=16)  # active | revoked
+    enrolled_at: int = Field(sa_type=BigInteger)
+    revoked_at: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class EnrollmentToken(_ServerTable, table=True):
+    __tablename__ = "enrollment_tokens"
+
+    token_sha256: str = Field(primary_key=True, max_length=64)  # the token itself is never stored
+    created_at: int = Field(sa_type=BigInteger)
+    expires_at: int = Field(sa_type=BigInteger)
+    used_at: int | None = Field(default=None, sa_type=BigInteger)
+    used_by: str | None = Field(default=None, max_length=64)
+
+
+class Submission(_ServerTable, table=True):
+    __tablename__ = "submissions"
+    __table_args__ = (Index(UNIQUE_INTERVIEW_INDEX, "interview_id", unique=True),)
+
+    row_id: int | None = Field(default=None, primary_key=True)
+    interview_id: str = Field(max_length=64)
+    device_id: str = Field(max_length=64, index=True)
+    seq: int = Field(sa_type=BigInteger)
+    protocol_id: str = Field(max_length=64)
+    protocol_version: str = Field(max_length=32)
+    key_id: str = Field(max_length=64)
+    envelope: bytes = Field(sa_type=LargeBinary)
+    envelope_sha256: str = Field(max_length=64)
+    size: int
+    received_at: int = Field(sa_type=BigInteger, index=True)
+
+
+class AuditEvent(_ServerTable, table=True):
+    """Who did what when: enrollments, submissions, duplicates, conflicts, revocations, refusals."""
+
+    __tablename__ = "audit_events"
+
+    event_id: int | None = Field(default=None, primary_key=True)
+    at: int = Field(sa_type=BigInteger, index=True)
+    kind: str = Field(max_length=32, index=True)
+    device_id: str | None = Field(default=None, max_length=64)
+    interview_id: str | None = Field(default=None, max_length=64)
+    code: str | None = Field(default=None, max_length=64)
+
+
+class RequestNonce(_ServerTable, table=True):
+    """Nonces seen inside the signature window, so a replay is refused even after a restart."""
+
+    __tablename__ = "request_nonces"
+
+    device_id: str = Field(primary_key=True, max_length=64)
+    nonce: str = Field(primary_key=True, max_length=64)
+    created: int = Field(sa_type=BigInteger, index=True)  # Unix seconds, from the signature
+
+
+class ServerKey(_ServerTable, table=True):
+    """The server's own Ed25519 receipt-signing key, made once on first start."""
+
+    __tablename__ = "server_keys"
+
+    name: str = Field(primary_key=True, max_length=32)
+    private_key: bytes = Field(sa_type=LargeBinary)
+    public_key: bytes = Field(sa_type=LargeBinary)
+    created_at: int = Field(sa_type=BigInteger)
+
+
+class OrganisationKey(_ServerTable, table=True):
+    """Organisation public keys devices seal to; the newest registered one goes into new codes."""
+
+    __tablename__ = "organisation_keys"
+
+    key_id: str = Field(primary_key=True, max_length=64)
+    public_key: bytes = Field(sa_type=LargeBinary)
+    registered_at: int = Field(sa_type=BigInteger)

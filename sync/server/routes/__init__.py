@@ -1,0 +1,1 @@
+"""The referral server's routes, one module per resource."""

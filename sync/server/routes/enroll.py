@@ -1,0 +1,66 @@
+"""`POST /v1/enroll`: a device joins with a one-time token and a proof that it holds its key."""
+
+from __future__ import annotations
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi import APIRouter, Request
+
+from sync.enroll import proof_message
+from sync.receipts import enrollment_message
+from sync.server import crud
+from sync.server.auth import refuse_and_audit
+from sync.server.deps import SessionDep, StateDep, unit_of_work
+from sync.server.limits import RateLimiter
+from sync.server.models import Device
+from sync.server.problems import problem_responses
+from sync.server.refusals import Refusal
+from sync.wire import EnrollRequest, EnrollResponse, b64u_decode, b64u_encode
+
+router = APIRouter(prefix="/v1", tags=["devices"])
+
+
+def _proof_holds(public_key: bytes, proof: str, message: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(b64u_decode(proof), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+@router.post("/enroll", responses=problem_responses(403, 413, 422, 429))
+def enroll(body: EnrollRequest, request: Request, session: SessionDep, state: StateDep) -> EnrollResponse:
+    """Enroll a device: single-use token, proof of possession of the device key; answer signed."""
+    client = request.client.host if request.client else "unknown"
+    wait = state.enroll_limiter.wait_needed(client)
+    if wait > 0:
+        headers = {"Retry-After": RateLimiter.retry_after_header(wait)}
+        raise Refusal(429, "rate_limited", "Too many enrollment attempts; wait and retry.", headers=headers)
+    with unit_of_work(session):
+        public_key = b64u_decode(body.device_public_key)
+        message = proof_message(body.token, body.device_public_key)
+        if not _proof_holds(public_key, body.proof, message):
+            raise refuse_and_audit(
+                session, state, Refusal(403, "bad_proof", "The proof of possession is wrong."), None
+            )
+        now = state.clock_ms()
+        if not crud.consume_token(session=session, token=body.token, now=now):
+            refusal = Refusal(403, "token_invalid", "This enrollment code has expired or was already used.")
+            raise refuse_and_audit(session, state, refusal, None)
+        keep: str | None = None
+        if body.previous_device_id is not None and body.previous_proof is not None:
+            previous = session.get(Device, body.previous_device_id)
+            if previous is not None and previous.status == "active":
+                if not _proof_holds(previous.public_key, body.previous_proof, message):
+                    refusal = Refusal(403, "bad_proof", "The proof for the previous device key is wrong.")
+                    raise refuse_and_audit(session, state, refusal, body.previous_device_id)
+                keep = previous.device_id
+        device = crud.register_device(session=session, public_key=public_key, now=now, keep_device_id=keep)
+        device_id = device.device_id
+        session.commit()
+    signed = enrollment_message(
+        device_id=device_id, device_public_key=body.device_public_key, token=body.token, server_time=now
+    )
+    return EnrollResponse(
+        device_id=device_id, server_time=now, signature=b64u_encode(state.receipt_key.sign(signed))
+    )

@@ -1,0 +1,56 @@
+"""`POST /v1/submissions`: a device sends a batch of sealed interviews; the answer is a signed receipt."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from sync.receipts import sign_receipt
+from sync.server import crud
+from sync.server.auth import SignedRequestDep, authenticate
+from sync.server.deps import SessionDep, StateDep, unit_of_work
+from sync.server.problems import problem_responses
+from sync.wire import BatchResult, SubmissionBatch
+
+router = APIRouter(prefix="/v1", tags=["submissions"])
+SIGNED_REFUSALS = (400, 401, 403, 413, 422, 429)
+
+
+@router.post(
+    "/submissions",
+    response_model=BatchResult,
+    responses={
+        409: {
+            "model": BatchResult,
+            "description": "Some ids already hold other content; the rest is stored.",
+        },
+        **problem_responses(*SIGNED_REFUSALS),
+    },
+)
+def submit(
+    batch: SubmissionBatch, signed: SignedRequestDep, session: SessionDep, state: StateDep
+) -> JSONResponse:
+    """Store a batch exactly once per interview id, commit, then answer with a signed receipt.
+
+    Same id and same content: a duplicate, accepted again. Same id and other content: a conflict
+    (409, logged); the batch's other items are still stored and the receipt lists every id.
+    """
+    with unit_of_work(session):
+        device_id = authenticate(signed, session, state).device_id
+        now = state.clock_ms()
+        outcome = crud.store_batch(
+            session=session, device_id=device_id, batch=batch, now=now, deduplicate=state.settings.deduplicate
+        )
+        session.commit()
+    receipt = sign_receipt(
+        state.receipt_key,
+        device_id=device_id,
+        body=signed.body,
+        server_time=now,
+        accepted=outcome.accepted,
+        duplicates=outcome.duplicates,
+        conflicts=outcome.conflicts,
+        rejected=outcome.rejected,
+    )
+    status = 409 if outcome.conflicts else 200
+    return JSONResponse(BatchResult(receipt=receipt).model_dump(mode="json"), status_code=status)

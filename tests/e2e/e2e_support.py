@@ -1,0 +1,135 @@
+"""Helpers for driving the Flutter web client: semantics on, click by identifier, screenshots.
+
+Flutter paints to a canvas; its accessible DOM (`flt-semantics` nodes) appears once the hidden
+placeholder is clicked. Controls are found by their translation-independent identifiers
+(`flt-semantics-identifier`), so the same steps drive the app in any language.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+VIEWPORT = {"width": 412, "height": 915}
+TIMEOUT_MS = 15_000
+SETTLE_SECONDS = 0.5  # route and button animations, before a screenshot
+SECRET = "correct horse battery staple"
+
+
+def open_app(browser: Any, url: str, viewport: dict[str, int]) -> Page:
+    page: Page = browser.new_page(viewport=viewport)
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    page.wait_for_selector("flt-semantics", state="attached", timeout=TIMEOUT_MS)
+    return page
+
+
+def by_id(page: Page, identifier: str) -> Locator:
+    return page.locator(f'[flt-semantics-identifier="{identifier}"]')
+
+
+def wait_id(page: Page, identifier: str, timeout: int = TIMEOUT_MS) -> Locator:
+    locator = by_id(page, identifier)
+    expect(locator.first).to_be_attached(timeout=timeout)
+    return locator.first
+
+
+def click(page: Page, identifier: str) -> None:
+    wait_id(page, identifier).click()
+
+
+def choose(page: Page, identifier: str) -> None:
+    """Tap an option and wait until the app marks it chosen (`aria-current`); a tap during a re-layout
+    can land on nothing, so tap again, up to three times."""
+    option = by_id(page, identifier).first
+    for _ in range(3):
+        wait_id(page, identifier).click()
+        try:
+            expect(option).to_have_attribute("aria-current", "true", timeout=3_000)
+            return
+        except AssertionError:
+            continue
+    expect(option).to_have_attribute("aria-current", "true", timeout=3_000)
+
+
+def type_into(page: Page, identifier: str, text: str) -> None:
+    """Tap the field, wait until its input has the focus, then type (a tap during a re-render can miss)."""
+    selector = f'[flt-semantics-identifier="{identifier}"]'
+    focused = f"!!(document.activeElement && document.activeElement.closest('{selector}'))"
+    for _ in range(3):
+        wait_id(page, identifier).click()
+        try:
+            page.wait_for_function(focused, timeout=3_000)
+            break
+        except Exception:  # noqa: S112 - tap again; the last try fails below
+            continue
+    page.wait_for_function(focused, timeout=3_000)
+    page.keyboard.type(text)
+
+
+def identifiers(page: Page) -> list[str]:
+    found: list[str] = page.evaluate(
+        "Array.from(document.querySelectorAll('[flt-semantics-identifier]'))"
+        ".map(e => e.getAttribute('flt-semantics-identifier'))"
+    )
+    return found
+
+
+def current_screen(page: Page, timeout: float = TIMEOUT_MS / 1000) -> tuple[str, str | None]:
+    """The screen on show (from its `screen-<name>` identifier) and, on a question, the question id."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ids = identifiers(page)
+        screens = [i.removeprefix("screen-") for i in ids if i.startswith("screen-")]
+        questions = [i.removeprefix("q-") for i in ids if i.startswith("q-")]
+        if screens and (screens[0] not in ("question", "private") or questions):
+            return screens[0], (questions[0] if questions else None)
+        time.sleep(0.1)
+    raise AssertionError(f"no screen identifier appeared: {identifiers(page)}")
+
+
+def wait_screen(page: Page, name: str, timeout: int = TIMEOUT_MS) -> None:
+    wait_id(page, f"screen-{name}", timeout=timeout)
+
+
+def shot(page: Page, artifacts_dir: Path, language: str, number: int, name: str) -> Path:
+    """Save `artifacts/screenshots/<lang>/<NN>-<name>.png` once the screen has settled."""
+    time.sleep(SETTLE_SECONDS)
+    path = artifacts_dir / "screenshots" / language / f"{number:02d}-{re.sub(r'[^a-z0-9-]', '-', name)}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+    return path
+
+
+@dataclass
+class RunningApp:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[str]
+    reader: threading.Thread
+
+    @property
+    def server_db(self) -> Path:
+        return self.data_dir / "server" / "referral.db"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.reader.join(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()

@@ -1,0 +1,208 @@
+"""A walk through every screen of the app in one language, saving a screenshot of each.
+
+One border-rapid interview visits: set-up, home, protocol, checks (with the interpreter warning),
+consent, officer questions, private answering (keypad and icons, with audio), hand-back, stop, pause,
+quick exit to the neutral screen, unlock, summary, rights and end. A second, short interview reaches the
+emergency screen. Screenshots go to `artifacts/screenshots/<lang>/<NN>-<screen>.png`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from e2e_support import (
+    SECRET,
+    TIMEOUT_MS,
+    by_id,
+    choose,
+    click,
+    current_screen,
+    shot,
+    type_into,
+    wait_id,
+    wait_screen,
+)
+from playwright.sync_api import Page, expect
+
+PLAYED_STATES = ("audio:playing", "audio:completed")
+
+
+@dataclass
+class Tour:
+    page: Page
+    artifacts: Path
+    language: str
+    number: int = 0
+    saved: list[Path] = field(default_factory=list)
+
+    def shot(self, name: str) -> None:
+        self.number += 1
+        self.saved.append(shot(self.page, self.artifacts, self.language, self.number, name))
+
+    def leave(self, screen: str) -> None:
+        expect(by_id(self.page, f"screen-{screen}")).to_have_count(0, timeout=TIMEOUT_MS)
+
+    def question(self) -> str:
+        screen, qid = current_screen(self.page)
+        assert screen in ("question", "private") and qid, f"expected a question, got {screen}"
+        return qid
+
+    def wait_question(self, qid: str, screen: str = "question") -> None:
+        wait_screen(self.page, screen)
+        wait_id(self.page, f"q-{qid}")
+
+    def answer(self, qid: str, value: str, name: str | None = None) -> None:
+        """Answer an officer-held question: tap the option (or type), optionally screenshot, Next."""
+        self.wait_question(qid)
+        if by_id(self.page, f"answer-{value}").count():
+            choose(self.page, f"answer-{value}")
+        else:
+            type_into(self.page, "answer-field", value)
+        if name:
+            self.shot(name)
+        click(self.page, "question-next")
+        expect(by_id(self.page, f"q-{qid}")).to_have_count(0, timeout=TIMEOUT_MS)
+
+    def unlock(self, screen: str = "unlock") -> None:
+        wait_screen(self.page, screen)
+        type_into(self.page, "unlock-secret", SECRET)
+        click(self.page, "unlock-submit")
+        self.leave(screen)
+
+    def hand_back(self) -> None:
+        wait_screen(self.page, "handback")
+        type_into(self.page, "handback-secret", SECRET)
+        click(self.page, "handback-submit")
+        self.leave("handback")
+
+    def audio_played(self, timeout_s: float = 20) -> str:
+        """Wait for the private screen's player to report playback; return the state it reached."""
+        deadline = time.monotonic() + timeout_s
+        label = ""
+        while time.monotonic() < deadline:
+            label = by_id(self.page, "audio-state").first.get_attribute("aria-label") or ""
+            label = label or by_id(self.page, "audio-state").first.inner_text()
+            if any(state in label for state in PLAYED_STATES):
+                return label
+            time.sleep(0.2)
+        raise AssertionError(f"the audio prompt did not play (last state: {label!r})")
+
+    def start_interview(self, respondent: str, officer: str) -> None:
+        click(self.page, "home-new")
+        wait_screen(self.page, "protocol")
+        choose(self.page, "protocol-border-rapid")
+        choose(self.page, f"officer-language-{officer}")
+        choose(self.page, f"respondent-language-{respondent}")
+
+    def checks_and_consent(self, shots: bool) -> None:
+        click(self.page, "protocol-continue")
+        wait_screen(self.page, "checks")
+        if shots:  # each warning moves the controls below it: wait for the layout before the next tap
+            choose(self.page, "check-alone-no")
+            wait_id(self.page, "warning-not-alone")
+            choose(self.page, "check-interpreter-family")
+            wait_id(self.page, "warning-interpreter")
+            self.shot("checks-warnings")
+        choose(self.page, "check-alone-yes")
+        expect(by_id(self.page, "warning-not-alone")).to_have_count(0, timeout=TIMEOUT_MS)
+        choose(self.page, "check-interpreter-professional")
+        expect(by_id(self.page, "warning-interpreter")).to_have_count(0, timeout=TIMEOUT_MS)
+        click(self.page, "checks-continue")
+        wait_screen(self.page, "consent")
+        if shots:
+            self.shot("consent")
+        click(self.page, "consent-agree")
+        self.leave("consent")
+
+
+def main_interview(page: Page, artifacts: Path, language: str) -> Tour:
+    """Set up a fresh device and run one whole interview through every screen but the emergency one."""
+    tour = Tour(page, artifacts, language)
+    wait_screen(page, "setup", timeout=30_000)
+    tour.shot("setup")
+    type_into(page, "setup-secret", SECRET)
+    type_into(page, "setup-confirm", SECRET)
+    click(page, "setup-create")
+    wait_screen(page, "home", timeout=30_000)
+    tour.shot("home")
+    tour.start_interview(respondent=language, officer=language)
+    tour.shot("protocol")
+    tour.checks_and_consent(shots=True)
+
+    tour.answer("in_danger", "no", name="question")
+    tour.wait_question("age")
+    click(page, "question-private")  # the officer hands the device over
+    tour.wait_question("age", screen="private")
+    tour.audio_played()
+    for key in ("3", "4"):
+        click(page, f"private-key-{key}")
+    tour.shot("private-keypad")
+    click(page, "private-confirm")
+    wait_screen(page, "handback")  # the next question is the officer's observation
+    tour.shot("handback")
+    tour.hand_back()
+    tour.answer("age_disputed", "no")
+    tour.answer("arranged_by_other", "yes")
+
+    tour.wait_question("documents_holder")
+    click(page, "question-stop")
+    wait_screen(page, "stop")
+    tour.shot("stop")
+    click(page, "stop-continue")
+    tour.answer("documents_holder", "employer", name="question-choice")
+
+    tour.wait_question("owes_money")
+    click(page, "question-pause")
+    wait_screen(page, "paused")
+    tour.shot("paused")
+    tour.unlock("paused")
+    tour.answer("owes_money", "yes")
+
+    tour.wait_question("free_to_leave")
+    click(page, "quick-exit")
+    wait_screen(page, "neutral")
+    tour.shot("neutral")
+    click(page, "neutral-open")
+    wait_screen(page, "unlock")
+    tour.shot("unlock")
+    tour.unlock()
+    tour.answer("free_to_leave", "no")
+
+    tour.wait_question("made_to_work")
+    click(page, "question-private")
+    tour.wait_question("made_to_work", screen="private")
+    tour.audio_played()
+    tour.shot("private")
+    click(page, "private-yes")
+    tour.hand_back()
+    wait_screen(page, "summary")
+    tour.shot("summary")
+    click(page, "summary-rights")
+    wait_screen(page, "rights")
+    tour.shot("rights")
+    click(page, "rights-done")
+    wait_screen(page, "end")
+    tour.shot("end")
+    click(page, "end-done")
+    wait_screen(page, "home")
+    return tour
+
+
+def emergency_interview(tour: Tour) -> None:
+    """A second, short interview: immediate danger stops the questions (the emergency screen)."""
+    page = tour.page
+    tour.start_interview(respondent=tour.language, officer=tour.language)
+    tour.checks_and_consent(shots=False)
+    tour.answer("in_danger", "yes")
+    wait_screen(page, "emergency")
+    tour.shot("emergency")
+    click(page, "emergency-continue")
+    wait_screen(page, "summary")
+    click(page, "summary-rights")
+    wait_screen(page, "rights")
+    click(page, "rights-done")
+    wait_screen(page, "end")
+    click(page, "end-done")
+    wait_screen(page, "home")

@@ -1,0 +1,184 @@
+"""The case desk: organisation keys and the export of what arrived.
+
+DK001: key generation writes a shareable public key and a passphrase-locked private key (0600), never
+       overwrites a key, and refuses short passphrases.
+DK002: a wrong passphrase or an altered key file does not open the private key.
+DK003: export writes `<interview id>.json` holding exactly the bytes recorded, readable by the user only.
+DK004: nothing is dropped silently: tampered, unreadable, mis-bound or foreign-key rows are reported.
+DK005: after a key rotation, interviews sealed to either key export with both keys given.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from sqlalchemy import create_engine, update
+from sync_fakes import MemoryDeviceStore, MemoryOutboxStore
+from sync_servers import InProcessTransport
+
+from sync import Outbox, join
+from sync.desk import export_submissions, generate_organisation_keys, load_private_key
+from sync.desk.keys import KeyFiles
+from sync.server import ServerSettings, create_app, create_enrollment_code
+from sync.server.models import Submission
+from sync.stores import Enrollment
+from waypoint.errors import ConfigError
+
+PASSPHRASE = "a long desk passphrase"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> KeyFiles:
+    return generate_organisation_keys(tmp_path_factory.mktemp("desk"), PASSPHRASE)
+
+
+@pytest.fixture(scope="module")
+def private_key(keys: KeyFiles) -> X25519PrivateKey:
+    return load_private_key(keys.private_key, PASSPHRASE)  # Argon2id is slow on purpose: open it once
+
+
+def _document(interview_id: str, enrollment: Enrollment, **changes: object) -> bytes:
+    document = {
+        "format": "waypoint-interview/1",
+        "interview_id": interview_id,
+        "protocol_id": "adult",
+        "protocol_version": "1",
+        "device_id": enrollment.device_id,
+        "answers": {"q1": "yes", "q2": "ünïcødé"},
+        **changes,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode()
+
+
+def _server_with(
+    tmp_path: Path, public_key: Path
+) -> tuple[str, InProcessTransport, Enrollment, MemoryOutboxStore]:
+    database_url = f"sqlite:///{tmp_path / 'referral.db'}"
+    transport = InProcessTransport(
+        create_app(ServerSettings(database_url=database_url, public_key_file=public_key))
+    )
+    device = MemoryDeviceStore()
+    enrollment = join(create_enrollment_code(database_url, "http://testserver"), device, transport=transport)
+    outbox = MemoryOutboxStore()
+    outbox.device = device  # type: ignore[attr-defined]
+    return database_url, transport, enrollment, outbox
+
+
+def _send(outbox: MemoryOutboxStore, transport: InProcessTransport) -> None:
+    report = Outbox(outbox, outbox.device, transport).send_pending(deadline=10)  # type: ignore[attr-defined]
+    assert report.complete
+
+
+def test_dk001_key_files(keys: KeyFiles, tmp_path: Path) -> None:
+    public = serialization.load_pem_public_key(keys.public_key.read_bytes())
+    assert isinstance(public, X25519PublicKey)
+    assert stat.S_IMODE(keys.private_key.stat().st_mode) == 0o600
+    assert b"PRIVATE" not in keys.private_key.read_bytes()
+    assert (
+        load_private_key(keys.private_key, PASSPHRASE).public_key().public_bytes_raw()
+        == public.public_bytes_raw()
+    )
+    with pytest.raises(ConfigError, match="already exist"):
+        generate_organisation_keys(keys.public_key.parent, PASSPHRASE)
+    assert generate_organisation_keys(keys.public_key.parent, PASSPHRASE, exist_ok=True) == keys
+    with pytest.raises(ConfigError, match="too short"):
+        generate_organisation_keys(tmp_path / "short", "short")
+
+
+def test_dk002_wrong_passphrase_or_altered_file(keys: KeyFiles, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="passphrase does not open"):
+        load_private_key(keys.private_key, "not the passphrase at all")
+    document = json.loads(keys.private_key.read_text())
+    document["kdf"]["t"] = 1  # a weakened parameter set must not open
+    altered = tmp_path / "altered.json"
+    altered.write_text(json.dumps(document))
+    with pytest.raises(ConfigError):
+        load_private_key(altered, PASSPHRASE)
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{}")
+    with pytest.raises(ConfigError, match="not a Waypoint organisation private key"):
+        load_private_key(garbage, PASSPHRASE)
+
+
+def test_dk003_export_writes_exactly_what_was_recorded(
+    keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
+) -> None:
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key)
+    recorded = {}
+    for _ in range(5):
+        interview_id = str(uuid.uuid4())
+        recorded[interview_id] = _document(interview_id, enrollment)
+        outbox.seal_and_add(enrollment, interview_id, recorded[interview_id])
+    _send(outbox, transport)
+    out = tmp_path / "export"
+    report = export_submissions(database_url, [private_key], out)
+    assert report.failures == [] and report.total == 5
+    assert sorted(path.name for path in out.iterdir()) == sorted(f"{i}.json" for i in recorded)
+    for interview_id, content in recorded.items():
+        path = out / f"{interview_id}.json"
+        assert path.read_bytes() == content
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_dk004_failures_are_reported_never_dropped(
+    keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
+) -> None:
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key)
+    good, tampered, misbound, not_json = (str(uuid.uuid4()) for _ in range(4))
+    outbox.seal_and_add(enrollment, good, _document(good, enrollment))
+    outbox.seal_and_add(enrollment, tampered, _document(tampered, enrollment))
+    outbox.seal_and_add(enrollment, misbound, _document(str(uuid.uuid4()), enrollment))
+    outbox.seal_and_add(enrollment, not_json, b"\xff not json")
+    _send(outbox, transport)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        row = connection.execute(
+            Submission.__table__.select().where(Submission.__table__.c.interview_id == tampered)
+        ).one()
+        flipped = bytearray(row.envelope)
+        flipped[-1] ^= 1
+        connection.execute(
+            update(Submission.__table__)
+            .where(Submission.__table__.c.interview_id == tampered)
+            .values(envelope=bytes(flipped))
+        )
+    engine.dispose()
+    report = export_submissions(
+        database_url, [load_private_key(keys.private_key, PASSPHRASE)], tmp_path / "out"
+    )
+    reasons = {failure.interview_id: failure.reason for failure in report.failures}
+    assert reasons == {tampered: "does_not_open", misbound: "binding_mismatch", not_json: "not_an_interview"}
+    assert [path.stem for path in report.written] == [good] and report.total == 4
+    other = generate_organisation_keys(tmp_path / "other", PASSPHRASE)
+    foreign = export_submissions(
+        database_url, [load_private_key(other.private_key, PASSPHRASE)], tmp_path / "o2"
+    )
+    assert {failure.reason for failure in foreign.failures} == {"no_key"} and len(foreign.failures) == 4
+
+
+def test_dk005_rotated_keys(keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path) -> None:
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key)
+    first = str(uuid.uuid4())
+    outbox.seal_and_add(enrollment, first, _document(first, enrollment))
+    _send(outbox, transport)
+    rotated = generate_organisation_keys(tmp_path / "rotated", PASSPHRASE)
+    code = create_enrollment_code(database_url, "http://testserver", public_key_file=rotated.public_key)
+    new_enrollment = join(code, outbox.device, transport=transport)  # type: ignore[attr-defined]
+    assert new_enrollment.organisation_key_id == rotated.key_id != keys.key_id
+    assert new_enrollment.device_id == enrollment.device_id
+    second = str(uuid.uuid4())
+    outbox.seal_and_add(new_enrollment, second, _document(second, new_enrollment))
+    _send(outbox, transport)
+    both = [private_key, load_private_key(rotated.private_key, PASSPHRASE)]
+    report = export_submissions(database_url, both, tmp_path / "out")
+    assert report.failures == [] and sorted(path.stem for path in report.written) == sorted([first, second])
+    assert (
+        httpx.Client(transport=transport, base_url="http://testserver").get("/v1/health").status_code == 200
+    )

@@ -1,0 +1,46 @@
+"""Fixtures for the in-process view tests: a fast vault, the app's services, and a fake browser."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from flet_harness import AppHarness
+
+from app.config import AppConfig
+from app.main import create_main
+from app.services import AppServices
+from app.vault import KdfPolicy
+from waypoint.catalogs import compile_catalogs
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    compile_catalogs()
+
+
+@pytest.fixture
+def make_services(tmp_path: Path) -> Callable[..., AppServices]:
+    def make(**settings: object) -> AppServices:
+        settings.setdefault("data_dir", tmp_path / "device")
+        settings.setdefault("sync_interval_seconds", 3600.0)
+        config = AppConfig(**settings)  # type: ignore[arg-type]
+        return AppServices(config, vault_options={"kdf_policy": KdfPolicy.insecure_fast_for_tests()})
+
+    return make
+
+
+@pytest.fixture
+async def services(make_services: Callable[..., AppServices]) -> AsyncIterator[AppServices]:
+    built = make_services()
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+async def app(services: AppServices) -> AsyncIterator[AppHarness]:
+    """A fresh device's app in one fake browser tab."""
+    harness = await AppHarness(create_main(services=services)).start()
+    yield harness
+    await harness.close()

@@ -1,0 +1,159 @@
+"""Private answering mode (domain.md §5 requirements 6 and 13; Apprise).
+
+UI050: handed over, a question plays as audio in the respondent's language and no question text is
+       on screen; the player's reported state reaches the screen's semantics.
+UI051: the icon answers are stored as given; "prefer not to say" is stored as declined.
+UI052: a choice: tapping a tile says its option aloud and marks it; the tick answers it.
+UI053: a number: the keypad types it; the tick answers it.
+UI054: an officer's observation sends the device back; only the officer's secret takes it.
+UI055: quick exit in private mode silences the audio and locks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flet_harness import AppHarness, iter_controls, strings_in
+from ui_support import SECRET, question_id, set_up, to_first_question
+
+from app.wording import question_wording
+from screening_protocols import DECLINED, get_protocol
+
+PROTOCOL = get_protocol("border-rapid")
+
+
+def services_of(app: AppHarness) -> list[Any]:
+    return list(app.page._services._services)
+
+
+def audio_service(app: AppHarness) -> Any:
+    """The session's current player (older ones are released and unregistered)."""
+    return app.page.data.player._audio
+
+
+async def loaded_and_playing(app: AppHarness) -> Any:
+    """Answer the player as the browser does: loaded, then playing."""
+    await app.wait_for(lambda: app.page.data.player is not None, what="the player")
+    await app.wait_for(lambda: audio_service(app) is not None, what="a clip")
+    audio = audio_service(app)
+    assert audio in services_of(app)
+    await app.fire(audio, "loaded")
+    await app.wait_for(lambda: any(name == "play" for name, _args in app.conn.invoked), what="play()")
+    await app.fire(audio, "state_change", {"state": "playing"})
+    return audio
+
+
+def semantics_label(app: AppHarness, identifier: str) -> str:
+    (found,) = [c for c in iter_controls(app.top_view) if getattr(c, "identifier", None) == identifier]
+    return str(found.label)
+
+
+async def private_to(app: AppHarness, respondent: str = "ar") -> None:
+    await set_up(app)
+    await to_first_question(app, respondent=respondent, private=True)
+    await app.wait_for(lambda: app.top_view.route == "/private", what="the private screen")
+
+
+async def test_ui050_audio_and_no_text(app: AppHarness) -> None:
+    await private_to(app)
+    assert question_id(app) == "in_danger"
+    audio = await loaded_and_playing(app)
+    assert audio.src == "audio/ar/border-rapid.in_danger.mp3"
+    assert semantics_label(app, "audio-state") == "audio:playing"
+    shown = set(strings_in(app.top_view))
+    for language in ("ar", "en"):
+        for question in PROTOCOL.questions:
+            assert question_wording(PROTOCOL, question, language).text not in shown
+    await app.fire(audio, "state_change", {"state": "completed"})
+    assert semantics_label(app, "audio-state") == "audio:completed"
+    invoked_before = len(app.conn.invoked)
+    await app.click("private-repeat")
+    await app.wait_for(lambda: len(app.conn.invoked) > invoked_before, what="the replay")
+    assert app.conn.invoked[-1][0] == "play"
+
+
+async def test_ui051_icon_answers_are_stored(app: AppHarness) -> None:
+    await private_to(app)
+    screening = app.page.data.state.screening
+    await app.click("private-no")
+    await app.wait_for(lambda: question_id(app) == "age", what="the next question")
+    assert screening.interview.answers["in_danger"] == "no"
+    await app.click("private-decline")
+    await app.wait_for(lambda: question_id(app) != "age", what="the next question")
+    assert screening.interview.answers["age"] == DECLINED
+
+
+async def test_ui052_choice_tiles(app: AppHarness) -> None:
+    await private_to(app)
+    session = app.page.data
+    for _ in range(20):
+        qid = question_id(app) if app.top_view.route == "/private" else None
+        if qid == "documents_holder":
+            break
+        if app.top_view.route == "/handback":
+            await app.type("handback-secret", SECRET)
+            await app.click("handback-submit")
+            await app.wait_for(lambda: app.top_view.route == "/question", what="the officer's question")
+            await app.click("answer-no")
+            await app.click("question-next")
+            await app.wait_for(
+                lambda: app.top_view.route == "/question" and question_id(app) != "age_disputed"
+            )
+            await app.click("question-private")
+        elif qid == "age":
+            await app.click("private-key-3")
+            await app.click("private-key-0")
+            await app.click("private-confirm")
+        else:
+            await app.click("private-no" if qid == "in_danger" else "private-yes")
+        await app.wait_for(lambda: not session.state.busy, what="the answer")
+    assert question_id(app) == "documents_holder"
+    await app.click("private-option-employer")
+    assert session.state.selection == "employer"
+    await app.wait_for(lambda: audio_service(app).src.endswith("documents_holder.option.employer.mp3"))
+    await app.click("private-confirm")
+    await app.wait_for(lambda: question_id(app) != "documents_holder", what="the next question")
+    assert session.state.screening.interview.answers["documents_holder"] == "employer"
+
+
+async def test_ui053_number_keypad(app: AppHarness) -> None:
+    await private_to(app)
+    await app.click("private-no")
+    await app.wait_for(lambda: question_id(app) == "age", what="the age question")
+    for key in ("1", "7", "back", "6"):
+        await app.click(f"private-key-{key}")
+    assert app.page.data.state.selection == "16"
+    await app.click("private-confirm")
+    await app.wait_for(lambda: question_id(app) != "age" or app.top_view.route != "/private")
+    assert app.page.data.state.screening.interview.answers["age"] == 16
+
+
+async def test_ui054_officer_questions_go_back_to_the_officer(app: AppHarness) -> None:
+    await private_to(app)
+    await app.click("private-no")
+    await app.wait_for(lambda: question_id(app) == "age", what="the age question")
+    await app.click("private-key-4")
+    await app.click("private-key-0")
+    await app.click("private-confirm")
+    await app.wait_for(lambda: app.top_view.route == "/handback", what="the hand-back screen")
+    await app.type("handback-secret", "someone else's guess")
+    await app.click("handback-submit")
+    await app.wait_for(lambda: app.page.data.last_error is not None, what="the refusal")
+    assert app.top_view.route == "/handback"
+    await app.type("handback-secret", SECRET)
+    await app.click("handback-submit")
+    await app.wait_for(lambda: app.top_view.route == "/question", what="the officer's question")
+    assert question_id(app) == "age_disputed"
+
+
+async def test_ui055_quick_exit_silences_audio(app: AppHarness) -> None:
+    await private_to(app)
+    await loaded_and_playing(app)
+    vault = app.page.data.state.vault
+    await app.click("quick-exit")
+    await app.wait_for(lambda: any(name == "release" for name, _args in app.conn.invoked), what="release()")
+    assert app.top_view.route == "/neutral" and not vault.is_unlocked
+    assert audio_service(app) is None
+    await app.sess.after_event(app.page)  # Flet drops services nothing references after each event
+    assert not [s for s in services_of(app) if type(s).__name__ == "Audio"]
+    assert SECRET

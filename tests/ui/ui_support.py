@@ -1,0 +1,70 @@
+"""Steps the view tests share: set up a device, walk to the first question, answer by plan."""
+
+from __future__ import annotations
+
+from flet_harness import AppHarness
+
+SECRET = "correct horse battery staple"
+ANSWERS = {  # a plan for border-rapid: a person with several indicators, nobody in danger now
+    "in_danger": "no",
+    "age": "34",
+    "age_disputed": "no",
+    "arranged_by_other": "yes",
+    "documents_holder": "employer",
+    "owes_money": "yes",
+    "free_to_leave": "no",
+    "made_to_work": "yes",
+}
+
+
+async def set_up(app: AppHarness) -> None:
+    await app.wait_for(lambda: app.top_view.route == "/setup", what="the set-up screen")
+    await app.type("setup-secret", SECRET)
+    await app.type("setup-confirm", SECRET)
+    await app.click("setup-create")
+    await app.wait_for(lambda: app.top_view.route == "/home", what="the home screen")
+
+
+async def unlock(app: AppHarness, secret: str = SECRET) -> None:
+    await app.type("unlock-secret", secret)
+    await app.click("unlock-submit")
+    await app.wait_for(lambda: app.top_view.route not in ("/unlock", "/paused"), what="unlocking")
+
+
+async def to_first_question(
+    app: AppHarness,
+    respondent: str = "en",
+    officer: str = "en",
+    private: bool = False,
+    interpreter: str = "none",
+) -> None:
+    await app.click("home-new")
+    await app.wait_for(lambda: app.top_view.route == "/protocol", what="the protocol screen")
+    if app.find("protocol-border-rapid") is not None:
+        await app.click("protocol-border-rapid")
+    await app.click(f"respondent-language-{respondent}")
+    await app.click(f"officer-language-{officer}")
+    await app.click("protocol-continue")
+    await app.wait_for(lambda: app.top_view.route == "/checks", what="the checks screen")
+    await app.click("check-alone-yes")
+    await app.click(f"check-interpreter-{interpreter}")
+    if private:
+        await app.toggle("check-private-mode", True)
+    await app.click("checks-continue")
+    await app.wait_for(lambda: app.top_view.route == "/consent", what="the consent screen")
+    await app.click("consent-agree")
+    await app.wait_for(lambda: app.top_view.route in ("/question", "/private"), what="the first question")
+
+
+def question_id(app: AppHarness) -> str:
+    return app.page.data.state.screening.step.question.id
+
+
+async def answer_current(app: AppHarness, value: str) -> None:
+    """Answer the question on screen as an officer would: tap the option (or type), then Next."""
+    if app.find(f"answer-{value}") is not None:
+        await app.click(f"answer-{value}")
+    else:
+        await app.type("answer-field", value)
+    await app.click("question-next")
+    await app.wait_for(lambda: not app.page.data.state.busy, what="the answer to be saved")

@@ -1,0 +1,105 @@
+"""Helpers shared by the vault tests: secrets, a controllable clock, and raw-byte scans."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from app.vault import Clock, KdfPolicy, Vault
+from screening_protocols import Protocol, get_protocol, load_protocol
+from sync.stores import Enrollment
+
+SECRET = "amber kettle violin 42 harbour"
+OTHER_SECRET = "seven quiet lanterns over Oslo"
+DURESS_SECRET = "umbrella orchid 77 sandstone"
+WRONG_SECRET = "not the secret at all, sorry"
+FAST_KDF = KdfPolicy.insecure_fast_for_tests()
+
+
+class FakeClock(Clock):
+    """Wall and monotonic time that only move when a test moves them."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.wall = start
+        self.mono = 1_000.0
+
+    def now(self) -> float:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float) -> None:
+        self.wall += seconds
+        self.mono += seconds
+
+
+@dataclass
+class Organisation:
+    """A test organisation: its X25519 key pair and the enrollment a device would receive."""
+
+    private_key: X25519PrivateKey
+    enrollment: Enrollment
+    signing_key: bytes
+
+
+def store_interview(vault: Vault, answers: dict[str, object], **context: object) -> str:
+    """Create an in-progress interview straight through the vault (no engine needed)."""
+    state = {"format": "test-state", "answers": answers, "asked": list(answers)}
+    return vault.interviews.create(
+        protocol_id="test-protocol",
+        protocol_version="1",
+        engine_state=state,
+        context={
+            "respondent_language": "fr",
+            "officer_language": "en",
+            "checks": {},
+            "consent": {},
+            **context,
+        },
+    )
+
+
+def submission_for(answers: dict[str, object], notes: str | None = None) -> dict[str, object]:
+    """A completed interview's document (what ScreeningService.finish passes to the vault)."""
+    return {
+        "format": "waypoint-interview/1",
+        "protocol_id": "test-protocol",
+        "protocol_version": "1",
+        "started_at": "2026-01-01T00:00:00Z",
+        "respondent_language": "fr",
+        "officer_language": "en",
+        "answers": answers,
+        "asked": list(answers),
+        "outcome": {"level": "insufficient_information"},
+        "notes": notes,
+        "checks": {},
+        "consent": {"given": True},
+    }
+
+
+def all_bytes_under(*roots: Path) -> bytes:
+    """Every file under these folders (or these files), concatenated: for raw leak scans."""
+    chunks = []
+    for root in roots:
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in paths:
+            try:
+                chunks.append(path.read_bytes())
+            except (PermissionError, FileNotFoundError, IsADirectoryError):
+                continue
+    return b"\n".join(chunks)
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@functools.cache
+def protocols_for_tests(protocol_id: str) -> Protocol:
+    """The library, plus `vault-test` (tests/vault/fixtures/vault-test.yaml: it has a free-text question)."""
+    if protocol_id == "vault-test":
+        return load_protocol(FIXTURES / "vault-test.yaml")
+    return get_protocol(protocol_id)
