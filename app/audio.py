@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 AUDIO_SUBDIR = "audio"
 LOAD_TIMEOUT_SECONDS = 10.0
+COMPLETION_TIMEOUT_SECONDS = 30.0  # longer than any prompt; then the next clip plays anyway
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class PromptPlayer:
         self._on_state = on_state
         self._audio: Any = None
         self._loaded = asyncio.Event()
+        self._completed = asyncio.Event()
+        self.current_context = ""  # the manifest context of the clip playing (or last played)
 
     def _new_audio(self, src: str) -> Any:
         import flet_audio  # only sessions that use private mode load it
@@ -116,26 +119,47 @@ class PromptPlayer:
 
     def _handle_state(self, event: Any) -> None:
         if event.control is self._audio:
-            self._on_state(str(getattr(event.state, "value", event.state)))
+            state = str(getattr(event.state, "value", event.state))
+            if state == "completed":
+                self._completed.set()
+            self._on_state(state)
 
     def _handle_position(self, event: Any) -> None:
         if event.control is self._audio and getattr(event, "position", None):
             self._on_state("playing")
 
-    async def play(self, src: str) -> None:
-        """Play `src` from the start (loading it first unless it is the clip already loaded)."""
+    async def play(self, src: str, context: str = "") -> bool:
+        """Play `src` from the start (loading it first unless it is the clip already loaded).
+
+        Returns:
+            True once playing was asked for; False when the clip did not load in time.
+        """
         if self._audio is None or self._audio.src != src:
             await self.stop()
             self._audio = self._new_audio(src)
         audio = self._audio
+        self.current_context = context
         try:
             await asyncio.wait_for(self._loaded.wait(), LOAD_TIMEOUT_SECONDS)
         except TimeoutError:
             self._on_state("unavailable")
-            return
-        if self._audio is audio:
-            self._on_state("starting")
-            await audio.play()
+            return False
+        if self._audio is not audio:
+            return False
+        self._completed = asyncio.Event()
+        self._on_state("starting")
+        await audio.play()
+        return True
+
+    async def play_all(self, clips: list[tuple[str, str]]) -> None:
+        """Play (context, src) clips one after the other, each after the previous one completed."""
+        for index, (context, src) in enumerate(clips):
+            played = await self.play(src, context)
+            if played and index < len(clips) - 1:
+                try:
+                    await asyncio.wait_for(self._completed.wait(), COMPLETION_TIMEOUT_SECONDS)
+                except TimeoutError:
+                    pass  # no "completed" from the client: go on rather than fall silent
 
     async def stop(self) -> None:
         """Stop at once (quick exit, pause, hand-back) and drop the player and its clip."""

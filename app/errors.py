@@ -16,7 +16,7 @@ import flet as ft
 from app.i18n import Translator
 from waypoint.errors import N_, WaypointError
 
-__all__ = ["ChoiceMissingError", "SecretMismatchError", "error_text", "show_error"]
+__all__ = ["ChoiceMissingError", "DuressMissingError", "SecretMismatchError", "error_text", "show_error"]
 
 log = logging.getLogger(__name__)
 ERROR_KEY = "error-message"
@@ -27,6 +27,13 @@ class SecretMismatchError(WaypointError):
 
     what = N_("The two secrets are not the same.")
     todo = N_("Type the same secret in both fields.")
+
+
+class DuressMissingError(WaypointError):
+    """The organisation's policy requires a duress secret and none was typed."""
+
+    what = N_("Your organisation asks for a duress secret on this device.")
+    todo = N_("Choose a second secret, different from your own, and type it in both duress fields.")
 
 
 class ChoiceMissingError(WaypointError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import gettext
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -20,10 +20,27 @@ from babel.numbers import format_decimal
 
 from waypoint.paths import LOCALES_DIR
 
-__all__ = ["DOMAIN", "SHIPPED_LANGUAGES", "Translator", "is_rtl", "language_name", "translator"]
+__all__ = [
+    "DOMAIN",
+    "SHIPPED_LANGUAGES",
+    "Translator",
+    "device_time_zone",
+    "is_rtl",
+    "language_name",
+    "translator",
+]
 
 DOMAIN = "waypoint"
 SHIPPED_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")
+
+
+def device_time_zone() -> tzinfo:
+    """The time zone of the machine running the app: the phone's own zone on Android and iOS.
+
+    In web mode this is the *server's* zone (the Python process runs there), which is the same as
+    the browser's for `waypoint run` on one device, but not for a server elsewhere.
+    """
+    return datetime.now().astimezone().tzinfo or UTC
 
 
 def _locale(language: str) -> Locale:
@@ -61,9 +78,15 @@ class Translator:
         """The translation chosen by the language's plural rule for `count`."""
         return self._catalog.ngettext(singular, plural, count)
 
-    def format_datetime(self, moment: datetime) -> str:
-        """A short local date and time in this language's conventions."""
-        return format_datetime(moment, format="short", locale=self._locale)
+    def format_datetime(self, moment: datetime, zone: tzinfo | None = None) -> str:
+        """A date and time in this language's short CLDR form, in `zone` (default: the device's zone)."""
+        return format_datetime(moment, format="short", tzinfo=zone or device_time_zone(), locale=self._locale)
+
+    def format_duration(self, seconds: int) -> str:
+        """A countdown as minutes and seconds (`1:05`), in this language's digits."""
+        minutes, rest = divmod(max(0, int(seconds)), 60)
+        padded = format_decimal(rest, format="00", locale=self._locale)
+        return f"{format_decimal(minutes, locale=self._locale)}:{padded}"
 
     def format_number(self, number: float) -> str:
         return format_decimal(number, locale=self._locale)

@@ -8,18 +8,16 @@ closed tab never loses more than the question on screen.
 
 from __future__ import annotations
 
-import asyncio
 import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.audio import PromptPlayer
 from app.errors import ChoiceMissingError
 from app.home_data import load_home
+from app.private_actions import PrivateActions
 from app.state import CHECK_OPTIONS, InterviewPlan, Screen, SessionState
 from app.wording import private_answerable, step_kind
 from screening_protocols import QuestionKind
-from screening_protocols.messages import question_context
 
 if TYPE_CHECKING:
     from app.services import AppServices
@@ -50,16 +48,13 @@ _DIGITS = {
 }
 
 
-class InterviewActions:
+class InterviewActions(PrivateActions):
     """Interview actions; expects the attributes and helpers `app.session.Session` defines."""
 
     state: SessionState
     services: AppServices
     screening_service: Any
     home: Any = None
-    player: PromptPlayer | None = None
-    _prompt_task: asyncio.Task[None] | None = None
-    _stop_task: asyncio.Task[None] | None = None
 
     if TYPE_CHECKING:
 
@@ -99,6 +94,7 @@ class InterviewActions:
         self.state.plan.protocol_id = screening.protocol.id
         self.state.plan.private_mode = private
         self.state.ui_language = screening.officer_language
+        self.private_intro_pending = private
         self._show_step()
 
     # -- protocol, languages, checks, consent --------------------------------------------------
@@ -164,17 +160,21 @@ class InterviewActions:
         private = self.state.plan.private_mode
         if private and not (kind == "question" and self._respondent_can_answer_alone()):
             # An officer's question, an emergency or the end: the officer must hold the device.
-            self.stop_prompt()
-            self.state.screen = Screen.HANDBACK
+            self.show_handback()
         elif private:
             self.state.screen = Screen.PRIVATE
-            self._schedule_prompt()
+            self.play_question()
         elif kind == "emergency":
             self.state.screen = Screen.EMERGENCY
         elif kind == "finished":
-            self.state.screen = Screen.SUMMARY
+            self._show_summary()
         else:
             self.state.screen = Screen.QUESTION
+
+    def _show_summary(self) -> None:
+        """The outcome so far, for the officer; the interview is completed only with the notes."""
+        self.state.outcome = self.state.screening.outcome()
+        self.state.screen = Screen.SUMMARY
 
     def _respondent_can_answer_alone(self) -> bool:
         return private_answerable(self.state.screening.step)
@@ -224,70 +224,6 @@ class InterviewActions:
 
     async def _after_move(self) -> None:
         self._show_step()
-        if self.state.screen is Screen.SUMMARY:
-            await self.finish()
-
-    # -- private answering ---------------------------------------------------------------------
-
-    async def start_private(self) -> None:
-        self.state.plan.private_mode = True
-        self._show_step()
-
-    async def request_handback(self) -> None:
-        self.stop_prompt()
-        self.state.screen = Screen.HANDBACK
-
-    async def replay_prompt(self) -> None:
-        self._schedule_prompt()
-
-    async def choose_private_option(self, value: str) -> None:
-        """Mark an option tile and say its label, so the respondent hears what they chose."""
-        self.state.selection = value
-        self._schedule_prompt(f"option.{value}")
-
-    async def keypad(self, key: str) -> None:
-        """A keypad tap: a digit, or "back" to delete the last one."""
-        typed = str(self.state.selection or "")
-        typed = typed[:-1] if key == "back" else (typed + key)[:3]
-        self.state.selection = typed
-
-    def _schedule_prompt(self, part: str = "") -> None:
-        """Play the current question's audio (or one of its parts) in the respondent's language."""
-        step = self.state.screening.step
-        context = question_context(self.state.screening.protocol.id, step.question, part)
-        clip = self.services.audio_catalog().clip(context, self.state.respondent_language)
-        if clip is None:
-            self._on_audio_state("unavailable")
-            return
-        if self.player is None:
-            self.player = PromptPlayer(self._on_audio_state)
-        self._prompt_task = asyncio.get_running_loop().create_task(self.player.play(clip.src))
-
-    def _on_audio_state(self, audio_state: str) -> None:
-        self.state.audio_state = audio_state
-        if self.state.screen is Screen.PRIVATE:
-            self.render()
-
-    def stop_prompt(self) -> None:
-        """Silence the prompt now (quick exit, pause, hand-back)."""
-        self.state.audio_state = "idle"
-        if self._prompt_task is not None:
-            self._prompt_task.cancel()
-            self._prompt_task = None
-        if self.player is not None:
-            self._stop_task = asyncio.get_running_loop().create_task(self.player.stop())
-
-    async def hand_back(self, secret: str) -> None:
-        """The officer takes the device back: the secret proves it is the officer."""
-        await self.verify_secret(secret)
-        self.state.plan.private_mode = False
-        self._show_step()
-        if self.state.screen is Screen.SUMMARY:
-            await self.finish()
-
-    if TYPE_CHECKING:
-
-        async def verify_secret(self, secret: str) -> None: ...
 
     # -- stopping and finishing ----------------------------------------------------------------
 
@@ -303,18 +239,16 @@ class InterviewActions:
         self.state.screening = None
         self.state.screen = Screen.RIGHTS
 
-    async def finish(self) -> None:
-        """All questions done: complete (and, once enrolled, seal) the interview, show the outcome."""
+    async def finish(self, notes: str = "") -> None:
+        """The officer has read the summary: complete the interview with the notes (sealed to the
+        organisation at once when the device is enrolled), then the rights information."""
         screening = self.state.screening
-        self.state.outcome = await self.off_loop(screening.finish)
-        self.state.screen = Screen.SUMMARY
+        self.state.outcome = await self.off_loop(screening.finish, notes=notes.strip() or None)
         self.services.sync_worker().poke()
+        self.state.screen = Screen.RIGHTS
 
     async def emergency_continue(self) -> None:
-        await self.finish()
-
-    async def to_rights(self) -> None:
-        self.state.screen = Screen.RIGHTS
+        self._show_summary()
 
     async def to_end(self) -> None:
         self.state.screen = Screen.END

@@ -42,7 +42,7 @@ from screening_protocols import (
 from screening_protocols import answer as engine_answer
 from waypoint.errors import N_, WaypointError
 
-__all__ = ["Screening", "ScreeningError", "ScreeningService", "check_language_code"]
+__all__ = ["MAX_NOTES_LENGTH", "Screening", "ScreeningError", "ScreeningService", "check_language_code"]
 
 MAX_NOTES_LENGTH = 4000
 _ISO_639_1 = re.compile(r"[a-z]{2}")

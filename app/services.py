@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import flet as ft
@@ -67,6 +68,24 @@ class AppServices:
     def join(self, code: str, vault: Vault) -> Any:
         """Enroll the device with the organisation's server (blocking, needs the network)."""
         return join(code, vault.device_store)
+
+    async def pick_image(self, page: ft.Page) -> bytes | None:
+        """A picture the officer chooses (a photo of an enrollment QR image): its bytes, or None.
+
+        Flet's file picker: in a browser the file's bytes come over the session's connection; on a
+        phone it opens the photo gallery (take the photo with the camera app first). Tests replace
+        this method.
+        """
+        picker = ft.FilePicker()  # registers with the page; kept referenced until it answers
+        files = await picker.pick_files(file_type=ft.FilePickerFileType.IMAGE, with_data=True)
+        if not files:
+            return None
+        chosen = files[0]
+        if chosen.bytes is not None:
+            return chosen.bytes
+        if chosen.path:
+            return await asyncio.to_thread(Path(chosen.path).read_bytes)
+        return None
 
     async def device_secret(self, page: ft.Page, *, create: bool) -> bytes | None:
         """The secret kept in the phone's secure storage, or None where there is none (web, desktop)."""

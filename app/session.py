@@ -19,14 +19,15 @@ from typing import Any, TypeVar
 
 import flet as ft
 
-from app.errors import SecretMismatchError, show_error
+from app.errors import show_error
 from app.i18n import Translator, translator
 from app.interview_actions import InterviewActions
 from app.services import AppServices
+from app.setup_actions import SetupActions
 from app.shell import render_view
 from app.state import LOCKED_SCREENS, Screen, SessionState
 from app.sync_worker import SyncStatus
-from app.vault import VaultLockedError
+from app.vault import ThrottledError, VaultLockedError, VaultWipedError, WrongSecretError
 
 __all__ = ["Session", "Superseded"]
 
@@ -39,7 +40,7 @@ class Superseded(Exception):
     """The vault locked while this action waited; its result must not reach the screen."""
 
 
-class Session(InterviewActions):
+class Session(InterviewActions, SetupActions):
     """The state and actions of one page (one browser tab or one phone app)."""
 
     def __init__(self, page: ft.Page, services: AppServices) -> None:
@@ -54,6 +55,7 @@ class Session(InterviewActions):
         self._last_touch = asyncio.get_running_loop().time()
         self._tasks: list[asyncio.Task[Any]] = []
         self._unsubscribe: Callable[[], None] | None = None
+        self._idle_limit = float(services.config.idle_lock_seconds)
         self.screening_service: Any = None
 
     # -- languages ----------------------------------------------------------------------------
@@ -72,7 +74,9 @@ class Session(InterviewActions):
         """Open this session's vault, show set-up or unlock, and start the idle timer."""
         self.state.vault = await asyncio.to_thread(self.services.open_vault)
         self.screening_service = self.services.screening_service(self.state.vault)
-        self.state.screen = Screen.UNLOCK if self.state.vault.has_secret else Screen.SETUP
+        await self.refresh_device_status()
+        has_secret = await asyncio.to_thread(lambda: self.state.vault.has_secret)
+        self.state.screen = Screen.UNLOCK if has_secret else Screen.SETUP
         worker = await self.services.start_sync_worker()
         self.sync_status = worker.status
         self._unsubscribe = worker.subscribe(self._on_sync_status)
@@ -111,10 +115,12 @@ class Session(InterviewActions):
 
     @property
     def idle_lock_seconds(self) -> float:
-        """The shorter of the app's setting and the organisation's vault policy."""
-        policy = getattr(self.state.vault, "policy", None)
-        limit = float(self.config.idle_lock_seconds)
-        return min(limit, float(policy.idle_lock_seconds)) if policy is not None else limit
+        """The organisation's idle lock once it has set one; until then the app's (`AppConfig`).
+
+        Read from the vault by `refresh_device_status` (at start, unlock and enrollment), not on
+        every tick of the timer.
+        """
+        return self._idle_limit
 
     async def run(self, action: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Run a screen's action: busy bar, errors shown translated, then render the new state."""
@@ -159,26 +165,27 @@ class Session(InterviewActions):
 
     # -- secret, unlock, lock -----------------------------------------------------------------
 
-    async def create_vault(self, secret: str, confirmation: str, enrollment_code: str) -> None:
-        if secret != confirmation:
-            raise SecretMismatchError
-        vault = self.state.vault
-        device_secret = await self.services.device_secret(self.page, create=True)
-        await self.off_loop(vault.create, secret, **_device_kwargs(device_secret))
-        if enrollment_code.strip():
-            await self.join_organisation(enrollment_code)
-        await self.go_home()
-
-    async def join_organisation(self, code: str) -> None:
-        """Enroll this device with the organisation's server (needs the network once)."""
-        await self.off_loop(self.services.join, code.strip(), self.state.vault)
-        self.services.sync_worker().poke()
+    async def device_kwargs(self, *, create: bool) -> dict[str, Any]:
+        """`device_secret=...` for the vault on phones (secure storage); nothing on web and desktop."""
+        return _device_kwargs(await self.services.device_secret(self.page, create=create))
 
     async def unlock(self, secret: str) -> None:
         vault = self.state.vault
-        device_secret = await self.services.device_secret(self.page, create=False)
-        await self.off_loop(vault.unlock, secret, **_device_kwargs(device_secret))
-        if self.state.resume_interview_id:
+        device = await self.device_kwargs(create=False)
+        try:
+            await self.off_loop(vault.unlock, secret, **device)
+        except VaultWipedError:
+            self._lock_now(Screen.SETUP)
+            self.state.resume_interview_id = None
+            await self.refresh_device_status()
+            raise
+        except (WrongSecretError, ThrottledError):
+            await self.refresh_device_status()  # the wait this attempt started, shown counting down
+            raise
+        await self.refresh_device_status()
+        if self.state.duress_required:
+            self.state.screen = Screen.DURESS  # enrolled meanwhile under a policy that asks for one
+        elif self.state.resume_interview_id:
             await self.resume_interview(self.state.resume_interview_id, self.state.resume_screen)
         else:
             await self.go_home()
@@ -190,9 +197,22 @@ class Session(InterviewActions):
         self.state.resume_screen = None
 
     async def verify_secret(self, secret: str) -> None:
-        """Prove the officer is back (hand-back): the secret must open the vault again."""
-        device_secret = await self.services.device_secret(self.page, create=False)
-        await self.off_loop(self.state.vault.unlock, secret, **_device_kwargs(device_secret))
+        """Prove the officer is back (hand-back). `Vault.verify_secret` counts the attempt like an
+        unlock but never changes what is unlocked: a duress secret cannot switch the vault here.
+
+        Raises:
+            WrongSecretError: the secret is not the one this session was opened with.
+        """
+        device = await self.device_kwargs(create=False)
+        try:
+            verified = await self.off_loop(self.state.vault.verify_secret, secret, **device)
+        except VaultWipedError:
+            self._lock_now(Screen.SETUP)
+            self.state.resume_interview_id = None
+            await self.refresh_device_status()
+            raise
+        if not verified:
+            raise WrongSecretError()
 
     def quick_exit(self, _event: object = None) -> None:
         """Instantly replace everything with the neutral screen and lock the vault."""
@@ -226,6 +246,7 @@ class Session(InterviewActions):
         while True:
             limit = self.idle_lock_seconds
             await asyncio.sleep(min(1.0, limit / 4))
+            self.tick_unlock_wait()
             showing_content = self.state.screen not in LOCKED_SCREENS | {Screen.PAUSED}
             if showing_content and loop.time() - self._last_touch >= limit:
                 self._lock_now(Screen.UNLOCK)

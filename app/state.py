@@ -20,6 +20,7 @@ class Screen(StrEnum):
 
     SETUP = "setup"  # first start: join the organisation, choose the secret
     UNLOCK = "unlock"
+    DURESS = "duress"  # the organisation requires a duress secret: the officer chooses it
     HOME = "home"  # new screening, drafts, outbox
     PROTOCOL = "protocol"  # protocol, respondent's language, officer's language
     CHECKS = "checks"  # alone? interpreter? interviewer gender?
@@ -79,6 +80,17 @@ class SessionState:
     selection: Any = None  # the answer marked on the current question, sent with Next
     busy: bool = False
     audio_state: str = "idle"  # the private-mode player's last reported state
+    audio_clip: str = ""  # the context of the clip it is playing (e.g. "ui:private-instructions")
+    # The device, as the officer screens show it (no content: read while locked).
+    enrolled_server: str | None = None  # the organisation's server this device sends to
+    unlock_wait: int = 0  # seconds before the next secret may be tried (counted down on screen)
+    vault_wiped: bool = False  # the organisation's wrong-secret limit erased the vault
+    # First start: the enrollment code accepted on the set-up screen's first step (pasted or read
+    # from a QR picture; a one-time code, kept only until the device has joined), and whether its
+    # policy, or an earlier enrollment, requires a duress secret.
+    setup_code: str | None = None
+    setup_code_step_done: bool = False
+    duress_required: bool = False
 
     @property
     def respondent_language(self) -> str:
@@ -97,3 +109,4 @@ class SessionState:
         self.plan = InterviewPlan()
         self.selection = None
         self.audio_state = "idle"
+        self.audio_clip = ""

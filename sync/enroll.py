@@ -1,14 +1,20 @@
-"""The device side of enrollment: turn a one-time code into an `Enrollment` kept in the device store."""
+"""The device side of enrollment: turn a one-time code into an `Enrollment` kept in the device store.
+
+The organisation's policy for the device's vault travels inside the code (`WP2:` codes) and comes back
+with the enrollment (`OrganisationEnrollment.policy`). The device store saves both in one transaction,
+so a device is never enrolled without the policy it was enrolled under.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.client import SyncClient
-from sync.enrollment_code import EnrollmentCode
+from sync.enrollment_code import EnrollmentCode, OrganisationPolicy
 from sync.errors import DeviceRefused, EnrollmentError, SyncRejected
 from sync.identity import ed25519_public_bytes, ed25519_raw_private
 from sync.receipts import verify_enrollment
@@ -16,7 +22,18 @@ from sync.stores import DeviceStore, Enrollment
 from sync.wire import EnrollRequest, b64u_encode
 from waypoint.errors import N_
 
-__all__ = ["join", "proof_message"]
+__all__ = ["OrganisationEnrollment", "join", "proof_message"]
+
+
+@dataclass(frozen=True)
+class OrganisationEnrollment(Enrollment):
+    """An enrollment as `join` returns it: with the policy the organisation set in the code, if any.
+
+    A device store that keeps policies (the vault does) reads `policy` in `save_enrollment`; one that
+    does not still receives a plain `Enrollment`'s fields.
+    """
+
+    policy: OrganisationPolicy | None = None
 
 
 def proof_message(token: str, device_public_key: str) -> bytes:
@@ -24,7 +41,9 @@ def proof_message(token: str, device_public_key: str) -> bytes:
     return f"waypoint-enroll/1|{token}|{device_public_key}".encode()
 
 
-def join(code: str, device_store: DeviceStore, transport: httpx.BaseTransport | None = None) -> Enrollment:
+def join(
+    code: str, device_store: DeviceStore, transport: httpx.BaseTransport | None = None
+) -> OrganisationEnrollment:
     """Enroll this device with the organisation's server named in `code`, and keep the result.
 
     A fresh Ed25519 key is made on the device and never leaves it; the server learns its public half
@@ -32,12 +51,13 @@ def join(code: str, device_store: DeviceStore, transport: httpx.BaseTransport | 
     to keep its device id, so envelopes already sealed under that id stay valid.
 
     Args:
-        code: the one-line enrollment code (`WP1:...`).
+        code: the one-line enrollment code (`WP1:...` or, with a policy, `WP2:...`).
         device_store: where the enrollment and the signing key are kept (the vault).
         transport: an httpx transport for tests; None for the network.
 
     Returns:
-        The new enrollment, already saved in `device_store`.
+        The new enrollment with the organisation's policy (None when the code has none), already
+        saved in `device_store`.
 
     Raises:
         EnrollmentError: the code is unreadable, expired, used, or the server refused it.
@@ -65,13 +85,14 @@ def join(code: str, device_store: DeviceStore, transport: httpx.BaseTransport | 
     verify_enrollment(
         response, public_key=parsed.receipt_public_key, device_public_key=public_key, token=parsed.token
     )
-    enrollment = Enrollment(
+    enrollment = OrganisationEnrollment(
         server_url=parsed.server_url,
         device_id=response.device_id,
         organisation_public_key=parsed.organisation_public_key,
         organisation_key_id=parsed.organisation_key_id,
         receipt_public_key=parsed.receipt_public_key,
         enrolled_at=datetime.now(UTC),
+        policy=parsed.policy,
     )
     device_store.save_enrollment(enrollment, ed25519_raw_private(signing_key))
     return enrollment

@@ -1,9 +1,15 @@
-"""The one-line enrollment code an administrator shows a device: `WP1:` + base64url of compact JSON.
+"""The one-line enrollment code an administrator shows a device: a prefix + base64url of compact JSON.
 
 It carries everything a device needs to trust the organisation before it has ever talked to it: the
 server URL, the organisation's public key and its id (envelopes are sealed to it), the server's
 receipt-signing key (receipts and the enrollment answer are checked with it), a one-time token and its
-expiry. It is a short-lived bearer secret: show it once, on the administrator's screen, never print it.
+expiry, and, optionally, the organisation's policy for the device's vault. It is a short-lived bearer
+secret: show it once, on the administrator's screen, never print it.
+
+Versions: `WP1:` codes carry no policy; `WP2:` codes add `p`, the organisation's policy. A code without
+a policy is still written as `WP1:`, so devices of every version read it; a device too old to know
+`WP2:` refuses such a code as unreadable rather than silently enrolling without the organisation's
+wipe limit or duress requirement.
 """
 
 from __future__ import annotations
@@ -12,16 +18,109 @@ import binascii
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from sync.errors import EnrollmentError
 from sync.wire import b64u_decode, b64u_encode, canonical_json
-from waypoint.errors import N_
+from waypoint.errors import N_, ConfigError
 
-__all__ = ["CODE_PREFIX", "EnrollmentCode", "save_qr_png"]
+__all__ = [
+    "CODE_PREFIX",
+    "CODE_PREFIXES",
+    "IDLE_LOCK_RANGE",
+    "POLICY_CODE_PREFIX",
+    "RETENTION_DAYS_RANGE",
+    "WIPE_AFTER_RANGE",
+    "EnrollmentCode",
+    "OrganisationPolicy",
+    "check_server_url",
+    "save_qr_png",
+]
 
-CODE_PREFIX = "WP1:"
+CODE_PREFIX = "WP1:"  # no policy: readable by every device
+POLICY_CODE_PREFIX = "WP2:"  # with the organisation's policy
+CODE_PREFIXES = (CODE_PREFIX, POLICY_CODE_PREFIX)
 MAX_CODE_LENGTH = 2000
+
+# The allowed ranges of the organisation's settings; the device's vault (`app.vault.VaultPolicy`)
+# checks the same ranges.
+IDLE_LOCK_RANGE = (15, 3600)
+WIPE_AFTER_RANGE = (5, 100)
+RETENTION_DAYS_RANGE = (0, 3650)
+
+
+@dataclass(frozen=True)
+class OrganisationPolicy:
+    """What the organisation decides for the vault of every device it enrolls with one code.
+
+    Attributes:
+        idle_lock_seconds: lock after this long without a tap; None keeps the device's default.
+        wipe_after_failures: erase the vault after this many wrong secrets in a row; None never wipes.
+        retention_days: keep a sent envelope this long, then purge it; None keeps the default.
+        require_duress: the officer must choose a duress secret, which opens an empty decoy vault.
+    """
+
+    idle_lock_seconds: int | None = None
+    wipe_after_failures: int | None = None
+    retention_days: int | None = None
+    require_duress: bool = False
+
+    def check(self) -> None:
+        """Refuse a setting out of range (the administrator's side).
+
+        Raises:
+            ConfigError: naming the setting and its allowed range.
+        """
+        for name, value, bounds in self._settings():
+            if value is not None and not _in_range(value, bounds):
+                raise ConfigError(
+                    N_("The organisation setting {name} must be between {minimum} and {maximum}."),
+                    N_("Choose a value in that range, or leave the setting out."),
+                    name=name,
+                    minimum=bounds[0],
+                    maximum=bounds[1],
+                )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The compact form inside a code: only what is set."""
+        wire: dict[str, Any] = {"v": 1}
+        for key, value in (
+            ("l", self.idle_lock_seconds),
+            ("w", self.wipe_after_failures),
+            ("r", self.retention_days),
+        ):
+            if value is not None:
+                wire[key] = value
+        if self.require_duress:
+            wire["d"] = True
+        return wire
+
+    @classmethod
+    def from_wire(cls, wire: object) -> OrganisationPolicy:
+        """Read the compact form; anything unknown or out of range is refused (ValueError)."""
+        if not isinstance(wire, dict) or wire.get("v") != 1 or not set(wire) <= {"v", "l", "w", "r", "d"}:
+            raise ValueError("policy")
+        duress = wire.get("d", False)
+        if not isinstance(duress, bool):
+            raise ValueError("policy")
+        policy = cls(
+            idle_lock_seconds=_optional_int(wire.get("l")),
+            wipe_after_failures=_optional_int(wire.get("w")),
+            retention_days=_optional_int(wire.get("r")),
+            require_duress=duress,
+        )
+        for _name, value, bounds in policy._settings():
+            if value is not None and not _in_range(value, bounds):
+                raise ValueError("policy")
+        return policy
+
+    def _settings(self) -> tuple[tuple[str, int | None, tuple[int, int]], ...]:
+        return (
+            ("idle_lock_seconds", self.idle_lock_seconds, IDLE_LOCK_RANGE),
+            ("wipe_after_failures", self.wipe_after_failures, WIPE_AFTER_RANGE),
+            ("retention_days", self.retention_days, RETENTION_DAYS_RANGE),
+        )
 
 
 @dataclass(frozen=True)
@@ -34,10 +133,11 @@ class EnrollmentCode:
     receipt_public_key: bytes
     token: str
     expires_at: int  # Unix seconds
+    policy: OrganisationPolicy | None = None
 
     def encode(self) -> str:
-        """The code as one line of text."""
-        payload = {
+        """The code as one line of text (`WP2:` with a policy, `WP1:` without)."""
+        payload: dict[str, Any] = {
             "u": self.server_url,
             "k": b64u_encode(self.organisation_public_key),
             "i": self.organisation_key_id,
@@ -45,7 +145,11 @@ class EnrollmentCode:
             "t": self.token,
             "e": self.expires_at,
         }
-        return CODE_PREFIX + b64u_encode(canonical_json(payload))
+        prefix = CODE_PREFIX
+        if self.policy is not None:
+            payload["p"] = self.policy.to_wire()
+            prefix = POLICY_CODE_PREFIX
+        return prefix + b64u_encode(canonical_json(payload))
 
     @classmethod
     def decode(cls, text: str) -> EnrollmentCode:
@@ -55,10 +159,14 @@ class EnrollmentCode:
             EnrollmentError: not a Waypoint enrollment code of a version this device understands.
         """
         text = text.strip()
-        if not text.startswith(CODE_PREFIX) or len(text) > MAX_CODE_LENGTH:
+        prefix = text[: len(CODE_PREFIX)]
+        if prefix not in CODE_PREFIXES or len(text) > MAX_CODE_LENGTH:
             raise _unreadable()
         try:
-            payload = json.loads(b64u_decode(text.removeprefix(CODE_PREFIX)))
+            payload = json.loads(b64u_decode(text.removeprefix(prefix)))
+            policy = None
+            if prefix == POLICY_CODE_PREFIX:
+                policy = OrganisationPolicy.from_wire(payload["p"])
             code = cls(
                 server_url=_url(payload["u"]),
                 organisation_public_key=_key(payload["k"]),
@@ -66,6 +174,7 @@ class EnrollmentCode:
                 receipt_public_key=_key(payload["r"]),
                 token=str(payload["t"]),
                 expires_at=int(payload["e"]),
+                policy=policy,
             )
         except (KeyError, TypeError, ValueError, binascii.Error) as error:
             raise _unreadable() from error
@@ -78,6 +187,27 @@ def save_qr_png(code: str, path: Path) -> None:
 
     path.touch(mode=0o600)
     segno.make(code, error="m", micro=False).save(str(path), kind="png", scale=6, border=4)
+
+
+def _in_range(value: int, bounds: tuple[int, int]) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and bounds[0] <= value <= bounds[1]
+
+
+def _optional_int(value: object) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("policy")
+    return value
+
+
+def check_server_url(value: object) -> str:
+    """The server's address as a code carries it (http or https, a host, no query), without a final "/".
+
+    Raises:
+        ValueError: it is not such an address.
+    """
+    return _url(value)
 
 
 def _url(value: object) -> str:
@@ -101,5 +231,5 @@ def _key(value: object) -> bytes:
 def _unreadable() -> EnrollmentError:
     return EnrollmentError(
         N_("This is not a Waypoint enrollment code, or it was cut short."),
-        N_("Copy the whole code (it starts with WP1:) or scan the QR image again."),
+        N_("Copy the whole code (it starts with WP1: or WP2:) or scan the QR image again."),
     )

@@ -91,13 +91,17 @@ async def serve_until_stopped(
 
     def stop() -> None:
         for listener in listeners:
-            if listener.server.should_exit:
-                listener.server.force_exit = True
             listener.server.should_exit = True
         stopping.set()
 
+    def on_signal() -> None:  # the first Ctrl-C stops gracefully; a second one forces the exit
+        if stopping.is_set():
+            for listener in listeners:
+                listener.server.force_exit = True
+        stop()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop)
+        loop.add_signal_handler(signum, on_signal)
     tasks: list[asyncio.Task[None]] = []
     stopped = asyncio.ensure_future(stopping.wait())
     try:

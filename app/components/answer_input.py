@@ -69,6 +69,7 @@ def answer_input(
     hint = {"date": "YYYY-MM-DD"}.get(kind, "")
 
     async def remember(event: ft.Event[ft.TextField]) -> None:
+        ft.context.disable_auto_update()  # type: ignore[no-untyped-call]  # no update back per keystroke
         session.touch()
         await session.select(event.control.value or "")
 

@@ -44,7 +44,9 @@ def text_field(
     on_change: Callable[..., Any] | None = None,
     keyboard: ft.KeyboardType = ft.KeyboardType.TEXT,
     multiline: bool = False,
+    max_length: int | None = None,
 ) -> tuple[ft.TextField, ft.Control]:
+    """A plain text field and its semantics wrapper; read `field.value` when the action runs."""
     field = ft.TextField(
         label=label,
         value=value,
@@ -54,6 +56,7 @@ def text_field(
         multiline=multiline,
         min_lines=1,
         max_lines=4 if multiline else 1,
+        max_length=max_length,
         text_style=fallback_style(),
         label_style=fallback_style(),
     )

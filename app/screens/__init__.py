@@ -7,6 +7,7 @@ from collections.abc import Callable
 from app.screens import (
     checks,
     consent,
+    duress,
     emergency,
     end,
     handback,
@@ -29,6 +30,7 @@ __all__ = ["SCREENS", "ScreenBody", "ScreenContext"]
 SCREENS: dict[Screen, Callable[[ScreenContext], ScreenBody]] = {
     Screen.SETUP: setup.build,
     Screen.UNLOCK: unlock.build,
+    Screen.DURESS: duress.build,
     Screen.PAUSED: unlock.build,
     Screen.NEUTRAL: neutral.build,
     Screen.HOME: home.build,

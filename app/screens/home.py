@@ -79,10 +79,35 @@ def _outbox(ctx: ScreenContext) -> list[ft.Control]:
 
         async def join() -> None:
             await ctx.session.join_organisation(code.value or "")
-            await ctx.session.go_home()
 
-        controls += [code_control, secondary_button("home-join", _("Join organisation"), ctx.on(join))]
+        controls += [
+            code_control,
+            ft.Row(
+                [
+                    secondary_button("home-join", _("Join organisation"), ctx.on(join)),
+                    secondary_button(
+                        "home-scan",
+                        _("Choose a photo of the QR code"),
+                        ctx.on(ctx.session.scan_code, True),
+                        icon=ft.Icons.QR_CODE,
+                    ),
+                ],
+                wrap=True,
+                spacing=8,
+                run_spacing=8,
+                rtl=rtl,
+            ),
+        ]
     else:
+        if home is not None and home.server:
+            server = _("Sends to your organisation at {server}").format(server=home.server)
+            controls.append(
+                ft.Semantics(
+                    identifier="home-enrolled-server",
+                    label=server,
+                    content=para(server, rtl=rtl, size=13, key="home-enrolled-server"),
+                )
+            )
         controls.append(
             secondary_button("home-send-now", _("Send now"), ctx.on(ctx.session.send_now), icon=ft.Icons.SEND)
         )

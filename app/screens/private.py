@@ -1,10 +1,11 @@
 """Private answering: the respondent holds the device, hears the question, and answers with icons.
 
 No question text on screen. A yes/no question shows large icon buttons (yes, no, don't know, prefer
-not to say) and "repeat"; a choice shows numbered tiles that say their option aloud when tapped, then a
-confirm tick; a number shows a keypad. The officer takes the device back with the secret (hand-back).
-The player's state is shown in a semantics label, so assistive technology (and the browser test) can
-tell that the prompt really played.
+not to say) and "repeat"; a choice shows numbered tiles; a number shows a keypad. Every answer button
+says its word (or its option) aloud when touched and is marked; the tick then answers, so a person
+who cannot read hears what they chose before confirming. The officer takes the device back with the
+secret (hand-back). The player's state and the clip it plays are shown in a semantics label, so
+assistive technology (and the browser test) can tell that the prompt really played.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import flet as ft
 
 from app.components.tagged import tagged
 from app.components.text import para
+from app.private_actions import PRIVATE_DECLINE
 from app.screens.base import ScreenBody, ScreenContext
 from app.theme import MIN_TAP
 from waypoint.errors import N_
@@ -38,10 +40,11 @@ def _icon_button(
     on_click: Callable[..., Any],
     size: int = BIG,
     selected: bool = False,
+    width: int | None = None,
 ) -> ft.Control:
     button = ft.Container(
         content,
-        width=size,
+        width=width or size,
         height=size,
         alignment=ft.Alignment.CENTER,
         border_radius=24,
@@ -62,19 +65,25 @@ def _digit(value: str, rtl: bool, size: int = 34) -> ft.Control:
     return para(value, rtl=rtl, size=size, weight=ft.FontWeight.W_600)
 
 
+def _confirm(ctx: ScreenContext) -> ft.Control:
+    """The wide button under the answers that makes the marked answer count (not like "yes")."""
+    return _icon_button(
+        "private-confirm",
+        _icon(ft.Icons.ARROW_FORWARD, ft.Colors.TEAL_700, 64),
+        ctx.respondent.gettext(N_("That is my answer")),
+        ft.Colors.TEAL_700,
+        ctx.on(ctx.session.confirm_private),
+        size=96,
+        width=2 * BIG + 16,
+    )
+
+
 def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
     session = ctx.session
     _ = ctx.respondent.gettext
     kind = str(step.question.kind)
     number = ctx.respondent.format_number
     selection = ctx.state.selection
-    confirm = _icon_button(
-        "private-confirm",
-        _icon(ft.Icons.CHECK, ft.Colors.TEAL_700),
-        _("That is my answer"),
-        ft.Colors.TEAL_700,
-        ctx.on(session.answer_selection),
-    )
     if kind == "info":
         return [
             _icon_button(
@@ -87,8 +96,17 @@ def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
         ]
     if kind == "yes_no":
         return [
-            _icon_button(identifier, _icon(icon, color), _(label), color, ctx.on(session.answer, value))
-            for identifier, value, icon, label, color in YES_NO_BUTTONS
+            *[
+                _icon_button(
+                    identifier,
+                    _icon(icon, color),
+                    _(label),
+                    color,
+                    ctx.on(session.choose_private_answer, value, identifier),
+                    selected=selection == value,
+                )
+                for identifier, value, icon, label, color in YES_NO_BUTTONS
+            ],
         ]
     if kind == "single_choice":
         tiles = [
@@ -103,8 +121,9 @@ def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
             )
             for index, option in enumerate(step.question.options, start=1)
         ]
-        return [*tiles, confirm]
-    typed = "".join(number(int(d)) for d in str(selection or ""))
+        return tiles
+    digits = selection if isinstance(selection, str) and selection.isdigit() else ""
+    typed = "".join(number(int(d)) for d in digits)
     keys = [
         _icon_button(
             f"private-key-{d}",
@@ -138,7 +157,7 @@ def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
             border_radius=12,
         ),
     )
-    return [display, ft.Row(keys, wrap=True, spacing=8, run_spacing=8, width=3 * 72 + 2 * 8 + 2), confirm]
+    return [display, ft.Row(keys, wrap=True, spacing=8, run_spacing=8, width=3 * 72 + 2 * 8 + 2)]
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
@@ -148,15 +167,15 @@ def build(ctx: ScreenContext) -> ScreenBody:
     rtl = ctx.respondent.rtl
     buttons = _answers(ctx, step)
     if str(step.question.kind) != "info":
-        buttons.append(
-            _icon_button(
-                "private-decline",
-                _icon(ft.Icons.DO_NOT_DISTURB_ON, DECLINE_COLOR),
-                _("I prefer not to say"),
-                DECLINE_COLOR,
-                ctx.on(session.decline),
-            )
+        decline = _icon_button(
+            "private-decline",
+            _icon(ft.Icons.DO_NOT_DISTURB_ON, DECLINE_COLOR),
+            _("I prefer not to say"),
+            DECLINE_COLOR,
+            ctx.on(session.choose_private_answer, PRIVATE_DECLINE, "private-decline"),
+            selected=ctx.state.selection == PRIVATE_DECLINE,
         )
+        buttons.append(decline)
     buttons.append(
         _icon_button(
             "private-repeat",
@@ -166,7 +185,11 @@ def build(ctx: ScreenContext) -> ScreenBody:
             ctx.on(session.replay_prompt),
         )
     )
+    confirm: list[ft.Control] = []
+    if str(step.question.kind) != "info":
+        confirm = [ft.Row([_confirm(ctx)], alignment=ft.MainAxisAlignment.CENTER, rtl=rtl)]
     audio_state = ctx.state.audio_state
+    audio_label = f"audio:{audio_state} {ctx.state.audio_clip}".strip()
     total = max(step.estimated_total, step.position, 1)
     progress = ft.Semantics(
         identifier=f"q-{step.question.id}",
@@ -175,7 +198,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
     )
     status = ft.Semantics(
         identifier="audio-state",
-        label=f"audio:{audio_state}",
+        label=audio_label,
         value=audio_state,
         content=ft.Icon(
             ft.Icons.VOLUME_UP if audio_state == "playing" else ft.Icons.HEADPHONES,
@@ -205,6 +228,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
                 rtl=rtl,
                 key="private-buttons",
             ),
+            *confirm,
             ft.Row([handback], alignment=ft.MainAxisAlignment.END, rtl=rtl),
         ],
         respondent_facing=True,

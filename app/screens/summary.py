@@ -3,14 +3,20 @@
 Never a verdict: the headline and the protection-record notice come from the engine; each indicator
 is explained by the questions whose answers raised it; unknown key questions are listed, because
 "prefer not to answer" is unknown, never "no".
+
+The officer may add notes (optional, in the officer's language). The screen says plainly that they are
+encrypted, sealed and sent with the interview, and asks for no names and no graphic detail (data
+minimisation, domain.md §5 requirement 8). Continuing completes the interview with the notes.
 """
 
 from __future__ import annotations
 
 import flet as ft
 
+from app.components.secret_field import text_field
 from app.components.tagged import primary_button
 from app.components.text import heading, para
+from app.screening import MAX_NOTES_LENGTH
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import outcome_wording
 from waypoint.errors import N_
@@ -59,21 +65,52 @@ def build(ctx: ScreenContext) -> ScreenBody:
         controls += [
             para(f"• {need}", rtl=rtl, key=f"referral-{i}") for i, need in enumerate(words.referral_needs)
         ]
-    controls.append(
+
+    async def typing(_event: object = None) -> None:
+        # Writing notes is activity: the idle lock must not take them away. Nothing on screen changes,
+        # so no update goes back to the browser on each keystroke. (Async: Flet runs plain handlers
+        # in a thread, where the session's event loop is not reachable.)
+        ft.context.disable_auto_update()  # type: ignore[no-untyped-call]
+        session.touch()
+
+    notes, notes_control = text_field(
+        "summary-notes",
+        _("Officer's notes (optional)"),
+        rtl,
+        on_change=typing,
+        multiline=True,
+        max_length=MAX_NOTES_LENGTH,
+    )
+    controls += [
+        para(_("Notes"), rtl=rtl, weight=ft.FontWeight.W_600),
+        para(
+            _(
+                "Notes are encrypted on this device, then sealed and sent to your organisation with the "
+                "interview. Do not write names, addresses or graphic details of what happened."
+            ),
+            rtl=rtl,
+            size=13,
+            key="summary-notes-help",
+        ),
+        notes_control,
         para(
             _("The interview is saved, encrypted, on this device and will be sent to your organisation."),
             rtl=rtl,
             size=13,
             key="summary-saved",
-        )
-    )
+        ),
+    ]
+
+    async def finish() -> None:
+        await session.finish(notes.value or "")
+
     return ScreenBody(
         controls=controls,
         actions=[
             primary_button(
                 "summary-rights",
                 _("Rights information for the person"),
-                ctx.on(session.to_rights),
+                ctx.on(finish),
                 icon=ft.Icons.ARROW_FORWARD,
             )
         ],

@@ -1,4 +1,8 @@
-"""Unlock (also after an idle lock, a pause or a quick exit): the secret opens the vault again."""
+"""Unlock (also after an idle lock, a pause or a quick exit): the secret opens the vault again.
+
+Honest about the vault: after wrong secrets the screen shows how long to wait, counting down, with
+the field and the button off until then; it never offers a way to change the organisation's settings.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
     rtl = ctx.officer.rtl
     session = ctx.session
     paused = ctx.state.screen is Screen.PAUSED
+    wait = ctx.state.unlock_wait
 
     async def unlock() -> None:
         await session.unlock(secret.value or "")
@@ -29,8 +34,22 @@ def build(ctx: ScreenContext) -> ScreenBody:
         title, explanation = _("Locked"), _("Enter your secret to continue where you stopped.")
     else:
         title, explanation = _("Locked"), _("Enter your secret to open Waypoint.")
-    return ScreenBody(
-        controls=[heading(title, rtl=rtl, key="title-unlock"), para(explanation, rtl=rtl), secret_control],
-        actions=[primary_button("unlock-submit", _("Unlock"), ctx.on(unlock), icon=ft.Icons.LOCK_OPEN)],
-        quick_exit=False,
-    )
+    controls: list[ft.Control] = [heading(title, rtl=rtl, key="title-unlock"), para(explanation, rtl=rtl)]
+    if wait > 0:
+        text = _("Too many wrong secrets. You can try again in {time}.").format(
+            time=ctx.officer.format_duration(wait)
+        )
+        controls.append(
+            ft.Semantics(
+                identifier="unlock-wait",
+                label=text,
+                value=str(wait),
+                live_region=True,
+                content=para(text, rtl=rtl, color=ft.Colors.ERROR, key="unlock-wait"),
+            )
+        )
+    secret.disabled = wait > 0
+    controls.append(secret_control)
+    button = primary_button("unlock-submit", _("Unlock"), ctx.on(unlock), icon=ft.Icons.LOCK_OPEN)
+    button.content.disabled = wait > 0  # type: ignore[attr-defined]
+    return ScreenBody(controls=controls, actions=[button], quick_exit=False)

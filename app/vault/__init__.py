@@ -24,6 +24,7 @@ from app.vault.keys import KdfParams, KdfPolicy
 from app.vault.migrations import SCHEMA_VERSION
 from app.vault.policy import VaultPolicy
 from app.vault.records import STATES, InterviewRecords, InterviewSummary, StoredInterview
+from app.vault.secret_rules import check_duress_secret, check_new_secret
 from app.vault.stores import VaultDeviceStore, VaultOutboxStore
 from app.vault.vault import Vault
 
@@ -54,4 +55,6 @@ __all__ = [
     "VaultWipedError",
     "WeakSecretError",
     "WrongSecretError",
+    "check_duress_secret",
+    "check_new_secret",
 ]

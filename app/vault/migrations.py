@@ -10,6 +10,7 @@ Versions:
     1. keys, unlock guard, interviews, enrollment, outbox.
     2. the organisation's policy (idle lock, wipe limit, retention), the retention purge, and indexes
        for the outbox and for listing the newest interviews.
+    3. the organisation's duress requirement, kept only until the officer has chosen the secret.
 """
 
 from __future__ import annotations
@@ -106,6 +107,11 @@ STEPS: tuple[MigrationStep, ...] = (
             "CREATE INDEX ix_outbox_status_seq ON outbox (status, seq)",
             "CREATE INDEX ix_interview_started ON interview (started_at, id)",
         ),
+    ),
+    MigrationStep(
+        3,
+        "the organisation's duress requirement",
+        ("ALTER TABLE vault_policy ADD COLUMN duress_required BOOLEAN NOT NULL DEFAULT 0",),
     ),
 )
 

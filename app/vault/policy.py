@@ -1,9 +1,10 @@
 """The organisation's settings for a device's vault.
 
-The organisation sets these (at enrollment, or later through `Vault.set_policy` from an unlocked
-session), never the officer on the unlock screen. They are kept in clear because they must work while
-the vault is locked; someone who can edit the file can also copy it, and then no on-device limit applies
-anyway: against that, only the strength of the secret and the device secret help.
+The organisation sets these (in the enrollment code, applied when the device joins; or through
+`Vault.set_policy` from an unlocked session), never the officer on the unlock screen. They are kept in
+clear because they must work while the vault is locked; someone who can edit the file can also copy
+it, and then no on-device limit applies anyway: against that, only the strength of the secret and the
+device secret help.
 """
 
 from __future__ import annotations
@@ -11,12 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.vault.errors import PolicyError
+from sync.enrollment_code import IDLE_LOCK_RANGE, RETENTION_DAYS_RANGE, WIPE_AFTER_RANGE, OrganisationPolicy
 
 __all__ = ["VaultPolicy"]
-
-IDLE_LOCK_RANGE = (15, 3600)
-WIPE_AFTER_RANGE = (5, 100)
-RETENTION_DAYS_RANGE = (0, 3650)
 
 
 @dataclass(frozen=True)
@@ -44,6 +42,18 @@ class VaultPolicy:
         if self.wipe_after_failures is not None:
             _check_range("wipe_after_failures", self.wipe_after_failures, WIPE_AFTER_RANGE)
         _check_range("retention_days", self.retention_days, RETENTION_DAYS_RANGE)
+
+    @classmethod
+    def from_organisation(cls, policy: OrganisationPolicy) -> VaultPolicy:
+        """The vault's settings for an organisation's policy from an enrollment code (unset: defaults)."""
+        defaults = cls()
+        return cls(
+            idle_lock_seconds=policy.idle_lock_seconds or defaults.idle_lock_seconds,
+            wipe_after_failures=policy.wipe_after_failures,
+            retention_days=(
+                policy.retention_days if policy.retention_days is not None else defaults.retention_days
+            ),
+        )
 
 
 def _check_range(name: str, value: int, bounds: tuple[int, int]) -> None:

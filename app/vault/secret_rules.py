@@ -30,7 +30,14 @@ import unicodedata
 from app.vault.errors import WeakSecretError
 from waypoint.errors import N_
 
-__all__ = ["MIN_PASSPHRASE_BITS", "MIN_PASSPHRASE_LENGTH", "MIN_PIN_LENGTH", "check_new_secret"]
+__all__ = [
+    "DIFFERENT_SECRET_TODO",
+    "MIN_PASSPHRASE_BITS",
+    "MIN_PASSPHRASE_LENGTH",
+    "MIN_PIN_LENGTH",
+    "check_duress_secret",
+    "check_new_secret",
+]
 
 MIN_PIN_LENGTH = 6
 MIN_PASSPHRASE_LENGTH = 12
@@ -78,6 +85,23 @@ PASSPHRASE_TODO = N_(
     "Use a passphrase of at least 12 characters, for example four unrelated words; avoid repeated or "
     "common patterns."
 )
+
+
+DIFFERENT_SECRET_TODO = N_("Choose a secret that is different from the other secrets set on this device.")
+
+
+def check_duress_secret(duress_secret: str, officer_secret: str, *, with_device_secret: bool) -> None:
+    """Refuse a duress secret before anything is written: too easy to guess, or the officer's own.
+
+    `Vault.set_policy` checks the same against the stored key; this lets the app and the command
+    line refuse it before they spend a one-time enrollment code.
+
+    Raises:
+        WeakSecretError: with a message saying what would be accepted.
+    """
+    check_new_secret(duress_secret, with_device_secret=with_device_secret)
+    if unicodedata.normalize("NFC", duress_secret) == unicodedata.normalize("NFC", officer_secret):
+        raise WeakSecretError(todo=DIFFERENT_SECRET_TODO)
 
 
 def check_new_secret(secret: str, *, with_device_secret: bool) -> None:

@@ -21,7 +21,9 @@ from sqlmodel import col
 
 from app.vault.clock import Clock, format_time, parse_time
 from app.vault.database import Database
-from app.vault.tables import EnrollmentRow, InterviewRow, OutboxRow
+from app.vault.policy import VaultPolicy
+from app.vault.tables import EnrollmentRow, InterviewRow, OutboxRow, PolicyRow
+from sync.enrollment_code import OrganisationPolicy
 from sync.stores import Enrollment, OutboxCounts, OutboxItem
 
 __all__ = ["VaultDeviceStore", "VaultOutboxStore", "load_enrollment", "purge_sent_envelopes"]
@@ -59,7 +61,25 @@ class VaultDeviceStore:
             return connection.execute(select(col(EnrollmentRow.signing_key))).scalar_one_or_none()
 
     def save_enrollment(self, enrollment: Enrollment, signing_key: bytes) -> None:
-        """Store (or replace) the enrollment and the device signing key, in one transaction."""
+        """Store (or replace) the enrollment and the device signing key, in one transaction.
+
+        When the enrollment carries the organisation's policy (`sync.enroll.OrganisationEnrollment`),
+        it takes effect in the same transaction: idle lock, wipe limit and retention at once, even
+        before the vault is created; a required duress secret is remembered until the officer chooses
+        one (`Vault.duress_secret_required`). An enrollment without a policy leaves the settings alone.
+        """
+        organisation_policy = getattr(enrollment, "policy", None)
+        policy_values = None
+        if isinstance(organisation_policy, OrganisationPolicy):
+            policy = VaultPolicy.from_organisation(organisation_policy)
+            policy.validate()
+            policy_values = {
+                "idle_lock_seconds": policy.idle_lock_seconds,
+                "wipe_after_failures": policy.wipe_after_failures,
+                "retention_days": policy.retention_days,
+                "duress_required": organisation_policy.require_duress,
+                "updated_at": format_time(enrollment.enrolled_at.timestamp()),
+            }
         values = {
             "id": 1,
             "server_url": enrollment.server_url,
@@ -73,6 +93,8 @@ class VaultDeviceStore:
         with self._database.write() as connection:
             connection.execute(EnrollmentRow.__table__.delete())  # type: ignore[attr-defined]
             connection.execute(insert(EnrollmentRow).values(**values))
+            if policy_values is not None:
+                connection.execute(update(PolicyRow).values(**policy_values))
 
 
 class VaultOutboxStore:

@@ -56,7 +56,10 @@ class PolicyRow(SQLModel, table=True):
     idle_lock_seconds: int = 120
     wipe_after_failures: int | None = None
     retention_days: int = 30
-    updated_at: str | None = None
+    updated_at: str | None = None  # set once the organisation's settings were written
+    # The organisation asks for a duress secret the officer has not chosen yet (schema version 3).
+    # Cleared the moment one is set, so afterwards the file does not show that a duress secret exists.
+    duress_required: bool = False
 
 
 class InterviewRow(SQLModel, table=True):

@@ -17,6 +17,7 @@ its own session; SQLite serialises their writes.
 
 from __future__ import annotations
 
+import hmac
 import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from app.vault.errors import (
     VaultLockedError,
     VaultWipedError,
     WeakSecretError,
+    WrongSecretError,
 )
 from app.vault.fields import FieldCipher, FieldCodec, UnencryptedFields
 from app.vault.guard import UnlockGuard
@@ -42,14 +44,13 @@ from app.vault.keys import KdfPolicy, derive_kek, new_data_key
 from app.vault.migrations import migrate
 from app.vault.policy import VaultPolicy
 from app.vault.records import InterviewRecords, InterviewSummary, Sealer, SessionKeys, summaries
-from app.vault.secret_rules import check_new_secret
+from app.vault.secret_rules import DIFFERENT_SECRET_TODO, check_new_secret
 from app.vault.stores import VaultDeviceStore, VaultOutboxStore, purge_sent_envelopes
 from app.vault.tables import PolicyRow, VaultKeysRow
-from waypoint.errors import N_, WaypointError
+from waypoint.errors import WaypointError
 
 __all__ = ["Vault"]
 
-DIFFERENT_SECRET_TODO = N_("Choose a secret that is different from the other secrets set on this device.")
 
 # Vault files (by path) whose latest unlock in this process was the duress secret. While a path is in
 # here, every `Vault` object on it in this process (other tabs, the background sender) shows no real
@@ -157,8 +158,24 @@ class Vault:
 
     @property
     def policy(self) -> VaultPolicy:
-        """The organisation's settings for this vault."""
-        return self._policy
+        """The organisation's settings for this vault (read afresh: enrollment may have changed them)."""
+        return self._refresh_policy()
+
+    @property
+    def policy_set_by_organisation(self) -> bool:
+        """True once the organisation's settings were written (by enrollment or `set_policy`)."""
+        with self._database.read() as connection:
+            return connection.execute(select(col(PolicyRow.updated_at))).scalar_one() is not None
+
+    @property
+    def duress_secret_required(self) -> bool:
+        """True while the organisation asks for a duress secret the officer has not chosen yet.
+
+        Set by an enrollment whose policy requires one; cleared as soon as `set_policy(...,
+        duress_secret=...)` stores it, so afterwards nothing on the device shows that one exists.
+        """
+        with self._database.read() as connection:
+            return bool(connection.execute(select(col(PolicyRow.duress_required))).scalar_one())
 
     @property
     def device_store(self) -> VaultDeviceStore:
@@ -281,6 +298,46 @@ class Vault:
             except WaypointError:
                 pass  # they stay completed and encrypted; sealing is retried at the next unlock
 
+    def verify_secret(self, secret: str, device_secret: bytes | None = None) -> bool:
+        """Check the secret of whoever opened this session, without changing what is unlocked.
+
+        For the hand-back: the officer proves they hold the device again. Throttled and counted like
+        an unlock (a wrong secret counts towards the wait and the organisation's wipe limit), but the
+        session, its space and the process's duress state never change. Only the secret of the
+        session's own space verifies: in the officer's session the duress secret is as wrong as any
+        other guess (same count, same time: both key slots are always tried), and in a decoy session
+        the duress secret that opened it verifies. While locked, the officer's secret verifies.
+
+        Returns:
+            True when the secret is right (the failure count is then cleared); False when it is wrong.
+
+        Raises:
+            NoVaultError: the vault has not been created.
+            ThrottledError: too many wrong secrets; `seconds` says how long to wait.
+            VaultWipedError: this attempt reached the organisation's limit and the vault was erased.
+            DeviceSecretError: the vault needs a device secret and none was given, or the reverse.
+        """
+        slots = self._slots()
+        check_device_secret(slots.params, device_secret)
+        with self._lock:
+            session = self._current_session()
+        with self._locks_on_wipe():
+            self._guard.begin_attempt(self._refresh_policy().wipe_after_failures)
+            kek = slots.derive(secret, device_secret)
+            officer, duress = slots.unwrap(kek, OFFICER_SLOT), slots.unwrap(kek, DURESS_SLOT)
+            if session is None:
+                matched = officer is not None
+            else:
+                opened = duress if session.keys.decoy else officer
+                matched = opened is not None and hmac.compare_digest(opened, session.data_key)
+            if not matched:
+                try:
+                    self._guard.fail_attempt(self._policy.wipe_after_failures)
+                except WrongSecretError:
+                    return False
+        self._guard.forgive()
+        return True
+
     def lock(self) -> None:
         """Forget the session's keys (quick exit, idle timeout, or the officer's choice)."""
         with self._lock:
@@ -326,8 +383,11 @@ class Vault:
     ) -> None:
         """The organisation's settings: idle lock, wipe limit, retention, and optionally a duress secret.
 
-        Called while provisioning the device (from an unlocked session), never from the unlock screen.
-        A new duress secret replaces any earlier one, with a fresh, empty decoy space.
+        Called while provisioning the device (from an unlocked session), never from the unlock screen:
+        enrollment writes the organisation's policy, and the app or `waypoint enroll join` calls this
+        with the duress secret the officer chose when the policy requires one. A new duress secret
+        replaces any earlier one, with a fresh, empty decoy space, and clears
+        `duress_secret_required`.
 
         Args:
             policy: the settings (validated).
@@ -363,6 +423,7 @@ class Vault:
             )
             if duress_kek is not None:
                 slots.store(connection, duress_kek, new_data_key(), DURESS_SLOT, now)
+                connection.execute(update(PolicyRow).values(duress_required=False))
         self._policy = policy
 
     # -- interviews --------------------------------------------------------------------------------

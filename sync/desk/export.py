@@ -4,6 +4,10 @@ Each envelope is opened with the organisation key it names, its binding is check
 the ids inside the plaintext against the server's routing metadata), and the plaintext is written
 exactly as the device recorded it to `<interview id>.json`. Anything that cannot be opened is
 reported by id and reason, never skipped silently.
+
+An envelope is bound to the device id that sealed it. A revoked device that was enrolled again sends
+what it sealed before under its new id; the server records which revoked device the new one continues
+(`DeviceSuccession`), and the desk opens such an envelope with the id it was sealed under.
 """
 
 from __future__ import annotations
@@ -18,16 +22,22 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlmodel import Session, col, select
 
 from sync.envelope import key_id_for, open_submission, read_header
 from sync.errors import EnvelopeError
+from sync.server import crud
 from sync.server.db import make_engine
-from sync.server.models import Submission
+from sync.server.models import DeviceSuccession, Submission
+from waypoint.errors import N_, ConfigError
 
 __all__ = ["PLAINTEXT_FORMAT", "ExportFailure", "ExportReport", "export_submissions"]
 
 PLAINTEXT_FORMAT = "waypoint-interview/1"
+SUBMISSIONS_TABLE = "submissions"
 SAFE_FILE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -63,27 +73,73 @@ def export_submissions(
 
     Returns:
         What was written and what could not be.
+
+    Raises:
+        ConfigError: `database_url` is not a referral server's database (missing, unreachable, no tables);
+            nothing is created then, neither the database nor `out_dir`.
     """
     keys = {key_id_for(_raw_public(key)): key for key in private_keys}
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     report = ExportReport()
-    engine = make_engine(database_url, writer=False)
+    engine = _open_server_database(database_url)
     try:
-        with Session(engine) as session:
+        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        has_successions = inspect(engine).has_table(DeviceSuccession.__tablename__)
+        with Session(engine) as session, Session(engine) as lookups:
             rows = session.exec(
                 select(Submission).order_by(col(Submission.row_id)).execution_options(yield_per=batch_size)
             )
             for row in rows:
-                _export_one(row, keys, out_dir, report)
+                senders = (
+                    crud.lineage(session=lookups, device_id=row.device_id)
+                    if has_successions
+                    else [row.device_id]
+                )
+                _export_one(row, senders, keys, out_dir, report)
     finally:
         engine.dispose()
     return report
 
 
+def _open_server_database(database_url: str) -> Engine:
+    """A read-only engine on an existing referral server database; never creates one."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        url = None
+    if url is not None and url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise _not_a_server_database()
+    engine = make_engine(database_url, writer=False)
+    try:
+        has_submissions = inspect(engine).has_table(SUBMISSIONS_TABLE)
+    except DatabaseError as error:  # unreachable, refused, or a file that is not a database
+        engine.dispose()
+        raise ConfigError(
+            N_("The referral server database could not be opened."),
+            N_("Check the --database-url, that the database server runs and that you may read it."),
+        ) from error
+    if not has_submissions:
+        engine.dispose()
+        raise _not_a_server_database()
+    return engine
+
+
+def _not_a_server_database() -> ConfigError:
+    return ConfigError(
+        N_("There is no referral server database at this --database-url."),
+        N_("Give the --database-url that `waypoint server` uses (it holds the submissions)."),
+    )
+
+
 def _export_one(
-    row: Submission, keys: dict[str, X25519PrivateKey], out_dir: Path, report: ExportReport
+    row: Submission,
+    senders: Sequence[str],
+    keys: dict[str, X25519PrivateKey],
+    out_dir: Path,
+    report: ExportReport,
 ) -> None:
+    """Export one row; `senders` are the device ids it may be sealed under (the sender's lineage)."""
+
     def fail(reason: str) -> None:
         report.failures.append(ExportFailure(row.interview_id, row.device_id, reason))
 
@@ -98,16 +154,21 @@ def _export_one(
     if key is None:
         fail("no_key")
         return
-    try:
-        plaintext = open_submission(
-            row.envelope,
-            private_key=key,
-            device_id=row.device_id,
-            interview_id=row.interview_id,
-            protocol_id=row.protocol_id,
-            protocol_version=row.protocol_version,
-        )
-    except EnvelopeError:
+    plaintext, sealed_by = None, row.device_id
+    for sealed_by in senders:
+        try:
+            plaintext = open_submission(
+                row.envelope,
+                private_key=key,
+                device_id=sealed_by,
+                interview_id=row.interview_id,
+                protocol_id=row.protocol_id,
+                protocol_version=row.protocol_version,
+            )
+            break
+        except EnvelopeError:
+            continue
+    if plaintext is None:
         fail("does_not_open")
         return
     try:
@@ -122,7 +183,7 @@ def _export_one(
         "interview_id": row.interview_id,
         "protocol_id": row.protocol_id,
         "protocol_version": row.protocol_version,
-        "device_id": row.device_id,
+        "device_id": sealed_by,
     }
     if recorded.get("interview_id") != row.interview_id or any(
         name in recorded and recorded[name] != value for name, value in routing.items()

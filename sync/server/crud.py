@@ -23,7 +23,15 @@ from sqlmodel import Session, col, select
 
 from sync.envelope import read_header
 from sync.errors import EnvelopeError
-from sync.server.models import AuditEvent, Device, EnrollmentToken, OrganisationKey, RequestNonce, Submission
+from sync.server.models import (
+    AuditEvent,
+    Device,
+    DeviceSuccession,
+    EnrollmentToken,
+    OrganisationKey,
+    RequestNonce,
+    Submission,
+)
 from sync.server.refusals import Refusal
 from sync.wire import RejectedItem, SubmissionBatch
 
@@ -32,6 +40,7 @@ __all__ = [
     "consume_nonce",
     "consume_token",
     "create_token",
+    "lineage",
     "prune_nonces",
     "record_event",
     "register_device",
@@ -40,6 +49,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("waypoint.server")
+
+MAX_LINEAGE = 32  # re-enrollments after revocation followed back; far more than a device ever has
 
 
 @dataclass
@@ -103,9 +114,18 @@ def consume_token(*, session: Session, token: str, now: int) -> bool:
 
 
 def register_device(
-    *, session: Session, public_key: bytes, now: int, keep_device_id: str | None = None
+    *,
+    session: Session,
+    public_key: bytes,
+    now: int,
+    keep_device_id: str | None = None,
+    succeeds_device_id: str | None = None,
 ) -> Device:
-    """Add a device, or give an existing one (proved by the caller) its new key."""
+    """Add a device, or give an existing one (proved by the caller) its new key.
+
+    `keep_device_id`: an active device re-enrolling keeps its id. `succeeds_device_id`: a revoked
+    device (proved by the caller) gets a new id that continues the old one (`DeviceSuccession`).
+    """
     if keep_device_id is not None:
         device = session.get(Device, keep_device_id)
         if device is not None:
@@ -116,7 +136,31 @@ def register_device(
     device = Device(device_id=str(uuid.uuid4()), public_key=public_key, enrolled_at=now)
     session.add(device)
     record_event(session=session, at=now, kind="enrolled", device_id=device.device_id)
+    if succeeds_device_id is not None:
+        session.add(
+            DeviceSuccession(device_id=device.device_id, predecessor_id=succeeds_device_id, linked_at=now)
+        )
+        record_event(
+            session=session,
+            at=now,
+            kind="succeeds_revoked",
+            device_id=device.device_id,
+            code=succeeds_device_id,
+        )
     return device
+
+
+def lineage(*, session: Session, device_id: str) -> list[str]:
+    """The device id, then the revoked devices it continues, newest first (at most `MAX_LINEAGE`)."""
+    chain = [device_id]
+    while len(chain) < MAX_LINEAGE:
+        predecessor = session.exec(
+            select(DeviceSuccession.predecessor_id).where(col(DeviceSuccession.device_id) == chain[-1])
+        ).first()
+        if predecessor is None or predecessor in chain:
+            break
+        chain.append(predecessor)
+    return chain
 
 
 def revoke_device(*, session: Session, device_id: str, now: int) -> bool:
@@ -211,6 +255,12 @@ def _insert_rows(
             col(Submission.interview_id).in_(list(others))
         )
     )
-    for interview_id, *stored in existing:
-        same = tuple(stored) == tuple(others[interview_id][name] for name in compared[1:])
+    senders: set[str] | None = None  # the sending device and the revoked ones it continues
+    for interview_id, stored_device, *stored in existing:
+        row = others[interview_id]
+        same = tuple(stored) == tuple(row[name] for name in compared[2:])
+        if same and stored_device != row["device_id"]:
+            if senders is None:
+                senders = set(lineage(session=session, device_id=row["device_id"]))
+            same = stored_device in senders
         (outcome.duplicates if same else outcome.conflicts).append(interview_id)

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, select
 
@@ -118,7 +118,7 @@ def prepare_database(engine: Engine, *, deduplicate: bool = True) -> None:
     """Create missing tables. `deduplicate=False` (tests only) drops the unique index on interview ids."""
     try:
         metadata.create_all(engine)
-    except OperationalError as error:
+    except DatabaseError as error:  # unreachable, refused, or a file that is not a database
         raise ConfigError(
             N_("The referral server database could not be opened or created."),
             N_("Check the --database-url, that the database server runs and that you may write to it."),

@@ -15,6 +15,7 @@ __all__ = [
     "UNIQUE_INTERVIEW_INDEX",
     "AuditEvent",
     "Device",
+    "DeviceSuccession",
     "EnrollmentToken",
     "OrganisationKey",
     "RequestNonce",
@@ -40,6 +41,22 @@ class Device(_ServerTable, table=True):
     status: str = Field(default="active", max_length=16)  # active | revoked
     enrolled_at: int = Field(sa_type=BigInteger)
     revoked_at: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class DeviceSuccession(_ServerTable, table=True):
+    """A revoked device enrolled again: the new device id continues the old one.
+
+    Written only when the device proved, at enrollment, that it still holds the revoked device's key
+    (and the administrator gave it a fresh code). Envelopes sealed under the old id before the
+    revocation may then arrive from the new one; the case desk opens them with the old id, which the
+    envelope is bound to. A table of its own, so databases made by earlier versions gain it on start.
+    """
+
+    __tablename__ = "device_successions"
+
+    device_id: str = Field(primary_key=True, max_length=64)  # the new device
+    predecessor_id: str = Field(max_length=64, index=True)  # the revoked one it continues
+    linked_at: int = Field(sa_type=BigInteger)
 
 
 class EnrollmentToken(_ServerTable, table=True):

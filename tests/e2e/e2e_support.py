@@ -75,6 +75,15 @@ def type_into(page: Page, identifier: str, text: str) -> None:
             continue
     page.wait_for_function(focused, timeout=3_000)
     page.keyboard.type(text)
+    # The first keys can arrive before Flutter's text input is attached to the focused field; then
+    # the field holds a shortened text. Select all and type again once, so the field holds `text`.
+    holds = "(text) => document.activeElement && document.activeElement.value === text"
+    try:
+        page.wait_for_function(holds, arg=text, timeout=3_000)
+    except Exception:
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text)
+        page.wait_for_function(holds, arg=text, timeout=3_000)
 
 
 def identifiers(page: Page) -> list[str]:

@@ -7,13 +7,15 @@ must report playing), hand-back, stop, pause, quick exit (neutral screen), unloc
 end, and, in a second short interview, the emergency screen.
 
 E2E001: English, and the thin path end to end: the outbox sends the interview, home shows it as sent,
-        and the server database then holds exactly one submission and none of the answers in clear.
+        and the server database then holds exactly one submission and none of the answers or notes in
+        clear; the case desk opens it with the organisation's key and finds the officer's notes.
 E2E002: Arabic: the same walk, and the layout is mirrored (quick exit and the lock button swap sides).
 E2E003: Burmese: the same walk (a script with complex shaping: the screenshots show it renders).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -21,9 +23,12 @@ from pathlib import Path
 import pytest
 from e2e_support import VIEWPORT, RunningApp, by_id, open_app, wait_screen
 from playwright.sync_api import Page
-from tour import Tour, emergency_interview, main_interview
+from tour import NOTES, Tour, emergency_interview, main_interview
+
+from sync.desk import export_submissions, load_private_key
 
 pytestmark = pytest.mark.e2e
+PASSPHRASE = "e2e passphrase for the demo keys"  # conftest.py runs `waypoint run` with it
 
 SCREENS = {
     *("setup", "home", "protocol", "checks-warnings", "consent", "question", "private-keypad", "handback"),
@@ -95,6 +100,11 @@ def test_e2e001_english_and_thin_path(browser: object, running_app: RunningApp, 
         assert f'"{qid}": "{value}"'.encode() not in raw
     for marker in (b"waypoint-interview/1", b'"answers"', b"respondent_language", b"professional"):
         assert marker not in raw, marker
+    assert b"E2E-NOTES-CANARY" not in raw
+    key = load_private_key(running_app.data_dir / "desk" / "organisation.private.json", PASSPHRASE)
+    report = export_submissions(f"sqlite:///{running_app.server_db}", [key], running_app.data_dir / "export")
+    (written,) = report.written
+    assert json.loads(Path(written).read_text())["notes"] == NOTES
     assert sides(page) == {"quick-exit": "right", "home-lock": "left"}
     emergency_interview(tour)
     assert_every_screen(tour)

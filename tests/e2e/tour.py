@@ -27,6 +27,8 @@ from e2e_support import (
 from playwright.sync_api import Page, expect
 
 PLAYED_STATES = ("audio:playing", "audio:completed")
+INSTRUCTIONS = "ui:private-instructions"  # what the respondent hears first when handed the device
+NOTES = "Asked about a safe place to stay. E2E-NOTES-CANARY"
 
 
 @dataclass
@@ -77,17 +79,23 @@ class Tour:
         click(self.page, "handback-submit")
         self.leave("handback")
 
-    def audio_played(self, timeout_s: float = 20) -> str:
-        """Wait for the private screen's player to report playback; return the state it reached."""
+    def audio_played(self, clip: str = "", timeout_s: float = 20) -> str:
+        """Wait for the private screen's player to report playing `clip` (a manifest context; any clip
+        when empty); return the label it showed ("audio:<state> <clip>")."""
         deadline = time.monotonic() + timeout_s
         label = ""
         while time.monotonic() < deadline:
             label = by_id(self.page, "audio-state").first.get_attribute("aria-label") or ""
             label = label or by_id(self.page, "audio-state").first.inner_text()
-            if any(state in label for state in PLAYED_STATES):
+            if any(state in label for state in PLAYED_STATES) and clip in label:
                 return label
             time.sleep(0.2)
-        raise AssertionError(f"the audio prompt did not play (last state: {label!r})")
+        raise AssertionError(f"the audio prompt {clip!r} did not play (last state: {label!r})")
+
+    def private_answer(self, identifier: str) -> None:
+        """Touch an answer in private mode (it is said aloud and marked), then the tick."""
+        choose(self.page, identifier)
+        click(self.page, "private-confirm")
 
     def start_interview(self, respondent: str, officer: str) -> None:
         click(self.page, "home-new")
@@ -135,7 +143,8 @@ def main_interview(page: Page, artifacts: Path, language: str) -> Tour:
     tour.wait_question("age")
     click(page, "question-private")  # the officer hands the device over
     tour.wait_question("age", screen="private")
-    tour.audio_played()
+    tour.audio_played(INSTRUCTIONS)  # handed over: first how to answer, then the question
+    tour.audio_played("border-rapid:age")
     for key in ("3", "4"):
         click(page, f"private-key-{key}")
     tour.shot("private-keypad")
@@ -173,11 +182,12 @@ def main_interview(page: Page, artifacts: Path, language: str) -> Tour:
     tour.wait_question("made_to_work")
     click(page, "question-private")
     tour.wait_question("made_to_work", screen="private")
-    tour.audio_played()
+    tour.audio_played()  # the instruction again (its order was checked at the first hand-over)
     tour.shot("private")
-    click(page, "private-yes")
+    tour.private_answer("private-yes")
     tour.hand_back()
     wait_screen(page, "summary")
+    type_into(page, "summary-notes", NOTES)
     tour.shot("summary")
     click(page, "summary-rights")
     wait_screen(page, "rights")

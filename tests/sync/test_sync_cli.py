@@ -7,6 +7,12 @@ CL002: keys -> `waypoint server` -> `enroll create --qr` -> `enroll join` -> int
 CL003: a device with a vault is only re-enrolled with its officer's secret.
 CL004: without a vault and without WAYPOINT_PIN, a device is enrolled anyway (pre-provisioning).
 CL005: a server or code without an organisation key says what to do.
+CL006: `enroll create` with policy options prints a `WP2:` code; `enroll join` applies the policy:
+       without WAYPOINT_DURESS_PIN it refuses before spending the code, with it the duress secret
+       opens an empty decoy; interviews finished before enrollment are sealed for sending.
+CL007: WAYPOINT_DURESS_PIN for a code that asks for no duress secret is refused; an option out of
+       range is refused naming the setting; a --server-url that is no http(s) address is refused.
+CL008: pre-provisioning with a policy that requires a duress secret leaves it for the app's set-up.
 """
 
 from __future__ import annotations
@@ -73,7 +79,7 @@ def _code(server: dict[str, Any], *extra: str) -> str:
     )
     assert result.exit_code == 0, result.output
     (line,) = result.output.splitlines()
-    assert line.startswith("WP1:")
+    assert line.startswith("WP2:" if extra and extra[0] != "--qr" else "WP1:")
     return line
 
 
@@ -191,3 +197,77 @@ def test_cl005_missing_organisation_key_is_explained(tmp_path: Path) -> None:
     assert code.exit_code == 1 and "--public-key" in code.output
     served = _run("server", "--database-url", database_url, "--port", "0")
     assert served.exit_code == 1 and "--public-key" in served.output
+
+
+DURESS = "quiet-umbrella-duress-77"
+
+
+def _completed_before_enrollment(data_dir: Path, count: int) -> None:
+    from app.vault import Vault
+
+    vault = Vault.open(data_dir)
+    vault.create(PIN)
+    for index in range(count):
+        interview_id = vault.interviews.create(
+            protocol_id="adult", protocol_version="1", engine_state={}, context={}
+        )
+        submission = {"format": "waypoint-interview/1", "protocol_id": "adult", "answers": {"q1": index}}
+        assert vault.interviews.complete(interview_id, submission) is False  # not enrolled: kept
+    vault.lock()
+    vault.close()
+
+
+@pytest.mark.timeout(300)
+def test_cl006_policy_from_the_code(tmp_path: Path, server: dict[str, Any]) -> None:
+    from app.vault import Vault
+
+    code = _code(server, "--wipe-after", "5", "--require-duress", "--idle-lock-seconds", "60")
+    data_dir = tmp_path / "device"
+    _completed_before_enrollment(data_dir, 2)
+    join_args = ("enroll", "join", "--data-dir", str(data_dir), "--code", code)
+    missing = _run(*join_args, WAYPOINT_PIN=PIN, WAYPOINT_DURESS_PIN="")
+    assert missing.exit_code == 1 and "WAYPOINT_DURESS_PIN" in missing.output
+    same = _run(*join_args, WAYPOINT_PIN=PIN, WAYPOINT_DURESS_PIN=PIN)
+    assert same.exit_code == 1 and "different" in same.output
+    joined = _run(*join_args, WAYPOINT_PIN=PIN, WAYPOINT_DURESS_PIN=DURESS)  # the same code: not spent
+    assert joined.exit_code == 0, joined.output
+    assert "sealed for sending: 2" in joined.output
+    vault = Vault.open(data_dir)
+    assert (vault.policy.wipe_after_failures, vault.policy.idle_lock_seconds) == (5, 60)
+    assert not vault.duress_secret_required and vault.outbox_store.counts().pending == 2
+    vault.unlock(DURESS)
+    assert vault.list_interviews() == [] and vault.outbox_store.counts().pending == 0
+    vault.unlock(PIN)
+    assert {s.state for s in vault.list_interviews()} == {"sealed"}
+    vault.close()
+
+
+def test_cl007_duress_only_when_the_organisation_asks(tmp_path: Path, server: dict[str, Any]) -> None:
+    data_dir = tmp_path / "device"
+    unasked = _run(
+        "enroll", "join", "--data-dir", str(data_dir), "--code", _code(server),
+        WAYPOINT_PIN=PIN, WAYPOINT_DURESS_PIN=DURESS,
+    )  # fmt: skip
+    assert unasked.exit_code == 1 and "does not ask for a duress secret" in unasked.output
+    out_of_range = _run(
+        "enroll", "create", "--database-url", server["database_url"], "--server-url", server["url"],
+        "--wipe-after", "3",
+    )  # fmt: skip
+    assert out_of_range.exit_code == 1 and "wipe_after_failures" in out_of_range.output
+    not_a_url = _run(
+        "enroll", "create", "--database-url", server["database_url"], "--server-url", "the server"
+    )
+    assert not_a_url.exit_code == 1 and "--server-url" in not_a_url.output
+
+
+def test_cl008_pre_provisioned_duress_is_left_to_the_app(tmp_path: Path, server: dict[str, Any]) -> None:
+    from app.vault import Vault
+
+    data_dir = tmp_path / "device"
+    code = _code(server, "--require-duress")
+    result = _run("enroll", "join", "--data-dir", str(data_dir), "--code", code, WAYPOINT_PIN="")
+    assert result.exit_code == 0, result.output
+    assert "chooses it when setting up the app" in result.output
+    vault = Vault.open(data_dir)
+    assert not vault.has_secret and vault.duress_secret_required
+    vault.close()

@@ -6,6 +6,8 @@ DK002: a wrong passphrase or an altered key file does not open the private key.
 DK003: export writes `<interview id>.json` holding exactly the bytes recorded, readable by the user only.
 DK004: nothing is dropped silently: tampered, unreadable, mis-bound or foreign-key rows are reported.
 DK005: after a key rotation, interviews sealed to either key export with both keys given.
+DK006: a revoked device enrolled again sends what it sealed before the revocation under its new id;
+       the desk opens it (bound to the old id) and writes exactly what was recorded.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sync_servers import InProcessTransport
 from sync import Outbox, join
 from sync.desk import export_submissions, generate_organisation_keys, load_private_key
 from sync.desk.keys import KeyFiles
-from sync.server import ServerSettings, create_app, create_enrollment_code
+from sync.server import ServerSettings, create_app, create_enrollment_code, revoke_device
 from sync.server.models import Submission
 from sync.stores import Enrollment
 from waypoint.errors import ConfigError
@@ -182,3 +184,20 @@ def test_dk005_rotated_keys(keys: KeyFiles, private_key: X25519PrivateKey, tmp_p
     assert (
         httpx.Client(transport=transport, base_url="http://testserver").get("/v1/health").status_code == 200
     )
+
+
+def test_dk006_sealed_before_revocation_opens_after_re_enrollment(
+    keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
+) -> None:
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key)
+    interview_id = str(uuid.uuid4())
+    recorded = _document(interview_id, enrollment)
+    outbox.seal_and_add(enrollment, interview_id, recorded)
+    assert revoke_device(database_url, enrollment.device_id)
+    device = outbox.device  # type: ignore[attr-defined]
+    renewed = join(create_enrollment_code(database_url, "http://testserver"), device, transport=transport)
+    assert renewed.device_id != enrollment.device_id
+    _send(outbox, transport)
+    report = export_submissions(database_url, [private_key], tmp_path / "out")
+    assert report.failures == [] and report.total == 1
+    assert (tmp_path / "out" / f"{interview_id}.json").read_bytes() == recorded

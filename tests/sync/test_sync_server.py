@@ -17,11 +17,14 @@ SV014: the audit log records enrollments, submissions, duplicates, conflicts and
 SV015: `GET /v1/updates` tells an active device its status.
 SV016: an id twice in one batch is refused (422) with the Problem shape.
 SV017: re-enrolling with the old key keeps the device id; a revoked device gets a new one.
+SV018: a revoked device enrolled again continues the old one: what the old id stored comes back as a
+       duplicate from the new id (never a conflict), while another device sending it is a conflict.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import threading
 import time
@@ -356,12 +359,10 @@ def test_sv012_unusable_envelopes_are_rejected_per_item(
     good = _item(device.enrollment)
     garbage = {**_item(device.enrollment), "envelope": base64.b64encode(b"N" * 90).decode()}
     other_key = X25519PrivateKey.generate()
-    foreign_enrollment = Enrollment(
-        **{
-            **device.enrollment.__dict__,
-            "organisation_public_key": other_key.public_key().public_bytes_raw(),
-            "organisation_key_id": key_id_for(other_key.public_key().public_bytes_raw()),
-        }
+    foreign_enrollment = dataclasses.replace(
+        device.enrollment,
+        organisation_public_key=other_key.public_key().public_bytes_raw(),
+        organisation_key_id=key_id_for(other_key.public_key().public_bytes_raw()),
     )
     foreign = _item(foreign_enrollment)
     response = device.submit([good, garbage, foreign])
@@ -441,11 +442,30 @@ def test_sv017_re_enrollment_keeps_or_renews_the_device_id(server: Server) -> No
 def test_sv017_unknown_previous_device_is_ignored(server: Server) -> None:
     unknown_id = str(uuid.uuid4())
     stranger = MemoryDeviceStore(
-        Enrollment(**{**server.enroll()[1].__dict__, "device_id": unknown_id}),
+        dataclasses.replace(server.enroll()[1], device_id=unknown_id),
         Ed25519PrivateKey.generate().private_bytes_raw(),
     )
     renewed = join(server.enrollment_code(), stranger, transport=server.transport)
     assert renewed.device_id != unknown_id
+
+
+def test_sv018_a_renewed_device_continues_the_revoked_one(server: Server) -> None:
+    store, first = server.enroll()
+    old = Device(server, store)
+    stored = _item(first)
+    assert old.submit([stored]).status_code == 200
+    assert revoke_device(server.settings.database_url, first.device_id)
+    renewed = join(server.enrollment_code(), store, transport=server.transport)
+    assert renewed.device_id != first.device_id
+    again = Device(server, store).submit([stored])
+    assert again.status_code == 200, again.text
+    assert BatchResult.model_validate_json(again.content).receipt.duplicates == [stored["interview_id"]]
+    events = {(row["kind"], row["device_id"], row["code"]) for row in _rows(server, AuditEvent)}
+    assert ("succeeds_revoked", renewed.device_id, first.device_id) in events
+    stranger_store, _ = server.enroll()
+    foreign = Device(server, stranger_store).submit([stored])
+    assert foreign.status_code == 409
+    assert BatchResult.model_validate_json(foreign.content).receipt.conflicts == [stored["interview_id"]]
 
 
 def test_openapi_lists_the_endpoints(server: Server) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flet_harness import AppHarness
+from ui_organisation import Organisation, start_organisation
 
 from app.config import AppConfig
 from app.main import create_main
@@ -44,3 +45,11 @@ async def app(services: AppServices) -> AsyncIterator[AppHarness]:
     harness = await AppHarness(create_main(services=services)).start()
     yield harness
     await harness.close()
+
+
+@pytest.fixture
+def organisation(tmp_path: Path) -> Iterator[Organisation]:
+    """A test organisation with its referral server running on 127.0.0.1 (stopped afterwards)."""
+    made, server = start_organisation(tmp_path / "organisation")
+    yield made
+    server.stop()

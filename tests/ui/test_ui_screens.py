@@ -22,13 +22,23 @@ import dataclasses
 import flet as ft
 from flet.controls.base_control import BaseControl
 from flet_harness import AppHarness, iter_controls
-from ui_support import ANSWERS, SECRET, answer_current, question_id, set_up, to_first_question, unlock
+from ui_support import (
+    ANSWERS,
+    SECRET,
+    answer_current,
+    question_id,
+    set_up,
+    skip_code,
+    to_first_question,
+    unlock,
+)
 
 from app.theme import MIN_TAP
 from app.vault import WeakSecretError
 
 
 async def test_ui030_weak_secret_is_refused(app: AppHarness) -> None:
+    await skip_code(app)
     await app.type("setup-secret", "password1")
     await app.type("setup-confirm", "password1")
     await app.click("setup-create")
@@ -39,6 +49,7 @@ async def test_ui030_weak_secret_is_refused(app: AppHarness) -> None:
 
 
 async def test_ui031_different_secrets_are_refused(app: AppHarness) -> None:
+    await skip_code(app)
     await app.type("setup-secret", SECRET)
     await app.type("setup-confirm", SECRET + " typo")
     await app.click("setup-create")

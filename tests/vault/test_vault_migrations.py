@@ -1,7 +1,8 @@
 """Schema versions: old vaults in the field are migrated forward on open, with their data.
 
 VM001: a version-1 vault (committed fixture) opens with today's code: migrated to the newest version,
-       its interviews readable with the same secret, its sent envelope purgeable (a v2 feature).
+       its interviews readable with the same secret, its sent envelope purgeable (a v2 feature), and
+       no duress secret required by an organisation (v3).
 VM002: the migrated schema equals the one today's SQLModel tables describe (and a new vault's).
 VM003: a vault from a newer Waypoint is refused with a clear message and left untouched.
 VM004: a failing step rolls the whole migration back.
@@ -69,8 +70,9 @@ def test_vm001_version_1_vault_opens_with_its_data(tmp_path: Path, open_vault: C
     path = _load_fixture(tmp_path / "data")
     assert _version(path) == 1
     vault = open_vault()
-    assert _version(path) == SCHEMA_VERSION == 2
+    assert _version(path) == SCHEMA_VERSION == 3
     assert vault.policy == VaultPolicy()  # v2's policy row, with its defaults
+    assert not vault.duress_secret_required and not vault.policy_set_by_organisation  # v3
     assert {s.id: s.state for s in vault.list_interviews()} == {
         DRAFT: "in_progress",
         COMPLETED: "completed",

@@ -48,14 +48,22 @@ def enroll(body: EnrollRequest, request: Request, session: SessionDep, state: St
             refusal = Refusal(403, "token_invalid", "This enrollment code has expired or was already used.")
             raise refuse_and_audit(session, state, refusal, None)
         keep: str | None = None
+        succeeds: str | None = None
         if body.previous_device_id is not None and body.previous_proof is not None:
             previous = session.get(Device, body.previous_device_id)
-            if previous is not None and previous.status == "active":
+            if previous is not None:
                 if not _proof_holds(previous.public_key, body.previous_proof, message):
                     refusal = Refusal(403, "bad_proof", "The proof for the previous device key is wrong.")
                     raise refuse_and_audit(session, state, refusal, body.previous_device_id)
-                keep = previous.device_id
-        device = crud.register_device(session=session, public_key=public_key, now=now, keep_device_id=keep)
+                # An active device keeps its id. A revoked one gets a new id that continues the old,
+                # so what it sealed before the revocation can still be sent and opened at the desk.
+                if previous.status == "active":
+                    keep = previous.device_id
+                else:
+                    succeeds = previous.device_id
+        device = crud.register_device(
+            session=session, public_key=public_key, now=now, keep_device_id=keep, succeeds_device_id=succeeds
+        )
         device_id = device.device_id
         session.commit()
     signed = enrollment_message(
