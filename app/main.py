@@ -13,11 +13,14 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from app.components.chrome import APP_TITLE
+from app.components.text import para
 from app.config import AppConfig
+from app.errors import error_text
 from app.i18n import SHIPPED_LANGUAGES
 from app.services import AppServices
 from app.session import Session
 from app.theme import apply_theme
+from waypoint.errors import WaypointError
 
 __all__ = ["create_main"]
 
@@ -42,6 +45,15 @@ def create_main(
         )
         session = Session(page, services)
         page.data = session
-        await session.start()
+        try:
+            await session.start()
+        except WaypointError as error:  # e.g. a damaged vault file, a data folder that is not private
+            _show_startup_error(page, error_text(error, session.officer), session.officer.rtl)
 
     return main
+
+
+def _show_startup_error(page: ft.Page, text: str, rtl: bool) -> None:
+    """The app cannot start its session: say why and what to do, on an otherwise empty page."""
+    page.controls.clear()
+    page.add(ft.SafeArea(ft.Container(para(text, rtl=rtl, key="startup-error"), padding=24)))

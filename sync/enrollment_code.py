@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from sync.errors import EnrollmentError
-from sync.wire import b64u_decode, b64u_encode, canonical_json
+from sync.wire import TOKEN_PATTERN, b64u_decode, b64u_encode, canonical_json
 from waypoint.errors import N_, ConfigError
 
 __all__ = [
@@ -172,7 +173,7 @@ class EnrollmentCode:
                 organisation_public_key=_key(payload["k"]),
                 organisation_key_id=str(payload["i"]),
                 receipt_public_key=_key(payload["r"]),
-                token=str(payload["t"]),
+                token=_token(payload["t"]),
                 expires_at=int(payload["e"]),
                 policy=policy,
             )
@@ -217,6 +218,12 @@ def _url(value: object) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ValueError("url")
     return value.rstrip("/")
+
+
+def _token(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(TOKEN_PATTERN, value):
+        raise ValueError("token")
+    return value
 
 
 def _key(value: object) -> bytes:

@@ -54,7 +54,8 @@ Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Version = Annotated[str, Field(pattern=VERSION_PATTERN)]
 PublicKey32 = Annotated[str, Field(pattern=_b64u(32))]
 Signature64 = Annotated[str, Field(pattern=_b64u(64))]
-Token16 = Annotated[str, Field(pattern=_b64u(16))]
+TOKEN_PATTERN = _b64u(16)  # a one-time enrollment token: 16 random bytes
+Token16 = Annotated[str, Field(pattern=TOKEN_PATTERN)]
 Sha256Hex = Annotated[str, Field(pattern=SHA256_HEX_PATTERN)]
 UnixMillis = Annotated[int, Field(ge=0, le=2**53)]
 

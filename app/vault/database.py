@@ -16,11 +16,16 @@ checkpointed and truncated, so deleted pages do not linger in the `-wal` file ei
 
 The file and its `-wal`/`-shm` companions are created 0600 (SQLite gives the companions the main
 file's mode) inside a 0700 folder.
+
+A file SQLite cannot read (overwritten, cut short, not a database at all) surfaces as
+`VaultFileDamagedError` from any transaction, before anything is written to it; the file is left as it
+is, for a person to recover.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
+from app.vault.errors import VaultFileDamagedError
 from waypoint.errors import N_, ConfigError
 from waypoint.paths import ensure_private_dir
 
@@ -46,6 +53,21 @@ PRAGMAS = (
     "PRAGMA trusted_schema=OFF",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
 )
+# SQLite's primary result codes for a file it cannot read as a database.
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+_DAMAGED_MESSAGES = ("file is not a database", "database disk image is malformed")
+
+
+def _is_damaged_file(error: BaseException) -> bool:
+    """True for SQLite's "not a database" and "malformed" errors, raw or wrapped by SQLAlchemy."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    if not isinstance(original, sqlite3.DatabaseError):
+        return False
+    code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    return any(message in str(original) for message in _DAMAGED_MESSAGES)
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -98,15 +120,33 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read transaction (a consistent snapshot)."""
-        with self.engine.begin() as connection:
+        """A read transaction (a consistent snapshot).
+
+        Raises:
+            VaultFileDamagedError: the file cannot be read as a database.
+        """
+        with self._damage_reported(), self.engine.begin() as connection:
             yield connection
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction that holds the write lock from its first statement; commits on exit."""
-        with self._writer.begin() as connection:
+        """A write transaction that holds the write lock from its first statement; commits on exit.
+
+        Raises:
+            VaultFileDamagedError: the file cannot be read as a database (nothing was written).
+        """
+        with self._damage_reported(), self._writer.begin() as connection:
             yield connection
+
+    @contextmanager
+    def _damage_reported(self) -> Iterator[None]:
+        """Turn SQLite's "not a database" / "malformed" into `VaultFileDamagedError`."""
+        try:
+            yield
+        except (DBAPIError, sqlite3.DatabaseError) as error:
+            if _is_damaged_file(error):
+                raise VaultFileDamagedError(file=str(self.path)) from error
+            raise
 
     def checkpoint(self) -> bool:
         """Copy the WAL into the database and truncate it, so deleted content leaves the `-wal` file.
@@ -124,14 +164,15 @@ class Database:
 
     def _pragma_row(self, pragma: str) -> tuple[Any, ...]:
         # Outside any transaction: a checkpoint inside one could not reset the WAL it is reading.
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            row = cursor.execute(pragma).fetchone()
-            cursor.close()
-            return tuple(row)
-        finally:
-            raw.close()
+        with self._damage_reported():
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                row = cursor.execute(pragma).fetchone()
+                cursor.close()
+                return tuple(row)
+            finally:
+                raw.close()
 
     def close(self) -> None:
         """Close every pooled connection."""

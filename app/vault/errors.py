@@ -12,6 +12,7 @@
         ├── DeviceSecretError            the secure-storage key is missing or not usable
         ├── UnsafeKdfParametersError     the stored key settings are below the floor: refused
         ├── VaultIntegrityError          stored data failed its authentication check (moved or altered)
+        ├── VaultFileDamagedError        the database file is damaged or not a vault: left as it is
         ├── SchemaTooNewError            the vault was written by a newer Waypoint: update the app
         ├── PolicyError                  an organisation setting is out of range
         └── InterviewError               no such interview, or not in a state that allows this
@@ -33,6 +34,7 @@ __all__ = [
     "UnsafeKdfParametersError",
     "VaultError",
     "VaultExistsError",
+    "VaultFileDamagedError",
     "VaultIntegrityError",
     "VaultLockedError",
     "VaultWipedError",
@@ -120,6 +122,21 @@ class VaultIntegrityError(VaultError):
 
     what = N_("Stored data failed its integrity check ({place}).")
     todo = N_("Do not use this device for interviews, and tell your coordinator.")
+
+
+class VaultFileDamagedError(VaultError):
+    """SQLite cannot read the vault's database file: it is damaged (cut short, overwritten) or is not a
+    Waypoint vault at all. Nothing was written to it; `file` is its path (never its contents)."""
+
+    what = N_("The vault file {file} is damaged or is not a Waypoint vault.")
+    todo = N_(
+        "Do not delete or replace it: keep it as it is and tell your coordinator, who may still "
+        "recover the interviews in it."
+    )
+
+    def __init__(self, *, file: str) -> None:
+        self.file = file
+        super().__init__(file=file)
 
 
 class SchemaTooNewError(VaultError):

@@ -15,7 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from sqlmodel import Session, col, select
 
-from sync.enrollment_code import EnrollmentCode
+from sync.enrollment_code import EnrollmentCode, OrganisationPolicy, check_server_url
 from sync.server import crud
 from sync.server.db import (
     current_organisation_key,
@@ -49,26 +49,41 @@ def create_enrollment_code(
     *,
     public_key_file: Path | None = None,
     ttl: timedelta = DEFAULT_CODE_TTL,
+    policy: OrganisationPolicy | None = None,
 ) -> str:
     """Make a one-time enrollment code for one device.
 
     The token is random (128 bits), kept in the database only as its SHA-256, usable once, until
-    `ttl` runs out.
+    `ttl` runs out. The organisation's policy, when given, travels inside the code (`WP2:`) and is
+    applied by the device when it joins.
 
     Args:
         database_url: the referral server's database.
         server_url: the address devices reach the server at, e.g. "https://referrals.example.org".
         public_key_file: register this organisation public key first (else the one the server has).
         ttl: how long the code stays usable.
+        policy: the organisation's settings for the device's vault (wipe limit, duress secret, idle
+            lock, retention); None leaves the device's defaults.
 
     Returns:
-        The code, one line starting with `WP1:`.
+        The code, one line starting with `WP1:` (no policy) or `WP2:` (with one).
 
     Raises:
         ConfigError: no organisation key is known yet, or a setting is wrong.
     """
     if ttl.total_seconds() <= 0:
         raise ConfigError(N_("An enrollment code must stay valid for some time."), N_("Use a positive TTL."))
+    if policy is not None:
+        policy.check()
+    try:
+        server_url = check_server_url(server_url)
+    except ValueError:
+        raise ConfigError(
+            N_(
+                "--server-url must be the address devices reach the server at, such as https://referrals.example.org."
+            ),
+            N_("Give the whole address, starting with https:// (or http:// on a test machine)."),
+        ) from None
     engine = make_engine(database_url)
     try:
         prepare_database(engine)
@@ -94,7 +109,7 @@ def create_enrollment_code(
             crud.record_event(session=session, at=now, kind="code_created")
             session.commit()
         code = EnrollmentCode(
-            server_url=server_url.rstrip("/"),
+            server_url=server_url,
             organisation_public_key=organisation_key.public_key,
             organisation_key_id=organisation_key.key_id,
             receipt_public_key=receipt_public.public_bytes(
@@ -102,6 +117,7 @@ def create_enrollment_code(
             ),
             token=token,
             expires_at=expires_at // 1000,
+            policy=policy,
         )
         return code.encode()
     finally:

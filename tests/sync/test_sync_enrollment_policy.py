@@ -26,10 +26,11 @@ from sync.wire import b64u_decode, b64u_encode, canonical_json
 from waypoint.errors import ConfigError
 
 KEY = bytes(range(32))
+TOKEN = b64u_encode(bytes(range(16)))  # a one-time token has the shape of 16 random bytes
 
 
 def _code(policy: OrganisationPolicy | None = None) -> EnrollmentCode:
-    return EnrollmentCode("https://org.example", KEY, "k1", KEY[::-1], "token", 1_900_000_000, policy)
+    return EnrollmentCode("https://org.example", KEY, "k1", KEY[::-1], TOKEN, 1_900_000_000, policy)
 
 
 def _payload(text: str) -> dict[str, object]:
@@ -46,7 +47,7 @@ def test_ep001_no_policy_stays_wp1() -> None:
     assert text.startswith("WP1:") and "p" not in _payload(text)
     assert EnrollmentCode.decode(text) == _code()
     previous_version = {"u": "https://org.example", "k": b64u_encode(KEY), "i": "k1"}
-    previous_version |= {"r": b64u_encode(KEY[::-1]), "t": "token", "e": 1_900_000_000}
+    previous_version |= {"r": b64u_encode(KEY[::-1]), "t": TOKEN, "e": 1_900_000_000}
     assert EnrollmentCode.decode(_with_payload("WP1:", previous_version)).policy is None
 
 

@@ -20,7 +20,7 @@ from sync.enrollment_code import EnrollmentCode, OrganisationPolicy, save_qr_png
 
 CODE = EnrollmentCode(
     "https://referrals.example.org", bytes(range(32)), "0123456789abcdef", bytes(range(32, 64)),
-    "t0k3n-t0k3n-t0k3n-t0k3n", 1_900_000_000, OrganisationPolicy(wipe_after_failures=10, require_duress=True),
+    "t0k3n-t0k3n-t0k3n-t0kw", 1_900_000_000, OrganisationPolicy(wipe_after_failures=10, require_duress=True),
 ).encode()  # fmt: skip
 
 

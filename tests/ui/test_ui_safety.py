@@ -11,6 +11,7 @@ UI026: pause hides the interview and locks; the secret resumes it at the same qu
 UI027: a draft left in one tab is resumed from home in another, at the same question.
 UI028: closing the tab locks the vault.
 UI029: Back undoes the last answer and asks that question again.
+UI030: a vault file that is not a database: the app says so and what to do, and leaves the file alone.
 """
 
 from __future__ import annotations
@@ -216,3 +217,19 @@ async def test_ui029_back_asks_again(app: AppHarness) -> None:
     screening = app.page.data.state.screening
     assert "age_disputed" not in screening.interview.answers
     assert SECRET  # the same secret unlocks throughout
+
+
+async def test_ui030_a_damaged_vault_file_is_explained(make_services: Callable[..., AppServices]) -> None:
+    services = make_services()
+    database = services.config.data_dir / "vault.sqlite3"
+    database.parent.mkdir(mode=0o700, parents=True)
+    damaged = b"this is not a database at all; " * 200
+    database.write_bytes(damaged)
+    app = await AppHarness(create_main(services=services)).start()
+    try:
+        message = app.by_key("startup-error").value
+        assert "damaged" in message and "coordinator" in message
+        assert database.read_bytes() == damaged  # left as it is, for a person to recover
+    finally:
+        await app.close()
+        await services.close()

@@ -1,11 +1,15 @@
 """`waypoint interview record` and `waypoint interview list` (the real KDF: about a second per call).
 
 CL001: record creates the vault with WAYPOINT_PIN, stores a complete interview through the screening
-       service and prints its id; missing questions are declined and never-asked answers are not
-       stored, both listed on stderr; the stored answers are exactly what the engine accepted.
-CL002: a value that does not fit names the question and the allowed values and writes nothing.
+       service and prints its id; missing questions are declined and answers to questions skip logic
+       never asks are not stored, both listed on stderr (exit 0); the stored answers are exactly what
+       the engine accepted.
+CL002: a value that does not fit names the question and the allowed values and writes nothing; so does
+       a question id the protocol does not have at all (a typo), and a file without
+       "respondent_language" says exactly what to add.
 CL003: no WAYPOINT_PIN, a wrong one, or a weak one on creation: a clear error, exit 1.
-CL004: list shows metadata only, needs no secret, and reads the default data folder.
+CL004: list shows metadata only, needs no secret, and reads the default data folder; a folder without
+       a vault is refused (exit 1, "no Waypoint data") and not created.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from click.testing import CliRunner, Result
 from vault_support import SECRET
 
 from app.vault import Vault
+from app.vault.database import DATABASE_FILENAME
 from waypoint.cli import main
+from waypoint.paths import VAULT_FILENAME
 
 ANSWERS = {
     "in_danger": "no",
@@ -25,7 +31,6 @@ ANSWERS = {
     "arranged_by_other": True,
     "owes_money": "yes",
     "made_to_work": "declined",
-    "not_in_protocol": "yes",
 }
 
 
@@ -49,7 +54,7 @@ def test_cl001_record(tmp_path: Path) -> None:
     interview_id = result.stdout.strip()
     stderr = result.stderr
     assert "declined (not in the file): age_disputed, documents_holder, free_to_leave" in stderr
-    assert "not stored (never asked): not_in_protocol" in stderr
+    assert "not stored" not in stderr
     vault = Vault.open(data_dir)
     try:
         vault.unlock(SECRET)
@@ -68,8 +73,12 @@ def test_cl001_record(tmp_path: Path) -> None:
     }
     assert document["notes"] == "met at gate 4" and document["respondent_language"] == "fr"
     assert oct(data_dir.stat().st_mode & 0o777) == "0o700"
-    second = _record(data_dir, _answers_file(tmp_path))  # the vault exists now: unlocked, not created
+    # The vault exists now: unlocked, not created. A minor is never asked whether the age is disputed:
+    # that answer is skipped with a note, not refused.
+    minor = _answers_file(tmp_path, answers={**ANSWERS, "age": 16, "age_disputed": "no"})
+    second = _record(data_dir, minor)
     assert second.exit_code == 0, second.output
+    assert "not stored (never asked): age_disputed" in second.stderr
 
 
 def test_cl002_bad_value_writes_nothing(tmp_path: Path) -> None:
@@ -80,6 +89,17 @@ def test_cl002_bad_value_writes_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
     language = _answers_file(tmp_path, respondent_language="french")
     assert "ISO 639-1" in _record(tmp_path / "data", language).output
+    assert not (tmp_path / "data").exists()
+    typo = _record(tmp_path / "data", _answers_file(tmp_path, answers={**ANSWERS, "owes_mony": "yes"}))
+    assert typo.exit_code == 1 and "owes_mony" in typo.output and "border-rapid" in typo.output
+    assert "waypoint protocol show border-rapid" in typo.output
+    assert not (tmp_path / "data").exists()
+    no_language = tmp_path / "no-language.json"
+    no_language.write_text(json.dumps({"answers": ANSWERS, "notes": "met at gate 4"}))
+    missing = _record(tmp_path / "data", no_language)
+    assert missing.exit_code == 1
+    assert 'Add "respondent_language" next to "answers"' in missing.output
+    assert '"respondent_language": "fr"' in missing.output and "met at gate" not in missing.output
     assert not (tmp_path / "data").exists()
 
 
@@ -97,8 +117,10 @@ def test_cl003_secret_errors(tmp_path: Path) -> None:
 
 def test_cl004_list_needs_no_secret(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    empty = CliRunner().invoke(main, ["interview", "list", "--data-dir", str(data_dir), "--json"])
-    assert empty.exit_code == 0 and json.loads(empty.output) == []
+    assert DATABASE_FILENAME == VAULT_FILENAME  # the CLI looks for the file the vault writes
+    absent = CliRunner().invoke(main, ["interview", "list", "--data-dir", str(data_dir), "--json"])
+    assert absent.exit_code == 1 and "There is no Waypoint data in" in absent.output, absent.output
+    assert "--data-dir" in absent.output
     assert not data_dir.exists()  # listing creates nothing
     recorded = _record(data_dir, _answers_file(tmp_path)).stdout.strip()
     runner = CliRunner()

@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from waypoint.errors import N_, ConfigError
-from waypoint.paths import default_data_dir, ensure_private_dir
+from waypoint.paths import default_data_dir, ensure_private_dir, existing_data_dir
 
 PIN_ENVIRONMENT_NAME = "WAYPOINT_PIN"
 CLI_CONSENT = {"agreed": True, "recorded_by": "cli"}
@@ -37,14 +37,30 @@ class AnswerPlan:
     not_asked: list[str] = field(default_factory=list)  # in the file, but never asked (skip logic)
 
 
+MAX_IDS_SHOWN = 10
+MAX_ID_LENGTH = 40
+
+
 def plan_answers(protocol: Any, answers: Mapping[str, Any]) -> AnswerPlan:
     """Run the whole file through the engine without saving anything.
 
     Raises:
+        ConfigError: the file answers questions the protocol does not have (a typo, most often).
         AnswerError: a value does not fit its question (the message names the question and what fits).
     """
     from screening_protocols import AskQuestion, answer, decline, next_step, start
 
+    unknown = [qid for qid in answers if qid not in protocol.by_id]
+    if unknown:
+        raise ConfigError(
+            N_("The answers file has question ids that protocol {protocol} does not have: {ids}."),
+            N_(
+                "Correct or remove them (`waypoint protocol show {protocol}` lists its question ids), "
+                "then run the command again. Nothing was recorded."
+            ),
+            protocol=protocol.id,
+            ids=_id_list(unknown),
+        )
     plan = AnswerPlan()
     interview = start(protocol)
     for _ in range(len(protocol.questions) + 1):
@@ -66,28 +82,44 @@ def plan_answers(protocol: Any, answers: Mapping[str, Any]) -> AnswerPlan:
     return plan
 
 
-def _bad_file(reason: str) -> ConfigError:
-    return ConfigError(
-        N_("The answers file is not usable: {reason}."),
-        N_('Use {{"answers": {{"question id": value}}, "notes": "text", "respondent_language": "fr"}}.'),
-        reason=reason,
-    )
+def _id_list(ids: list[str]) -> str:
+    """Question ids from a file, for a message: the first few, each cut to a sane length."""
+    shown = [qid if len(qid) <= MAX_ID_LENGTH else qid[:MAX_ID_LENGTH] + "…" for qid in ids[:MAX_IDS_SHOWN]]
+    more = len(ids) - len(shown)
+    return ", ".join(shown) + (f" (+{more})" if more else "")
+
+
+_FILE_FORMAT = N_(
+    'Use {{"answers": {{"question id": value}}, "notes": "text", "respondent_language": "fr"}}.'
+)
 
 
 def _read_answers_file(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        raise _bad_file("it is not readable JSON") from None
+        raise ConfigError(N_("The answers file is not readable JSON (UTF-8)."), _FILE_FORMAT) from None
     if not isinstance(document, dict) or not isinstance(document.get("answers"), dict):
-        raise _bad_file('it needs an "answers" object')
+        raise ConfigError(
+            N_('The answers file needs an "answers" object of question id -> value.'), _FILE_FORMAT
+        )
     if not isinstance(document.get("respondent_language"), str):
-        raise _bad_file('it needs "respondent_language", a two-letter code')
+        raise ConfigError(
+            N_(
+                'The answers file does not say which language the person answered in ("respondent_language").'
+            ),
+            N_(
+                'Add "respondent_language" next to "answers", with the two-letter ISO 639-1 code of that '
+                'language, for example "respondent_language": "fr".'
+            ),
+        )
     if not isinstance(document.get("notes", ""), str | None):
-        raise _bad_file('"notes" must be text')
+        raise ConfigError(N_('"notes" in the answers file must be text.'), _FILE_FORMAT)
     for optional in ("checks", "consent"):
         if not isinstance(document.get(optional, {}), dict):
-            raise _bad_file(f'"{optional}" must be an object')
+            raise ConfigError(
+                N_('"{name}" in the answers file must be an object.'), _FILE_FORMAT, name=optional
+            )
     return document
 
 
@@ -127,18 +159,23 @@ def record(data_dir: Path | None, protocol_id: str, answers_file: Path, officer_
     """Record one complete interview and print its id (secret: the WAYPOINT_PIN variable).
 
     Questions the protocol asks that the file lacks are recorded as declined; answers to questions it
-    never asks (skip logic) are not stored. Both are listed on stderr.
+    never asks (skip logic) are not stored. Both are listed on stderr. Question ids the protocol does
+    not have at all (a typo) stop the command before anything is written.
     """
-    from app.screening import ScreeningService, check_language_code
-    from app.vault import Vault
     from screening_protocols import get_protocol
 
+    # Everything that can be checked without the vault is checked first: a mistake then costs a
+    # fraction of a second, not the vault's start-up, and nothing is opened or created.
     secret = _secret()
     document = _read_answers_file(answers_file)
     protocol = get_protocol(protocol_id)
+    plan = plan_answers(protocol, document["answers"])
+
+    from app.screening import ScreeningService, check_language_code
+    from app.vault import Vault
+
     respondent_language = check_language_code(document["respondent_language"], field="respondent language")
     check_language_code(officer_language, field="officer language")
-    plan = plan_answers(protocol, document["answers"])
 
     vault = Vault.open(ensure_private_dir(data_dir or default_data_dir()))
     try:
@@ -177,18 +214,18 @@ def record(data_dir: Path | None, protocol_id: str, answers_file: Path, officer_
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 def list_(data_dir: Path | None, as_json: bool) -> None:
-    """List interviews: id, protocol, state and times only. Needs no secret."""
-    from app.vault import Vault
-    from app.vault.database import DATABASE_FILENAME
+    """List interviews: id, protocol, state and times only. Needs no secret.
 
-    folder = data_dir or default_data_dir()
-    summaries = []
-    if (folder / DATABASE_FILENAME).exists():
-        vault = Vault.open(folder)
-        try:
-            summaries = [summary.to_dict() for summary in vault.list_interviews()]
-        finally:
-            vault.close()
+    A folder without a vault is refused (exit 1) and left as it is: it is most often a mistyped
+    --data-dir, which an empty list would hide.
+    """
+    from app.vault import Vault
+
+    vault = Vault.open(existing_data_dir(data_dir or default_data_dir()))
+    try:
+        summaries = [summary.to_dict() for summary in vault.list_interviews()]
+    finally:
+        vault.close()
     if as_json:
         click.echo(json.dumps(summaries, indent=2))
         return

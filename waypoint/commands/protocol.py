@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,31 @@ def protocol_group() -> None:
 
 def _emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _checked_language(lang: str) -> str:
+    """`lang` when it is a language: a shipped catalog, or an ISO 639-1 code (which falls back to the
+    protocol's source language, said on stderr).
+
+    Raises:
+        ConfigError: `lang` is not a language code at all (a typo would otherwise pass unnoticed).
+    """
+    from babel import Locale
+
+    from screening_protocols import available_languages
+
+    shipped = available_languages()
+    if lang in shipped:
+        return lang
+    if not re.fullmatch(r"[a-z]{2}", lang) or lang not in Locale("en").languages:
+        raise ConfigError(
+            N_("{lang} is not a language code."),
+            N_("Use a two-letter ISO 639-1 code; protocols are translated into {shipped}."),
+            lang=lang,
+            shipped=", ".join(shipped),
+        )
+    click.echo(f"no {lang} translation yet: shown in the protocol's source language", err=True)
+    return lang
 
 
 @protocol_group.command("list")
@@ -47,6 +73,8 @@ def show_command(protocol_id: str, as_json: bool, lang: str | None) -> None:
     from screening_protocols.describe import protocol_to_dict
 
     protocol = get_protocol(protocol_id)
+    if lang is not None:
+        _checked_language(lang)
     if as_json:
         _emit_json(protocol_to_dict(protocol))
         return
@@ -66,16 +94,33 @@ def show_command(protocol_id: str, as_json: bool, lang: str | None) -> None:
 @protocol_group.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def lint_command(paths: tuple[Path, ...]) -> None:
-    """Check protocol files (default: the library); print every problem, exit 1 on any error."""
+    """Check protocol files (default: the library); print every problem, exit 1 on any error.
+
+    One line per problem, `file:line: CODE message — how to fix`; a warning (advice, which does not
+    fail the check) says so after its code: `file:line: CODE (warning) message — how to fix`.
+    """
     from screening_protocols.lint import lint_paths
 
     report = lint_paths(paths)
-    for line in report.lines():
-        click.echo(line)
+    for problem in report.problems:
+        click.echo(_lint_line(problem))
     summary = f"{len(report.files)} file(s): {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    if report.warnings:
+        summary += "; lines marked (warning) are advice and do not fail the check"
     click.echo(summary, err=True)
     if report.errors:
         sys.exit(1)
+
+
+def _lint_line(problem: Any) -> str:
+    """A problem's line; a warning is marked after its code (an error's line is left as it is)."""
+    from screening_protocols.errors import Severity
+
+    line = str(problem.message())
+    if problem.severity is not Severity.WARNING:
+        return line
+    prefix = f"{problem.file}:{problem.line}: {problem.code.name} "
+    return prefix + "(warning) " + line.removeprefix(prefix)
 
 
 @protocol_group.command("run")
@@ -95,6 +140,7 @@ def run_command(protocol_id: str, answers_path: Path, lang: str, as_json: bool) 
     from screening_protocols.runner import run_answers
 
     protocol = get_protocol(protocol_id)
+    _checked_language(lang)
     answers = _read_answers(answers_path)
     result = run_answers(protocol, answers)
     for note in result.notes():
