@@ -7,6 +7,8 @@ and in CI, a larger one with `pytest --campaign=full`.
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,27 @@ def postgres_url() -> str:
             pytest.fail("WAYPOINT_TEST_POSTGRES_URL is not set; .ci/run sets it when PostgreSQL answers")
         pytest.skip("no PostgreSQL: set WAYPOINT_TEST_POSTGRES_URL to run the server suite on it")
     return url
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_factory(postgres_url: str) -> Iterator[Callable[[], str]]:
+    """Make fresh PostgreSQL schemas (URLs whose search_path points at them); drop them at the end."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    made: list[str] = []
+
+    def make() -> str:
+        schema = f"wp_test_{uuid.uuid4().hex[:12]}"
+        with engine.connect() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        made.append(schema)
+        url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    yield make
+    with engine.connect() as connection:
+        for schema in made:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()

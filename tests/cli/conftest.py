@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,36 +29,12 @@ def org_keys(tmp_path_factory: pytest.TempPathFactory) -> OrganisationKeys:
     return OrganisationKeys(folder, folder / "organisation.public.pem", folder / "organisation.private.json")
 
 
-@pytest.fixture(scope="session")
-def postgres_schema_url(postgres_url: str) -> Iterator[Callable[[], str]]:
-    """Make URLs of fresh PostgreSQL schemas (search_path); every schema is dropped at the end."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    made: list[str] = []
-
-    def make() -> str:
-        schema = f"wp_cli_{uuid.uuid4().hex[:12]}"
-        with engine.connect() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        made.append(schema)
-        url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        return url.render_as_string(hide_password=False)
-
-    yield make
-    with engine.connect() as connection:
-        for schema in made:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The referral server's database: each test using it runs on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'server' / 'referral.db'}"
-    factory: Callable[[], str] = request.getfixturevalue("postgres_schema_url")
+    factory: Callable[[], str] = request.getfixturevalue("postgres_schema_factory")
     return factory()
 
 

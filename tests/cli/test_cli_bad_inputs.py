@@ -457,13 +457,13 @@ def test_bi002_nothing_saved_is_lost(setting: Setting, tmp_path: Path) -> None:
 
 
 def test_bi003_export_from_a_database_without_server_tables(
-    postgres_schema_url: Callable[[], str], org_keys: OrganisationKeys, tmp_path: Path
+    postgres_schema_factory: Callable[[], str], org_keys: OrganisationKeys, tmp_path: Path
 ) -> None:
     ran = waypoint(
         "desk",
         "export",
         "--database-url",
-        postgres_schema_url(),
+        postgres_schema_factory(),
         "--key",
         org_keys.private,
         "--out",

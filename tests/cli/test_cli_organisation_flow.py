@@ -119,7 +119,7 @@ def journey(
     if backend == "sqlite":
         database_url = f"sqlite:///{server_folder / 'referral.db'}"
     else:
-        database_url = request.getfixturevalue("postgres_schema_url")()
+        database_url = request.getfixturevalue("postgres_schema_factory")()
     server = ServerProcess(database_url, org_keys.public, server_folder / "server.log")
     trip = Journey(database_url, server, server_folder, work / "device", work / "export")
     restarter: list[threading.Thread] = []

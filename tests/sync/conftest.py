@@ -6,7 +6,6 @@ gets a fresh schema (dropped afterwards), so runs never see each other's rows.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,6 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sync_fakes import MemoryOutboxStore
 from sync_servers import InProcessTransport, Server
 
@@ -41,28 +38,6 @@ def public_key_file(organisation_key: X25519PrivateKey, tmp_path_factory: pytest
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'server' / 'referral.db'}"
-
-
-@pytest.fixture(scope="session")
-def postgres_schema_factory(request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
-    """Make fresh PostgreSQL schemas (URLs whose search_path points at them); drop them at the end."""
-    base_url: str = request.getfixturevalue("postgres_url")
-    engine = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    made: list[str] = []
-
-    def make() -> str:
-        schema = f"wp_test_{uuid.uuid4().hex[:12]}"
-        with engine.connect() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        made.append(schema)
-        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        return url.render_as_string(hide_password=False)
-
-    yield make
-    with engine.connect() as connection:
-        for schema in made:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
