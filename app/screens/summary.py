@@ -67,10 +67,8 @@ def build(ctx: ScreenContext) -> ScreenBody:
         ]
 
     async def typing(_event: object = None) -> None:
-        # Writing notes is activity: the idle lock must not take them away. Nothing on screen changes,
-        # so no update goes back to the browser on each keystroke. (Async: Flet runs plain handlers
-        # in a thread, where the session's event loop is not reachable.)
-        ft.context.disable_auto_update()  # type: ignore[no-untyped-call]
+        # Writing notes is activity: the idle lock must not take them away. (Async: Flet runs plain
+        # handlers in a thread, where the session's event loop is not reachable.)
         session.touch()
 
     notes, notes_control = text_field(
