@@ -89,12 +89,15 @@ def export_submissions(
             rows = session.exec(
                 select(Submission).order_by(col(Submission.row_id)).execution_options(yield_per=batch_size)
             )
+            lineages: dict[str, list[str]] = {}  # per device, not per row: a device sends many
             for row in rows:
-                senders = (
-                    crud.lineage(session=lookups, device_id=row.device_id)
-                    if has_successions
-                    else [row.device_id]
-                )
+                senders = lineages.get(row.device_id)
+                if senders is None:
+                    senders = lineages[row.device_id] = (
+                        crud.lineage(session=lookups, device_id=row.device_id)
+                        if has_successions
+                        else [row.device_id]
+                    )
                 _export_one(row, senders, keys, out_dir, report)
     finally:
         engine.dispose()
