@@ -78,7 +78,7 @@ def install_dependencies() -> None:
 
 
 def compile_catalogs() -> None:
-    check(PYTHON, "-m", "waypoint.catalogs")
+    check(PYTHON, "-m", "waypoint.core.catalog_compiler")
 
 
 def setup() -> None:

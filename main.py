@@ -4,4 +4,4 @@ import flet as ft
 
 from app.main import create_main
 
-ft.run(create_main(), assets_dir="assets")
+ft.run(create_main(), assets_dir="waypoint/assets")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from waypoint.errors import N_, ConfigError
-from waypoint.paths import ASSETS_DIR, LOCALES_DIR, default_data_dir
+from waypoint.core.errors import N_, ConfigError
+from waypoint.core.paths import ASSETS_DIR, LOCALES_DIR, default_data_dir
 
 __all__ = ["SETTINGS", "AppConfig", "Setting"]
 

@@ -14,7 +14,7 @@ import traceback
 import flet as ft
 
 from app.i18n import Translator
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import N_, WaypointError
 
 __all__ = ["ChoiceMissingError", "DuressMissingError", "SecretMismatchError", "error_text", "show_error"]
 

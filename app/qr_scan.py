@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 
 from sync.enrollment_code import CODE_PREFIXES
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import N_, WaypointError
 
 __all__ = ["MAX_IMAGE_BYTES", "QrImageError", "read_enrollment_code"]
 

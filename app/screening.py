@@ -40,7 +40,7 @@ from screening_protocols import (
     start,
 )
 from screening_protocols import answer as engine_answer
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import N_, WaypointError
 
 __all__ = ["MAX_NOTES_LENGTH", "Screening", "ScreeningError", "ScreeningService", "check_language_code"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from waypoint.errors import WaypointError
+from waypoint.core.errors import WaypointError
 
 __all__ = ["SyncStatus", "SyncWorker"]
 

@@ -1,6 +1,6 @@
 """Errors of the protocol format and of answering, from one coded catalogue.
 
-    WaypointError (waypoint.errors)
+    WaypointError (waypoint.core.errors)
     ├── ProtocolError   a protocol file is invalid: fix the file (carries every Problem found)
     └── AnswerError     an answer does not fit its question: ask again or choose an allowed value
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import N_, WaypointError
 
 
 class Severity(StrEnum):

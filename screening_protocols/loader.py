@@ -195,7 +195,7 @@ def schema() -> dict[str, Any]:
 
 def validate(doc: RawDocument) -> list[Problem]:
     """Stage 3: every schema and semantic problem of the document, in file order."""
-    from screening_protocols.rules import semantic_problems
+    from screening_protocols.lint_rules import semantic_problems
 
     found = list(doc.problems)
     if doc.data is None and not found:

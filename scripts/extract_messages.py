@@ -19,8 +19,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / "locales" / "waypoint.pot"
-ENGLISH = ROOT / "locales" / "en" / "LC_MESSAGES" / "waypoint.po"
+TEMPLATE = ROOT / "waypoint" / "locales" / "waypoint.pot"
+ENGLISH = ROOT / "waypoint" / "locales" / "en" / "LC_MESSAGES" / "waypoint.po"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 WIDTH = 76
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sync.errors import DeviceRefused, SyncRejected, SyncTransportError
 from sync.identity import DeviceIdentity
 from sync.wire import BatchResult, EnrollRequest, EnrollResponse, Problem, SubmissionBatch, UpdatesResponse
-from waypoint.errors import N_
+from waypoint.core.errors import N_
 
 __all__ = ["DEFAULT_TIMEOUT", "BatchReply", "RateLimited", "SyncClient"]
 

@@ -15,7 +15,7 @@ Messages never carry answers, notes, keys, tokens or ciphertext: only ids, count
 
 from __future__ import annotations
 
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import N_, WaypointError
 
 __all__ = [
     "DeviceRefused",

@@ -37,8 +37,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
 from app.vault.errors import VaultFileDamagedError
-from waypoint.errors import N_, ConfigError
-from waypoint.paths import ensure_private_dir
+from waypoint.core.errors import N_, ConfigError
+from waypoint.core.paths import ensure_private_dir
 
 __all__ = ["DATABASE_FILENAME", "Database"]
 

@@ -22,7 +22,7 @@ Messages carry only ids, counts, seconds and state names: never a secret, an ans
 
 from __future__ import annotations
 
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import N_, WaypointError
 
 __all__ = [
     "DeviceSecretError",

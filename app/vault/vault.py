@@ -47,7 +47,7 @@ from app.vault.records import InterviewRecords, InterviewSummary, Sealer, Sessio
 from app.vault.secret_rules import DIFFERENT_SECRET_TODO, check_new_secret
 from app.vault.stores import VaultDeviceStore, VaultOutboxStore, purge_sent_envelopes
 from app.vault.tables import PolicyRow, VaultKeysRow
-from waypoint.errors import WaypointError
+from waypoint.core.errors import WaypointError
 
 __all__ = ["Vault"]
 

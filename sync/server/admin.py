@@ -27,7 +27,7 @@ from sync.server.db import (
     register_organisation_key,
 )
 from sync.server.models import Device
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import N_, ConfigError
 
 __all__ = ["DEFAULT_CODE_TTL", "DeviceSummary", "create_enrollment_code", "list_devices", "revoke_device"]
 

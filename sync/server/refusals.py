@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from waypoint.errors import WaypointError
+from waypoint.core.errors import WaypointError
 
 __all__ = ["Refusal"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import N_, ConfigError
 
 __all__ = ["SETTINGS", "ServerSettings", "Setting"]
 

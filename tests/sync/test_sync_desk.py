@@ -31,7 +31,7 @@ from sync.desk.keys import KeyFiles
 from sync.server import ServerSettings, create_app, create_enrollment_code, revoke_device
 from sync.server.models import Submission
 from sync.stores import Enrollment
-from waypoint.errors import ConfigError
+from waypoint.core.errors import ConfigError
 
 PASSPHRASE = "a long desk passphrase"
 

@@ -20,7 +20,7 @@ import sync
 import sync.desk
 import sync.server
 from sync.server import SETTINGS, ServerSettings
-from waypoint.commands import sync as sync_commands
+from waypoint.cli import sync as sync_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "sync.md").read_text()

@@ -13,7 +13,7 @@ from app.config import AppConfig
 from app.main import create_main
 from app.services import AppServices
 from app.vault import KdfPolicy
-from waypoint.catalogs import compile_catalogs
+from waypoint.core.catalog_compiler import compile_catalogs
 
 
 @pytest.fixture(scope="session", autouse=True)

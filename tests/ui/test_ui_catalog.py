@@ -25,7 +25,7 @@ from ui_support import ANSWERS, answer_current, question_id, set_up
 from app.main import create_main
 from app.services import AppServices
 from scripts.extract_messages import ENGLISH, TEMPLATE, english_catalog, extract_template, read
-from waypoint.errors import WaypointError
+from waypoint.core.errors import WaypointError
 
 
 def _ids(catalog: object) -> set[object]:

@@ -20,8 +20,8 @@ from typing import Any
 
 import click
 
-from waypoint.errors import N_, ConfigError
-from waypoint.paths import default_data_dir, ensure_private_dir, existing_data_dir
+from waypoint.core.errors import N_, ConfigError
+from waypoint.core.paths import default_data_dir, ensure_private_dir, existing_data_dir
 
 PIN_ENVIRONMENT_NAME = "WAYPOINT_PIN"
 CLI_CONSENT = {"agreed": True, "recorded_by": "cli"}

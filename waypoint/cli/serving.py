@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import N_, ConfigError
 
 
 class _QuietServer(uvicorn.Server):

@@ -13,13 +13,13 @@ from typing import Any
 
 import click
 
-from waypoint.errors import WaypointError
+from waypoint.core.errors import WaypointError
 
 COMMAND_MODULES = (
-    "waypoint.commands.run",
-    "waypoint.commands.protocol",
-    "waypoint.commands.interview",
-    "waypoint.commands.sync",
+    "waypoint.cli.run",
+    "waypoint.cli.protocol",
+    "waypoint.cli.interview",
+    "waypoint.cli.sync",
 )
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from waypoint.errors import N_, ConfigError
-from waypoint.paths import default_data_dir, existing_data_dir
+from waypoint.core.errors import N_, ConfigError
+from waypoint.core.paths import default_data_dir, existing_data_dir
 
 PASSPHRASE_VARIABLE = "WAYPOINT_KEY_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
 PIN_VARIABLE = "WAYPOINT_PIN"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import platformdirs
 
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import N_, ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ASSETS_DIR = PROJECT_ROOT / "assets"
-LOCALES_DIR = PROJECT_ROOT / "locales"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ASSETS_DIR = PROJECT_ROOT / "waypoint" / "assets"
+LOCALES_DIR = PROJECT_ROOT / "waypoint" / "locales"
 
 APP_NAME = "Waypoint"
 VAULT_FILENAME = "vault.sqlite3"  # the same as app.vault.database.DATABASE_FILENAME (a test checks)

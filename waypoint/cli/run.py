@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
-from waypoint.errors import N_, ConfigError
-from waypoint.paths import ASSETS_DIR, default_data_dir, ensure_private_dir
-from waypoint.serving import Listener, bind, serve_until_stopped
+from waypoint.cli.serving import Listener, bind, serve_until_stopped
+from waypoint.core.errors import N_, ConfigError
+from waypoint.core.paths import ASSETS_DIR, default_data_dir, ensure_private_dir
 
 DEFAULT_APP_PORT = 8550
 DEFAULT_SERVER_PORT = 8551

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import N_, ConfigError
 
 
 @click.group("protocol")
@@ -175,12 +175,14 @@ def _read_answers(path: Path) -> dict[str, Any]:
 @click.option("--lang", "only", multiple=True, metavar="LANG", help="Update only these languages.")
 def catalogs_command(add: tuple[str, ...], only: tuple[str, ...]) -> None:
     """Extract locales/protocols.pot and update (or --add) the protocols.po catalogs, in one step."""
-    from screening_protocols.catalogs import refresh
-    from waypoint.paths import PROJECT_ROOT
+    from screening_protocols.gettext_catalogs import refresh
+    from waypoint.core.paths import PROJECT_ROOT
 
     for path in refresh(PROJECT_ROOT, add, only):
         click.echo(f"updated {path.relative_to(PROJECT_ROOT)}")
-    click.echo("next: translate the new entries, then run `python -m waypoint.catalogs`", err=True)
+    click.echo(
+        "next: translate the new entries, then run `python -m waypoint.core.catalog_compiler`", err=True
+    )
 
 
 @protocol_group.command("translations")
