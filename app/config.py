@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from waypoint.core.errors import N_, ConfigError
-from waypoint.core.paths import ASSETS_DIR, LOCALES_DIR, default_data_dir
+from waypoint.core.data_folder import default_data_dir
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
+from waypoint.core.resources import ASSETS_DIR, LOCALES_DIR
 
 __all__ = ["SETTINGS", "AppConfig", "Setting"]
 

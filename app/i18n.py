@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
-from waypoint.core.paths import LOCALES_DIR
+from waypoint.core.resources import LOCALES_DIR
 
 __all__ = [
     "DOMAIN",

@@ -23,7 +23,7 @@ from app.audio import PromptPlayer
 from app.errors import ChoiceMissingError
 from app.state import Screen, SessionState
 from screening_protocols.messages import question_context
-from waypoint.core.errors import N_
+from waypoint.core.i18n import N_
 
 if TYPE_CHECKING:
     from app.services import AppServices

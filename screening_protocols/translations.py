@@ -59,7 +59,7 @@ _DEFAULT_PREFIX = "default-status:"
 def _locales_dir(locales_dir: Path | None) -> Path:
     if locales_dir is not None:
         return locales_dir
-    from waypoint.core.paths import LOCALES_DIR
+    from waypoint.core.resources import LOCALES_DIR
 
     return LOCALES_DIR
 

@@ -40,7 +40,7 @@ from screening_protocols import (
     render_consent,
     render_question,
 )
-from waypoint.core.paths import ASSETS_DIR, LOCALES_DIR
+from waypoint.core.resources import ASSETS_DIR, LOCALES_DIR
 
 AUDIO_DIR = ASSETS_DIR / "audio"
 MANIFEST_PATH = AUDIO_DIR / "manifest.json"

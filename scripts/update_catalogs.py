@@ -30,7 +30,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
 from app.i18n import SHIPPED_LANGUAGES
-from waypoint.core.paths import LOCALES_DIR
+from waypoint.core.resources import LOCALES_DIR
 
 UI_DOMAIN = "waypoint"
 PROTOCOL_DOMAIN = "protocols"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 IN_CI = os.environ.get("CI") == "true"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the source checkout the tests run in
 
 
 def require_tool(path_or_name: str, why: str) -> str:
@@ -20,3 +22,18 @@ def require_tool(path_or_name: str, why: str) -> str:
     if IN_CI:
         pytest.fail(message + "; CI must install it (.ci/run)")
     pytest.skip(message)
+
+
+def files_under(root: Path) -> Iterator[Path]:
+    """Every regular file under `root`, on a folder other processes change meanwhile (the shared temp
+    folder).
+
+    `os.walk` skips a folder that vanishes before it is listed (where `Path.rglob` raises); sockets and
+    pipes are left out (reading a pipe would block). A file that vanishes after it is listed is the
+    caller's to skip: reading it raises `OSError`.
+    """
+    for folder, _subfolders, names in os.walk(root):
+        for name in sorted(names):
+            path = Path(folder, name)
+            if path.is_file():
+                yield path

@@ -1,5 +1,5 @@
 """Waypoint: offline-first screening and referral for frontline officers.
 
 This package holds what every layer shares: the root error type (`waypoint.core.errors`), resource
-locations (`waypoint.core.paths`) and the `waypoint` command line (`waypoint.cli`).
+locations (`waypoint.core.data_folder`) and the `waypoint` command line (`waypoint.cli`).
 """

@@ -15,7 +15,7 @@ from app.components.tagged import choice_group, primary_button, secondary_button
 from app.components.text import heading, para
 from app.screens.base import ScreenBody, ScreenContext
 from app.state import RISKY_INTERPRETERS, Screen
-from waypoint.core.errors import N_
+from waypoint.core.i18n import N_
 
 if TYPE_CHECKING:
     from app.session import Session

@@ -13,7 +13,7 @@ from app.components.text import bilingual
 from app.screens.base import ScreenBody, ScreenContext
 from app.state import Screen
 from app.wording import consent_wording
-from waypoint.core.errors import N_
+from waypoint.core.i18n import N_
 
 
 def build(ctx: ScreenContext) -> ScreenBody:

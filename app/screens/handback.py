@@ -8,7 +8,7 @@ from app.components.secret_field import secret_field
 from app.components.tagged import primary_button
 from app.components.text import heading, para
 from app.screens.base import ScreenBody, ScreenContext
-from waypoint.core.errors import N_
+from waypoint.core.i18n import N_
 
 
 def build(ctx: ScreenContext) -> ScreenBody:

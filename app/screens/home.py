@@ -11,7 +11,7 @@ from app.components.tagged import primary_button, secondary_button
 from app.components.text import heading, para
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import protocol_title_by_id
-from waypoint.core.errors import N_
+from waypoint.core.i18n import N_
 
 STATE_LABELS = {
     "in_progress": N_("Draft"),

@@ -20,7 +20,7 @@ from app.components.text import para
 from app.private_actions import PRIVATE_DECLINE
 from app.screens.base import ScreenBody, ScreenContext
 from app.theme import MIN_TAP
-from waypoint.core.errors import N_
+from waypoint.core.i18n import N_
 
 YES_NO_BUTTONS = (  # (identifier, answer or "decline", icon, spoken label, colour)
     ("private-yes", "yes", ft.Icons.CHECK_CIRCLE, N_("Yes"), ft.Colors.GREEN_700),

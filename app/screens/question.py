@@ -16,7 +16,7 @@ from app.components.tagged import primary_button, secondary_button, text_button
 from app.components.text import bilingual, para
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import question_wording
-from waypoint.core.errors import N_
+from waypoint.core.i18n import N_
 
 
 def interview_tools(ctx: ScreenContext) -> ft.Control:

@@ -6,7 +6,7 @@ import flet as ft
 
 from app.components.tagged import primary_button
 from app.screens.base import ScreenBody, ScreenContext
-from waypoint.core.errors import N_
+from waypoint.core.i18n import N_
 
 RIGHTS = (
     N_("You will not be punished for anything you told us today."),

@@ -19,7 +19,7 @@ from app.components.text import heading, para
 from app.screening import MAX_NOTES_LENGTH
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import outcome_wording
-from waypoint.core.errors import N_
+from waypoint.core.i18n import N_
 
 STRENGTH_LABELS = {"strong": N_("strong"), "medium": N_("medium"), "weak": N_("weak")}
 

@@ -32,7 +32,8 @@ from sync.errors import EnvelopeError
 from sync.server import crud
 from sync.server.db import make_engine
 from sync.server.models import DeviceSuccession, Submission
-from waypoint.core.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = ["PLAINTEXT_FORMAT", "ExportFailure", "ExportReport", "export_submissions"]
 

@@ -38,7 +38,7 @@ from screening_protocols import (
     render_consent,
     render_question,
 )
-from waypoint.core.paths import ASSETS_DIR
+from waypoint.core.resources import ASSETS_DIR
 
 PROTOCOL_ID = "border-rapid"
 # The private answering screen's buttons (app/screens/private.py): semantics identifier -> label.

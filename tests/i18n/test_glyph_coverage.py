@@ -36,7 +36,7 @@ from i18n_support import (
     unrenderable_characters,
 )
 
-from waypoint.core.paths import ASSETS_DIR
+from waypoint.core.resources import ASSETS_DIR
 
 SAMPLE_MOMENTS = (datetime(2026, 1, 5, 9, 7), datetime(2026, 12, 28, 23, 59))
 SAMPLE_NUMBERS = (0, 7, 1234567.89, 0.5)

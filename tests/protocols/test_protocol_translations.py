@@ -34,8 +34,9 @@ from screening_protocols import (
 from screening_protocols.gettext_catalogs import refresh
 from screening_protocols.messages import protocol_messages
 from screening_protocols.translations import STATUSES
+from tests.tooling import PROJECT_ROOT
 from waypoint.core.catalog_compiler import compile_catalogs
-from waypoint.core.paths import LOCALES_DIR, PROJECT_ROOT
+from waypoint.core.resources import LOCALES_DIR
 
 REQUIRED_LANGUAGES = ("fr", "es", "ar")
 

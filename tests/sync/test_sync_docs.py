@@ -49,7 +49,7 @@ def test_dc002_settings_are_declared_and_documented() -> None:
 def test_dc003_refusal_codes_are_documented() -> None:
     sources = "".join(path.read_text() for path in (ROOT / "sync").rglob("*.py"))
     codes = set(re.findall(r'Refusal\(\s*\d{3},\s*"([a-z_]+)"', sources))
-    codes |= set(re.findall(r'SignatureError\(code="([a-z_]+)"\)', sources))
+    codes |= set(re.findall(r'SignatureError\(check="([a-z_]+)"\)', sources))
     codes |= {"body_too_large", "invalid_request", "not_found", "method_not_allowed", "server_error"}
     assert len(codes) > 12
     for code in sorted(codes):

@@ -23,7 +23,7 @@ from vault_support import SECRET
 from app.vault import Vault
 from app.vault.database import DATABASE_FILENAME
 from waypoint.cli import main
-from waypoint.core.paths import VAULT_FILENAME
+from waypoint.core.data_folder import VAULT_FILENAME
 
 ANSWERS = {
     "in_danger": "no",

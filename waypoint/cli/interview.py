@@ -20,8 +20,9 @@ from typing import Any
 
 import click
 
-from waypoint.core.errors import N_, ConfigError
-from waypoint.core.paths import default_data_dir, ensure_private_dir, existing_data_dir
+from waypoint.core.data_folder import default_data_dir, ensure_private_dir, existing_data_dir
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 PIN_ENVIRONMENT_NAME = "WAYPOINT_PIN"
 CLI_CONSENT = {"agreed": True, "recorded_by": "cli"}

@@ -28,7 +28,7 @@ class _WaypointGroup(click.Group):
         try:
             return super().invoke(ctx)
         except WaypointError as error:
-            raise click.ClickException(error.message()) from None
+            raise click.ClickException(error.coded_message()) from None
 
 
 @click.group(cls=_WaypointGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,8 +12,10 @@ from typing import Any
 import click
 
 from waypoint.cli.serving import Listener, bind, serve_until_stopped
-from waypoint.core.errors import N_, ConfigError
-from waypoint.core.paths import ASSETS_DIR, default_data_dir, ensure_private_dir
+from waypoint.core.data_folder import default_data_dir, ensure_private_dir
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
+from waypoint.core.resources import ASSETS_DIR
 
 DEFAULT_APP_PORT = 8550
 DEFAULT_SERVER_PORT = 8551

@@ -16,8 +16,9 @@ from typing import Any
 
 import click
 
-from waypoint.core.errors import N_, ConfigError
-from waypoint.core.paths import default_data_dir, existing_data_dir
+from waypoint.core.data_folder import default_data_dir, existing_data_dir
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 PASSPHRASE_VARIABLE = "WAYPOINT_KEY_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
 PIN_VARIABLE = "WAYPOINT_PIN"
@@ -311,7 +312,7 @@ def _join_or_explain(code: str, server_url: str, device_store: Any) -> Any:
     """
     from sync import join
     from sync.client import RateLimited
-    from sync.errors import EnrollmentError, SyncTransportError
+    from sync.errors import EnrollmentError, NotTheServerError, SyncTransportError
 
     try:
         return join(code, device_store)
@@ -321,9 +322,9 @@ def _join_or_explain(code: str, server_url: str, device_store: Any) -> Any:
             N_("Wait that long, then try again with the same code."),
             seconds=round(error.retry_after),
         ) from error
+    except NotTheServerError:
+        raise  # it says what went wrong already: a network that is not the internet
     except SyncTransportError as error:
-        if error.what != SyncTransportError.what:
-            raise  # it says what went wrong already (e.g. a network that is not the internet)
         raise EnrollmentError(
             N_("The organisation's server at {server} could not be reached."),
             N_(
@@ -433,7 +434,7 @@ def sync_command(data_dir: Path | None, deadline: float) -> None:
         f"sent {report.sent}, parked {report.parked}, pending {counts.pending} ({report.requests} requests)"
     )
     if report.error is not None and counts.pending:
-        click.echo(report.error.message(), err=True)
+        click.echo(report.error.coded_message(), err=True)
         if report.stopped == "deadline":
             click.echo(
                 f"stopped trying within --deadline {deadline:g} s: run `waypoint sync` again later", err=True

@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from waypoint.core.paths import LOCALES_DIR
+from waypoint.core.resources import LOCALES_DIR
 
 
 def compile_catalogs(locales_dir: Path = LOCALES_DIR) -> list[Path]:
