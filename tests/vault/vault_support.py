@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from app.vault import Clock, KdfPolicy, Vault
 from screening_protocols import Protocol, get_protocol, load_protocol
 from sync.stores import Enrollment
+from tests.tooling import files_under
 
 SECRET = "amber kettle violin 42 harbour"
 OTHER_SECRET = "seven quiet lanterns over Oslo"
@@ -85,11 +86,11 @@ def all_bytes_under(*roots: Path) -> bytes:
     """Every file under these folders (or these files), concatenated: for raw leak scans."""
     chunks = []
     for root in roots:
-        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        paths = [root] if root.is_file() else list(files_under(root))
         for path in paths:
             try:
                 chunks.append(path.read_bytes())
-            except (PermissionError, FileNotFoundError, IsADirectoryError):
+            except OSError:  # vanished meanwhile, or not ours to read
                 continue
     return b"\n".join(chunks)
 
