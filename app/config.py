@@ -33,8 +33,8 @@ SETTINGS = (
     ),
     Setting("sync_backoff_max_seconds", "Longest wait between failed send attempts (default 300)."),
     Setting("sync_deadline_seconds", "Longest a single send run may take (default 20)."),
-    Setting("assets_dir", "Bundled fonts, icons and audio prompts (default: the project's assets/)."),
-    Setting("locales_dir", "Compiled translation catalogs (default: the project's locales/)."),
+    Setting("assets_dir", "Bundled fonts, icons and audio prompts (default: the packaged waypoint/assets/)."),
+    Setting("locales_dir", "Compiled translation catalogs (default: the packaged waypoint/locales/)."),
 )
 
 

@@ -3,7 +3,7 @@
 Screens never build error text themselves: an action that fails raises a `WaypointError` (from the
 engine, the vault or sync) and the shell hands it to `show_error`. Anything else is a bug: the person
 sees the generic message, and the details go to the log without any respondent data (exception
-messages in this project never carry answers; see waypoint/errors.py).
+messages in this project never carry answers; see waypoint/core/errors.py).
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ class ChoiceMissingError(WaypointError):
 def error_text(exc: BaseException, translator: Translator) -> str:
     """The translated what-happened-and-what-to-do message for `exc`."""
     if isinstance(exc, WaypointError):
+        # The code and the class only: enough to look the error up (docs/errors.md), nothing said.
+        log.info("error shown: %s %s", exc.code, type(exc).__name__)
         return exc.coded_message(translator.gettext)
     # Only the type and the frames: a foreign exception's message might quote what it was given.
     frames = "".join(traceback.format_tb(exc.__traceback__))

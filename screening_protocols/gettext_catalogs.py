@@ -2,9 +2,9 @@
 
     waypoint protocol catalogs [--add LANG ...] [--lang LANG ...]
 
-1. extract `locales/protocols.pot` with Babel (babel-protocols.cfg: the protocol extractor and the
+1. extract `waypoint/locales/protocols.pot` with Babel (babel-protocols.cfg: the protocol extractor and the
    engine's labels in catalogue.py);
-2. update every `locales/<lang>/LC_MESSAGES/protocols.po` from it, and create those named by `--add`.
+2. update every `waypoint/locales/<lang>/LC_MESSAGES/protocols.po` from it, and create those named by `--add`.
 New catalogs get the header line `default-status: machine-draft`; per-string status lives in a
 translator comment `# status: reviewed|field-tested` above an entry, which updates keep.
 Then `python -m waypoint.core.catalog_compiler` compiles the `.mo` files.

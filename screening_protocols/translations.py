@@ -1,6 +1,6 @@
 """Render protocol text in any shipped language, with a visible fallback and per-string status.
 
-Translations live in gettext catalogs, `locales/<lang>/LC_MESSAGES/protocols.po`, read with Babel
+Translations live in gettext catalogs, `waypoint/locales/<lang>/LC_MESSAGES/protocols.po`, read with Babel
 (so the translator comments that carry each string's status are available, and rendering works with
 or without the compiled `.mo`). Status is machine-readable: a translator comment `# status: reviewed`
 on an entry, else the catalog default from a header comment line `default-status: machine-draft`.

@@ -11,8 +11,10 @@ EC006: a raise site with its own message keeps its class's code (callers tell er
 from __future__ import annotations
 
 import gettext
+import logging
 from collections import Counter
 
+import pytest
 from click.testing import CliRunner
 
 from app.errors import error_text
@@ -49,10 +51,12 @@ def test_ec004_cli_shows_the_code() -> None:
     assert f"({UnknownProtocolError.code})" in ran.output and "Traceback" not in ran.output
 
 
-def test_ec005_log_and_app_messages_carry_the_code() -> None:
+def test_ec005_log_and_app_messages_carry_the_code(caplog: pytest.LogCaptureFixture) -> None:
     error = WrongSecretError()
     assert str(error).endswith(f"({WrongSecretError.code})")
-    english = error_text(error, translator("en"))
+    with caplog.at_level(logging.INFO, logger="app.errors"):
+        english = error_text(error, translator("en"))
+    assert f"error shown: {WrongSecretError.code} WrongSecretError" in caplog.messages
     assert english == f"{error.message()} ({WrongSecretError.code})"
     french = error_text(error, translator("fr", LOCALES_DIR))
     catalog = gettext.translation("waypoint", str(LOCALES_DIR), languages=["fr"])

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,3 +40,28 @@ def files_under(root: Path) -> Iterator[Path]:
             path = Path(folder, name)
             if path.is_file():
                 yield path
+
+
+def first_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The process's first stdout line, or "" when none comes within `timeout` seconds."""
+    assert process.stdout is not None
+    readable, _, _ = select.select([process.stdout], [], [], timeout)
+    return process.stdout.readline().rstrip("\n") if readable else ""
+
+
+def interrupt(process: subprocess.Popen[str], timeout: float, *, group: bool = False) -> str:
+    """Ctrl-C: SIGINT to the process (or, with `group`, to its whole process group, as a terminal does),
+    then wait; returns its stderr. Killed, and the test failed, when it outlives `timeout` seconds."""
+    if group:
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
+    try:
+        return process.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        if group:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+        process.communicate(timeout=10)
+        pytest.fail(f"{process.args!r} did not stop within {timeout} s of Ctrl-C")

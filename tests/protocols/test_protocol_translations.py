@@ -1,6 +1,7 @@
 """Translations of protocol text: extraction, catalogs, status, rendering with a visible fallback.
 
-TR001: locales/protocols.pot is exactly what extraction gives today (msgctxt = <protocol>:<question>...).
+TR001: waypoint/locales/protocols.pot is exactly what extraction gives today
+       (msgctxt = <protocol>:<question>...).
 TR002: en is the source; fr, es and ar translate every string of every shipped protocol, each with a
        machine-readable status (machine-draft / reviewed / field-tested).
 TR003: every protocols.po passes `msgfmt -c` (placeholders, syntax).

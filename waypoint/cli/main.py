@@ -1,7 +1,8 @@
 """The `waypoint` command line.
 
-Each area of Waypoint keeps its commands in its own module under `waypoint.commands`; this module only
-assembles them and turns a `WaypointError` into a clear message and exit code 1 (exit 2: bad usage).
+Each command group has its own module under `waypoint.cli` (options several share are in
+`waypoint.cli.options`); this module only assembles them and turns a `WaypointError` into its message
+and code, with exit code 1 (exit 2: bad usage).
 Command modules import heavy libraries (Flet, the server) inside the commands, so `waypoint --help`
 and the protocol tools start fast.
 """
@@ -19,7 +20,12 @@ COMMAND_MODULES = (
     "waypoint.cli.run",
     "waypoint.cli.protocol",
     "waypoint.cli.interview",
+    "waypoint.cli.keys",
+    "waypoint.cli.server",
+    "waypoint.cli.enroll",
     "waypoint.cli.sync",
+    "waypoint.cli.device",
+    "waypoint.cli.desk",
 )
 
 
