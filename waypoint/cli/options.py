@@ -10,13 +10,16 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from waypoint.core.data_folder import default_data_dir, existing_data_dir
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
+
+if TYPE_CHECKING:
+    from app.vault import Vault
 
 __all__ = [
     "DURESS_PIN_VARIABLE",
@@ -105,7 +108,7 @@ def organisation_passphrase() -> str:
     return passphrase
 
 
-def existing_vault(data_dir: Path) -> Any:
+def existing_vault(data_dir: Path) -> Vault:
     """The vault in `data_dir`, for commands that only read or send what is there.
 
     Raises:
