@@ -99,6 +99,8 @@ class Screening:
         self.started_at = started_at
         self._context = dict(context)
         self.sealed = False
+        self._step: Step = next_step(protocol, interview)
+        self._outcome: Outcome | None = None  # computed on first use, for the state it was asked in
 
     @property
     def interview(self) -> Interview:
@@ -115,12 +117,17 @@ class Screening:
 
     @property
     def step(self) -> Step:
-        """What to do now: ask a question, stop for an emergency, or finish."""
-        return next_step(self.protocol, self._interview)
+        """What to do now: ask a question, stop for an emergency, or finish (computed once per change)."""
+        return self._step
 
     def outcome(self) -> Outcome:
-        """Decision support for the answers so far (for a summary screen); nothing is saved."""
-        return outcome(self.protocol, self._interview)
+        """Decision support for the answers so far (for a summary screen); nothing is saved.
+
+        Computed once per state: the summary shows it and `finish` seals the same object.
+        """
+        if self._outcome is None:
+            self._outcome = outcome(self.protocol, self._interview)
+        return self._outcome
 
     def answer(self, value: AnswerValue) -> Step:
         """Answer the current question and save, in one transaction, before returning the next step.
@@ -186,7 +193,9 @@ class Screening:
     def _save(self, interview: Interview) -> Step:
         self._vault.interviews.save_state(self.interview_id, interview.to_dict())
         self._interview = interview
-        return self.step
+        self._step = next_step(self.protocol, interview)
+        self._outcome = None
+        return self._step
 
     def _complete(self, notes: str | None) -> Outcome:
         if notes is not None and (not isinstance(notes, str) or len(notes) > MAX_NOTES_LENGTH):
@@ -195,7 +204,7 @@ class Screening:
                 N_("Keep notes under {limit} characters."),
                 limit=MAX_NOTES_LENGTH,
             )
-        result = outcome(self.protocol, self._interview)
+        result = self.outcome()
         state = self._interview.to_dict()
         submission = {
             "format": SEALED_FORMAT,
