@@ -24,13 +24,13 @@ from typing import Any
 from babel import Locale
 
 from app.vault import InterviewSummary, Vault
-from app.vault.records import SEALED_FORMAT
 from screening_protocols import (
     AnswerValue,
     AskQuestion,
     Interview,
     Outcome,
     Protocol,
+    Question,
     Step,
     back,
     decline,
@@ -40,6 +40,7 @@ from screening_protocols import (
     start,
 )
 from screening_protocols import answer as engine_answer
+from sync.sealed import SealedInterview
 from waypoint.errors import N_, WaypointError
 
 __all__ = ["MAX_NOTES_LENGTH", "Screening", "ScreeningError", "ScreeningService", "check_language_code"]
@@ -181,7 +182,7 @@ class Screening:
         self._vault.interviews.discard(self.interview_id)
         return None
 
-    def _current_question(self) -> Any:
+    def _current_question(self) -> Question:
         step = self.step
         if not isinstance(step, AskQuestion):
             raise ScreeningError(
@@ -206,20 +207,20 @@ class Screening:
             )
         result = self.outcome()
         state = self._interview.to_dict()
-        submission = {
-            "format": SEALED_FORMAT,
-            "protocol_id": self.protocol.id,
-            "protocol_version": self.protocol.version,
-            "started_at": self.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "respondent_language": self.respondent_language,
-            "officer_language": self.officer_language,
-            "answers": state["answers"],
-            "asked": state["asked"],
-            "outcome": result.to_dict(),
-            "notes": notes.strip() if notes and notes.strip() else None,
-            "checks": self._context.get("checks", {}),
-            "consent": self._context.get("consent", {}),
-        }
+        submission = SealedInterview(
+            interview_id=self.interview_id,
+            protocol_id=self.protocol.id,
+            protocol_version=self.protocol.version,
+            started_at=self.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            respondent_language=self.respondent_language,
+            officer_language=self.officer_language,
+            answers=state["answers"],
+            asked=tuple(state["asked"]),
+            outcome=result.to_dict(),
+            notes=notes.strip() if notes and notes.strip() else None,
+            checks=self._context.get("checks", {}),
+            consent=self._context.get("consent", {}),
+        )
         self.sealed = self._vault.interviews.complete(self.interview_id, submission)
         return result
 

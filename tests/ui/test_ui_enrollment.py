@@ -44,6 +44,7 @@ from app.vault import KdfPolicy, Vault, WeakSecretError
 from sync import join, open_submission
 from sync.enroll import OrganisationEnrollment
 from sync.enrollment_code import OrganisationPolicy
+from sync.sealed import SealedInterview
 
 DURESS = "lantern orchard 58 duress"
 
@@ -135,7 +136,8 @@ async def test_ui083_joining_seals_what_was_finished_before(
     finished = vault.interviews.create(
         protocol_id="border-rapid", protocol_version="1", engine_state={}, context={}
     )
-    assert vault.interviews.complete(finished, {"format": "waypoint-interview/1", "answers": {}}) is False
+    document = SealedInterview(finished, "border-rapid", "1", answers={})
+    assert vault.interviews.complete(finished, document) is False
     await app.click("home-lock")
     await unlock(app)
     assert "home-enrolled-server" not in app.semantics_ids()
