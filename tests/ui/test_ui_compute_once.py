@@ -1,7 +1,9 @@
 """The app asks the engine once for what it needs, not once per screen that reads it.
 
-UI100: one tap on Next computes the next step once: the answer returns it, and the screens show it.
-UI101: the outcome is computed once, when the questions are over; finishing seals that outcome.
+UI100: one tap on Next computes the next step once: the answer returns it, and the screens show it
+       (before this change: 5 or 6 times per tap on border-rapid).
+UI101: the outcome is computed once, when the questions are over; finishing seals that outcome
+       (before: twice, for the summary and again at finish).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import pytest
 from flet_harness import AppHarness
-from ui_support import ANSWERS, question_id, set_up, to_first_question
+from ui_support import ANSWERS, answer_current, question_id, set_up, to_first_question
 
 import app.screening
 
@@ -36,15 +38,6 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     monkeypatch.undo()
 
 
-async def _tap_next(harness: AppHarness, value: str) -> None:
-    if harness.find(f"answer-{value}") is not None:
-        await harness.click(f"answer-{value}")
-    else:
-        await harness.type("answer-field", value)
-    await harness.click("question-next")
-    await harness.wait_for(lambda: not harness.page.data.state.busy, what="the answer to be saved")
-
-
 async def test_ui100_one_step_per_tap(app: AppHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     await set_up(app)
     await to_first_question(app)
@@ -53,7 +46,7 @@ async def test_ui100_one_step_per_tap(app: AppHarness, monkeypatch: pytest.Monke
         while app.top_view.route == "/question":
             value = ANSWERS[question_id(app)]
             before = calls["next_step"]
-            await _tap_next(app, value)
+            await answer_current(app, value)
             taps += 1
             assert calls["next_step"] - before == 1, f"tap {taps}: {calls['next_step'] - before} steps"
     assert taps == len(ANSWERS) and app.top_view.route == "/summary"
@@ -64,7 +57,7 @@ async def test_ui101_outcome_once(app: AppHarness, monkeypatch: pytest.MonkeyPat
     await to_first_question(app)
     with counting(monkeypatch) as calls:
         while app.top_view.route == "/question":
-            await _tap_next(app, ANSWERS[question_id(app)])
+            await answer_current(app, ANSWERS[question_id(app)])
         assert app.top_view.route == "/summary"
         await app.click("summary-rights")
         await app.wait_for(lambda: app.top_view.route == "/rights", what="the rights screen")
