@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import flet as ft
 
@@ -61,7 +62,7 @@ class Session:
         self._actions_running = 0
         self._render_pending = False
         self._tasks: list[asyncio.Task[None]] = []
-        self._unsubscribe: list[object] = []
+        self._unsubscribe: list[Callable[[], None]] = []
         self.state.subscribe(self._on_change)
 
     # -- languages ----------------------------------------------------------------------------
@@ -99,7 +100,7 @@ class Session:
         """The page is gone: lock, stop the timers, stop listening to the sender."""
         self.locking.lock_now(Screen.UNLOCK)
         for unsubscribe in self._unsubscribe:
-            unsubscribe()  # type: ignore[operator]
+            unsubscribe()
         self._unsubscribe.clear()
         for task in self._tasks:
             task.cancel()
