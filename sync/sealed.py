@@ -11,8 +11,8 @@ this class, so the fields, their order, the format name and the checks are writt
     SealedInterview.from_json(plaintext)                       # SealedDocumentError if it is not one
 
 Answers, the outcome, checks and consent are JSON values as the engine and the app record them; the
-contract checks their shape (objects, lists, strings), never their content. Error messages name the
-field, never a value: a value may be an answer.
+contract checks their shape (objects, lists, strings), never their content. An error names the
+field (`params["field"]`), never a value: a value may be an answer.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ JsonObject = Mapping[str, Any]  # a JSON object as `json.loads` returns it (valu
 
 
 class SealedDocumentError(SyncError):
-    """A sealed plaintext is not a Waypoint interview document."""
+    """A sealed plaintext is not a Waypoint interview document; `params["field"]` names the field."""
 
-    what = N_("The document is not a Waypoint interview: the field {field} is missing or not valid.")
-    todo = N_("Check that it was sealed by a Waypoint device; report it to the organisation's coordinator.")
+    what = N_("This is not a sealed Waypoint interview, or its format is not supported.")
+    todo = N_("Update Waypoint, or check that the file is a sealed interview.")
 
 
 @dataclass(frozen=True)
