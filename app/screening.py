@@ -33,13 +33,13 @@ from app.screening_errors import (
     ScreeningError,
 )
 from app.vault import InterviewSummary, Vault
-from app.vault.records import SEALED_FORMAT
 from screening_protocols import (
     AnswerValue,
     AskQuestion,
     Interview,
     Outcome,
     Protocol,
+    Question,
     Step,
     back,
     decline,
@@ -49,6 +49,7 @@ from screening_protocols import (
     start,
 )
 from screening_protocols import answer as engine_answer
+from sync.sealed import SealedInterview
 
 __all__ = ["MAX_NOTES_LENGTH", "Screening", "ScreeningError", "ScreeningService", "check_language_code"]
 
@@ -94,6 +95,8 @@ class Screening:
         self.started_at = started_at
         self._context = dict(context)
         self.sealed = False
+        self._step: Step = next_step(protocol, interview)
+        self._outcome: Outcome | None = None  # computed on first use, for the state it was asked in
 
     @property
     def interview(self) -> Interview:
@@ -110,12 +113,17 @@ class Screening:
 
     @property
     def step(self) -> Step:
-        """What to do now: ask a question, stop for an emergency, or finish."""
-        return next_step(self.protocol, self._interview)
+        """What to do now: ask a question, stop for an emergency, or finish (computed once per change)."""
+        return self._step
 
     def outcome(self) -> Outcome:
-        """Decision support for the answers so far (for a summary screen); nothing is saved."""
-        return outcome(self.protocol, self._interview)
+        """Decision support for the answers so far (for a summary screen); nothing is saved.
+
+        Computed once per state: the summary shows it and `finish` seals the same object.
+        """
+        if self._outcome is None:
+            self._outcome = outcome(self.protocol, self._interview)
+        return self._outcome
 
     def answer(self, value: AnswerValue) -> Step:
         """Answer the current question and save, in one transaction, before returning the next step.
@@ -166,7 +174,7 @@ class Screening:
         self._vault.interviews.discard(self.interview_id)
         return None
 
-    def _current_question(self) -> Any:
+    def _current_question(self) -> Question:
         step = self.step
         if not isinstance(step, AskQuestion):
             raise NoCurrentQuestionError()
@@ -175,27 +183,29 @@ class Screening:
     def _save(self, interview: Interview) -> Step:
         self._vault.interviews.save_state(self.interview_id, interview.to_dict())
         self._interview = interview
-        return self.step
+        self._step = next_step(self.protocol, interview)
+        self._outcome = None
+        return self._step
 
     def _complete(self, notes: str | None) -> Outcome:
         if notes is not None and (not isinstance(notes, str) or len(notes) > MAX_NOTES_LENGTH):
             raise NotesTooLongError(limit=MAX_NOTES_LENGTH)
-        result = outcome(self.protocol, self._interview)
+        result = self.outcome()
         state = self._interview.to_dict()
-        submission = {
-            "format": SEALED_FORMAT,
-            "protocol_id": self.protocol.id,
-            "protocol_version": self.protocol.version,
-            "started_at": self.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "respondent_language": self.respondent_language,
-            "officer_language": self.officer_language,
-            "answers": state["answers"],
-            "asked": state["asked"],
-            "outcome": result.to_dict(),
-            "notes": notes.strip() if notes and notes.strip() else None,
-            "checks": self._context.get("checks", {}),
-            "consent": self._context.get("consent", {}),
-        }
+        submission = SealedInterview(
+            interview_id=self.interview_id,
+            protocol_id=self.protocol.id,
+            protocol_version=self.protocol.version,
+            started_at=self.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            respondent_language=self.respondent_language,
+            officer_language=self.officer_language,
+            answers=state["answers"],
+            asked=tuple(state["asked"]),
+            outcome=result.to_dict(),
+            notes=notes.strip() if notes and notes.strip() else None,
+            checks=self._context.get("checks", {}),
+            consent=self._context.get("consent", {}),
+        )
         self.sealed = self._vault.interviews.complete(self.interview_id, submission)
         return result
 

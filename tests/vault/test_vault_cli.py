@@ -61,7 +61,7 @@ def test_cl001_record(tmp_path: Path) -> None:
         document = vault.interviews.load_completed(interview_id)
     finally:
         vault.close()
-    assert document["answers"] == {
+    assert document.answers == {
         "in_danger": "no",
         "age": 31,
         "age_disputed": "declined",
@@ -71,7 +71,7 @@ def test_cl001_record(tmp_path: Path) -> None:
         "free_to_leave": "declined",
         "made_to_work": "declined",
     }
-    assert document["notes"] == "met at gate 4" and document["respondent_language"] == "fr"
+    assert document.notes == "met at gate 4" and document.respondent_language == "fr"
     assert oct(data_dir.stat().st_mode & 0o777) == "0o700"
     # The vault exists now: unlocked, not created. A minor is never asked whether the age is disputed:
     # that answer is skipped with a note, not refused.

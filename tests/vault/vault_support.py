@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from app.vault import Clock, KdfPolicy, Vault
 from screening_protocols import Protocol, get_protocol, load_protocol
+from sync.sealed import SealedInterview
 from sync.stores import Enrollment
 from tests.tooling import files_under
 
@@ -64,22 +65,23 @@ def store_interview(vault: Vault, answers: dict[str, object], **context: object)
     )
 
 
-def submission_for(answers: dict[str, object], notes: str | None = None) -> dict[str, object]:
+def submission_for(
+    interview_id: str, answers: dict[str, object], notes: str | None = None
+) -> SealedInterview:
     """A completed interview's document (what ScreeningService.finish passes to the vault)."""
-    return {
-        "format": "waypoint-interview/1",
-        "protocol_id": "test-protocol",
-        "protocol_version": "1",
-        "started_at": "2026-01-01T00:00:00Z",
-        "respondent_language": "fr",
-        "officer_language": "en",
-        "answers": answers,
-        "asked": list(answers),
-        "outcome": {"level": "insufficient_information"},
-        "notes": notes,
-        "checks": {},
-        "consent": {"given": True},
-    }
+    return SealedInterview(
+        interview_id=interview_id,
+        protocol_id="test-protocol",
+        protocol_version="1",
+        started_at="2026-01-01T00:00:00Z",
+        respondent_language="fr",
+        officer_language="en",
+        answers=answers,
+        asked=tuple(answers),
+        outcome={"level": "insufficient_information"},
+        notes=notes,
+        consent={"given": True},
+    )
 
 
 def all_bytes_under(*roots: Path) -> bytes:

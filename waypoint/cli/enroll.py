@@ -6,10 +6,8 @@ Heavy imports (the server, the vault) happen inside the commands, so `waypoint -
 from __future__ import annotations
 
 import os
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -21,10 +19,6 @@ from waypoint.cli.options import (
 )
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
-
-# A code is refused on the device only when it expired longer ago than this by the device's clock, so
-# a clock a few minutes fast does not block enrollment; the server's check is the one that counts.
-CODE_EXPIRY_GRACE_SECONDS = 300
 
 
 @click.group("enroll")
@@ -169,62 +163,6 @@ def _database_not_set_up() -> ConfigError:
     )
 
 
-def _check_code_offline(code: str) -> Any:
-    """Read the code (`decode` checks its shape) and its expiry without the network, before anything
-    is created.
-
-    Raises:
-        EnrollmentError: the code is unreadable, or it expired (by this device's clock).
-    """
-    from sync import EnrollmentCode
-    from sync.errors import EnrollmentError
-
-    parsed = EnrollmentCode.decode(code)
-    if parsed.expires_at + CODE_EXPIRY_GRACE_SECONDS < time.time():
-        expired = datetime.fromtimestamp(parsed.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
-        raise EnrollmentError(
-            N_("This enrollment code expired at {expired} (by this device's clock)."),
-            N_(
-                "Ask your coordinator for a new enrollment code. If it was made just now, check this "
-                "device's date and time."
-            ),
-            expired=expired,
-        )
-    return parsed
-
-
-def _join_or_explain(code: str, server_url: str, device_store: Any) -> Any:
-    """`sync.join`, with a message that fits enrollment when the server cannot be reached.
-
-    Raises:
-        EnrollmentError: the server could not be reached or is busy (nothing was enrolled), or it
-            refused the code.
-    """
-    from sync import join
-    from sync.client import RateLimited
-    from sync.errors import EnrollmentError, NotTheServerError, SyncTransportError
-
-    try:
-        return join(code, device_store)
-    except RateLimited as error:
-        raise EnrollmentError(
-            N_("The organisation's server is busy and asked this device to wait {seconds} seconds."),
-            N_("Wait that long, then try again with the same code."),
-            seconds=round(error.retry_after),
-        ) from error
-    except NotTheServerError:
-        raise  # it says what went wrong already: a network that is not the internet
-    except SyncTransportError as error:
-        raise EnrollmentError(
-            N_("The organisation's server at {server} could not be reached."),
-            N_(
-                "Check this device's network connection and try again with the same code. If it keeps "
-                "failing, ask your coordinator whether the server is running."
-            ),
-            server=server_url,
-        ) from error
-
-
 @enroll_group.command("join")
 @data_dir_option
 @click.option("--code", required=True, help="The enrollment code (WP1:... or WP2:...).")
@@ -234,12 +172,13 @@ def enroll_join(data_dir: Path, code: str, pin: str | None) -> None:
     WAYPOINT_PIN (when set) creates it. When the organisation's code requires a duress secret,
     WAYPOINT_DURESS_PIN gives it (with WAYPOINT_PIN; without either, the app asks at set-up).
     Interviews finished before enrollment are then sealed for sending."""
-    from app.vault import Vault, check_duress_secret
+    from app.vault import Vault
+    from sync.provisioning import Provisioning
 
+    provisioning = Provisioning()
     # What can be checked without the vault is checked first: a bad code, an expired one or a stray
     # duress secret then leaves nothing behind, not even the data folder.
-    parsed = _check_code_offline(code)
-    requires_duress = parsed.policy is not None and parsed.policy.require_duress
+    requires_duress = provisioning.code_requires_duress(provisioning.read_code(code))
     duress = os.environ.get(DURESS_PIN_VARIABLE) or None
     if duress and not requires_duress:
         raise ConfigError(
@@ -260,25 +199,14 @@ def enroll_join(data_dir: Path, code: str, pin: str | None) -> None:
                 "of the real one, it opens an empty vault."
             ),
         )
-    if duress and pin:
-        check_duress_secret(duress, pin, with_device_secret=False)
-    if pin is not None:  # a vault with a secret and no pin was refused above
-        if vault.has_secret:
-            vault.unlock(pin)
-        else:
-            vault.create(pin)
     try:
-        enrollment = _join_or_explain(code, parsed.server_url, vault.device_store)
-        sealed: list[str] = []
-        if vault.is_unlocked:
-            if duress:
-                vault.set_policy(vault.policy, duress_secret=duress)
-            sealed = vault.seal_completed()
+        done = provisioning.provision(vault, code, secret=pin or None, duress=duress)
     finally:
         vault.lock()
-    click.echo(f"enrolled: device {enrollment.device_id} with {enrollment.server_url}")
-    if sealed:
-        click.echo(f"sealed for sending: {len(sealed)} finished interview(s)")
+    if done.enrollment is not None:  # always, since a code was given
+        click.echo(f"enrolled: device {done.enrollment.device_id} with {done.enrollment.server_url}")
+    if done.sealed:
+        click.echo(f"sealed for sending: {len(done.sealed)} finished interview(s)")
     if vault.duress_secret_required:
         click.echo("a duress secret is required: the officer chooses it when setting up the app")
 
