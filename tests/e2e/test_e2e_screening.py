@@ -102,7 +102,7 @@ def test_e2e001_english_and_thin_path(browser: object, running_app: RunningApp, 
     for marker in (SEALED_FORMAT.encode(), b'"answers"', b"respondent_language", b"professional"):
         assert marker not in raw, marker
     assert b"E2E-NOTES-CANARY" not in raw
-    key = load_private_key(running_app.data_dir / "desk" / "organisation.private.json", PASSPHRASE)
+    key = load_private_key(running_app.demo_private_key, PASSPHRASE)
     report = export_submissions(f"sqlite:///{running_app.server_db}", [key], running_app.data_dir / "export")
     (written,) = report.written
     assert json.loads(Path(written).read_text())["notes"] == NOTES

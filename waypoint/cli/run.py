@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
+import socket
 from pathlib import Path
-from typing import Any
 
 import click
 
-from waypoint.cli.options import PASSPHRASE_VARIABLE, data_dir_option
+from waypoint.cli.demo_keys import demo_organisation_keys
+from waypoint.cli.options import data_dir_option
 from waypoint.cli.serving import Listener, bind, serve_until_stopped
+from waypoint.cli.web_guard import WebGuard
 from waypoint.core.data_folder import ensure_private_dir
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
@@ -25,14 +25,15 @@ APP_TITLE = "Waypoint"  # the only name a browser tab, an app switcher or a byst
 SESSION_GRACE_SECONDS = 120  # a dropped connection may resume within this; then the session is gone
 
 
-def _web_app(data_dir: Path) -> Any:
-    """The app as an ASGI app: offline (no CDN), bundled assets, a neutral title."""
+def _web_app(data_dir: Path, sock: socket.socket) -> WebGuard:
+    """The app as an ASGI app: offline (no CDN), bundled assets, a neutral title; only the tab opened
+    at the printed address (with this launch's token) reaches it (waypoint/cli/web_guard.py)."""
     import flet_web.fastapi
 
     from app.config import AppConfig
     from app.main import create_main
 
-    return flet_web.fastapi.app(
+    flet_app = flet_web.fastapi.app(
         create_main(AppConfig(data_dir=data_dir)),
         assets_dir=str(ASSETS_DIR),
         app_name=APP_TITLE,
@@ -41,10 +42,11 @@ def _web_app(data_dir: Path) -> Any:
         no_cdn=True,
         session_timeout_seconds=SESSION_GRACE_SECONDS,
     )
+    return WebGuard.serving(flet_app, sock)
 
 
 def _announce(listener: Listener) -> None:
-    click.echo(f"Waypoint app: {listener.url}")
+    click.echo(f"Waypoint app: {listener.app.launch_url}")
 
 
 @click.command("app")
@@ -54,27 +56,13 @@ def _announce(listener: Listener) -> None:
 def app_command(data_dir: Path, host: str, port: int) -> None:
     """Serve the Waypoint app in web mode (offline: no CDN, bundled fonts)."""
     data_dir = ensure_private_dir(data_dir)
-    listener = Listener(_web_app(data_dir), bind(host, port, "app"))
+    sock = bind(host, port, "app")
+    listener = Listener(_web_app(data_dir, sock), sock)
 
     async def announce(started: Listener) -> None:
         _announce(started)
 
     asyncio.run(serve_until_stopped([listener], after_start=announce))
-
-
-def _organisation_passphrase(desk_dir: Path) -> str:
-    """The demo organisation's key passphrase: `WAYPOINT_KEY_PASSPHRASE`, else one kept beside the keys.
-
-    `waypoint run` is a local demonstration on one machine. A real organisation generates its keys with
-    `waypoint keys generate` on the case desk and keeps the passphrase out of any file.
-    """
-    if passphrase := os.environ.get(PASSPHRASE_VARIABLE):
-        return passphrase
-    stored = desk_dir / "demo-passphrase.txt"
-    if not stored.exists():
-        stored.touch(mode=0o600)
-        stored.write_text(secrets.token_urlsafe(24))
-    return stored.read_text().strip()
 
 
 def _enrolled_port(data_dir: Path) -> int | None:
@@ -98,16 +86,13 @@ def _enrolled_port(data_dir: Path) -> int | None:
 def run_command(data_dir: Path, port: int, server_port: int | None) -> None:
     """Start a local referral server on SQLite and the app, enrolled against it."""
     from sync import join
-    from sync.desk import generate_organisation_keys
     from sync.server import ServerSettings, create_app, create_enrollment_code
 
     root = ensure_private_dir(data_dir)
     server_dir = ensure_private_dir(root / "server")
-    desk_dir = ensure_private_dir(root / "desk")
     database_url = f"sqlite:///{server_dir / 'referral.db'}"
 
-    passphrase = _organisation_passphrase(desk_dir)
-    key_files = generate_organisation_keys(desk_dir, passphrase, exist_ok=True)
+    key_files = demo_organisation_keys(root)  # beside the data folder, never inside it
 
     enrolled_port = _enrolled_port(root)
     if server_port is not None and enrolled_port is not None and server_port != enrolled_port:
@@ -120,7 +105,8 @@ def run_command(data_dir: Path, port: int, server_port: int | None) -> None:
     chosen_server_port = server_port if server_port is not None else (enrolled_port or DEFAULT_SERVER_PORT)
     settings = ServerSettings(database_url=database_url, public_key_file=key_files.public_key)
     server = Listener(create_app(settings), bind("127.0.0.1", chosen_server_port, "referral server"))
-    app = Listener(_web_app(root), bind("127.0.0.1", port, "app"))
+    app_socket = bind("127.0.0.1", port, "app")
+    app = Listener(_web_app(root, app_socket), app_socket)
 
     async def after_start(started: Listener) -> None:
         if started is server and enrolled_port is None:
