@@ -300,8 +300,10 @@ def truth(value: Value) -> bool | _Unknown:
         return UNKNOWN
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, float):
         return value != 0 and not math.isnan(value)
+    if isinstance(value, int):
+        return value != 0
     return len(value) > 0  # type: ignore[arg-type]
 
 
