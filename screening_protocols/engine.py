@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 from screening_protocols.errors import (
     BAD_FACT,
@@ -392,7 +392,7 @@ def _checked_value(
     return checked
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     """An int or float within the float range (an integer beyond it would overflow every comparison)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
