@@ -114,6 +114,7 @@ def checks() -> list[str]:
         ("ruff lint", (BIN / "ruff", "check", ".")),
         ("ruff format", (BIN / "ruff", "format", "--check", ".")),
         ("mypy", (BIN / "mypy",)),
+        ("bandit", (BIN / "bandit", "-q", "-c", "pyproject.toml", "-r", ".", "--severity-level", "medium")),
     ):
         say(f"running {name}")
         if run(*command) != 0:
