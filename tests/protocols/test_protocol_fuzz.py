@@ -95,6 +95,8 @@ HOSTILE_ANSWERS: st.SearchStrategy[Any] = (
 )
 
 CASES: dict[str, int] = {}
+# The bounded run is bounded by its number of cases (seconds); the full campaign takes minutes per test.
+FULL_CAMPAIGN_TIMEOUT = pytest.mark.timeout(1800)
 
 
 def _campaign(name: str, test: Callable[[], None], *, ci: int, full: int, campaign_full: bool) -> None:
@@ -177,6 +179,7 @@ def misshapen_yaml(draw: st.DrawFn) -> bytes:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8", "surrogatepass")
 
 
+@FULL_CAMPAIGN_TIMEOUT
 def test_fz001_loader_raises_only_protocol_errors(campaign_full: bool) -> None:
     @given(st.one_of(st.binary(max_size=400), mutated_yaml(), misshapen_yaml()))
     def run(data: bytes) -> None:
@@ -201,6 +204,7 @@ RESOLVED_VALUES = st.one_of(
 )
 
 
+@FULL_CAMPAIGN_TIMEOUT
 def test_fz002_expression_parser_raises_only_syntax_errors(campaign_full: bool) -> None:
     @given(
         st.one_of(
@@ -258,6 +262,7 @@ def _give(protocol: Protocol, interview: Interview, qid: str, value: Any) -> Int
     return answer(protocol, interview, qid, value)
 
 
+@FULL_CAMPAIGN_TIMEOUT
 @pytest.mark.parametrize("protocol_id", PROTOCOL_IDS)
 def test_fz003_whole_interview_raises_only_project_errors(protocol_id: str, campaign_full: bool) -> None:
     protocol = get_protocol(protocol_id)
@@ -303,6 +308,7 @@ FUZZ_EXPRESSION_TOKENS = [t for t in EXPRESSION_TOKENS if t not in ("\n", "'", "
 ]
 
 
+@FULL_CAMPAIGN_TIMEOUT
 def test_fz004_random_conditions_lint_or_run(campaign_full: bool) -> None:
     expression = st.lists(st.sampled_from(FUZZ_EXPRESSION_TOKENS), min_size=1, max_size=12).map(" ".join)
 
