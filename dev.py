@@ -120,6 +120,7 @@ def checks() -> list[str]:
         ("ruff format", (BIN / "ruff", "format", "--check", ".")),
         ("mypy", (BIN / "mypy",)),
         ("import contracts", (BIN / "lint-imports", "--no-cache")),
+        ("bandit", (BIN / "bandit", "-q", "-c", "pyproject.toml", "-r", ".", "--severity-level", "medium")),
     ):
         say(f"running {name}")
         if run(*command) != 0:

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 from screening_protocols.errors import (
     BAD_FACT,
@@ -364,7 +364,7 @@ def _checked_value(
     elif kind is QuestionKind.MULTIPLE_CHOICE:
         checked = _checked_selection(question, value, reject)
     elif kind is QuestionKind.NUMBER:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if not _is_number(value):
             raise reject()
         if (question.minimum is not None and value < question.minimum) or (
             question.maximum is not None and value > question.maximum
@@ -390,6 +390,16 @@ def _checked_value(
         ):
             raise reject(CONSTRAINT)
     return checked
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """An int or float within the float range (an integer beyond it would overflow every comparison)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _checked_selection(question: Question, value: object, reject: object) -> tuple[str, ...]:

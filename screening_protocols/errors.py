@@ -144,6 +144,22 @@ class ErrorCode(Enum):
         "The protocol id '{id}' does not match the file name '{stem}'.",
         "name the file <id>.yaml so the library can find it",
     )
+    PR021 = Detail(
+        "Unreadable file",
+        "The file cannot be read: {reason}.",
+        "check the path, and save the file as UTF-8 text (most editors: 'Save with encoding')",
+    )
+    PR022 = Detail(
+        "YAML feature not allowed",
+        "{feature} is not allowed in a protocol file.",
+        "write every value out in full: protocol files use plain YAML without anchors (&), aliases (*), "
+        "tags (!!) or lists and mappings as keys",
+    )
+    PR023 = Detail(
+        "Over a limit",
+        "{what} is over the limit of {limit}.",
+        "keep protocol files small and plain: {advice}",
+    )
 
     def format(self, **params: object) -> str:
         """The message with `params` filled in, then the fix: `CODE message — fix`."""

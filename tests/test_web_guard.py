@@ -187,7 +187,7 @@ def test_wg004_manifest_and_icons_need_no_cookie(guard: WebGuard, app: FletStand
     ("bound", "printed", "accepted", "refused"),
     [
         ("127.0.0.1", "127.0.0.1", {"127.0.0.1", "localhost", "[::1]"}, {"192.168.1.5", "attacker.example"}),
-        ("0.0.0.0", "127.0.0.1", {"127.0.0.1", "localhost"}, {"192.168.1.5", "attacker.example"}),  # noqa: S104
+        ("0.0.0.0", "127.0.0.1", {"127.0.0.1", "localhost"}, {"192.168.1.5", "attacker.example"}),  # noqa: S104  # nosec B104 - a string in a test table, nothing binds
         ("::1", "[::1]", {"[::1]", "localhost"}, {"[fe80::1]", "attacker.example"}),
         ("192.168.1.5", "192.168.1.5", {"192.168.1.5"}, {"127.0.0.1", "localhost", "attacker.example"}),
     ],

@@ -477,7 +477,7 @@ def submitted_ids(database_url: str) -> list[str]:
 
 def database_text_containing(database_url: str, needles: Iterable[str]) -> list[str]:
     """Which of `needles` appear anywhere in any table of a PostgreSQL or SQLite database."""
-    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy import MetaData, Table, create_engine, inspect, select
 
     needles = list(needles)
     engine = create_engine(database_url)
@@ -485,7 +485,7 @@ def database_text_containing(database_url: str, needles: Iterable[str]) -> list[
     try:
         with engine.connect() as connection:
             for table in inspect(connection).get_table_names():
-                for row in connection.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608 - table names from the DB
+                for row in connection.execute(select(Table(table, MetaData(), autoload_with=connection))):
                     for value in row:
                         data = value if isinstance(value, bytes | memoryview) else str(value).encode()
                         data = bytes(data)
