@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from app.vault import Vault
 from sync.desk import export_submissions, load_private_key
-from waypoint.errors import WaypointError
+from waypoint.core.errors import WaypointError
 
 READY = re.compile(r"^Waypoint app: (http://127\.0\.0\.1:\d+/\?token=[A-Za-z0-9_-]{43})$")
 START_SECONDS = 90
