@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlmodel import Session, col, select
 
 from sync.enrollment_code import EnrollmentCode, OrganisationPolicy, check_server_url
+from sync.transport_security import InsecureServerAddress, check_server_transport
 from sync.server import crud
 from sync.server.db import (
     current_organisation_key,
@@ -50,6 +51,7 @@ def create_enrollment_code(
     public_key_file: Path | None = None,
     ttl: timedelta = DEFAULT_CODE_TTL,
     policy: OrganisationPolicy | None = None,
+    insecure_http: bool = False,
 ) -> str:
     """Make a one-time enrollment code for one device.
 
@@ -64,12 +66,15 @@ def create_enrollment_code(
         ttl: how long the code stays usable.
         policy: the organisation's settings for the device's vault (wipe limit, duress secret, idle
             lock, retention); None leaves the device's defaults.
+        insecure_http: a test lab's explicit choice of a plain http:// server address that is not
+            loopback (devices must then also be told `--insecure-http`).
 
     Returns:
         The code, one line starting with `WP1:` (no policy) or `WP2:` (with one).
 
     Raises:
-        ConfigError: no organisation key is known yet, or a setting is wrong.
+        ConfigError: no organisation key is known yet, a setting is wrong, or the address is plain
+            http:// on another machine without `insecure_http`.
     """
     if ttl.total_seconds() <= 0:
         raise ConfigError(N_("An enrollment code must stay valid for some time."), N_("Use a positive TTL."))
@@ -82,7 +87,18 @@ def create_enrollment_code(
             N_(
                 "--server-url must be the address devices reach the server at, such as https://referrals.example.org."
             ),
-            N_("Give the whole address, starting with https:// (or http:// on a test machine)."),
+            N_("Give the whole address, starting with https:// (or http://localhost on this computer)."),
+        ) from None
+    try:
+        check_server_transport(server_url, insecure_http=insecure_http)
+    except InsecureServerAddress:
+        raise ConfigError(
+            N_("--server-url {url} is plain http:// to another machine: anyone on the network could read it."),
+            N_(
+                "Give the server's https:// address. Only in a test lab, add --insecure-http (the devices "
+                "must then be told --insecure-http too)."
+            ),
+            url=server_url,
         ) from None
     engine = make_engine(database_url)
     try:
