@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives import serialization
 from sqlmodel import Session, col, select
 
 from sync.enrollment_code import EnrollmentCode, OrganisationPolicy, check_server_url
-from sync.transport_security import InsecureServerAddress, check_server_transport
 from sync.server import crud
 from sync.server.db import (
     current_organisation_key,
@@ -28,6 +27,7 @@ from sync.server.db import (
     register_organisation_key,
 )
 from sync.server.models import Device
+from sync.transport_security import InsecureServerAddress, check_server_transport
 from waypoint.errors import N_, ConfigError
 
 __all__ = ["DEFAULT_CODE_TTL", "DeviceSummary", "create_enrollment_code", "list_devices", "revoke_device"]
@@ -93,7 +93,9 @@ def create_enrollment_code(
         check_server_transport(server_url, insecure_http=insecure_http)
     except InsecureServerAddress:
         raise ConfigError(
-            N_("--server-url {url} is plain http:// to another machine: anyone on the network could read it."),
+            N_(
+                "--server-url {url} is plain http:// to another machine: anyone on the network could read it."
+            ),
             N_(
                 "Give the server's https:// address. Only in a test lab, add --insecure-http (the devices "
                 "must then be told --insecure-http too)."

@@ -22,8 +22,8 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, select
 
 from sync.envelope import key_id_for
-from sync.server.private_files import make_private_database
 from sync.server.models import UNIQUE_INTERVIEW_INDEX, OrganisationKey, ServerKey, metadata
+from sync.server.private_files import make_private_database
 from waypoint.errors import N_, ConfigError
 
 __all__ = [

@@ -60,7 +60,7 @@ def check_private(database: Path) -> None:
         file = database.with_name(database.name + suffix)
         if file.exists() and _mode(file) & 0o077:
             raise ConfigError(
-                N_("Other users of this computer can read the referral server's database file {path} (mode {mode})."),
+                N_("Other users of this computer can read the server's database file {path} (mode {mode})."),
                 N_(
                     "Run `chmod 600 {path}`, or give --database-url a file in a private folder. The "
                     "database holds the receipt-signing key: if others could read it, see docs/security.md."

@@ -33,9 +33,8 @@ from sync_servers import InProcessTransport, Server, ServerOnAnyPort
 from test_sync_server import Device, _item, _rows
 
 from sync import join
-from sync.server import ServerSettings, create_app, create_enrollment_code
+from sync.server import ServerSettings, create_app, create_enrollment_code, models
 from sync.server.db import make_engine
-from sync.server import models
 from sync.server.models import AuditEvent
 from sync.signing import sign_request
 from waypoint.errors import ConfigError
@@ -57,7 +56,9 @@ def _tallies(server: Server) -> dict[str, int]:
 @posix_only
 def test_sh001_new_server_folder_and_files_are_private(tmp_path: Path, public_key_file: Path) -> None:
     folder = tmp_path / "server"
-    settings = ServerSettings(database_url=f"sqlite:///{folder / 'referral.db'}", public_key_file=public_key_file)
+    settings = ServerSettings(
+        database_url=f"sqlite:///{folder / 'referral.db'}", public_key_file=public_key_file
+    )
     app = create_app(settings)
     try:
         assert _mode(folder) == 0o700
@@ -76,7 +77,9 @@ def test_sh002_refuses_to_start_on_a_readable_folder_or_file(
 ) -> None:
     folder = tmp_path / "server"
     url = f"sqlite:///{folder / 'referral.db'}"
-    create_app(ServerSettings(database_url=url, public_key_file=public_key_file)).state.waypoint.engine.dispose()
+    create_app(
+        ServerSettings(database_url=url, public_key_file=public_key_file)
+    ).state.waypoint.engine.dispose()
     widened = folder if target == "folder" else folder / "referral.db"
     widened.chmod(0o755 if target == "folder" else 0o644)
     with pytest.raises(ConfigError) as refused:
@@ -113,7 +116,8 @@ def test_sh003_unauthenticated_flood_is_limited_and_aggregated(
     http = httpx.Client(transport=server.transport, base_url=server.url)
     body = _batch()
     statuses = [
-        http.post("/v1/submissions", content=body, headers=_unknown_signed(body)).status_code for _ in range(40)
+        http.post("/v1/submissions", content=body, headers=_unknown_signed(body)).status_code
+        for _ in range(40)
     ]
     assert statuses.count(401) <= 11 and statuses.count(401) >= 10, statuses  # one more if a minute passed
     assert statuses.count(429) == 40 - statuses.count(401)
@@ -127,7 +131,9 @@ def test_sh004_forged_signature_is_not_pinned_on_a_real_device(server: Server) -
     forged = device.submit([_item(device.enrollment)], key=Ed25519PrivateKey.generate())
     assert (forged.status_code, forged.json()["code"]) == (401, "bad_signature")
     body = _batch()
-    tampered = device.http.post("/v1/submissions", content=body + b" ", headers=device.signed("POST", "/v1/submissions", body))
+    tampered = device.http.post(
+        "/v1/submissions", content=body + b" ", headers=device.signed("POST", "/v1/submissions", body)
+    )
     assert tampered.status_code == 400
     attributed = [row for row in _rows(server, AuditEvent) if row["device_id"] == device.identity.device_id]
     assert {row["kind"] for row in attributed} == {"enrolled"}

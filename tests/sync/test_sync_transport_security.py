@@ -121,7 +121,10 @@ def _counting_transport(seen: list[httpx.Request]) -> httpx.MockTransport:
             insecure_http=insecure,
         ).updates(),
         lambda transport, insecure: join(
-            _code("http://referrals.example.org"), MemoryDeviceStore(), transport=transport, insecure_http=insecure
+            _code("http://referrals.example.org"),
+            MemoryDeviceStore(),
+            transport=transport,
+            insecure_http=insecure,
         ),
     ],
     ids=["client", "join"],

@@ -34,6 +34,23 @@ database_url_option = click.option(
 )
 
 
+insecure_http_option = click.option(
+    "--insecure-http",
+    is_flag=True,
+    default=False,
+    help="TEST LAB ONLY: allow a plain http:// server on another machine (nothing is encrypted in transit).",
+)
+
+
+def _warn_insecure_http(insecure_http: bool) -> None:
+    if insecure_http:
+        click.echo(
+            "WARNING: --insecure-http: plain http:// to another machine is allowed; anyone on the "
+            "network can read and change what is sent. Use it only in a test lab.",
+            err=True,
+        )
+
+
 def _database_url(url: str | None) -> str:
     if url:
         return url
@@ -183,6 +200,7 @@ def enroll_group() -> None:
     default=None,
     help="Organisation policy: keep sent interviews' envelopes this many days, then purge them (0-3650).",
 )
+@insecure_http_option
 def enroll_create(
     database_url: str | None,
     server_url: str,
@@ -193,6 +211,7 @@ def enroll_create(
     require_duress: bool,
     idle_lock_seconds: int | None,
     retention_days: int | None,
+    insecure_http: bool,
 ) -> None:
     """Print a one-time enrollment code (one line). Show it only on the administrator's screen.
 
@@ -218,7 +237,9 @@ def enroll_create(
         public_key_file=public_key,
         ttl=timedelta(minutes=ttl_minutes),
         policy=policy,
+        insecure_http=insecure_http,
     )
+    _warn_insecure_http(insecure_http)
     if qr_file is not None:
         save_qr_png(code, qr_file)
     click.echo(code)
@@ -278,7 +299,7 @@ def _database_not_set_up() -> ConfigError:
     )
 
 
-def _check_code_offline(code: str) -> Any:
+def _check_code_offline(code: str, *, insecure_http: bool = False) -> Any:
     """Read the code (`decode` checks its shape) and its expiry without the network, before anything
     is created.
 
@@ -288,7 +309,7 @@ def _check_code_offline(code: str) -> Any:
     from sync import EnrollmentCode
     from sync.errors import EnrollmentError
 
-    parsed = EnrollmentCode.decode(code)
+    parsed = EnrollmentCode.decode(code, insecure_http=insecure_http)
     if parsed.expires_at + CODE_EXPIRY_GRACE_SECONDS < time.time():
         expired = datetime.fromtimestamp(parsed.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
         raise EnrollmentError(
@@ -302,7 +323,7 @@ def _check_code_offline(code: str) -> Any:
     return parsed
 
 
-def _join_or_explain(code: str, server_url: str, device_store: Any) -> Any:
+def _join_or_explain(code: str, server_url: str, device_store: Any, *, insecure_http: bool = False) -> Any:
     """`sync.join`, with a message that fits enrollment when the server cannot be reached.
 
     Raises:
@@ -314,7 +335,7 @@ def _join_or_explain(code: str, server_url: str, device_store: Any) -> Any:
     from sync.errors import EnrollmentError, SyncTransportError
 
     try:
-        return join(code, device_store)
+        return join(code, device_store, insecure_http=insecure_http)
     except RateLimited as error:
         raise EnrollmentError(
             N_("The organisation's server is busy and asked this device to wait {seconds} seconds."),
@@ -342,7 +363,8 @@ def _join_or_explain(code: str, server_url: str, device_store: Any) -> Any:
     help="The device's private data folder (default: the platform's app-data folder).",
 )
 @click.option("--code", required=True, help="The enrollment code (WP1:... or WP2:...).")
-def enroll_join(data_dir: Path | None, code: str) -> None:
+@insecure_http_option
+def enroll_join(data_dir: Path | None, code: str, insecure_http: bool) -> None:
     """Enroll this device. With a vault, WAYPOINT_PIN must be the officer's secret; without one,
     WAYPOINT_PIN (when set) creates it. When the organisation's code requires a duress secret,
     WAYPOINT_DURESS_PIN gives it (with WAYPOINT_PIN; without either, the app asks at set-up).
@@ -351,7 +373,8 @@ def enroll_join(data_dir: Path | None, code: str) -> None:
 
     # What can be checked without the vault is checked first: a bad code, an expired one or a stray
     # duress secret then leaves nothing behind, not even the data folder.
-    parsed = _check_code_offline(code)
+    parsed = _check_code_offline(code, insecure_http=insecure_http)
+    _warn_insecure_http(insecure_http)
     requires_duress = parsed.policy is not None and parsed.policy.require_duress
     pin = os.environ.get(PIN_VARIABLE)
     duress = os.environ.get(DURESS_PIN_VARIABLE) or None
@@ -381,7 +404,9 @@ def enroll_join(data_dir: Path | None, code: str) -> None:
     elif pin:
         vault.create(pin)
     try:
-        enrollment = _join_or_explain(code, parsed.server_url, vault.device_store)
+        enrollment = _join_or_explain(
+            code, parsed.server_url, vault.device_store, insecure_http=insecure_http
+        )
         sealed: list[str] = []
         if vault.is_unlocked:
             if duress:
@@ -410,7 +435,8 @@ def enroll_join(data_dir: Path | None, code: str) -> None:
     show_default=True,
     help="Seconds to keep trying while the server cannot be reached.",
 )
-def sync_command(data_dir: Path | None, deadline: float) -> None:
+@insecure_http_option
+def sync_command(data_dir: Path | None, deadline: float, insecure_http: bool) -> None:
     """Send every sealed interview; exit 0 only when the outbox is empty. Needs no secret.
 
     While the server cannot be reached it retries (with growing waits, said on stderr) until
@@ -419,8 +445,9 @@ def sync_command(data_dir: Path | None, deadline: float) -> None:
     from sync import Outbox
 
     vault = _open_vault(data_dir, create=False)
+    _warn_insecure_http(insecure_http)
     try:
-        report = Outbox(vault.outbox_store, vault.device_store).send_pending(
+        report = Outbox(vault.outbox_store, vault.device_store, insecure_http=insecure_http).send_pending(
             deadline=deadline, on_progress=_show_retry
         )
         if report.stopped == "not_enrolled":

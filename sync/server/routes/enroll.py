@@ -40,7 +40,9 @@ def enroll(body: EnrollRequest, request: Request, session: SessionDep, state: St
         public_key = b64u_decode(body.device_public_key)
         message = proof_message(body.token, body.device_public_key)
         if not _proof_holds(public_key, body.proof, message):
-            raise record_refusal(session, state, Refusal(403, "bad_proof", "The proof of possession is wrong."))
+            raise record_refusal(
+                session, state, Refusal(403, "bad_proof", "The proof of possession is wrong.")
+            )
         now = state.clock_ms()
         if not crud.consume_token(session=session, token=body.token, now=now):
             refusal = Refusal(403, "token_invalid", "This enrollment code has expired or was already used.")
