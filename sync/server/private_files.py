@@ -31,6 +31,7 @@ def make_private_database(database: Path) -> None:
     if not folder.exists():
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         folder.chmod(0o700)  # mkdir's mode is narrowed by the umask, never widened; make it exact
+    check_private(database)  # before anything is made in a folder others can open
     if not database.exists():
         with contextlib.suppress(FileExistsError):  # another process made it first: checked below
             os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
