@@ -117,6 +117,17 @@ class ThreadedServer:
         self._socket.close()
 
 
+def stop_process(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM, then SIGKILL when it does not stop within 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 SERVER_SCRIPT = """
 import json, sys
 import uvicorn
@@ -156,13 +167,8 @@ class ServerProcess:
             self.kills += 1
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        if self.process is not None:
+            stop_process(self.process)
 
     @contextlib.contextmanager
     def running(self) -> Iterator[ServerProcess]:
@@ -220,12 +226,6 @@ class ServerOnAnyPort:
             wait_until_responds(self.url, timeout=self.START_SECONDS)
             yield self
         finally:
-            if self.process.poll() is None:
-                self.process.terminate()
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait(timeout=10)
+            stop_process(self.process)
             if self.process.stdout is not None:
                 self.process.stdout.close()
