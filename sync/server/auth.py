@@ -120,7 +120,10 @@ def authenticate(signed: SignedRequest, session: Session, state: ServerState) ->
     Until it returns, the route's transaction has written nothing but a refusal's tally.
     """
     limit_address(
-        state, f"address:{signed.client}", state.address_limit, "Too many requests from this address."
+        state,
+        f"address:{signed.client}",
+        state.address_limit,
+        "Too many requests from this address; wait and retry.",
     )
     signature = signed.signature
     device = session.get(Device, signature.device_id)
