@@ -118,15 +118,15 @@ class RefusalTally(_ServerTable, table=True):
 class RateLimitState(_ServerTable, table=True):
     """One rate limit's state (a device, or a client address), shared by every server process.
 
-    `next_free_ms` is the generic cell rate algorithm's "theoretical arrival time": a request is allowed
-    while it is at most the burst ahead of now. A row whose time has passed says nothing a missing row
-    would not, so old rows are pruned.
+    `next_free_us` (Unix microseconds) is the generic cell rate algorithm's "theoretical arrival
+    time": a request is allowed while it is at most the burst ahead of now. A row whose time has
+    passed says nothing a missing row would not, so old rows are pruned.
     """
 
     __tablename__ = "rate_limits"
 
     key: str = Field(primary_key=True, max_length=128)
-    next_free_ms: int = Field(sa_type=BigInteger, index=True)
+    next_free_us: int = Field(sa_type=BigInteger, index=True)
 
 
 class RequestNonce(_ServerTable, table=True):

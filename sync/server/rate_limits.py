@@ -20,6 +20,8 @@ from sync.server.models import RateLimitState
 
 __all__ = ["RateLimit", "prune_rate_limits", "retry_after_header", "take"]
 
+MAX_TOLERANCE_US = 10**15  # ~31 years: any larger burst is "unlimited", and stays inside a BIGINT
+
 
 @dataclass(frozen=True)
 class RateLimit:
@@ -29,12 +31,12 @@ class RateLimit:
     burst: int
 
     @property
-    def interval_ms(self) -> int:
-        return max(1, 60_000 // self.per_minute)
+    def interval_us(self) -> int:
+        return max(1, 60_000_000 // self.per_minute)
 
     @property
-    def tolerance_ms(self) -> int:
-        return (self.burst - 1) * self.interval_ms
+    def tolerance_us(self) -> int:
+        return min((self.burst - 1) * self.interval_us, MAX_TOLERANCE_US)
 
 
 def take(connection: Connection, key: str, limit: RateLimit, now_ms: int) -> int:
@@ -42,31 +44,31 @@ def take(connection: Connection, key: str, limit: RateLimit, now_ms: int) -> int
 
     The caller commits (an allowed request's use must outlive whatever the request does next).
     """
-    interval, tolerance = limit.interval_ms, limit.tolerance_ms
+    now, interval, tolerance = now_ms * 1000, limit.interval_us, limit.tolerance_us  # microseconds
     fresh = (
         insert_for(connection, RateLimitState)
-        .values(key=key, next_free_ms=now_ms + interval)
+        .values(key=key, next_free_us=now + interval)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(col(RateLimitState.key))
     )
     if connection.execute(fresh).first() is not None:
         return 0
-    due = col(RateLimitState.next_free_ms)
+    due = col(RateLimitState.next_free_us)
     allowed = (
         update(RateLimitState)
-        .where(col(RateLimitState.key) == key, due <= now_ms + tolerance)
-        .values(next_free_ms=case((due > now_ms, due), else_=now_ms) + interval)
+        .where(col(RateLimitState.key) == key, due <= now + tolerance)
+        .values(next_free_us=case((due > now, due), else_=now) + interval)
         .returning(due)
     )
     if connection.execute(allowed).first() is not None:
         return 0
     stored = connection.execute(select(due).where(col(RateLimitState.key) == key)).scalar_one_or_none()
-    return max(1, (stored or now_ms) - tolerance - now_ms)
+    return max(1, math.ceil(((stored or now) - tolerance - now) / 1000))
 
 
 def prune_rate_limits(connection: Connection, now_ms: int) -> None:
     """Forget limits whose time has passed (a missing row means exactly the same)."""
-    connection.execute(delete(RateLimitState).where(col(RateLimitState.next_free_ms) < now_ms))
+    connection.execute(delete(RateLimitState).where(col(RateLimitState.next_free_us) < now_ms * 1000))
 
 
 def retry_after_header(wait_ms: int) -> str:
