@@ -13,6 +13,7 @@ be someone else's replay. Rate limits and nonces live in the database, shared by
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -64,8 +65,19 @@ class SignedRequest:
 
 
 def client_address(request: Request) -> str:
-    """The client's address (behind a proxy, what uvicorn's `--forwarded-allow-ips` trusts)."""
-    return request.client.host if request.client else "unknown"
+    """Whom a per-address limit counts: the client's IPv4 address, or its IPv6 /64 network (one
+    subscriber usually holds a whole /64). Behind a proxy, uvicorn reports the address the proxy
+    passes on when `FORWARDED_ALLOW_IPS` names the proxy."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 async def read_signed_request(

@@ -10,6 +10,8 @@ SH006: two server processes on one database share the device rate limit (SQLite 
        in-process apps with a frozen clock: exact counts).
 SH007: a replay is refused by the other server process, and the device rate limit holds across two
        `uvicorn` subprocesses on one PostgreSQL database (127.0.0.1, port 0).
+SH008: a limit refills with the server's clock, and rows whose time has passed are pruned.
+SH009: per-address limits count an IPv6 client by its /64 and an IPv4-mapped client as IPv4.
 """
 
 from __future__ import annotations
@@ -230,3 +232,56 @@ class _Remote:
 
     url: str
     transport: httpx.BaseTransport = field(default_factory=httpx.HTTPTransport)
+
+
+def test_sh008_limits_refill_with_time_and_spent_rows_are_pruned(
+    make_server: Callable[..., Server], server_database_url: str
+) -> None:
+    now = [time.time()]
+    server = make_server(
+        server_database_url, clock=lambda: now[0], rate_limit_per_minute=1, rate_limit_burst=2
+    )
+    store, _ = server.enroll()
+    device = Device(server, store)
+    assert [device.updates().status_code for _ in range(3)] == [200, 200, 429]
+    now[0] += 60  # one request's worth of time
+    assert [device.updates().status_code for _ in range(2)] == [200, 429]
+    keys = {row["key"] for row in _rows(server, models.RateLimitState)}
+    assert keys == {"enroll:127.0.0.1", "address:127.0.0.1", f"device:{device.identity.device_id}"}
+    now[0] += 3 * 60  # the allowance is full again: every row's time has passed
+    assert device.updates().status_code == 200  # and the prune ran (at most once a minute)
+    keys = {row["key"] for row in _rows(server, models.RateLimitState)}
+    assert keys == {"address:127.0.0.1", f"device:{device.identity.device_id}"}  # enroll: pruned
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "shared"),
+    [
+        ("2001:db8:1:2::10", "2001:db8:1:2:ffff::1", True),  # one /64: one subscriber
+        ("2001:db8:1:2::10", "2001:db8:1:3::10", False),
+        ("::ffff:192.0.2.7", "192.0.2.7", True),  # an IPv4 client seen through an IPv6 socket
+        ("192.0.2.7", "192.0.2.8", False),
+    ],
+)
+def test_sh009_ipv6_clients_are_limited_per_64(
+    make_server: Callable[..., Server], sqlite_url: str, first: str, second: str, shared: bool
+) -> None:
+    frozen = time.time()
+    server = make_server(
+        sqlite_url,
+        clock=lambda: frozen,
+        address_rate_limit_per_minute=1,
+        address_rate_limit_burst=1,
+    )
+    body = _batch()
+    statuses = []
+    for host in (first, second):
+        transport = InProcessTransport(server.app, client=(host, 40000))
+        try:
+            http = httpx.Client(transport=transport, base_url=server.url)
+            statuses.append(
+                http.post("/v1/submissions", content=body, headers=_unknown_signed(body)).status_code
+            )
+        finally:
+            transport.close()
+    assert statuses == ([401, 429] if shared else [401, 401])
