@@ -12,7 +12,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from sync.errors import SyncError
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 __all__ = ["InsecureServerAddress", "check_server_transport", "is_loopback_host"]
 
@@ -20,6 +20,7 @@ __all__ = ["InsecureServerAddress", "check_server_transport", "is_loopback_host"
 class InsecureServerAddress(SyncError):
     """The server's address is plain http:// on another machine, and no lab asked for that."""
 
+    code = "WP-SYNC-012"
     what = N_("The organisation's server address {url} is not encrypted (http://).")
     todo = N_(
         "Ask your coordinator for the server's https:// address. Plain http:// is only allowed on this "

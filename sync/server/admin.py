@@ -28,7 +28,8 @@ from sync.server.db import (
 )
 from sync.server.models import Device
 from sync.transport_security import InsecureServerAddress, check_server_transport
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = ["DEFAULT_CODE_TTL", "DeviceSummary", "create_enrollment_code", "list_devices", "revoke_device"]
 

@@ -90,7 +90,7 @@ async def read_signed_request(
     try:
         parsed = parse_signature(request.headers, method=request.method, path=path)
     except SignatureError as error:
-        raise Refusal(401, error.code, _UNAUTHENTICATED) from error
+        raise Refusal(401, error.check, _UNAUTHENTICATED) from error
     return SignedRequest(parsed, body, request.headers.get("content-digest"), client_address(request))
 
 
@@ -100,7 +100,7 @@ def record_refusal(session: Session, state: ServerState, refusal: Refusal) -> Re
     The caller rolls back first whatever the refused request must not keep; what it keeps (the
     use of its rate allowance) is committed here with the tally.
     """
-    crud.tally_refusal(session=session, at=state.clock_ms(), code=refusal.code)
+    crud.tally_refusal(session=session, at=state.clock_ms(), code=refusal.reason)
     session.commit()
     return refusal
 
@@ -144,7 +144,7 @@ def authenticate(signed: SignedRequest, session: Session, state: ServerState) ->
     try:
         signature.verify(device.public_key)
     except SignatureError as error:
-        raise record_refusal(session, state, Refusal(401, error.code, _UNAUTHENTICATED)) from error
+        raise record_refusal(session, state, Refusal(401, error.check, _UNAUTHENTICATED)) from error
     if device.status != "active":
         refusal = Refusal(403, "device_revoked", "This device was revoked by the organisation.")
         raise record_refusal(session, state, refusal)
@@ -157,7 +157,7 @@ def authenticate(signed: SignedRequest, session: Session, state: ServerState) ->
     try:
         check_content_digest(signed.content_digest, signed.body)
     except SignatureError as error:
-        refusal = Refusal(400, error.code, "The body does not match its Content-Digest.")
+        refusal = Refusal(400, error.check, "The body does not match its Content-Digest.")
         raise record_refusal(session, state, refusal) from error
     wait_ms = take(session.connection(), f"device:{device.device_id}", state.device_limit, now_ms)
     if wait_ms > 0:

@@ -14,7 +14,8 @@ import os
 import stat
 from pathlib import Path
 
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = ["SQLITE_COMPANIONS", "check_private", "make_private_database"]
 

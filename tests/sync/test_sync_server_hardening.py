@@ -39,7 +39,7 @@ from sync.server import ServerSettings, create_app, create_enrollment_code, mode
 from sync.server.db import make_engine
 from sync.server.models import AuditEvent
 from sync.signing import sign_request
-from waypoint.errors import ConfigError
+from waypoint.core.errors import ConfigError
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 

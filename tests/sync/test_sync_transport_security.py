@@ -24,7 +24,7 @@ from sync_fakes import MemoryDeviceStore, MemoryOutboxStore, make_enrollment
 from sync import EnrollmentCode, Outbox, SyncClient, join
 from sync.identity import DeviceIdentity
 from sync.server import create_enrollment_code
-from waypoint.errors import ConfigError, WaypointError
+from waypoint.core.errors import ConfigError, WaypointError
 
 try:
     from sync.transport_security import InsecureServerAddress, check_server_transport
