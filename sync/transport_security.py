@@ -23,8 +23,8 @@ class InsecureServerAddress(SyncError):
     code = "WP-SYNC-012"
     what = N_("The organisation's server address {url} is not encrypted (http://).")
     todo = N_(
-        "Ask your coordinator for the server's https:// address. Plain http:// is only allowed on this "
-        "computer (localhost) or, in a test lab, with --insecure-http."
+        "Use the server's https:// address. Plain http:// is only allowed on this computer (localhost) "
+        "or, in a test lab, with --insecure-http."
     )
 
     def __init__(self, *, url: str) -> None:

@@ -27,7 +27,7 @@ from sync.server.db import (
     register_organisation_key,
 )
 from sync.server.models import Device
-from sync.transport_security import InsecureServerAddress, check_server_transport
+from sync.transport_security import check_server_transport
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
@@ -74,8 +74,9 @@ def create_enrollment_code(
         The code, one line starting with `WP1:` (no policy) or `WP2:` (with one).
 
     Raises:
-        ConfigError: no organisation key is known yet, a setting is wrong, or the address is plain
-            http:// on another machine without `insecure_http`.
+        ConfigError: no organisation key is known yet, or a setting is wrong.
+        InsecureServerAddress: the address is plain http:// on another machine, without
+            `insecure_http`.
     """
     if ttl.total_seconds() <= 0:
         raise ConfigError(N_("An enrollment code must stay valid for some time."), N_("Use a positive TTL."))
@@ -88,21 +89,9 @@ def create_enrollment_code(
             N_(
                 "--server-url must be the address devices reach the server at, such as https://referrals.example.org."
             ),
-            N_("Give the whole address, starting with https:// (or http://localhost on this computer)."),
+            N_("Give the whole address, starting with https:// (or http:// on a test machine)."),
         ) from None
-    try:
-        check_server_transport(server_url, insecure_http=insecure_http)
-    except InsecureServerAddress:
-        raise ConfigError(
-            N_(
-                "--server-url {url} is plain http:// to another machine: anyone on the network could read it."
-            ),
-            N_(
-                "Give the server's https:// address. Only in a test lab, add --insecure-http (the devices "
-                "must then be told --insecure-http too)."
-            ),
-            url=server_url,
-        ) from None
+    check_server_transport(server_url, insecure_http=insecure_http)
     engine = make_engine(database_url)
     try:
         prepare_database(engine)

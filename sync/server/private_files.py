@@ -49,27 +49,24 @@ def check_private(database: Path) -> None:
         return  # Windows keeps access in ACLs, not mode bits
     folder = database.parent
     if _mode(folder) & 0o077:
-        raise ConfigError(
-            N_("Other users of this computer can open the referral server's folder {path} (mode {mode})."),
-            N_(
-                "Run `chmod 700 {path}`, or give --database-url a file in a private folder. The server "
-                "database holds the receipt-signing key: if others could read it, see docs/security.md."
-            ),
-            path=str(folder),
-            mode=f"{_mode(folder):04o}",
-        )
+        raise _readable_by_others(folder, "chmod 700")
     for suffix in SQLITE_COMPANIONS:
         file = database.with_name(database.name + suffix)
         if file.exists() and _mode(file) & 0o077:
-            raise ConfigError(
-                N_("Other users of this computer can read the server's database file {path} (mode {mode})."),
-                N_(
-                    "Run `chmod 600 {path}`, or give --database-url a file in a private folder. The "
-                    "database holds the receipt-signing key: if others could read it, see docs/security.md."
-                ),
-                path=str(file),
-                mode=f"{_mode(file):04o}",
-            )
+            raise _readable_by_others(file, "chmod 600")
+
+
+def _readable_by_others(path: Path, chmod: str) -> ConfigError:
+    return ConfigError(
+        N_("Other users of this computer can open {path} (mode {mode}), which holds the server's keys."),
+        N_(
+            "Run `{fix}`, or give --database-url a file in a private folder. If others could read it, "
+            "see docs/security.md."
+        ),
+        path=str(path),
+        mode=f"{_mode(path):04o}",
+        fix=f"{chmod} {path}",
+    )
 
 
 def _mode(path: Path) -> int:

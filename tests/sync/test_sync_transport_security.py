@@ -24,7 +24,7 @@ from sync_fakes import MemoryDeviceStore, MemoryOutboxStore, make_enrollment
 from sync import EnrollmentCode, Outbox, SyncClient, join
 from sync.identity import DeviceIdentity
 from sync.server import create_enrollment_code
-from waypoint.core.errors import ConfigError, WaypointError
+from waypoint.core.errors import WaypointError
 
 try:
     from sync.transport_security import InsecureServerAddress, check_server_transport
@@ -93,7 +93,7 @@ def test_ts002_a_code_for_plain_http_elsewhere_is_refused_when_read() -> None:
 def test_ts003_the_administrator_needs_insecure_http_for_such_a_code(
     sqlite_url: str, public_key_file: Path
 ) -> None:
-    with pytest.raises(ConfigError) as refused:
+    with pytest.raises(InsecureServerAddress) as refused:
         create_enrollment_code(sqlite_url, "http://lab.example.org", public_key_file=public_key_file)
     assert "--insecure-http" in refused.value.message()
     code = create_enrollment_code(
