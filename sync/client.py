@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from sync.errors import DeviceRefused, NotTheServerError, SyncRejected, SyncTransportError
 from sync.identity import DeviceIdentity
+from sync.transport_security import check_server_transport
 from sync.wire import BatchResult, EnrollRequest, EnrollResponse, Problem, SubmissionBatch, UpdatesResponse
 from waypoint.core.i18n import N_
 
@@ -49,7 +50,11 @@ class BatchReply:
 
 
 class SyncClient:
-    """Talks to one referral server as one device (or as a device about to enroll)."""
+    """Talks to one referral server as one device (or as a device about to enroll).
+
+    The address must be https, or plain http on this computer; `insecure_http=True` (a test lab's
+    explicit choice) allows plain http elsewhere. Checked here, before anything is sent.
+    """
 
     def __init__(
         self,
@@ -58,7 +63,9 @@ class SyncClient:
         identity: DeviceIdentity | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        insecure_http: bool = False,
     ) -> None:
+        check_server_transport(server_url, insecure_http=insecure_http)
         self.identity = identity
         self.clock_offset = 0.0  # seconds to add to the local clock to get the server's, learned on 401
         self._http = httpx.Client(

@@ -17,6 +17,7 @@ was given, nothing is sealed yet (`Provisioned.duress_pending`): the front end a
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from sync.client import RateLimited
-from sync.enroll import OrganisationEnrollment, join
+from sync.enroll import OrganisationEnrollment
+from sync.enroll import join as enroll_with_server
 from sync.enrollment_code import EnrollmentCode
 from sync.errors import EnrollmentError, NotTheServerError, SyncTransportError
 from sync.stores import DeviceStore
@@ -82,21 +84,26 @@ class Provisioning:
     """The one enrollment flow; `join` and `now` are replaceable for tests.
 
     Args:
-        join: enrolls with the server named in the code (`sync.enroll.join`).
+        join: enrolls with the server named in the code (default: `sync.enroll.join`).
         now: Unix time, for the code's expiry.
+        insecure_http: a test lab's explicit choice to accept a plain http:// server elsewhere.
     """
 
-    def __init__(self, *, join: Joiner = join, now: Callable[[], float] = time.time) -> None:
-        self._join = join
+    def __init__(
+        self, *, join: Joiner | None = None, now: Callable[[], float] = time.time, insecure_http: bool = False
+    ) -> None:
+        self._join = join or functools.partial(enroll_with_server, insecure_http=insecure_http)
         self._now = now
+        self._insecure_http = insecure_http
 
     def read_code(self, code: str) -> EnrollmentCode:
         """Read a code and check its expiry, offline, before anything is created.
 
         Raises:
             EnrollmentError: the code is unreadable, or it expired (by this device's clock).
+            InsecureServerAddress: the code names a plain http:// server elsewhere (and no lab asked).
         """
-        parsed = EnrollmentCode.decode(code.strip())
+        parsed = EnrollmentCode.decode(code.strip(), insecure_http=self._insecure_http)
         if parsed.expires_at + CODE_EXPIRY_GRACE_SECONDS < self._now():
             expired = datetime.fromtimestamp(parsed.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
             raise EnrollmentError(

@@ -117,7 +117,7 @@ def journey(
 ) -> Iterator[Journey]:
     work = tmp_path_factory.mktemp(f"journey-{backend}")
     server_folder = work / "server"
-    server_folder.mkdir()
+    server_folder.mkdir(mode=0o700)  # the server refuses a folder others can open
     if backend == "sqlite":
         database_url = f"sqlite:///{server_folder / 'referral.db'}"
     else:

@@ -61,7 +61,7 @@ def _server_with(
         create_app(ServerSettings(database_url=database_url, public_key_file=public_key))
     )
     device = MemoryDeviceStore()
-    enrollment = join(create_enrollment_code(database_url, "http://testserver"), device, transport=transport)
+    enrollment = join(create_enrollment_code(database_url, "https://testserver"), device, transport=transport)
     outbox = MemoryOutboxStore()
     outbox.device = device  # type: ignore[attr-defined]
     return database_url, transport, enrollment, outbox
@@ -165,7 +165,7 @@ def test_dk005_rotated_keys(keys: KeyFiles, private_key: X25519PrivateKey, tmp_p
     outbox.seal_and_add(enrollment, first, _document(first, enrollment))
     _send(outbox, transport)
     rotated = generate_organisation_keys(tmp_path / "rotated", PASSPHRASE)
-    code = create_enrollment_code(database_url, "http://testserver", public_key_file=rotated.public_key)
+    code = create_enrollment_code(database_url, "https://testserver", public_key_file=rotated.public_key)
     new_enrollment = join(code, outbox.device, transport=transport)  # type: ignore[attr-defined]
     assert new_enrollment.organisation_key_id == rotated.key_id != keys.key_id
     assert new_enrollment.device_id == enrollment.device_id
@@ -176,7 +176,7 @@ def test_dk005_rotated_keys(keys: KeyFiles, private_key: X25519PrivateKey, tmp_p
     report = export_submissions(database_url, both, tmp_path / "out")
     assert report.failures == [] and sorted(path.stem for path in report.written) == sorted([first, second])
     assert (
-        httpx.Client(transport=transport, base_url="http://testserver").get("/v1/health").status_code == 200
+        httpx.Client(transport=transport, base_url="https://testserver").get("/v1/health").status_code == 200
     )
 
 
@@ -189,7 +189,7 @@ def test_dk006_sealed_before_revocation_opens_after_re_enrollment(
     outbox.seal_and_add(enrollment, interview_id, recorded)
     assert revoke_device(database_url, enrollment.device_id)
     device = outbox.device  # type: ignore[attr-defined]
-    renewed = join(create_enrollment_code(database_url, "http://testserver"), device, transport=transport)
+    renewed = join(create_enrollment_code(database_url, "https://testserver"), device, transport=transport)
     assert renewed.device_id != enrollment.device_id
     _send(outbox, transport)
     report = export_submissions(database_url, [private_key], tmp_path / "out")

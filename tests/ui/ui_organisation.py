@@ -90,7 +90,7 @@ def start_organisation(folder: Path) -> tuple[Organisation, ThreadedServer]:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
-    database_url = f"sqlite:///{folder / 'referral.db'}"
+    database_url = f"sqlite:///{folder / 'server' / 'referral.db'}"  # server/ is made private (0700)
     server = ThreadedServer(
         create_app(ServerSettings(database_url=database_url, public_key_file=public_file))
     )

@@ -15,7 +15,9 @@ from waypoint.cli.options import (
     DURESS_PIN_VARIABLE,
     data_dir_option,
     database_url_option,
+    insecure_http_option,
     pin_from_environment,
+    warn_insecure_http,
 )
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
@@ -69,6 +71,7 @@ def enroll_group() -> None:
     default=None,
     help="Organisation policy: keep sent interviews' envelopes this many days, then purge them (0-3650).",
 )
+@insecure_http_option
 def enroll_create(
     database_url: str,
     server_url: str,
@@ -79,6 +82,7 @@ def enroll_create(
     require_duress: bool,
     idle_lock_seconds: int | None,
     retention_days: int | None,
+    insecure_http: bool,
 ) -> None:
     """Print a one-time enrollment code (one line). Show it only on the administrator's screen.
 
@@ -103,7 +107,9 @@ def enroll_create(
         public_key_file=public_key,
         ttl=timedelta(minutes=ttl_minutes),
         policy=policy,
+        insecure_http=insecure_http,
     )
+    warn_insecure_http(insecure_http)
     if qr_file is not None:
         save_qr_png(code, qr_file)
     click.echo(code)
@@ -166,8 +172,9 @@ def _database_not_set_up() -> ConfigError:
 @enroll_group.command("join")
 @data_dir_option
 @click.option("--code", required=True, help="The enrollment code (WP1:... or WP2:...).")
+@insecure_http_option
 @pin_from_environment(required=False)
-def enroll_join(data_dir: Path, code: str, pin: str | None) -> None:
+def enroll_join(data_dir: Path, code: str, insecure_http: bool, pin: str | None) -> None:
     """Enroll this device. With a vault, WAYPOINT_PIN must be the officer's secret; without one,
     WAYPOINT_PIN (when set) creates it. When the organisation's code requires a duress secret,
     WAYPOINT_DURESS_PIN gives it (with WAYPOINT_PIN; without either, the app asks at set-up).
@@ -175,10 +182,11 @@ def enroll_join(data_dir: Path, code: str, pin: str | None) -> None:
     from app.vault import Vault
     from sync.provisioning import Provisioning
 
-    provisioning = Provisioning()
+    provisioning = Provisioning(insecure_http=insecure_http)
     # What can be checked without the vault is checked first: a bad code, an expired one or a stray
     # duress secret then leaves nothing behind, not even the data folder.
     requires_duress = provisioning.code_requires_duress(provisioning.read_code(code))
+    warn_insecure_http(insecure_http)
     duress = os.environ.get(DURESS_PIN_VARIABLE) or None
     if duress and not requires_duress:
         raise ConfigError(

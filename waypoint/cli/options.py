@@ -28,8 +28,10 @@ __all__ = [
     "data_dir_option",
     "database_url_option",
     "existing_vault",
+    "insecure_http_option",
     "organisation_passphrase",
     "pin_from_environment",
+    "warn_insecure_http",
 ]
 
 PIN_VARIABLE = "WAYPOINT_PIN"
@@ -63,6 +65,24 @@ database_url_option = click.option(
     callback=_database_url,
     help="The referral server's database (default: SQLite in the data folder's server/referral.db).",
 )
+
+
+insecure_http_option = click.option(
+    "--insecure-http",
+    is_flag=True,
+    default=False,
+    help="TEST LAB ONLY: allow a plain http:// server on another machine (nothing is encrypted in transit).",
+)
+
+
+def warn_insecure_http(insecure_http: bool) -> None:
+    """One loud line on stderr whenever `--insecure-http` is used."""
+    if insecure_http:
+        click.echo(
+            "WARNING: --insecure-http: plain http:// to another machine is allowed; anyone on the "
+            "network can read and change what is sent. Use it only in a test lab.",
+            err=True,
+        )
 
 
 def pin_from_environment(*, required: bool) -> Callable[[_Command], _Command]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from waypoint.cli.options import data_dir_option, existing_vault
+from waypoint.cli.options import data_dir_option, existing_vault, insecure_http_option, warn_insecure_http
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
@@ -23,7 +23,8 @@ DEFAULT_SYNC_DEADLINE_SECONDS = 30.0
     show_default=True,
     help="Seconds to keep trying while the server cannot be reached.",
 )
-def sync_command(data_dir: Path, deadline: float) -> None:
+@insecure_http_option
+def sync_command(data_dir: Path, deadline: float, insecure_http: bool) -> None:
     """Send every sealed interview; exit 0 only when the outbox is empty. Needs no secret.
 
     While the server cannot be reached it retries (with growing waits, said on stderr) until
@@ -32,8 +33,9 @@ def sync_command(data_dir: Path, deadline: float) -> None:
     from sync import Outbox
 
     vault = existing_vault(data_dir)
+    warn_insecure_http(insecure_http)
     try:
-        report = Outbox(vault.outbox_store, vault.device_store).send_pending(
+        report = Outbox(vault.outbox_store, vault.device_store, insecure_http=insecure_http).send_pending(
             deadline=deadline, on_progress=_show_retry
         )
         if report.stopped == "not_enrolled":
