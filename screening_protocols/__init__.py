@@ -22,6 +22,7 @@ from screening_protocols.engine import (
     carried_facts,
     decline,
     next_step,
+    resume,
     start,
 )
 from screening_protocols.errors import (
@@ -111,6 +112,7 @@ __all__ = [
     "list_protocols",
     "load_protocol",
     "next_step",
+    "resume",
     "outcome",
     "render_consent",
     "render_emergency",

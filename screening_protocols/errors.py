@@ -138,6 +138,13 @@ class ErrorCode(Enum):
         "move the immediate-danger questions to the start: danger is checked before anything else",
         Severity.WARNING,
     )
+    PR021 = Detail(
+        "Same indicator mapping",
+        "Questions '{qid}' and '{other}' (line {other_line}) raise indicators with the same element and "
+        "ILO mapping ({mapping}).",
+        "check that they do not ask the same fact twice in different words; merge them if they do",
+        Severity.WARNING,
+    )
     PR020 = Detail(
         "File name",
         "The protocol id '{id}' does not match the file name '{stem}'.",

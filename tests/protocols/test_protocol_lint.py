@@ -110,6 +110,18 @@ EXPECTED: dict[str, list[tuple[int, ErrorCode, dict[str, object]]]] = {
     "pr018": [(34, ErrorCode.PR018, {"qid": "hobby"})],
     "pr019": [(48, ErrorCode.PR019, {"rule": "now", "qid": "late"})],
     "pr020": [(1, ErrorCode.PR020, {"id": "pr-twenty", "stem": "pr020"})],
+    "pr021": [
+        (
+            33,
+            ErrorCode.PR021,
+            {
+                "qid": "paid_in_full",
+                "other": "paid",
+                "other_line": 30,
+                "mapping": "purpose: withholding_of_wages",
+            },
+        )
+    ],
 }
 
 
