@@ -112,12 +112,12 @@ EXPECTED: dict[str, list[tuple[int, ErrorCode, dict[str, object]]]] = {
     "pr020": [(1, ErrorCode.PR020, {"id": "pr-twenty", "stem": "pr020"})],
     "pr021": [
         (
-            33,
+            34,
             ErrorCode.PR021,
             {
                 "qid": "paid_in_full",
                 "other": "paid",
-                "other_line": 30,
+                "other_line": 31,
                 "mapping": "purpose: withholding_of_wages",
             },
         )
