@@ -67,7 +67,12 @@ class Interview:
                 raise ValueError("answers and asked order disagree")
             resumed = tuple(str(rule) for rule in data.get("resumed", ()))
             return cls(
-                str(data["protocol_id"]), str(data["protocol_version"]), facts, answers, asked, resumed=resumed
+                str(data["protocol_id"]),
+                str(data["protocol_version"]),
+                facts,
+                answers,
+                asked,
+                resumed=resumed,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InterviewStateError(reason=type(error).__name__) from None

@@ -205,7 +205,11 @@ class Protocol:
             keys |= indicator.when.references
         for emergency in self.emergencies:
             keys |= emergency.when.references
-        for fact in (self.decision.age_fact, self.decision.age_disputed_fact, self.decision.age_observed_fact):
+        for fact in (
+            self.decision.age_fact,
+            self.decision.age_disputed_fact,
+            self.decision.age_observed_fact,
+        ):
             if fact and fact in self.by_fact:
                 keys.add(self.by_fact[fact].id)
         return frozenset(key for key in keys if key in self.by_id and self.by_id[key].kind.answerable)

@@ -184,7 +184,9 @@ class RunResult:
         lines.append("Asked, in order: " + ", ".join(result.asked))
         follow_up = self.follow_up()
         if follow_up:
-            lines.append(f"Next: run {follow_up['protocol']} (facts carried: {', '.join(follow_up['facts'])})")
+            lines.append(
+                f"Next: run {follow_up['protocol']} (facts carried: {', '.join(follow_up['facts'])})"
+            )
         return lines
 
 

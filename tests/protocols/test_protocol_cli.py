@@ -80,7 +80,9 @@ def test_cl003_run_json_shape(tmp_path: Path) -> None:
     keys = {"id", "label", "element", "dimension", "ilo", "forms", "strength", "triggers", "because"}
     assert all(set(i) == keys for i in data["indicators"])
     papers = next(i for i in data["indicators"] if i["id"] == "documents_held_by_employer_or_arranger")
-    assert papers["label"].startswith("Identity papers kept") and papers["ilo"] == ["retention_of_identity_documents"]
+    assert papers["label"].startswith("Identity papers kept") and papers["ilo"] == [
+        "retention_of_identity_documents"
+    ]
     assert papers["because"] == [{"question": "documents_holder", "text": "Who keeps your passport or identity card now?",
                                   "answer": "The person I work for"}]  # fmt: skip
     assert data["child_rule"]["applies"] is False and "adult" in data["child_rule"]["reason"]
@@ -120,7 +122,9 @@ def test_cl005_unused_answers_are_reported(tmp_path: Path) -> None:
     answers = {**BORDER_ANSWERS, "age": 15, "typo_question": "yes"}  # under 18: age_observed is never asked
     result = invoke("run", "border-rapid", "--answers", answers_file(tmp_path, answers), "--json")
     assert result.exit_code == 0
-    assert "skip logic" in result.stderr and "age_observed" in result.stderr and "typo_question" in result.stderr
+    assert (
+        "skip logic" in result.stderr and "age_observed" in result.stderr and "typo_question" in result.stderr
+    )
     assert "age_observed" not in json.loads(result.stdout)["asked"]
     partial = invoke(
         "run", "border-rapid", "--answers", answers_file(tmp_path, {"in_danger": "no"}), "--json"
@@ -149,11 +153,18 @@ def test_cl008_continue_after_an_emergency(tmp_path: Path) -> None:
     )
     data = json.loads(stopped.stdout)
     assert data["outcome"] == "immediate_danger" and data["asked"] == ["in_danger"]
-    assert data["emergency"][0]["id"] == "danger_now" and "safe, private place" in data["emergency"][0]["guidance"]
+    assert (
+        data["emergency"][0]["id"] == "danger_now"
+        and "safe, private place" in data["emergency"][0]["guidance"]
+    )
     assert data["emergency"][0]["continued"] is False
     assert "stopped: immediate danger" in stopped.stderr
     continued = invoke(
-        "run", "border-rapid", "--answers", answers_file(tmp_path, {**BORDER_ANSWERS, "in_danger": "yes"}), "--json"
+        "run",
+        "border-rapid",
+        "--answers",
+        answers_file(tmp_path, {**BORDER_ANSWERS, "in_danger": "yes"}),
+        "--json",
     )
     data = json.loads(continued.stdout)
     assert data["outcome"] == "immediate_danger" and data["asked"] == list(BORDER_ANSWERS)
@@ -176,7 +187,9 @@ def test_cl009_effective_key_and_coverage() -> None:
 def test_cl010_child_rule_points_to_the_child_screen(tmp_path: Path) -> None:
     answers = {**BORDER_ANSWERS, "age": 16}
     answers.pop("age_observed")
-    data = json.loads(invoke("run", "border-rapid", "--answers", answers_file(tmp_path, answers), "--json").stdout)
+    data = json.loads(
+        invoke("run", "border-rapid", "--answers", answers_file(tmp_path, answers), "--json").stdout
+    )
     assert data["child_rule"]["applies"] is True and "no force or deceit" in data["child_rule"]["reason"]
     assert data["follow_up"] == {"protocol": "child-screen", "facts": {"age": 16}}
 

@@ -74,7 +74,10 @@ def test_dc001_development_case(case: dict[str, Any]) -> None:
     assert got.child_rule is case["child"], got.reasons
     missing = [name for name in case["must_name"] if not MEANINGS[name](got)]
     assert not missing, (missing, [f.id for f in got.indicators])
-    assert result.never_asked == () and result.not_in_protocol == (), (result.never_asked, result.not_in_protocol)
+    assert result.never_asked == () and result.not_in_protocol == (), (
+        result.never_asked,
+        result.not_in_protocol,
+    )
     assert result.stopped_at is None
 
 
