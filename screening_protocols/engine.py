@@ -9,7 +9,8 @@
 
 Questions are asked in file order. A question is asked when its relevance is *true*; when it is false
 the question does not apply, and when it is unknown (it depends on a declined answer) it is not asked
-and stays unknown, unless the question says `ask_when_unknown` (a declined gate then asks it). A question whose fact is already known is never asked. Relevance only reads earlier
+and stays unknown, unless the question says `ask_when_unknown` (a declined gate then asks it). A
+question whose fact is already known is never asked. Relevance only reads earlier
 questions (lint enforces it), so each step continues from where the last one stopped: the cost of a
 step is the number of questions it skips, not the size of the protocol.
 """

@@ -13,9 +13,9 @@ from typing import Any
 
 from screening_protocols import expressions
 from screening_protocols.catalogue import (
+    AGE_OBSERVATIONS,
     AUDIENCES,
     BANNED_RESPONDENT_STEMS,
-    AGE_OBSERVATIONS,
     CONSENT_TOPICS,
     DIMENSIONS,
     EXPLOITATION_FORMS,

@@ -83,8 +83,10 @@ def test_cl003_run_json_shape(tmp_path: Path) -> None:
     assert papers["label"].startswith("Identity papers kept") and papers["ilo"] == [
         "retention_of_identity_documents"
     ]
-    assert papers["because"] == [{"question": "documents_holder", "text": "Who keeps your passport or identity card now?",
-                                  "answer": "The person I work for"}]  # fmt: skip
+    text = "Who keeps your passport or identity card now?"
+    assert papers["because"] == [
+        {"question": "documents_holder", "text": text, "answer": "The person I work for"}
+    ]
     assert data["child_rule"]["applies"] is False and "adult" in data["child_rule"]["reason"]
     assert data["emergency"] == [] and data["follow_up"] is None
     assert all(r["text"] and r["code"] for r in data["reasons"])

@@ -67,17 +67,27 @@ sections:
       - {id: unpaid, kind: yes_no, relevant: "${works} = 'yes'", ask_when_unknown: true, text: Unpaid?}
       - {id: hours, kind: yes_no, text: Long hours?}
       - {id: isolated, kind: yes_no, text: Cut off?}
-      - {id: organ, kind: single_choice, text: Operation?, options: [{value: pressed, label: Pressed}, {value: asked, label: Asked}, {value: none, label: None}]}
+      - id: organ
+        kind: single_choice
+        text: Operation?
+        options: [{value: pressed, label: Pressed}, {value: asked, label: Asked}, {value: none, label: None}]
       - {id: hazard, kind: yes_no, text: Heavy loads?}
 indicators:
   - {id: fear, label: Fear, when: "${danger} = 'yes'", element: means, strength: strong}
-  - {id: unpaid, label: Unpaid, when: "${unpaid} = 'yes'", element: purpose, strength: medium, ilo: [withholding_of_wages]}
-  - {id: hours, label: Hours, when: "${hours} = 'yes'", element: purpose, strength: medium, ilo: [excessive_overtime]}
-  - {id: abusive, label: Abusive, when: "${hours} = 'yes' and ${unpaid} = 'yes'", element: purpose, strength: weak, ilo: [abusive_working_and_living_conditions]}
-  - {id: isolated, label: Isolated, when: "${isolated} = 'yes'", element: means, strength: medium, ilo: [isolation]}
-  - {id: organ_pressed, label: Pressed, when: "${organ} = 'pressed'", element: purpose, strength: strong, forms: [organ_removal]}
-  - {id: organ_asked, label: Asked, when: "${organ} = 'asked'", element: purpose, strength: medium, forms: [organ_removal]}
-  - {id: hazard, label: Hazard, when: "${hazard} = 'yes'", element: purpose, strength: strong, forms: [worst_forms_child_labour]}
+  - {id: unpaid, label: Unpaid, when: "${unpaid} = 'yes'", element: purpose, strength: medium,
+     ilo: [withholding_of_wages]}
+  - {id: hours, label: Hours, when: "${hours} = 'yes'", element: purpose, strength: medium,
+     ilo: [excessive_overtime]}
+  - {id: abusive, label: Abusive, when: "${hours} = 'yes' and ${unpaid} = 'yes'", element: purpose,
+     strength: weak, ilo: [abusive_working_and_living_conditions]}
+  - {id: isolated, label: Isolated, when: "${isolated} = 'yes'", element: means, strength: medium,
+     ilo: [isolation]}
+  - {id: organ_pressed, label: Pressed, when: "${organ} = 'pressed'", element: purpose, strength: strong,
+     forms: [organ_removal]}
+  - {id: organ_asked, label: Asked, when: "${organ} = 'asked'", element: purpose, strength: medium,
+     forms: [organ_removal]}
+  - {id: hazard, label: Hazard, when: "${hazard} = 'yes'", element: purpose, strength: strong,
+     forms: [worst_forms_child_labour]}
 emergency:
   - {id: now, when: "${danger} = 'yes'", guidance: Get help now.}
 """
