@@ -250,5 +250,10 @@ class InterviewActions(PrivateActions):
     async def emergency_continue(self) -> None:
         self._show_summary()
 
+    async def emergency_resume(self) -> None:
+        """Once the person is safe: back to the questions after an emergency stop, answers kept."""
+        await self.off_loop(self.state.screening.resume_after_emergency)
+        await self._after_move()
+
     async def to_end(self) -> None:
         self.state.screen = Screen.END

@@ -214,6 +214,13 @@ class Screening:
         self.sealed = self._vault.interviews.complete(self.interview_id, submission)
         return result
 
+    def resume_after_emergency(self) -> Step:
+        """The person is safe and agrees to go on after an emergency stop: the screen continues with
+        every answer kept (the outcome stays "immediate danger"), saved before returning."""
+        from screening_protocols import resume
+
+        return self._save(resume(self.protocol, self._interview))
+
 
 class ScreeningService:
     """Begins, resumes and discards screenings in one vault session."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from app.components.tagged import primary_button
+from app.components.tagged import primary_button, secondary_button
 from app.components.text import heading, para
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import emergency_wording
@@ -29,6 +29,11 @@ def build(ctx: ScreenContext) -> ScreenBody:
         actions=[
             primary_button(
                 "emergency-continue", _("Save and see the summary"), ctx.on(session.emergency_continue)
-            )
+            ),
+            secondary_button(
+                "emergency-resume",
+                _("The person is safe: continue the questions"),
+                ctx.on(session.emergency_resume),
+            ),
         ],
     )
