@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from screening_protocols.catalogue import ANSWER_LABELS
 from screening_protocols.engine import (
     AskQuestion,
     EmergencyStop,
@@ -95,6 +96,8 @@ class RunResult:
         value = self._answer_of(qid)
         chosen = value if isinstance(value, tuple) else (value,)
         shown = [o.label for v in chosen if isinstance(v, str) and (o := question.option(v)) is not None]
+        if question.kind is QuestionKind.YES_NO and isinstance(value, str):
+            shown = [ANSWER_LABELS.get(value, value)]
         answer_text = "; ".join(shown) if shown else str(value)
         return {"question": qid, "text": question.text, "answer": answer_text}
 
