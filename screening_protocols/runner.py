@@ -17,7 +17,7 @@ from screening_protocols.engine import (
     resume,
     start,
 )
-from screening_protocols.errors import AnswerError, WaypointError
+from screening_protocols.errors import AnswerError, ProtocolError
 from screening_protocols.interview import DECLINED, AnswerValue, Interview
 from screening_protocols.model import Protocol, QuestionKind
 from screening_protocols.outcome import IndicatorFinding, Outcome, outcome, reason_words
@@ -146,7 +146,7 @@ class RunResult:
 
         try:
             child = get_protocol(CHILD_PROTOCOL)
-        except WaypointError:
+        except ProtocolError:
             return None
         facts: dict[str, Any] = {}
         for fact, value in carried_facts(self.protocol, self.interview).items():
