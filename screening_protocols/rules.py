@@ -7,7 +7,7 @@ are defensive about shapes, so a file with schema errors still gets every other 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -346,34 +346,30 @@ def _child_rule(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
                 f"Question '{owner.id}' establishes '{age_fact}' but is not an unconditional number question"
             )
             yield problem(ErrorCode.PR016, doc.file, doc.line(owner.path), reason=reason, fact=age_fact)
-    observed = decision.get("age_observed_fact")
-    if isinstance(observed, str):
-        owner = next((q for q in questions if q.raw.get("fact") == observed), None)
-        if owner is None or owner.kind != "single_choice" or set(owner.values()) != set(AGE_OBSERVATIONS):
-            reason = (
-                f"The age-observed fact '{observed}' needs a single-choice officer question with the options "
-                + ", ".join(AGE_OBSERVATIONS)
-            )
-            yield problem(
-                ErrorCode.PR016,
-                doc.file,
-                doc.line(("decision", "age_observed_fact")),
-                reason=reason,
-                fact=observed,
-            )
-    disputed = decision.get("age_disputed_fact")
-    if isinstance(disputed, str):
-        owner = next((q for q in questions if q.raw.get("fact") == disputed), None)
-        if owner is None or owner.kind != "yes_no":
-            reason = f"The age-disputed fact '{disputed}' needs a yes/no question that establishes it"
-            yield problem(
-                ErrorCode.PR016,
-                doc.file,
-                doc.line(("decision", "age_disputed_fact")),
-                reason=reason,
-                fact=disputed,
-            )
+    observed_reason = "a single-choice officer question with the options " + ", ".join(AGE_OBSERVATIONS)
+    yield from _observation_fact(
+        doc,
+        questions,
+        "age_observed_fact",
+        lambda q: q.kind == "single_choice" and set(q.values()) == set(AGE_OBSERVATIONS),
+        observed_reason,
+    )
+    yield from _observation_fact(
+        doc, questions, "age_disputed_fact", lambda q: q.kind == "yes_no", "a yes/no question"
+    )
 
+
+def _observation_fact(
+    doc: RawDocument, questions: list[_Q], key: str, fits: Callable[[_Q], bool], needs: str
+) -> Iterator[Problem]:
+    """The decision's `key` names a fact that a question of the right shape establishes."""
+    fact = _dict(doc.data.get("decision")).get(key)
+    if not isinstance(fact, str):
+        return
+    owner = next((q for q in questions if q.raw.get("fact") == fact), None)
+    if owner is None or not fits(owner):
+        reason = f"The fact '{fact}' ({key}) needs {needs} that establishes it"
+        yield problem(ErrorCode.PR016, doc.file, doc.line(("decision", key)), reason=reason, fact=fact)
 
 _REFERENCE = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 

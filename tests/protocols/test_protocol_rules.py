@@ -230,3 +230,19 @@ def test_ru009_coverage(protocol_id: str) -> None:
     else:
         covered = {row.code for row in ilo if row.indicators}
         assert {"physical_and_sexual_violence", "withholding_of_wages", "debt_bondage"} <= covered
+
+
+def test_ru004_lint_checks_the_observation_question() -> None:
+    from screening_protocols import check
+
+    broken = BODY.replace("- {value: cannot_tell, label: I cannot tell}\n", "")
+    from protocol_helpers import CONSENT
+
+    text = (
+        'id: inline\nversion: "1"\ntitle: Inline\naudience: general\nvalidation_status: Test.\n'
+        + CONSENT
+        + broken
+    )
+    result = check(text.encode(), name="inline.yaml")
+    (found,) = [p for p in result.problems if p.code.name == "PR016"]
+    assert "age_observed_fact" in found.message() and "cannot_tell" in found.message()
