@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from protocol_helpers import CONSENT
 
 from screening_protocols import (
     DECLINED,
@@ -32,6 +33,7 @@ from screening_protocols import (
     OutcomeLevel,
     Protocol,
     answer,
+    check,
     decline,
     get_protocol,
     next_step,
@@ -233,11 +235,7 @@ def test_ru009_coverage(protocol_id: str) -> None:
 
 
 def test_ru004_lint_checks_the_observation_question() -> None:
-    from screening_protocols import check
-
-    broken = BODY.replace("- {value: cannot_tell, label: I cannot tell}\n", "")
-    from protocol_helpers import CONSENT
-
+    broken = BODY.replace("          - {value: cannot_tell, label: I cannot tell}\n", "")
     text = (
         'id: inline\nversion: "1"\ntitle: Inline\naudience: general\nvalidation_status: Test.\n'
         + CONSENT
