@@ -26,14 +26,14 @@ def build(ctx: ScreenContext) -> ScreenBody:
         controls += [para(f"• {need}", rtl=rtl) for need in needs]
     return ScreenBody(
         controls=controls,
-        actions=[
-            primary_button(
-                "emergency-continue", _("Save and see the summary"), ctx.on(session.emergency_continue)
-            ),
+        actions=[  # the main action last
             secondary_button(
                 "emergency-resume",
                 _("The person is safe: continue the questions"),
                 ctx.on(session.emergency_resume),
+            ),
+            primary_button(
+                "emergency-continue", _("Save and see the summary"), ctx.on(session.emergency_continue)
             ),
         ],
     )
