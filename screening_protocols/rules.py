@@ -371,6 +371,7 @@ def _observation_fact(
         reason = f"The fact '{fact}' ({key}) needs {needs} that establishes it"
         yield problem(ErrorCode.PR016, doc.file, doc.line(("decision", key)), reason=reason, fact=fact)
 
+
 _REFERENCE = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
 
