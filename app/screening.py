@@ -46,6 +46,7 @@ from screening_protocols import (
     get_protocol,
     next_step,
     outcome,
+    resume,
     start,
 )
 from screening_protocols import answer as engine_answer
@@ -208,6 +209,11 @@ class Screening:
         )
         self.sealed = self._vault.interviews.complete(self.interview_id, submission)
         return result
+
+    def resume_after_emergency(self) -> Step:
+        """The person is safe and agrees to go on after an emergency stop: the screen continues with
+        every answer kept (the outcome stays "immediate danger"), saved before returning."""
+        return self._save(resume(self.protocol, self._interview))
 
 
 class ScreeningService:

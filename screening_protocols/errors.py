@@ -160,6 +160,13 @@ class ErrorCode(Enum):
         "{what} is over the limit of {limit}.",
         "keep protocol files small and plain: {advice}",
     )
+    PR024 = Detail(
+        "Same indicator mapping",
+        "Questions '{qid}' and '{other}' (line {other_line}) raise indicators with the same element and "
+        "ILO mapping ({mapping}).",
+        "check that they do not ask the same fact twice in different words; merge them if they do",
+        Severity.WARNING,
+    )
 
     def format(self, **params: object) -> str:
         """The message with `params` filled in, then the fix: `CODE message — fix`."""

@@ -7,16 +7,18 @@ are defensive about shapes, so a file with schema errors still gets every other 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from screening_protocols import expressions
 from screening_protocols.catalogue import (
+    AGE_OBSERVATIONS,
     AUDIENCES,
     BANNED_RESPONDENT_STEMS,
     CONSENT_TOPICS,
     DIMENSIONS,
+    EXPLOITATION_FORMS,
     FRAMEWORKS,
     ILO_INDICATORS,
     REFERRAL_NEEDS,
@@ -82,6 +84,7 @@ def semantic_problems(doc: RawDocument) -> list[Problem]:
         _consent,
         _child_rule,
         _usage,
+        _same_mapping,
     ):
         found.extend(rule(doc, questions))
     return found
@@ -245,6 +248,8 @@ def _catalogue(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
         yield from check(raw.get("dimension"), DIMENSIONS, "ILO/EC dimension", ("indicators", i, "dimension"))
         for j, ilo in enumerate(_list(raw.get("ilo"))):
             yield from check(ilo, ILO_INDICATORS, "ILO forced-labour indicator", ("indicators", i, "ilo", j))
+        for j, form in enumerate(_list(raw.get("forms"))):
+            yield from check(form, EXPLOITATION_FORMS, "form of exploitation", ("indicators", i, "forms", j))
     for i, raw in enumerate(_dicts(data.get("referrals"))):
         yield from check(raw.get("need"), REFERRAL_NEEDS, "referral need", ("referrals", i, "need"))
     for i, raw in enumerate(_dicts(data.get("emergency"))):
@@ -298,8 +303,8 @@ def _shape(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
             yield problem(ErrorCode.PR017, doc.file, doc.line(q.path), qid=q.id, kind=q.kind, count=count)
         if q.kind == "text":
             yield problem(ErrorCode.PR010, doc.file, doc.line(q.path), qid=q.id)
-        if q.kind != "info":
-            answerable += 1
+        if q.kind != "info" and q.raw.get("audience", "respondent") == "respondent":
+            answerable += 1  # officer observations take none of the person's time
     limit = doc.data.get("max_questions")
     if isinstance(limit, int) and answerable > limit:
         yield problem(ErrorCode.PR014, doc.file, doc.line(("max_questions",)), count=answerable, limit=limit)
@@ -341,18 +346,30 @@ def _child_rule(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
                 f"Question '{owner.id}' establishes '{age_fact}' but is not an unconditional number question"
             )
             yield problem(ErrorCode.PR016, doc.file, doc.line(owner.path), reason=reason, fact=age_fact)
-    disputed = decision.get("age_disputed_fact")
-    if isinstance(disputed, str):
-        owner = next((q for q in questions if q.raw.get("fact") == disputed), None)
-        if owner is None or owner.kind != "yes_no":
-            reason = f"The age-disputed fact '{disputed}' needs a yes/no question that establishes it"
-            yield problem(
-                ErrorCode.PR016,
-                doc.file,
-                doc.line(("decision", "age_disputed_fact")),
-                reason=reason,
-                fact=disputed,
-            )
+    observed_reason = "a single-choice officer question with the options " + ", ".join(AGE_OBSERVATIONS)
+    yield from _observation_fact(
+        doc,
+        questions,
+        "age_observed_fact",
+        lambda q: q.kind == "single_choice" and set(q.values()) == set(AGE_OBSERVATIONS),
+        observed_reason,
+    )
+    yield from _observation_fact(
+        doc, questions, "age_disputed_fact", lambda q: q.kind == "yes_no", "a yes/no question"
+    )
+
+
+def _observation_fact(
+    doc: RawDocument, questions: list[_Q], key: str, fits: Callable[[_Q], bool], needs: str
+) -> Iterator[Problem]:
+    """The decision's `key` names a fact that a question of the right shape establishes."""
+    fact = _dict(doc.data.get("decision")).get(key)
+    if not isinstance(fact, str):
+        return
+    owner = next((q for q in questions if q.raw.get("fact") == fact), None)
+    if owner is None or not fits(owner):
+        reason = f"The fact '{fact}' ({key}) needs {needs} that establishes it"
+        yield problem(ErrorCode.PR016, doc.file, doc.line(("decision", key)), reason=reason, fact=fact)
 
 
 _REFERENCE = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
@@ -366,3 +383,37 @@ def _usage(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
         if q.kind == "info" or q.id in used or q.raw.get("fact") or q.raw.get("key"):
             continue
         yield problem(ErrorCode.PR018, doc.file, doc.line(q.path), qid=q.id)
+
+
+def _same_mapping(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
+    """Two questions whose indicators say the same thing (element + ILO indicators) may be one fact
+    asked twice in different words. Indicators reading several questions are combinations, not
+    duplicates, and are left out; so are indicators without an ILO mapping."""
+    mapping: dict[str, set[tuple[str, tuple[str, ...]]]] = {}
+    for raw in _dicts(doc.data.get("indicators")):
+        try:
+            refs = set(expressions.parse(str(raw.get("when", ""))).references)
+        except expressions.ExpressionSyntaxError:
+            continue
+        ilo = tuple(sorted(str(code) for code in _list(raw.get("ilo"))))
+        if len(refs) == 1 and ilo:
+            mapping.setdefault(refs.pop(), set()).add((str(raw.get("element")), ilo))
+    seen: dict[frozenset[tuple[str, tuple[str, ...]]], _Q] = {}
+    for q in questions:
+        signature = frozenset(mapping.get(q.id, ()))
+        if not signature:
+            continue
+        other = seen.get(signature)
+        if other is None:
+            seen[signature] = q
+            continue
+        described = "; ".join(f"{element}: {', '.join(ilo)}" for element, ilo in sorted(signature))
+        yield problem(
+            ErrorCode.PR024,
+            doc.file,
+            doc.line(q.path),
+            qid=q.id,
+            other=other.id,
+            other_line=doc.line(other.path),
+            mapping=described,
+        )

@@ -271,6 +271,7 @@ def build(doc: RawDocument) -> Protocol:
             ilo=tuple(raw.get("ilo", ())),
             dimension=raw.get("dimension"),
             triggers=raw.get("triggers", raw["element"] != PalermoElement.ACT),
+            forms=tuple(raw.get("forms", ())),
             line=doc.line(("indicators", i)),
         )
         for i, raw in enumerate(data.get("indicators", ()))
@@ -328,6 +329,7 @@ def _question(raw: Mapping[str, Any], section: str, index: int, line: int) -> Qu
         ),
         fact=raw.get("fact"),
         relevant=expressions.parse(raw["relevant"]) if "relevant" in raw else None,
+        ask_when_unknown=raw.get("ask_when_unknown", False),
         constraint=expressions.parse(raw["constraint"]) if "constraint" in raw else None,
         constraint_message=raw.get("constraint_message", ""),
         minimum=raw.get("min"),

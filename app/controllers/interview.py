@@ -247,5 +247,9 @@ class InterviewController:
     async def emergency_continue(self) -> None:
         self._show_summary()
 
+    async def emergency_resume(self) -> None:
+        """Once the person is safe: back to the questions after an emergency stop, answers kept."""
+        self.show_step(await self._runtime.off_loop(self._runtime.screening.resume_after_emergency))
+
     async def to_end(self) -> None:
         self.state.screen = Screen.END

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from app.components.tagged import primary_button
+from app.components.tagged import primary_button, secondary_button
 from app.components.text import heading, para
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import emergency_wording
@@ -28,11 +28,16 @@ def build(ctx: ScreenContext) -> ScreenBody:
         controls += [para(f"• {need}", rtl=rtl) for need in needs]
     return ScreenBody(
         controls=controls,
-        actions=[
+        actions=[  # the main action last
+            secondary_button(
+                "emergency-resume",
+                _("The person is safe: continue the questions"),
+                ctx.on(ctx.actions.interview.emergency_resume),
+            ),
             primary_button(
                 "emergency-continue",
                 _("Save and see the summary"),
                 ctx.on(ctx.actions.interview.emergency_continue),
-            )
+            ),
         ],
     )

@@ -40,12 +40,16 @@ SCREENS = {
 ANSWERED = {
     "in_danger": "no",
     "age": 34,
-    "age_disputed": "no",
-    "arranged_by_other": "yes",
+    "age_observed": "appears_adult",
+    "journey_arranged": "other_debt",
+    "destination_work": "domestic",
     "documents_holder": "employer",
-    "owes_money": "yes",
-    "free_to_leave": "no",
+    "earnings": "someone_else",
     "made_to_work": "yes",
+    "harmed": "no",
+    "someone_in_control": "yes",
+    "vague_job_account": "no",
+    "easily_exploited": "no",
 }
 
 

@@ -122,6 +122,18 @@ EXPECTED: dict[str, list[tuple[int, ErrorCode, dict[str, object]]]] = {
             },
         )
     ],
+    "pr024": [
+        (
+            34,
+            ErrorCode.PR024,
+            {
+                "qid": "paid_in_full",
+                "other": "paid",
+                "other_line": 31,
+                "mapping": "purpose: withholding_of_wages",
+            },
+        )
+    ],
 }
 
 

@@ -108,8 +108,7 @@ msgid "How old are you?"
 msgstr "AGE?"
 
 msgctxt "border-rapid:in_danger"
-msgid ""
-"Are you, or is someone in your family, in danger right now because of a person you work or travel with?"
+msgid "Are you afraid of someone, or afraid of what will happen to you if you go back?"
 msgstr "DANGER?"
 
 #, fuzzy

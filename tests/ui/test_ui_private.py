@@ -119,16 +119,20 @@ async def test_ui052_choice_tiles(app: AppHarness) -> None:
             await app.type("handback-secret", SECRET)
             await app.click("handback-submit")
             await app.wait_for(lambda: app.top_view.route == "/question", what="the officer's question")
-            await app.click("answer-no")
+            await app.click("answer-appears_adult")
             await app.click("question-next")
             await app.wait_for(
-                lambda: app.top_view.route == "/question" and question_id(app) != "age_disputed"
+                lambda: app.top_view.route == "/question" and question_id(app) != "age_observed"
             )
             await app.click("question-private")
         elif qid == "age":
             await app.click("private-key-3")
             await app.click("private-key-0")
             await app.click("private-confirm")
+        elif qid == "journey_arranged":
+            await tap_and_confirm(app, "private-option-self")
+        elif qid == "destination_work":
+            await tap_and_confirm(app, "private-option-no_job")
         else:
             await tap_and_confirm(app, "private-no" if qid == "in_danger" else "private-yes")
         await app.wait_for(lambda: not session.state.busy, what="the answer")
@@ -169,7 +173,7 @@ async def test_ui054_officer_questions_go_back_to_the_officer(app: AppHarness) -
     await app.type("handback-secret", SECRET)
     await app.click("handback-submit")
     await app.wait_for(lambda: app.top_view.route == "/question", what="the officer's question")
-    assert question_id(app) == "age_disputed"
+    assert question_id(app) == "age_observed"
 
 
 async def test_ui055_quick_exit_silences_audio(app: AppHarness) -> None:

@@ -68,14 +68,33 @@ def list_command(as_json: bool) -> None:
 @click.argument("protocol_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole protocol as JSON.")
 @click.option("--lang", default=None, help="Show question texts in this language (ISO 639-1).")
-def show_command(protocol_id: str, as_json: bool, lang: str | None) -> None:
+@click.option(
+    "--coverage",
+    "as_coverage",
+    is_flag=True,
+    help="Show which forms of exploitation and ILO indicators the protocol can record.",
+)
+def show_command(protocol_id: str, as_json: bool, lang: str | None, as_coverage: bool) -> None:
     """Show one protocol: metadata, consent, questions with ids and types, rules."""
     from screening_protocols import get_protocol, render_protocol_text, render_question
+    from screening_protocols.coverage import coverage, coverage_lines
     from screening_protocols.describe import protocol_to_dict
 
     protocol = get_protocol(protocol_id)
     if lang is not None:
         _checked_language(lang)
+    if as_coverage and as_json:
+        _emit_json(
+            [
+                {"group": r.group, "code": r.code, "label": r.label, "indicators": list(r.indicators)}
+                for r in coverage(protocol)
+            ]
+        )
+        return
+    if as_coverage:
+        for line in coverage_lines(protocol):
+            click.echo(line)
+        return
     if as_json:
         _emit_json(protocol_to_dict(protocol))
         return
@@ -147,7 +166,7 @@ def run_command(protocol_id: str, answers_path: Path, lang: str, as_json: bool) 
     for note in result.notes():
         click.echo(note, err=True)
     if as_json:
-        _emit_json(result.cli_json())
+        _emit_json(result.cli_json(lang))
         return
     for line in result.text_report(lang):
         click.echo(line)
