@@ -63,6 +63,10 @@ class InterviewPlan:
     checks: dict[str, str] = field(default_factory=dict)
     consent: dict[str, Any] = field(default_factory=dict)
     private_mode: bool = False
+    # Typed or switched on a screen, not yet saved: kept here, not only in the widget, so that a
+    # re-render (after a failed action, a returning browser connection) shows them again.
+    research_use: bool = False  # the consent screen's switch
+    notes: str = ""  # the officer's notes on the summary
 
 
 @dataclass

@@ -32,7 +32,14 @@ def build(ctx: ScreenContext) -> ScreenBody:
                 padding=ft.Padding.only(bottom=4),
             )
         )
-    research = ft.Switch(value=False)
+    plan = ctx.state.plan
+
+    async def switched(event: ft.Event[ft.Switch]) -> None:
+        ft.context.disable_auto_update()  # type: ignore[no-untyped-call]  # the switch shows it already
+        plan.research_use = bool(event.control.value)
+        session.touch()
+
+    research = ft.Switch(value=plan.research_use, on_change=switched)
     controls.append(
         ft.Row(
             [
@@ -56,7 +63,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
     )
 
     async def agree() -> None:
-        await session.give_consent(bool(research.value))
+        await session.give_consent(plan.research_use)
 
     yes = ctx.respondent.gettext(N_("Yes, I agree"))
     no = ctx.respondent.gettext(N_("No"))

@@ -66,15 +66,21 @@ def build(ctx: ScreenContext) -> ScreenBody:
             para(f"• {need}", rtl=rtl, key=f"referral-{i}") for i, need in enumerate(words.referral_needs)
         ]
 
-    async def typing(_event: object = None) -> None:
-        # Writing notes is activity: the idle lock must not take them away. (Async: Flet runs plain
-        # handlers in a thread, where the session's event loop is not reachable.)
+    plan = ctx.state.plan
+
+    async def typing(event: ft.Event[ft.TextField]) -> None:
+        # Writing notes is activity: the idle lock must not take them away. The notes are kept in the
+        # state; nothing on screen changes, so no update goes back per keystroke. (Async: Flet runs
+        # plain handlers in a thread, where the session's event loop is not reachable.)
+        ft.context.disable_auto_update()  # type: ignore[no-untyped-call]
+        plan.notes = event.control.value or ""
         session.touch()
 
-    notes, notes_control = text_field(
+    _notes, notes_control = text_field(
         "summary-notes",
         _("Officer's notes (optional)"),
         rtl,
+        value=plan.notes,
         on_change=typing,
         multiline=True,
         max_length=MAX_NOTES_LENGTH,
@@ -100,7 +106,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
     ]
 
     async def finish() -> None:
-        await session.finish(notes.value or "")
+        await session.finish(plan.notes)
 
     return ScreenBody(
         controls=controls,
