@@ -10,15 +10,15 @@ import flet as ft
 
 from app.components.tagged import primary_button, secondary_button, tagged
 from app.components.text import bilingual
-from app.screens.base import ScreenBody, ScreenContext
+from app.screens.base import ScreenBody, ScreenContext, checked
 from app.state import Screen
 from app.wording import consent_wording
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
-    session = ctx.session
-    protocol = session.services.protocol(ctx.state.plan.protocol_id or "")
+    interview = ctx.actions.interview
+    protocol = ctx.protocols.protocol(ctx.state.plan.protocol_id or "")
     mine = consent_wording(protocol, ctx.respondent.language)
     theirs = consent_wording(protocol, ctx.officer.language)
     r_rtl, o_rtl = ctx.respondent.rtl, ctx.officer.rtl
@@ -32,14 +32,13 @@ def build(ctx: ScreenContext) -> ScreenBody:
                 padding=ft.Padding.only(bottom=4),
             )
         )
-    plan = ctx.state.plan
 
     async def switched(event: ft.Event[ft.Switch]) -> None:
         ft.context.disable_auto_update()  # type: ignore[no-untyped-call]  # the switch shows it already
-        plan.research_use = bool(event.control.value)
-        session.touch()
+        ctx.actions.touch()
+        ctx.state.keep_research_use(bool(event.control.value))
 
-    research = ft.Switch(value=plan.research_use, on_change=switched)
+    research = ft.Switch(value=ctx.state.research_use, on_change=switched)
     controls.append(
         ft.Row(
             [
@@ -62,19 +61,18 @@ def build(ctx: ScreenContext) -> ScreenBody:
         bilingual(mine.agreement, theirs.agreement, primary_rtl=r_rtl, secondary_rtl=o_rtl, size=20)
     )
 
-    async def agree() -> None:
-        await session.give_consent(plan.research_use)
-
     yes = ctx.respondent.gettext(N_("Yes, I agree"))
     no = ctx.respondent.gettext(N_("No"))
     return ScreenBody(
         controls=controls,
         actions=[
             secondary_button(
-                "consent-back", ctx.officer.gettext(N_("Back")), ctx.on(session.back_to, Screen.CHECKS)
+                "consent-back", ctx.officer.gettext(N_("Back")), ctx.on(interview.back_to, Screen.CHECKS)
             ),
-            secondary_button("consent-refuse", no, ctx.on(session.refuse_consent), icon=ft.Icons.CLOSE),
-            primary_button("consent-agree", yes, ctx.on(agree), icon=ft.Icons.CHECK),
+            secondary_button("consent-refuse", no, ctx.on(interview.refuse_consent), icon=ft.Icons.CLOSE),
+            primary_button(
+                "consent-agree", yes, ctx.on(interview.give_consent, checked(research)), icon=ft.Icons.CHECK
+            ),
         ],
         respondent_facing=True,
     )

@@ -15,13 +15,14 @@ from ui_support import ANSWERS, answer_current, question_id, set_up, to_first_qu
 
 from app.screening import MAX_NOTES_LENGTH
 from app.vault.records import InterviewRecords
+from sync.sealed import SealedInterview
 
 
 async def test_ui090_notes_survive_a_failed_finish(app: AppHarness, monkeypatch: pytest.MonkeyPatch) -> None:
-    completed: list[dict[str, Any]] = []
+    completed: list[SealedInterview] = []
     complete = InterviewRecords.complete
 
-    def recording(records: InterviewRecords, interview_id: str, submission: dict[str, Any]) -> Any:
+    def recording(records: InterviewRecords, interview_id: str, submission: SealedInterview) -> Any:
         completed.append(submission)
         return complete(records, interview_id, submission)
 
@@ -35,7 +36,7 @@ async def test_ui090_notes_survive_a_failed_finish(app: AppHarness, monkeypatch:
     assert len(too_long) > MAX_NOTES_LENGTH
     await app.type("summary-notes", too_long)
     await app.click("summary-rights")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the refusal")
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the refusal")
     assert app.top_view.route == "/summary"
     assert app.by_key("summary-notes").value == too_long  # the re-rendered field, not the old widget
     notes = too_long[:MAX_NOTES_LENGTH].strip()
@@ -44,7 +45,7 @@ async def test_ui090_notes_survive_a_failed_finish(app: AppHarness, monkeypatch:
     assert app.by_key("summary-notes").value == notes
     await app.click("summary-rights")
     await app.wait_for(lambda: app.top_view.route == "/rights", what="the rights")
-    assert [submission["notes"] for submission in completed] == [notes]
+    assert [submission.notes for submission in completed] == [notes]
 
 
 async def test_ui091_consent_switch_survives_a_render(app: AppHarness) -> None:
