@@ -89,6 +89,11 @@ class PromptPlayer:
     Each clip gets its own `flet_audio.Audio`, built with its `src`: the web client loads a source
     given at construction (and then reports `loaded`), but not one changed afterwards. The previous
     player is released and dropped, and Flet unregisters services nothing references any more.
+
+    Every call to the browser (`play`, `release`) runs in a task of its own that holds its player until
+    the browser has answered, even when the prompt that asked was cancelled (hand-back, quick exit):
+    Flet's web server ends the connection, which locks the app, when an answer comes for a control
+    it has already unregistered.
     """
 
     def __init__(self, on_state: Callable[[str], None]) -> None:
@@ -97,6 +102,7 @@ class PromptPlayer:
         self._loaded = asyncio.Event()
         self._completed = asyncio.Event()
         self.current_context = ""  # the manifest context of the clip playing (or last played)
+        self._calls: set[asyncio.Task[Any]] = set()  # calls the browser has not answered yet
 
     def _new_audio(self, src: str) -> Any:
         import flet_audio  # only sessions that use private mode load it
@@ -148,7 +154,7 @@ class PromptPlayer:
             return False
         self._completed = asyncio.Event()
         self._on_state("starting")
-        await audio.play()
+        await self._call(audio, "play")
         return True
 
     async def play_all(self, clips: list[tuple[str, str]]) -> None:
@@ -167,4 +173,16 @@ class PromptPlayer:
         self._loaded = asyncio.Event()
         if audio is not None:
             with contextlib.suppress(Exception):  # the tab may already be gone
-                await audio.release()
+                await self._call(audio, "release")
+
+    def _call(self, audio: Any, method: str) -> asyncio.Future[Any]:
+        """Ask the browser to run `audio.<method>()`; the call outlives a cancelled caller."""
+        call = asyncio.ensure_future(getattr(audio, method)())
+        self._calls.add(call)
+        call.add_done_callback(self._answered)
+        return asyncio.shield(call)
+
+    def _answered(self, call: asyncio.Task[Any]) -> None:
+        self._calls.discard(call)
+        if not call.cancelled() and (error := call.exception()) is not None:
+            log.debug("audio player call failed: %s", type(error).__name__)

@@ -132,6 +132,10 @@ class SessionState:
     setup_code: str | None = None
     setup_code_step_done: bool = False
     duress_required: bool = False
+    # Typed or switched on a screen, not saved yet: kept here (quietly) so a re-render after a failed
+    # action shows them again. Dropped with the rest by `forget_sensitive()`.
+    notes: str = ""  # the officer's notes on the summary
+    research_use: bool = False  # the consent screen's "statistics" switch
     _listeners: list[Listener] = field(default_factory=list, init=False, repr=False)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -150,6 +154,14 @@ class SessionState:
     def set_quietly(self, selection: Selection) -> None:
         """Keep what is typed in a field without re-rendering it under the typing fingers."""
         object.__setattr__(self, "selection", selection)
+
+    def keep_notes(self, notes: str) -> None:
+        """Keep the summary's notes as typed, without re-rendering the field under the fingers."""
+        object.__setattr__(self, "notes", notes)
+
+    def keep_research_use(self, research_use: bool) -> None:
+        """Keep the consent screen's switch as set (the switch already shows it)."""
+        object.__setattr__(self, "research_use", research_use)
 
     def shows(self, name: str) -> bool:
         """True when a change of field `name` can change what the current screen shows."""
@@ -175,3 +187,5 @@ class SessionState:
         self.selection = None
         self.audio_state = "idle"
         self.audio_clip = ""
+        self.notes = ""
+        self.research_use = False

@@ -32,7 +32,13 @@ def build(ctx: ScreenContext) -> ScreenBody:
                 padding=ft.Padding.only(bottom=4),
             )
         )
-    research = ft.Switch(value=False)
+
+    async def switched(event: ft.Event[ft.Switch]) -> None:
+        ft.context.disable_auto_update()  # type: ignore[no-untyped-call]  # the switch shows it already
+        ctx.actions.touch()
+        ctx.state.keep_research_use(bool(event.control.value))
+
+    research = ft.Switch(value=ctx.state.research_use, on_change=switched)
     controls.append(
         ft.Row(
             [

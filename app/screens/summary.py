@@ -71,7 +71,9 @@ def build(ctx: ScreenContext) -> ScreenBody:
         "summary-notes",
         _("Officer's notes (optional)"),
         rtl,
-        on_change=ctx.typing(),  # writing notes is activity: the idle lock must not take them away
+        value=ctx.state.notes,
+        # Writing notes is activity (the idle lock must not take them away); the state keeps them.
+        on_change=ctx.typing(keep=ctx.state.keep_notes),
         multiline=True,
         max_length=MAX_NOTES_LENGTH,
     )

@@ -12,11 +12,11 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, WebSocket, expect
 
 from waypoint.cli.demo_keys import demo_key_folder
 
@@ -26,10 +26,33 @@ SETTLE_SECONDS = 0.5  # route and button animations, before a screenshot
 SECRET = "correct horse battery staple"
 
 
-def open_app(browser: Any, url: str, viewport: dict[str, int]) -> Page:
+@dataclass
+class Connections:
+    """The page's websockets to the app, watched from before the page loads. The Flet client opens a
+    new one whenever one closes, and the app locks when its connection drops: a tour expects one."""
+
+    opened: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+
+    def watch(self, socket: WebSocket) -> None:
+        self.opened.append(socket.url)
+        socket.on("close", lambda closed: self.closed.append(closed.url))
+
+    def assert_one_unbroken(self) -> None:
+        assert (len(self.opened), self.closed) == (1, []), (
+            f"the browser's connection to the app dropped: {len(self.opened)} opened, "
+            f"{len(self.closed)} closed ({self.opened})"
+        )
+
+
+def open_app(
+    browser: Any, url: str, viewport: dict[str, int], connections: Connections | None = None
+) -> Page:
     """A new tab (with its own cookies) at `url`: the printed address, with this launch's token."""
     page: Page = browser.new_page(viewport=viewport)
     page.set_default_timeout(TIMEOUT_MS)
+    if connections is not None:
+        page.on("websocket", connections.watch)
     page.goto(url)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")

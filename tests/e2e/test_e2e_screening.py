@@ -4,7 +4,8 @@ Each test sets up a fresh device and walks through every screen in one language,
 `artifacts/screenshots/<lang>/<NN>-<screen>.png`: set-up, home, protocol and languages, checks (with
 the interpreter warning), consent, questions, private answering (keypad and icons, the audio prompt
 must report playing), hand-back, stop, pause, quick exit (neutral screen), unlock, summary, rights,
-end, and, in a second short interview, the emergency screen.
+end, and, in a second short interview, the emergency screen. The browser keeps one connection to the
+app throughout: a dropped one would lock the app (zero reconnects).
 
 E2E001: English, and the thin path end to end: the outbox sends the interview, home shows it as sent,
         and the server database then holds exactly one submission and none of the answers or notes in
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_support import VIEWPORT, RunningApp, by_id, open_app, wait_screen
+from e2e_support import VIEWPORT, Connections, RunningApp, by_id, open_app, wait_screen
 from playwright.sync_api import Page
 from tour import NOTES, Tour, emergency_interview, main_interview
 
@@ -93,7 +94,8 @@ def server_bytes(db: Path) -> bytes:
 
 
 def test_e2e001_english_and_thin_path(browser: object, running_app: RunningApp, artifacts_dir: Path) -> None:
-    page = open_app(browser, running_app.url, VIEWPORT)
+    connections = Connections()
+    page = open_app(browser, running_app.url, VIEWPORT, connections)
     tour = main_interview(page, artifacts_dir, "en")
     wait_until_sent(page)
     with sqlite3.connect(running_app.server_db) as connection:
@@ -113,22 +115,27 @@ def test_e2e001_english_and_thin_path(browser: object, running_app: RunningApp, 
     assert sides(page) == {"quick-exit": "right", "home-lock": "left"}
     emergency_interview(tour)
     assert_every_screen(tour)
+    connections.assert_one_unbroken()
     page.close()
 
 
 def test_e2e002_arabic_mirrored(browser: object, running_app: RunningApp, artifacts_dir: Path) -> None:
-    page = open_app(browser, running_app.url, VIEWPORT)
+    connections = Connections()
+    page = open_app(browser, running_app.url, VIEWPORT, connections)
     tour = main_interview(page, artifacts_dir, "ar")
     assert sides(page) == {"quick-exit": "left", "home-lock": "right"}
     emergency_interview(tour)
     assert_every_screen(tour)
+    connections.assert_one_unbroken()
     page.close()
 
 
 def test_e2e003_burmese(browser: object, running_app: RunningApp, artifacts_dir: Path) -> None:
-    page = open_app(browser, running_app.url, VIEWPORT)
+    connections = Connections()
+    page = open_app(browser, running_app.url, VIEWPORT, connections)
     tour = main_interview(page, artifacts_dir, "my")
     assert sides(page) == {"quick-exit": "right", "home-lock": "left"}
     emergency_interview(tour)
     assert_every_screen(tour)
+    connections.assert_one_unbroken()
     page.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -39,6 +40,7 @@ class FakeConnection(Connection):
         self.page_url = "http://test.local/"
         self.invoked: list[tuple[str, Any]] = []
         self.sess: Session | None = None
+        self.held: list[Any] | None = None  # a list: method calls wait there for `answer_held()`
 
     def send_message(self, message: Message) -> None:
         # Encoding records the list state the next diff needs; without it views never patch.
@@ -48,7 +50,21 @@ class FakeConnection(Connection):
         if message.action == MessageAction.INVOKE_METHOD:
             body = message.body
             self.invoked.append((body.name, body.args))
-            self.loop.call_soon(lambda: asyncio.ensure_future(self._answer(body)))
+            if self.held is not None:
+                self.held.append(body)
+            else:
+                self.loop.call_soon(lambda: asyncio.ensure_future(self._answer(body)))
+
+    async def answer_held(self) -> None:
+        """Answer the held method calls now, newest first, as a browser does when a quick call (such as
+        an audio player's `release`) overtakes a slow one (its `play`, answered once the clip starts).
+        Raises what Flet raises; the web server then ends the connection."""
+        held, self.held = self.held or [], None
+        for body in reversed(held):
+            await self._answer(body)
+            await asyncio.sleep(0.01)
+            gc.collect()  # at some time the collector runs: cancelled tasks let go of their frames
+            await self.sess.after_event(self.sess.page)  # Flet drops services nothing references
 
     async def _answer(self, body: Any) -> None:
         session = self.sess

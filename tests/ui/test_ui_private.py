@@ -7,6 +7,9 @@ UI052: a choice: tapping a tile says its option aloud and marks it; the tick ans
 UI053: a number: the keypad types it; the tick answers it.
 UI054: an officer's observation sends the device back; only the officer's secret takes it.
 UI055: quick exit in private mode silences the audio and locks.
+UI057: a player's answer that comes after its prompt was cancelled (hand-back during `play()`) still
+       finds the player registered: Flet ends the browser's connection on an answer for a control
+       it no longer knows (the Arabic e2e's dropped connections). Once answered, the player is dropped.
 UI056: at hand-back the duress secret is refused like any wrong secret, and the vault stays in the
        officer's space (it is checked with `Vault.verify_secret`, never re-unlocked).
 """
@@ -207,3 +210,16 @@ async def test_ui056_duress_secret_does_not_take_the_device_back(app: AppHarness
     await app.type("handback-secret", SECRET)
     await app.click("handback-submit")
     await app.wait_for(lambda: app.top_view.route == "/question", what="the officer's question")
+
+
+async def test_ui057_late_answers_find_the_player(app: AppHarness) -> None:
+    await private_to(app)
+    app.conn.held = []  # the browser answers play() and release() only after the hand-back
+    await loaded_and_playing(app, "ui.private-instructions.mp3")
+    await app.click("private-handback")
+    await app.wait_for(lambda: app.top_view.route == "/handback", what="the hand-back screen")
+    await app.wait_for(lambda: any(name == "release" for name, _args in app.conn.invoked), what="release()")
+    assert audio_service(app) is None
+    await app.conn.answer_held()  # raised "Control with ID … is not registered" before the fix
+    await app.sess.after_event(app.page)
+    assert [s for s in services_of(app) if type(s).__name__ == "Audio"] == [audio_service(app)]

@@ -4,8 +4,8 @@ Names, secrets, answers and notes typed into a phone's keyboard end up in its su
 and personalised learning, outside the vault. Every text field therefore turns off autocorrection,
 suggestions, smart dashes and quotes, and personalised learning.
 
-UI090: every `ft.TextField(...)` call in app/ passes each of those switches as a literal False.
-UI091: every text field on the screens a device walks through (set-up code and secrets, home's
+UI120: every `ft.TextField(...)` call in app/ passes each of those switches as a literal False.
+UI121: every text field on the screens a device walks through (set-up code and secrets, home's
        enrollment code, unlock, a typed answer, the summary notes) has them all off.
 """
 
@@ -41,7 +41,7 @@ def _text_field_calls() -> list[tuple[str, ast.Call]]:
     return calls
 
 
-def test_ui090_every_text_field_in_the_code_learns_nothing() -> None:
+def test_ui120_every_text_field_in_the_code_learns_nothing() -> None:
     calls = _text_field_calls()
     assert calls, "no ft.TextField call found in app/"
     problems = []
@@ -69,7 +69,7 @@ def _learning_fields(app: AppHarness) -> tuple[set[str], list[str]]:
     return {str(field.key) for field in fields}, learning
 
 
-async def test_ui091_every_text_field_on_screen_learns_nothing(app: AppHarness) -> None:
+async def test_ui121_every_text_field_on_screen_learns_nothing(app: AppHarness) -> None:
     seen: set[str] = set()
     problems: list[str] = []
 
