@@ -20,6 +20,7 @@ __all__ = [
     "HomeActions",
     "InterviewActions",
     "LockActions",
+    "PracticeActions",
     "PrivateActions",
     "ProtocolLibrary",
     "SetupActions",
@@ -91,6 +92,14 @@ class PrivateActions(Protocol):
     async def confirm_private(self) -> None: ...
 
 
+class PracticeActions(Protocol):
+    async def open_practice(self) -> None: ...
+    async def choose_case(self, case_id: str) -> None: ...
+    async def start_case(self) -> None: ...
+    async def offer_break(self) -> None: ...
+    def running_scores(self) -> dict[str, dict[str, int]]: ...
+
+
 class ProtocolLibrary(Protocol):
     """The protocols an officer can choose from (`AppServices`)."""
 
@@ -111,6 +120,8 @@ class Actions(Protocol):
     def interview(self) -> InterviewActions: ...
     @property
     def private(self) -> PrivateActions: ...
+    @property
+    def practice(self) -> PracticeActions: ...
 
     def touch(self) -> None:
         """Someone is typing: the idle lock must not take their words away."""

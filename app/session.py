@@ -21,6 +21,7 @@ from app.clock import SessionClock
 from app.controllers.home import HomeController
 from app.controllers.interview import InterviewController
 from app.controllers.lock import LockController
+from app.controllers.practice import PracticeController
 from app.controllers.private import PrivateController
 from app.controllers.prompts import PromptController
 from app.controllers.setup import SetupController
@@ -55,6 +56,7 @@ class Session:
         self.locking = LockController(
             runtime, self.prompts, resume=self.interview.resume_interview, go_home=self.home.go_home
         )
+        self.practice = PracticeController(runtime)
         self.private = PrivateController(runtime, self.interview, self.prompts, self.locking.verify_secret)
         self.setup = SetupController(
             runtime, self.locking, go_home=self.home.go_home, provisioning=Provisioning(join=services.join)

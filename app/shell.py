@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 from app.components.chrome import APP_TITLE, app_bar, busy_bar, quick_exit_button
+from app.components.practice_band import practice_band
 from app.screens import SCREENS
 from app.screens.base import ScreenContext
 from app.state import LOCKED_SCREENS
@@ -58,6 +59,9 @@ def build_view(session: Session) -> ft.View:
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
     )
     column: list[ft.Control] = [busy_bar(state.busy), scrolling]
+    band = practice_band(ctx) if state.screen not in LOCKED_SCREENS else None
+    if band is not None:  # practice: on every screen, above everything else
+        column.insert(1, band)
     if body.actions:
         *others, main = body.actions
         if others:

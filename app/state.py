@@ -18,6 +18,7 @@ from app.sync_worker import SyncStatus
 
 if TYPE_CHECKING:
     from app.home_data import HomeData
+    from app.practice import PracticeRun
     from app.screening import Screening
     from app.vault import Vault
     from screening_protocols import Outcome, Step
@@ -55,6 +56,8 @@ class Screen(StrEnum):
     RIGHTS = "rights"  # rights information for the respondent
     END = "end"
     NEUTRAL = "neutral"  # quick exit: looks like nothing
+    PRACTICE = "practice"  # practice mode: choose a case, read its story
+    FEEDBACK = "feedback"  # practice mode: the trainee's record against the case
 
 
 # Screens that show nothing from the vault, so they may show while it is locked.
@@ -136,6 +139,7 @@ class SessionState:
     # action shows them again. Dropped with the rest by `forget_sensitive()`.
     notes: str = ""  # the officer's notes on the summary
     research_use: bool = False  # the consent screen's "statistics" switch
+    practice: PracticeRun | None = None  # practice mode: the case being run (nothing of it is saved)
     _listeners: list[Listener] = field(default_factory=list, init=False, repr=False)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -178,8 +182,9 @@ class SessionState:
 
     def forget_sensitive(self) -> None:
         """Drop every reference to decrypted content; ids needed to resume after unlock stay."""
-        if self.screening is not None:
+        if self.screening is not None and self.practice is None:  # practice is never resumed
             self.resume_interview_id = self.screening.interview_id
+        self.practice = None
         self.screening = None
         self.step = None
         self.outcome = None

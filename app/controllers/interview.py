@@ -125,7 +125,8 @@ class InterviewController:
             "research_use": research_use,
             "language": plan.respondent_language,
         }
-        service = self._runtime.services.screening_service(self._runtime.vault)
+        practice = self.state.practice  # practice: in memory only, never the vault
+        service = practice or self._runtime.services.screening_service(self._runtime.vault)
         screening = await self._runtime.off_loop(
             service.begin,
             plan.protocol_id,
@@ -241,6 +242,9 @@ class InterviewController:
         organisation at once when the device is enrolled), then the rights information."""
         screening = self._runtime.screening
         self.state.outcome = await self._runtime.off_loop(screening.finish, notes=notes.strip() or None)
+        if self.state.practice is not None:  # practice: feedback instead of anything to send
+            self.state.screen = Screen.FEEDBACK
+            return
         self._runtime.services.sync_worker().poke()
         self.state.screen = Screen.RIGHTS
 

@@ -10,9 +10,11 @@ from app.screens import (
     duress,
     emergency,
     end,
+    feedback,
     handback,
     home,
     neutral,
+    practice,
     private,
     protocol,
     question,
@@ -45,4 +47,6 @@ SCREENS: dict[Screen, Callable[[ScreenContext], ScreenBody]] = {
     Screen.SUMMARY: summary.build,
     Screen.RIGHTS: rights.build,
     Screen.END: end.build,
+    Screen.PRACTICE: practice.build,
+    Screen.FEEDBACK: feedback.build,
 }

@@ -141,6 +141,9 @@ def build(ctx: ScreenContext) -> ScreenBody:
         controls=controls,
         actions=[
             secondary_button("home-lock", _("Lock"), ctx.on(actions.locking.lock), icon=ft.Icons.LOCK),
+            secondary_button(
+                "home-practice", _("Practice"), ctx.on(actions.practice.open_practice), icon=ft.Icons.SCHOOL
+            ),
             primary_button(
                 "home-new", _("New screening"), ctx.on(actions.interview.new_screening), icon=ft.Icons.ADD
             ),

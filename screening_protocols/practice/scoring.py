@@ -10,7 +10,7 @@ The trainee's answers run through the same engine as a real screen (`run_answers
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from screening_protocols.catalogue import OutcomeLevel
@@ -59,6 +59,7 @@ class Feedback:
     safety_skipped: tuple[str, ...]
     teaching_notes: tuple[str, ...]
     labels: Mapping[str, str]  # indicator id -> its label, in the language asked for
+    headlines: Mapping[str, str] = field(default_factory=dict)  # outcome level -> its headline, same language
 
     @property
     def outcome_ok(self) -> bool:
@@ -81,6 +82,7 @@ class Feedback:
             "case_id": self.case_id,
             "protocol": self.protocol_id,
             "outcome": self.outcome.value,
+            "outcome_headline": self.headlines.get(self.outcome.value, self.outcome.value),
             "expected_outcome": [level.value for level in self.expected],
             "outcome_ok": self.outcome_ok,
             "indicators_found": named(self.found),
@@ -116,6 +118,10 @@ def score(case: PracticeCase, attempt: Attempt, lang: str = "en") -> Feedback:
         if qid in case.replies and not _same(attempt.answers.get(qid, DECLINED), case.replies[qid])
     )
     taken = attempt.steps_taken()
+    headlines = {
+        level.value: render_outcome(protocol, replace(trainee, level=level), lang).headline.text
+        for level in {trainee.level, *case.expected_levels}
+    }
     return Feedback(
         case_id=case.id,
         protocol_id=case.protocol_id,
@@ -129,6 +135,7 @@ def score(case: PracticeCase, attempt: Attempt, lang: str = "en") -> Feedback:
         safety_skipped=tuple(s for s in case.safety if s not in taken),
         teaching_notes=tuple(case.text("teaching_notes", lang)),
         labels=labels,
+        headlines=headlines,
     )
 
 
