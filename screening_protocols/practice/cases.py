@@ -24,6 +24,7 @@ from screening_protocols.library import get_protocol
 from screening_protocols.lint_rules import _BANNED  # the same words protocol lint refuses
 from screening_protocols.practice.errors import CaseFileError, UnknownCaseError
 from screening_protocols.runner import run_answers
+from waypoint.core.i18n import N_
 from waypoint.core.resources import package_folder
 
 __all__ = [
@@ -42,10 +43,10 @@ CASES_DIR = package_folder("screening_protocols", "training")
 
 # What a good officer does, as the app can see it: the pre-checks, the emergency screen, a break.
 SAFETY_STEPS = {
-    "private_place": "Find a private place: speak with the person alone.",
-    "no_companion_interpreter": "Refuse a companion, employer or relative as interpreter.",
-    "stop_for_danger": "Stop the questions when the person is in danger now.",
-    "offer_break": "Offer a break when the person is tired or upset.",
+    "private_place": N_("Find a private place: speak with the person alone."),
+    "no_companion_interpreter": N_("Refuse a companion, employer or relative as interpreter."),
+    "stop_for_danger": N_("Stop the questions when the person is in danger now."),
+    "offer_break": N_("Offer a break when the person is tired or upset."),
 }
 _KEYS = {"id", "protocol", "title", "story", "replies", "expected", "safety", "teaching_notes", "translations"}
 _TEXT_KEYS = {"title", "story", "teaching_notes", "replies_said"}
