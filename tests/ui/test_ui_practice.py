@@ -88,8 +88,8 @@ async def test_ui090_practice_leaves_the_vault_untouched(app: AppHarness, servic
     await start_case(app, case.id)
     shown = await answer_as(app, dict(case.replies))
     english = translator("en")
-    assert shown == [scripted_reply(case, qid, english) for qid in case.replies]
-    assert scripted_reply(case, "documents_holder", english) in shown  # the person's words, not the trainee's
+    assert shown == [f"The person replies: {scripted_reply(case, qid, english)}" for qid in case.replies]
+    assert "The person replies: The person who arranged my travel or job" in shown  # the person's words
     assert app.top_view.route == "/summary" and band_on_screen(app)
     await app.click("summary-rights")
     await app.wait_for(lambda: app.top_view.route == "/feedback", what="the feedback")
