@@ -128,8 +128,12 @@ class PracticeRun:
 class PracticeScreening(Screening):
     """A screening that keeps its answers in memory; finishing scores it instead of saving it."""
 
-    def __init__(self, run: PracticeRun, protocol: Protocol, interview: Interview, context: dict[str, Any]) -> None:
-        super().__init__(cast(Vault, _NoVault()), protocol, PRACTICE_ID, interview, datetime.now(UTC), context)
+    def __init__(
+        self, run: PracticeRun, protocol: Protocol, interview: Interview, context: dict[str, Any]
+    ) -> None:
+        super().__init__(
+            cast(Vault, _NoVault()), protocol, PRACTICE_ID, interview, datetime.now(UTC), context
+        )
         self.run = run
 
     def _save(self, interview: Interview) -> Step:

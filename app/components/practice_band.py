@@ -30,14 +30,23 @@ def practice_band(ctx: ScreenContext) -> ft.Control | None:
     rtl = ctx.officer.rtl
     title = _("Practice — nothing is saved")
     lines: list[ft.Control] = [
-        para(title, rtl=rtl, size=16, weight=ft.FontWeight.W_700, color=BAND_TEXT_COLOUR, key="practice-band-title")
+        para(
+            title,
+            rtl=rtl,
+            size=16,
+            weight=ft.FontWeight.W_700,
+            color=BAND_TEXT_COLOUR,
+            key="practice-band-title",
+        )
     ]
     step = ctx.state.step
     if ctx.state.screening is not None and isinstance(step, AskQuestion):
         reply = scripted_reply(run.case, step.question.id, ctx.officer)
         said = _("The person replies: {reply}").format(reply=reply)
         lines.append(para(said, rtl=rtl, color=BAND_TEXT_COLOUR, key="practice-reply"))
-        lines.append(text_button("practice-break", _("Offer a break"), ctx.on(ctx.actions.practice.offer_break)))
+        lines.append(
+            text_button("practice-break", _("Offer a break"), ctx.on(ctx.actions.practice.offer_break))
+        )
     return ft.Semantics(
         identifier=BAND_ID,
         label=title,

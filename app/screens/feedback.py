@@ -49,10 +49,20 @@ def build(ctx: ScreenContext) -> ScreenBody:
         *_section(ctx, "feedback-found", _("Indicators found"), [labels[i] for i in feedback.found]),
         *_section(ctx, "feedback-missed", _("Indicators missed"), [labels[i] for i in feedback.missed]),
         *_section(
-            ctx, "feedback-wrong", _("Recorded but not in the case"), [labels[i] for i in feedback.wrongly_recorded]
+            ctx,
+            "feedback-wrong",
+            _("Recorded but not in the case"),
+            [labels[i] for i in feedback.wrongly_recorded],
         ),
-        *_section(ctx, "feedback-safety-taken", _("Safety steps taken"), [steps[s] for s in feedback.safety_taken]),
-        *_section(ctx, "feedback-safety-skipped", _("Safety steps missed"), [steps[s] for s in feedback.safety_skipped]),
+        *_section(
+            ctx, "feedback-safety-taken", _("Safety steps taken"), [steps[s] for s in feedback.safety_taken]
+        ),
+        *_section(
+            ctx,
+            "feedback-safety-skipped",
+            _("Safety steps missed"),
+            [steps[s] for s in feedback.safety_skipped],
+        ),
         *_section(ctx, "feedback-notes", _("What a good officer does here"), list(feedback.teaching_notes)),
     ]
     score = _("Score for this case: {points} of {possible}").format(

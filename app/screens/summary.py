@@ -92,7 +92,9 @@ def build(ctx: ScreenContext) -> ScreenBody:
         para(
             _("Practice: nothing is saved or sent.")
             if ctx.state.practice is not None
-            else _("The interview is saved, encrypted, on this device and will be sent to your organisation."),
+            else _(
+                "The interview is saved, encrypted, on this device and will be sent to your organisation."
+            ),
             rtl=rtl,
             size=13,
             key="summary-saved",

@@ -48,7 +48,17 @@ SAFETY_STEPS = {
     "stop_for_danger": N_("Stop the questions when the person is in danger now."),
     "offer_break": N_("Offer a break when the person is tired or upset."),
 }
-_KEYS = {"id", "protocol", "title", "story", "replies", "expected", "safety", "teaching_notes", "translations"}
+_KEYS = {
+    "id",
+    "protocol",
+    "title",
+    "story",
+    "replies",
+    "expected",
+    "safety",
+    "teaching_notes",
+    "translations",
+}
 _TEXT_KEYS = {"title", "story", "teaching_notes", "replies_said"}
 _TRAINEE_TEXT = ("title", "story")
 
@@ -168,7 +178,9 @@ def _check_shape(data: Any, lines: dict[str, int], name: str) -> list[CaseProble
         problems.append(CaseProblem(name, at("safety"), "TR005", f"unknown safety step — use {allowed}"))
     notes = data.get("teaching_notes")
     if not isinstance(notes, list) or not notes or not all(isinstance(n, str) for n in notes):
-        problems.append(CaseProblem(name, at("teaching_notes"), "TR002", "'teaching_notes' is a list of text"))
+        problems.append(
+            CaseProblem(name, at("teaching_notes"), "TR002", "'teaching_notes' is a list of text")
+        )
     translations = data.get("translations", {})
     if not isinstance(translations, dict) or any(
         not isinstance(text, dict) or set(text) - _TEXT_KEYS for text in translations.values()
@@ -184,7 +196,9 @@ def _check_words(data: dict[str, Any], lines: dict[str, int], name: str) -> list
     for text in data.get("translations", {}).values():
         texts += [text.get(key) for key in _TRAINEE_TEXT]
     return [
-        CaseProblem(name, lines.get("story", 1), "TR007", f"the word {word!r} — describe what happened instead")
+        CaseProblem(
+            name, lines.get("story", 1), "TR007", f"the word {word!r} — describe what happened instead"
+        )
         for value in texts
         for item in _texts(value)
         for word in _BANNED.findall(item)

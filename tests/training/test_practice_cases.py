@@ -41,7 +41,9 @@ def test_case_answered_as_scripted_lands_on_its_outcome(case) -> None:  # type: 
     assert result.outcome.level in case.expected_levels
     found = {finding.id for finding in result.outcome.indicators}
     assert set(case.expected_indicators) <= found
-    feedback = score(case, Attempt(case.replies, {"alone": "yes", "interpreter": "none"}, frozenset(case.safety)))
+    feedback = score(
+        case, Attempt(case.replies, {"alone": "yes", "interpreter": "none"}, frozenset(case.safety))
+    )
     assert feedback.outcome_ok and not feedback.missed and not feedback.wrongly_recorded
     assert not feedback.differing_answers and feedback.points == feedback.possible
 
@@ -96,7 +98,9 @@ def test_lint_reports_every_kind_of_problem(tmp_path: Path) -> None:
     good = next(p for p in case_paths() if p.stem == "border-rapid-02").read_text(encoding="utf-8")
     renamed = _write(tmp_path, "other-name.yaml", good)
     assert [p.code for p in lint_case(renamed)] == ["TR003"]
-    wrong_level = _write(tmp_path, "border-rapid-02.yaml", good.replace("- no_indicators_found", "- strong_indicators"))
+    wrong_level = _write(
+        tmp_path, "border-rapid-02.yaml", good.replace("- no_indicators_found", "- strong_indicators")
+    )
     assert [p.code for p in lint_case(wrong_level)] == ["TR010"]
     wrong_id = good.replace("harmed: 'no'", "hurt: 'no'")
     assert "TR008" in [p.code for p in lint_case(_write(tmp_path, "border-rapid-02.yaml", wrong_id))]

@@ -36,7 +36,9 @@ def band_on_screen(app: AppHarness) -> bool:
     return "practice-band" in app.semantics_ids()
 
 
-async def start_case(app: AppHarness, case_id: str, interpreter: str = "none", alone: str = "yes") -> list[str]:
+async def start_case(
+    app: AppHarness, case_id: str, interpreter: str = "none", alone: str = "yes"
+) -> list[str]:
     seen = []
     await app.click("home-practice")
     await app.wait_for(lambda: app.top_view.route == "/practice", what="the practice screen")

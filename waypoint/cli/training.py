@@ -92,7 +92,10 @@ def score_command(case_id: str, answers_path: Path, lang: str, as_json: bool) ->
         names = ", ".join(item["label"] for item in feedback[key]) or "none"
         click.echo(f"{key.replace('_', ' ').capitalize()}: {names}")
     for key in ("safety_taken", "safety_skipped"):
-        click.echo(f"{key.replace('_', ' ').capitalize()}: " + ("; ".join(s["text"] for s in feedback[key]) or "none"))
+        click.echo(
+            f"{key.replace('_', ' ').capitalize()}: "
+            + ("; ".join(s["text"] for s in feedback[key]) or "none")
+        )
     for note in feedback["teaching_notes"]:
         click.echo(f"- {note}")
     click.echo(f"Score: {feedback['score']['points']}/{feedback['score']['possible']}")
