@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import flet as ft
 
-from app.components.tagged import primary_button, secondary_button
+from app.components.tagged import choice_group, primary_button, secondary_button
 from app.components.text import heading, para
+from app.i18n import SHIPPED_LANGUAGES, language_name
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import protocol_title_by_id
 from screening_protocols.practice import list_cases
@@ -32,6 +33,14 @@ def _case_list(ctx: ScreenContext) -> ScreenBody:
         heading(_("Practice"), rtl=rtl, key="title-practice"),
         para(_("Practise a screening on a made-up case. Nothing you enter is saved or sent."), rtl=rtl),
         *_scores(ctx),
+        para(_("Your language"), rtl=rtl, weight=ft.FontWeight.W_500),
+        choice_group(
+            "practice-language",
+            [(code, language_name(code)) for code in SHIPPED_LANGUAGES],
+            language,
+            lambda value: ctx.on(ctx.actions.interview.choose_officer_language, value),
+            rtl=rtl,
+        ),
     ]
     for case in list_cases():
         protocol = protocol_title_by_id(ctx.protocols, case.protocol_id, language)

@@ -140,9 +140,9 @@ async def test_ui092_quick_exit_drops_practice(app: AppHarness) -> None:
 
 async def test_ui093_emergency_in_arabic(app: AppHarness, services: AppServices) -> None:
     await set_up(app)
-    app.page.data.state.ui_language = "ar"
     await app.click("home-practice")
     await app.wait_for(lambda: app.top_view.route == "/practice", what="the practice screen")
+    await app.click("practice-language-ar")
     assert app.top_view.rtl and band_on_screen(app) is False
     await app.click("practice-case-border-rapid-03")
     await app.wait_for(lambda: app.find("practice-story") is not None, what="the story")
