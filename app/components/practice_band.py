@@ -12,6 +12,7 @@ from app.components.tagged import text_button
 from app.components.text import para
 from app.practice import scripted_reply
 from app.screens.base import ScreenContext
+from app.state import Screen
 from screening_protocols import AskQuestion
 
 __all__ = ["BAND_ID", "practice_band"]
@@ -22,9 +23,9 @@ BAND_TEXT_COLOUR = "#3E2723"
 
 
 def practice_band(ctx: ScreenContext) -> ft.Control | None:
-    """The band, or None when no practice case is running."""
+    """The band, or None outside practice (the case list is practice too)."""
     run = ctx.state.practice
-    if run is None:
+    if run is None and ctx.state.screen is not Screen.PRACTICE:
         return None
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
@@ -40,7 +41,7 @@ def practice_band(ctx: ScreenContext) -> ft.Control | None:
         )
     ]
     step = ctx.state.step
-    if ctx.state.screening is not None and isinstance(step, AskQuestion):
+    if run is not None and ctx.state.screening is not None and isinstance(step, AskQuestion):
         reply = scripted_reply(run.case, step.question.id, ctx.officer)
         said = _("The person replies: {reply}").format(reply=reply)
         lines.append(para(said, rtl=rtl, color=BAND_TEXT_COLOUR, key="practice-reply"))

@@ -143,7 +143,7 @@ async def test_ui093_emergency_in_arabic(app: AppHarness, services: AppServices)
     await app.click("home-practice")
     await app.wait_for(lambda: app.top_view.route == "/practice", what="the practice screen")
     await app.click("practice-language-ar")
-    assert app.top_view.rtl and band_on_screen(app) is False
+    assert app.top_view.rtl and band_on_screen(app)
     await app.click("practice-case-border-rapid-03")
     await app.wait_for(lambda: app.find("practice-story") is not None, what="the story")
     assert app.by_key("practice-story").value == get_case("border-rapid-03").text("story", "ar")
