@@ -40,7 +40,11 @@ def build(ctx: ScreenContext) -> ScreenBody:
             label=f"{level} {verdict}",
             value="ok" if feedback.outcome_ok else "different",
             content=ft.Container(
-                para(f"{_('Your outcome')}: {level}. {verdict}", rtl=rtl, weight=ft.FontWeight.W_600),
+                para(
+                    _("Your outcome: {level} {verdict}").format(level=level, verdict=verdict),
+                    rtl=rtl,
+                    weight=ft.FontWeight.W_600,
+                ),
                 bgcolor=ft.Colors.SECONDARY_CONTAINER,
                 padding=12,
                 border_radius=8,
