@@ -54,7 +54,7 @@ class RecordingActions:
 
     def __init__(self) -> None:
         self.ran: list[tuple[str, tuple[object, ...]]] = []
-        self.setup = self.locking = self.home = self.interview = self.private = self
+        self.setup = self.locking = self.home = self.interview = self.private = self.practice = self
 
     def __getattr__(self, name: str) -> Callable[..., Awaitable[None]]:
         async def action(*args: object) -> None:
