@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from app.i18n import Translator
-from app.screening import Screening, check_language_code
+from app.screening import Screening, screening_context
 from app.vault import Vault
 from screening_protocols import (
     AnswerValue,
@@ -116,12 +116,7 @@ class PracticeRun:
         """Like `ScreeningService.begin`, in memory: the case's protocol, whatever else was chosen."""
         protocol = get_protocol(self.case.protocol_id)
         self.checks = {str(k): str(v) for k, v in (checks or {}).items()}
-        context = {
-            "respondent_language": check_language_code(respondent_language, field="respondent language"),
-            "officer_language": check_language_code(officer_language, field="officer language"),
-            "checks": dict(self.checks),
-            "consent": dict(consent or {}),
-        }
+        context = screening_context(respondent_language, officer_language, self.checks, consent)
         return PracticeScreening(self, protocol, start(protocol, facts), context)
 
 

@@ -52,7 +52,14 @@ from screening_protocols import (
 from screening_protocols import answer as engine_answer
 from sync.sealed import SealedInterview
 
-__all__ = ["MAX_NOTES_LENGTH", "Screening", "ScreeningError", "ScreeningService", "check_language_code"]
+__all__ = [
+    "MAX_NOTES_LENGTH",
+    "Screening",
+    "ScreeningError",
+    "ScreeningService",
+    "check_language_code",
+    "screening_context",
+]
 
 MAX_NOTES_LENGTH = 4000
 _ISO_639_1 = re.compile(r"[a-z]{2}")
@@ -75,6 +82,21 @@ def _json_object(value: Mapping[str, Any] | None, field: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise NotAMappingError(field=field)
     return dict(value)
+
+
+def screening_context(
+    respondent_language: str,
+    officer_language: str,
+    checks: Mapping[str, Any] | None,
+    consent: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """What a screening records besides its answers: languages (checked), pre-checks and consent."""
+    return {
+        "respondent_language": check_language_code(respondent_language, field="respondent language"),
+        "officer_language": check_language_code(officer_language, field="officer language"),
+        "checks": _json_object(checks, "checks"),
+        "consent": _json_object(consent, "consent"),
+    }
 
 
 class Screening:
@@ -249,12 +271,7 @@ class ScreeningService:
             VaultLockedError: the vault is locked.
         """
         protocol = self._protocols(protocol_id)
-        context = {
-            "respondent_language": check_language_code(respondent_language, field="respondent language"),
-            "officer_language": check_language_code(officer_language, field="officer language"),
-            "checks": _json_object(checks, "checks"),
-            "consent": _json_object(consent, "consent"),
-        }
+        context = screening_context(respondent_language, officer_language, checks, consent)
         interview = start(protocol, facts)
         records = self._vault.interviews
         interview_id = records.create(

@@ -8,6 +8,7 @@ import flet as ft
 from app.components.tagged import primary_button, secondary_button
 from app.components.text import heading, para
 from app.screens.base import ScreenBody, ScreenContext
+from app.wording import protocol_title_by_id
 from screening_protocols.practice import SAFETY_STEPS
 
 
@@ -73,6 +74,15 @@ def build(ctx: ScreenContext) -> ScreenBody:
         points=feedback.points, possible=feedback.possible
     )
     controls.append(para(score, rtl=rtl, weight=ft.FontWeight.W_500, key="feedback-score"))
+    if run.total is not None:
+        title = protocol_title_by_id(ctx.protocols, feedback.protocol_id, ctx.officer.language)
+        total = _("{protocol}: {points} of {possible} points in {cases} case(s)").format(
+            protocol=title,
+            points=run.total["points"],
+            possible=run.total["possible"],
+            cases=run.total["cases"],
+        )
+        controls.append(para(total, rtl=rtl, size=13, key="feedback-running-score"))
     return ScreenBody(
         controls=controls,
         actions=[

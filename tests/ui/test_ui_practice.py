@@ -104,6 +104,7 @@ async def test_ui090_practice_leaves_the_vault_untouched(app: AppHarness, servic
     scores = PracticeScores(services.config.data_dir).load()
     assert scores["border-rapid"]["cases"] == 1
     assert scores["border-rapid"]["points"] == scores["border-rapid"]["possible"] > 0
+    assert app.find("feedback-running-score") is not None
     await app.click("feedback-home")
     await app.wait_for(lambda: app.top_view.route == "/home", what="home")
     assert not band_on_screen(app) and session.state.practice is None
