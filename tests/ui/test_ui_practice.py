@@ -88,6 +88,8 @@ async def test_ui090_practice_leaves_the_vault_untouched(app: AppHarness, servic
     assert before, "the vault file exists"
     case = get_case("border-rapid-01")
     await start_case(app, case.id)
+    await app.click("practice-break")  # the trainee offers a break: a safety step, counted
+    assert session.state.practice.steps == {"offer_break"}
     shown = await answer_as(app, dict(case.replies))
     english = translator("en")
     assert shown == [f"The person replies: {scripted_reply(case, qid, english)}" for qid in case.replies]
