@@ -1,10 +1,10 @@
 """Nothing acknowledged is lost when the app is killed.
 
 VK100: a process recording answers through `ScreeningService` is SIGKILLed at a random moment (after a
-       random number, 2 to 6, of acknowledged answers, then 0-50 ms more), 50 times (200 with --campaign=full). After each kill: `PRAGMA integrity_check`
-       is ok; every acknowledged answer is stored (in the draft, or in the completed document); every
-       acknowledged finish is completed; and the interrupted draft resumes at the question after its
-       last saved answer.
+       random number, 2 to 6, of acknowledged answers, then 0-50 ms more), 50 times (200 with
+       --campaign=full). After each kill: `PRAGMA integrity_check` is ok; every acknowledged answer is
+       stored (in the draft, or in the completed document); every acknowledged finish is completed; and
+       the interrupted draft resumes at the question after its last saved answer.
 
 The worker is a `multiprocessing` process started through a fork server that has already imported the
 vault, the engine and sync: each restart skips ~2 s of imports, which keeps 50 kills within the suite's
