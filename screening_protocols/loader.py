@@ -2,7 +2,7 @@
 
     load_raw(source)  -> RawDocument   YAML text -> plain data + the line of every field (only I/O here)
     normalize(doc)    -> RawDocument   de-alias keys and kinds (tables, not if-chains)
-    validate(doc)     -> [Problem]     the shipped JSON schema, then the semantic rules (rules.py)
+    validate(doc)     -> [Problem]     the shipped JSON schema, then the semantic rules (lint_rules.py)
     build(doc)        -> Protocol      frozen dataclasses with parsed expressions
 
 `check(source)` runs every stage and returns all problems at once; `load_protocol(source)` returns the
@@ -187,7 +187,7 @@ def schema() -> dict[str, Any]:
 
 def validate(doc: RawDocument) -> list[Problem]:
     """Stage 3: every schema and semantic problem of the document, in file order."""
-    from screening_protocols.rules import semantic_problems
+    from screening_protocols.lint_rules import semantic_problems
 
     found = list(doc.problems)
     if doc.data is None and not found:

@@ -16,10 +16,10 @@ from typing import TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from sync.errors import DeviceRefused, SyncRejected, SyncTransportError
+from sync.errors import DeviceRefused, NotTheServerError, SyncRejected, SyncTransportError
 from sync.identity import DeviceIdentity
 from sync.wire import BatchResult, EnrollRequest, EnrollResponse, Problem, SubmissionBatch, UpdatesResponse
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 __all__ = ["DEFAULT_TIMEOUT", "BatchReply", "RateLimited", "SyncClient"]
 
@@ -31,6 +31,7 @@ _Model = TypeVar("_Model", bound=BaseModel)
 class RateLimited(SyncTransportError):
     """The server asked the device to slow down (429); `retry_after` is in seconds."""
 
+    code = "WP-SYNC-009"
     what = N_("The organisation's server asked this device to wait {retry_after} seconds.")
 
     def __init__(self, *, retry_after: float) -> None:
@@ -172,7 +173,4 @@ def _parse(model: type[_Model], response: httpx.Response) -> _Model:
     try:
         return model.model_validate_json(response.content)
     except (ValidationError, json.JSONDecodeError) as error:
-        raise SyncTransportError(
-            N_("The answer from the network was not from the organisation's server."),
-            N_("Check that this network gives real internet access, then try again."),
-        ) from error
+        raise NotTheServerError() from error

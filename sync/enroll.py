@@ -20,7 +20,7 @@ from sync.identity import ed25519_public_bytes, ed25519_raw_private
 from sync.receipts import verify_enrollment
 from sync.stores import DeviceStore, Enrollment
 from sync.wire import EnrollRequest, b64u_encode
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 __all__ = ["OrganisationEnrollment", "join", "proof_message"]
 

@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 
 from sync.errors import EnrollmentError
 from sync.wire import TOKEN_PATTERN, b64u_decode, b64u_encode, canonical_json
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = [
     "CODE_PREFIX",

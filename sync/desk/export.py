@@ -12,33 +12,33 @@ what it sealed before under its new id; the server records which revoked device 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import Engine, inspect
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError
-from sqlmodel import Session, col, select
 
 from sync.envelope import key_id_for, open_submission, read_header
 from sync.errors import EnvelopeError
-from sync.server import crud
-from sync.server.db import make_engine
-from sync.server.models import DeviceSuccession, Submission
-from waypoint.errors import N_, ConfigError
+from sync.sealed import SealedDocumentError, SealedInterview
+from sync.server.reading import StoredSubmission, SubmissionReader
 
-__all__ = ["PLAINTEXT_FORMAT", "ExportFailure", "ExportReport", "export_submissions"]
+__all__ = ["ExportFailure", "ExportReport", "SubmissionSource", "export_from", "export_submissions"]
 
-PLAINTEXT_FORMAT = "waypoint-interview/1"
-SUBMISSIONS_TABLE = "submissions"
 SAFE_FILE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class SubmissionSource(Protocol):
+    """Where the desk reads stored envelopes from (`sync.server.reading.SubmissionReader`)."""
+
+    def submissions(self, *, batch_size: int = 200) -> Iterable[StoredSubmission]: ...
+
+    def lineage(self, device_id: str) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -78,64 +78,29 @@ def export_submissions(
         ConfigError: `database_url` is not a referral server's database (missing, unreachable, no tables);
             nothing is created then, neither the database nor `out_dir`.
     """
+    with SubmissionReader.open(database_url) as reader:
+        return export_from(reader, private_keys, out_dir, batch_size=batch_size)
+
+
+def export_from(
+    source: SubmissionSource,
+    private_keys: Sequence[X25519PrivateKey],
+    out_dir: Path,
+    *,
+    batch_size: int = 200,
+) -> ExportReport:
+    """Export what `source` holds to `out_dir` (created 0700); see `export_submissions`."""
     keys = {key_id_for(_raw_public(key)): key for key in private_keys}
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     report = ExportReport()
-    engine = _open_server_database(database_url)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        has_successions = inspect(engine).has_table(DeviceSuccession.__tablename__)
-        with Session(engine) as session, Session(engine) as lookups:
-            rows = session.exec(
-                select(Submission).order_by(col(Submission.row_id)).execution_options(yield_per=batch_size)
-            )
-            lineages: dict[str, list[str]] = {}  # per device, not per row: a device sends many
-            for row in rows:
-                senders = lineages.get(row.device_id)
-                if senders is None:
-                    senders = lineages[row.device_id] = (
-                        crud.lineage(session=lookups, device_id=row.device_id)
-                        if has_successions
-                        else [row.device_id]
-                    )
-                _export_one(row, senders, keys, out_dir, report)
-    finally:
-        engine.dispose()
+    for stored in source.submissions(batch_size=batch_size):
+        _export_one(stored, source.lineage(stored.device_id), keys, out_dir, report)
     return report
 
 
-def _open_server_database(database_url: str) -> Engine:
-    """A read-only engine on an existing referral server database; never creates one."""
-    try:
-        url = make_url(database_url)
-    except ArgumentError:
-        url = None
-    if url is not None and url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
-        raise _not_a_server_database()
-    engine = make_engine(database_url, writer=False)
-    try:
-        has_submissions = inspect(engine).has_table(SUBMISSIONS_TABLE)
-    except DatabaseError as error:  # unreachable, refused, or a file that is not a database
-        engine.dispose()
-        raise ConfigError(
-            N_("The referral server database could not be opened."),
-            N_("Check the --database-url, that the database server runs and that you may read it."),
-        ) from error
-    if not has_submissions:
-        engine.dispose()
-        raise _not_a_server_database()
-    return engine
-
-
-def _not_a_server_database() -> ConfigError:
-    return ConfigError(
-        N_("There is no referral server database at this --database-url."),
-        N_("Give the --database-url that `waypoint server` uses (it holds the submissions)."),
-    )
-
-
 def _export_one(
-    row: Submission,
+    row: StoredSubmission,
     senders: Sequence[str],
     keys: dict[str, X25519PrivateKey],
     out_dir: Path,
@@ -175,22 +140,17 @@ def _export_one(
         fail("does_not_open")
         return
     try:
-        recorded = json.loads(plaintext)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        recorded = SealedInterview.from_json(plaintext)
+    except SealedDocumentError:
         fail("not_an_interview")
         return
-    if not isinstance(recorded, dict) or recorded.get("format") != PLAINTEXT_FORMAT:
-        fail("not_an_interview")
-        return
-    routing = {
-        "interview_id": row.interview_id,
-        "protocol_id": row.protocol_id,
-        "protocol_version": row.protocol_version,
-        "device_id": sealed_by,
-    }
-    if recorded.get("interview_id") != row.interview_id or any(
-        name in recorded and recorded[name] != value for name, value in routing.items()
-    ):
+    routing = (
+        (recorded.interview_id, row.interview_id),
+        (recorded.protocol_id, row.protocol_id),
+        (recorded.protocol_version, row.protocol_version),
+        (recorded.device_id or sealed_by, sealed_by),
+    )
+    if any(inside != outside for inside, outside in routing):
         fail("binding_mismatch")
         return
     report.written.append(_write_private_file(out_dir / f"{row.interview_id}.json", plaintext))

@@ -27,7 +27,8 @@ from sync.server.db import (
     register_organisation_key,
 )
 from sync.server.models import Device
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = ["DEFAULT_CODE_TTL", "DeviceSummary", "create_enrollment_code", "list_devices", "revoke_device"]
 

@@ -59,7 +59,7 @@ async def read_signed_request(
     try:
         parsed = parse_signature(request.headers, method=request.method, path=path)
     except SignatureError as error:
-        raise Refusal(401, error.code, _UNAUTHENTICATED) from error
+        raise Refusal(401, error.check, _UNAUTHENTICATED) from error
     return SignedRequest(parsed, body, request.headers.get("content-digest"))
 
 
@@ -69,7 +69,7 @@ def refuse_and_audit(
     """Roll back what the request did, keep an audit record of the refusal, and return it to raise."""
     session.rollback()
     crud.record_event(
-        session=session, at=state.clock_ms(), kind="refused", device_id=device_id, code=refusal.code
+        session=session, at=state.clock_ms(), kind="refused", device_id=device_id, code=refusal.reason
     )
     session.commit()
     return refusal
@@ -89,7 +89,7 @@ def authenticate(signed: SignedRequest, session: Session, state: ServerState) ->
         signature.verify(device.public_key)
     except SignatureError as error:
         raise refuse_and_audit(
-            session, state, Refusal(401, error.code, _UNAUTHENTICATED), device.device_id
+            session, state, Refusal(401, error.check, _UNAUTHENTICATED), device.device_id
         ) from error
     if device.status != "active":
         refusal = Refusal(403, "device_revoked", "This device was revoked by the organisation.")
@@ -103,7 +103,7 @@ def authenticate(signed: SignedRequest, session: Session, state: ServerState) ->
     try:
         check_content_digest(signed.content_digest, signed.body)
     except SignatureError as error:
-        refusal = Refusal(400, error.code, "The body does not match its Content-Digest.")
+        refusal = Refusal(400, error.check, "The body does not match its Content-Digest.")
         raise refuse_and_audit(session, state, refusal, device.device_id) from error
     wait = state.device_limiter.wait_needed(device.device_id)
     if wait > 0:

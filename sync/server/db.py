@@ -23,7 +23,8 @@ from sqlmodel import Session, select
 
 from sync.envelope import key_id_for
 from sync.server.models import UNIQUE_INTERVIEW_INDEX, OrganisationKey, ServerKey, metadata
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = [
     "current_organisation_key",

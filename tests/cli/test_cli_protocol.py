@@ -27,7 +27,7 @@ import pytest
 from cli_support import COMPLETE_ANSWERS, assert_clean_failure, ok, waypoint, write_json
 
 from screening_protocols.errors import ErrorCode, Severity
-from waypoint.paths import PROJECT_ROOT
+from tests.tooling import PROJECT_ROOT
 
 LIBRARY = PROJECT_ROOT / "screening_protocols" / "library"
 LEVELS = {

@@ -26,6 +26,7 @@ from playwright.sync_api import Page
 from tour import NOTES, Tour, emergency_interview, main_interview
 
 from sync.desk import export_submissions, load_private_key
+from sync.sealed import SEALED_FORMAT
 
 pytestmark = pytest.mark.e2e
 PASSPHRASE = "e2e passphrase for the demo keys"  # conftest.py runs `waypoint run` with it
@@ -98,7 +99,7 @@ def test_e2e001_english_and_thin_path(browser: object, running_app: RunningApp, 
     for qid, value in ANSWERED.items():
         assert qid.encode() not in raw, f"question id {qid} is in the server database in clear"
         assert f'"{qid}": "{value}"'.encode() not in raw
-    for marker in (b"waypoint-interview/1", b'"answers"', b"respondent_language", b"professional"):
+    for marker in (SEALED_FORMAT.encode(), b'"answers"', b"respondent_language", b"professional"):
         assert marker not in raw, marker
     assert b"E2E-NOTES-CANARY" not in raw
     key = load_private_key(running_app.data_dir / "desk" / "organisation.private.json", PASSPHRASE)

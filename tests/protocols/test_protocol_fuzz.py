@@ -50,7 +50,7 @@ from screening_protocols import (
     start,
 )
 from screening_protocols import expressions as ex
-from waypoint.errors import WaypointError
+from waypoint.core.errors import WaypointError
 
 MINIMAL_TEXT = (Path(__file__).parent / "fixtures" / "minimal.yaml").read_text(encoding="utf-8")
 MINIMAL_DATA = yaml.safe_load(MINIMAL_TEXT)

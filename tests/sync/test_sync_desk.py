@@ -28,10 +28,11 @@ from sync_servers import InProcessTransport
 from sync import Outbox, join
 from sync.desk import export_submissions, generate_organisation_keys, load_private_key
 from sync.desk.keys import KeyFiles
+from sync.sealed import SealedInterview
 from sync.server import ServerSettings, create_app, create_enrollment_code, revoke_device
 from sync.server.models import Submission
 from sync.stores import Enrollment
-from waypoint.errors import ConfigError
+from waypoint.core.errors import ConfigError
 
 PASSPHRASE = "a long desk passphrase"
 
@@ -47,16 +48,9 @@ def private_key(keys: KeyFiles) -> X25519PrivateKey:
 
 
 def _document(interview_id: str, enrollment: Enrollment, **changes: object) -> bytes:
-    document = {
-        "format": "waypoint-interview/1",
-        "interview_id": interview_id,
-        "protocol_id": "adult",
-        "protocol_version": "1",
-        "device_id": enrollment.device_id,
-        "answers": {"q1": "yes", "q2": "ünïcødé"},
-        **changes,
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2).encode()
+    document = SealedInterview(interview_id, "adult", "1", answers={"q1": "yes", "q2": "ünïcødé"})
+    recorded = {**document.with_device(enrollment.device_id).to_dict(), **changes}
+    return json.dumps(recorded, ensure_ascii=False, indent=2).encode()
 
 
 def _server_with(

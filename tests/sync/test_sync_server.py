@@ -47,6 +47,7 @@ from sync.envelope import key_id_for
 from sync.errors import EnrollmentError
 from sync.identity import DeviceIdentity, ed25519_public_bytes
 from sync.receipts import verify_receipt
+from sync.sealed import SealedInterview
 from sync.server import revoke_device
 from sync.server.models import AuditEvent, EnrollmentToken, RequestNonce, Submission
 from sync.server.models import Device as DeviceRow
@@ -55,15 +56,7 @@ from sync.wire import BatchResult, b64u_encode
 
 
 def _plaintext(interview_id: str, device_id: str, marker: str = "recorded-answer") -> bytes:
-    document = {
-        "format": "waypoint-interview/1",
-        "interview_id": interview_id,
-        "protocol_id": "adult",
-        "protocol_version": "1",
-        "device_id": device_id,
-        "answers": {"q1": marker},
-    }
-    return json.dumps(document).encode()
+    return SealedInterview(interview_id, "adult", "1", answers={"q1": marker}, device_id=device_id).to_json()
 
 
 def _item(

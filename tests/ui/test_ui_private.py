@@ -31,12 +31,12 @@ def services_of(app: AppHarness) -> list[Any]:
 
 def audio_service(app: AppHarness) -> Any:
     """The session's current player (older ones are released and unregistered)."""
-    return app.page.data.player._audio
+    return app.page.data.prompts.player._audio
 
 
 async def loaded_and_playing(app: AppHarness, src_end: str = "") -> Any:
     """Answer the player as the browser does: loaded, then playing (`src_end`: the clip expected)."""
-    await app.wait_for(lambda: app.page.data.player is not None, what="the player")
+    await app.wait_for(lambda: app.page.data.prompts.player is not None, what="the player")
     await app.wait_for(
         lambda: audio_service(app) is not None and audio_service(app).src.endswith(src_end), what="a clip"
     )
@@ -164,7 +164,7 @@ async def test_ui054_officer_questions_go_back_to_the_officer(app: AppHarness) -
     await app.wait_for(lambda: audio_service(app).src == "audio/ar/ui.handback.mp3", what="the thank-you")
     await app.type("handback-secret", "someone else's guess")
     await app.click("handback-submit")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the refusal")
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the refusal")
     assert app.top_view.route == "/handback"
     await app.type("handback-secret", SECRET)
     await app.click("handback-submit")
@@ -195,7 +195,7 @@ async def test_ui056_duress_secret_does_not_take_the_device_back(app: AppHarness
     assert app.top_view.route == "/handback"
     await app.type("handback-secret", duress)
     await app.click("handback-submit")
-    await app.wait_for(lambda: session.last_error is not None, what="the refusal")
+    await app.wait_for(lambda: session.state.last_error is not None, what="the refusal")
     assert app.top_view.route == "/handback"
     (draft,) = vault.list_interviews()
     assert draft.id == session.state.screening.interview_id  # still the officer's space

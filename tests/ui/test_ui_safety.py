@@ -21,6 +21,7 @@ from collections.abc import Callable
 from flet_harness import AppHarness, strings_in
 from ui_support import ANSWERS, SECRET, answer_current, question_id, set_up, to_first_question, unlock
 
+from app.clock import ManualClock
 from app.main import create_main
 from app.services import AppServices
 from app.state import LOCKED_SCREENS, Screen
@@ -145,16 +146,17 @@ async def test_ui024_stop_and_keep_completes(app: AppHarness) -> None:
 
 
 async def test_ui025_idle_lock_returns_to_same_question(make_services: Callable[..., AppServices]) -> None:
-    services = make_services(idle_lock_seconds=60)
+    clock = ManualClock()
+    services = make_services(idle_lock_seconds=60, clock=clock)
     app = await AppHarness(create_main(services=services)).start()
     try:
         await set_up(app)
         await to_first_question(app)
         await answer_until(app, "arranged_by_other")
         vault = app.page.data.state.vault
-        # Answering at the machine's pace must not race the lock: shorten it only once the question
-        # is on screen (the timer reads the limit at each tick).
-        app.page.data._idle_limit = 0.4
+        await clock.advance(59)  # the session's clock: no time passes at the machine's pace
+        assert app.top_view.route == "/question"
+        await clock.advance(1)
         await app.wait_for(lambda: app.top_view.route == "/unlock", timeout=5, what="the idle lock")
         assert not vault.is_unlocked
         assert not sensitive_texts() & set(everything_on_page(app))
@@ -174,7 +176,7 @@ async def test_ui026_pause_and_resume(app: AppHarness) -> None:
     assert not app.page.data.state.vault.is_unlocked
     await app.type("unlock-secret", "not the secret at all")
     await app.click("unlock-submit")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the wrong-secret message")
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the wrong-secret message")
     assert app.top_view.route == "/paused"
     await unlock(app)
     assert question_id(app) == "free_to_leave"

@@ -42,9 +42,9 @@ async def test_ui030_weak_secret_is_refused(app: AppHarness) -> None:
     await app.type("setup-secret", "password1")
     await app.type("setup-confirm", "password1")
     await app.click("setup-create")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the error message")
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the error message")
     assert app.top_view.route == "/setup"
-    assert app.page.data.last_error.startswith(WeakSecretError.what)
+    assert app.page.data.state.last_error.startswith(WeakSecretError.what)
     assert not app.page.data.state.vault.has_secret
 
 
@@ -53,8 +53,8 @@ async def test_ui031_different_secrets_are_refused(app: AppHarness) -> None:
     await app.type("setup-secret", SECRET)
     await app.type("setup-confirm", SECRET + " typo")
     await app.click("setup-create")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the error message")
-    assert app.top_view.route == "/setup" and "not the same" in app.page.data.last_error
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the error message")
+    assert app.top_view.route == "/setup" and "not the same" in app.page.data.state.last_error
 
 
 async def test_ui032_risky_interpreter_and_company_warn(app: AppHarness) -> None:
@@ -80,7 +80,7 @@ async def test_ui033_checks_are_required(app: AppHarness) -> None:
     await app.click("respondent-language-en")
     await app.click("protocol-continue")
     await app.click("checks-continue")
-    assert app.top_view.route == "/checks" and app.page.data.last_error
+    assert app.top_view.route == "/checks" and app.page.data.state.last_error
 
 
 async def test_ui034_refused_consent_stores_nothing(app: AppHarness) -> None:

@@ -66,7 +66,7 @@ async def to_first_question(
 
 
 def question_id(app: AppHarness) -> str:
-    return app.page.data.state.screening.step.question.id
+    return app.page.data.state.step.question.id
 
 
 async def answer_current(app: AppHarness, value: str) -> None:

@@ -23,7 +23,7 @@ from vault_support import SECRET
 from app.vault import Vault
 from app.vault.database import DATABASE_FILENAME
 from waypoint.cli import main
-from waypoint.paths import VAULT_FILENAME
+from waypoint.core.data_folder import VAULT_FILENAME
 
 ANSWERS = {
     "in_danger": "no",
@@ -61,7 +61,7 @@ def test_cl001_record(tmp_path: Path) -> None:
         document = vault.interviews.load_completed(interview_id)
     finally:
         vault.close()
-    assert document["answers"] == {
+    assert document.answers == {
         "in_danger": "no",
         "age": 31,
         "age_disputed": "declined",
@@ -71,7 +71,7 @@ def test_cl001_record(tmp_path: Path) -> None:
         "free_to_leave": "declined",
         "made_to_work": "declined",
     }
-    assert document["notes"] == "met at gate 4" and document["respondent_language"] == "fr"
+    assert document.notes == "met at gate 4" and document.respondent_language == "fr"
     assert oct(data_dir.stat().st_mode & 0o777) == "0o700"
     # The vault exists now: unlocked, not created. A minor is never asked whether the age is disputed:
     # that answer is skipped with a note, not refused.

@@ -1,6 +1,7 @@
 """Compile every gettext catalog under `locales/` (`<lang>/LC_MESSAGES/<domain>.po` -> `.mo`).
 
-Run as `python -m waypoint.catalogs`; `dev.py` does it during set-up. Only stale catalogs are rebuilt.
+Run as `python -m waypoint.core.catalog_compiler`; `dev.py` does it during set-up. Only stale catalogs
+are rebuilt.
 Fuzzy entries are left out, so an unreviewed guess never reaches a respondent.
 """
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from waypoint.paths import LOCALES_DIR
+from waypoint.core.resources import LOCALES_DIR
 
 
 def compile_catalogs(locales_dir: Path = LOCALES_DIR) -> list[Path]:

@@ -1,7 +1,8 @@
 """The `waypoint` command line.
 
-Each area of Waypoint keeps its commands in its own module under `waypoint.commands`; this module only
-assembles them and turns a `WaypointError` into a clear message and exit code 1 (exit 2: bad usage).
+Each command group has its own module under `waypoint.cli` (options several share are in
+`waypoint.cli.options`); this module only assembles them and turns a `WaypointError` into its message
+and code, with exit code 1 (exit 2: bad usage).
 Command modules import heavy libraries (Flet, the server) inside the commands, so `waypoint --help`
 and the protocol tools start fast.
 """
@@ -13,13 +14,18 @@ from typing import Any
 
 import click
 
-from waypoint.errors import WaypointError
+from waypoint.core.errors import WaypointError
 
 COMMAND_MODULES = (
-    "waypoint.commands.run",
-    "waypoint.commands.protocol",
-    "waypoint.commands.interview",
-    "waypoint.commands.sync",
+    "waypoint.cli.run",
+    "waypoint.cli.protocol",
+    "waypoint.cli.interview",
+    "waypoint.cli.keys",
+    "waypoint.cli.server",
+    "waypoint.cli.enroll",
+    "waypoint.cli.sync",
+    "waypoint.cli.device",
+    "waypoint.cli.desk",
 )
 
 
@@ -28,7 +34,7 @@ class _WaypointGroup(click.Group):
         try:
             return super().invoke(ctx)
         except WaypointError as error:
-            raise click.ClickException(error.message()) from None
+            raise click.ClickException(error.coded_message()) from None
 
 
 @click.group(cls=_WaypointGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,7 +12,6 @@ in shell history and process lists). `list` needs no secret: it shows metadata o
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +19,11 @@ from typing import Any
 
 import click
 
-from waypoint.errors import N_, ConfigError
-from waypoint.paths import default_data_dir, ensure_private_dir, existing_data_dir
+from waypoint.cli.options import data_dir_option, existing_vault, pin_from_environment
+from waypoint.core.data_folder import ensure_private_dir
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
-PIN_ENVIRONMENT_NAME = "WAYPOINT_PIN"
 CLI_CONSENT = {"agreed": True, "recorded_by": "cli"}
 _DECLINE = object()  # in a plan: record "prefer not to answer"
 
@@ -123,29 +123,13 @@ def _read_answers_file(path: Path) -> dict[str, Any]:
     return document
 
 
-def _secret() -> str:
-    secret = os.environ.get(PIN_ENVIRONMENT_NAME)
-    if not secret:
-        raise ConfigError(
-            N_("The vault secret is missing: set the environment variable {variable}."),
-            N_("Set it to the vault's passphrase (at least 12 characters) and run the command again."),
-            variable=PIN_ENVIRONMENT_NAME,
-        )
-    return secret
-
-
 @click.group("interview")
 def interview() -> None:
     """Record interviews into this device's encrypted vault, and list them."""
 
 
 @interview.command("record")
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The vault's private data folder (default: the platform's app-data folder).",
-)
+@data_dir_option
 @click.option("--protocol", "protocol_id", required=True, help="Protocol id, e.g. border-rapid.")
 @click.option(
     "--answers",
@@ -155,7 +139,8 @@ def interview() -> None:
     help='JSON: {"answers": {question id: value}, "notes": "...", "respondent_language": "fr"}.',
 )
 @click.option("--officer-language", default="en", show_default=True, help="ISO 639-1 code of the officer.")
-def record(data_dir: Path | None, protocol_id: str, answers_file: Path, officer_language: str) -> None:
+@pin_from_environment(required=True)
+def record(data_dir: Path, protocol_id: str, answers_file: Path, officer_language: str, pin: str) -> None:
     """Record one complete interview and print its id (secret: the WAYPOINT_PIN variable).
 
     Questions the protocol asks that the file lacks are recorded as declined; answers to questions it
@@ -166,7 +151,6 @@ def record(data_dir: Path | None, protocol_id: str, answers_file: Path, officer_
 
     # Everything that can be checked without the vault is checked first: a mistake then costs a
     # fraction of a second, not the vault's start-up, and nothing is opened or created.
-    secret = _secret()
     document = _read_answers_file(answers_file)
     protocol = get_protocol(protocol_id)
     plan = plan_answers(protocol, document["answers"])
@@ -177,12 +161,12 @@ def record(data_dir: Path | None, protocol_id: str, answers_file: Path, officer_
     respondent_language = check_language_code(document["respondent_language"], field="respondent language")
     check_language_code(officer_language, field="officer language")
 
-    vault = Vault.open(ensure_private_dir(data_dir or default_data_dir()))
+    vault = Vault.open(ensure_private_dir(data_dir))
     try:
         if vault.has_secret:
-            vault.unlock(secret)
+            vault.unlock(pin)
         else:
-            vault.create(secret)
+            vault.create(pin)
         screening = ScreeningService(vault).begin(
             protocol.id,
             respondent_language=respondent_language,
@@ -206,22 +190,16 @@ def record(data_dir: Path | None, protocol_id: str, answers_file: Path, officer_
 
 
 @interview.command("list")
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The vault's private data folder (default: the platform's app-data folder).",
-)
+@data_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
-def list_(data_dir: Path | None, as_json: bool) -> None:
+def list_(data_dir: Path, as_json: bool) -> None:
     """List interviews: id, protocol, state and times only. Needs no secret.
 
     A folder without a vault is refused (exit 1) and left as it is: it is most often a mistyped
     --data-dir, which an empty list would hide.
     """
-    from app.vault import Vault
 
-    vault = Vault.open(existing_data_dir(data_dir or default_data_dir()))
+    vault = existing_vault(data_dir)
     try:
         summaries = [summary.to_dict() for summary in vault.list_interviews()]
     finally:

@@ -11,20 +11,15 @@ from typing import Any
 
 import click
 
-from waypoint.errors import N_, ConfigError
-from waypoint.paths import ASSETS_DIR, default_data_dir, ensure_private_dir
-from waypoint.serving import Listener, bind, serve_until_stopped
+from waypoint.cli.options import PASSPHRASE_VARIABLE, data_dir_option
+from waypoint.cli.serving import Listener, bind, serve_until_stopped
+from waypoint.core.data_folder import ensure_private_dir
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
+from waypoint.core.resources import ASSETS_DIR
 
 DEFAULT_APP_PORT = 8550
 DEFAULT_SERVER_PORT = 8551
-
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Private folder for the device's vault (default: the platform's app-data folder).",
-)
-
 
 APP_TITLE = "Waypoint"  # the only name a browser tab, an app switcher or a bystander sees
 SESSION_GRACE_SECONDS = 120  # a dropped connection may resume within this; then the session is gone
@@ -56,9 +51,9 @@ def _announce(listener: Listener) -> None:
 @data_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=DEFAULT_APP_PORT, show_default=True, help="Port (0: any free).")
-def app_command(data_dir: Path | None, host: str, port: int) -> None:
+def app_command(data_dir: Path, host: str, port: int) -> None:
     """Serve the Waypoint app in web mode (offline: no CDN, bundled fonts)."""
-    data_dir = ensure_private_dir(data_dir or default_data_dir())
+    data_dir = ensure_private_dir(data_dir)
     listener = Listener(_web_app(data_dir), bind(host, port, "app"))
 
     async def announce(started: Listener) -> None:
@@ -73,7 +68,7 @@ def _organisation_passphrase(desk_dir: Path) -> str:
     `waypoint run` is a local demonstration on one machine. A real organisation generates its keys with
     `waypoint keys generate` on the case desk and keeps the passphrase out of any file.
     """
-    if passphrase := os.environ.get("WAYPOINT_KEY_PASSPHRASE"):
+    if passphrase := os.environ.get(PASSPHRASE_VARIABLE):
         return passphrase
     stored = desk_dir / "demo-passphrase.txt"
     if not stored.exists():
@@ -100,13 +95,13 @@ def _enrolled_port(data_dir: Path) -> int | None:
     default=None,
     help=f"Referral server port (default: the one the device enrolled with, else {DEFAULT_SERVER_PORT}).",
 )
-def run_command(data_dir: Path | None, port: int, server_port: int | None) -> None:
+def run_command(data_dir: Path, port: int, server_port: int | None) -> None:
     """Start a local referral server on SQLite and the app, enrolled against it."""
     from sync import join
     from sync.desk import generate_organisation_keys
     from sync.server import ServerSettings, create_app, create_enrollment_code
 
-    root = ensure_private_dir(data_dir or default_data_dir())
+    root = ensure_private_dir(data_dir)
     server_dir = ensure_private_dir(root / "server")
     desk_dir = ensure_private_dir(root / "desk")
     database_url = f"sqlite:///{server_dir / 'referral.db'}"

@@ -16,7 +16,8 @@ from typing import Any
 
 import uvicorn
 
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 
 class _QuietServer(uvicorn.Server):

@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 
 @click.group("protocol")
@@ -174,13 +175,24 @@ def _read_answers(path: Path) -> dict[str, Any]:
 @click.option("--add", "add", multiple=True, metavar="LANG", help="Create the catalog for a new language.")
 @click.option("--lang", "only", multiple=True, metavar="LANG", help="Update only these languages.")
 def catalogs_command(add: tuple[str, ...], only: tuple[str, ...]) -> None:
-    """Extract locales/protocols.pot and update (or --add) the protocols.po catalogs, in one step."""
-    from screening_protocols.catalogs import refresh
-    from waypoint.paths import PROJECT_ROOT
+    """Extract locales/protocols.pot and update (or --add) the protocols.po catalogs, in one step.
 
-    for path in refresh(PROJECT_ROOT, add, only):
-        click.echo(f"updated {path.relative_to(PROJECT_ROOT)}")
-    click.echo("next: translate the new entries, then run `python -m waypoint.catalogs`", err=True)
+    It maintains the source files, so it runs in the top folder of a source checkout.
+    """
+    from screening_protocols.gettext_catalogs import refresh
+
+    root = Path.cwd()
+    if not (root / "babel-protocols.cfg").is_file():
+        raise ConfigError(  # a translator's tool on the source files: English, like the .po headers
+            "This command updates the translation catalogs of a source checkout, and {folder} is not one.",
+            "Run it from the checkout's top folder, the one that holds babel-protocols.cfg.",
+            folder=str(root),
+        )
+    for path in refresh(root, add, only):
+        click.echo(f"updated {path.relative_to(root)}")
+    click.echo(
+        "next: translate the new entries, then run `python -m waypoint.core.catalog_compiler`", err=True
+    )
 
 
 @protocol_group.command("translations")

@@ -1,4 +1,7 @@
-"""Where Waypoint finds its bundled resources and keeps its private data."""
+"""Where Waypoint keeps its private data: the data folder, its default, and keeping it private.
+
+Bundled, read-only files (fonts, catalogs, protocols) are found by `waypoint.core.resources`.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
-from waypoint.errors import N_, ConfigError
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ASSETS_DIR = PROJECT_ROOT / "assets"
-LOCALES_DIR = PROJECT_ROOT / "locales"
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 APP_NAME = "Waypoint"
 VAULT_FILENAME = "vault.sqlite3"  # the same as app.vault.database.DATABASE_FILENAME (a test checks)

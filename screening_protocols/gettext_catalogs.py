@@ -2,12 +2,12 @@
 
     waypoint protocol catalogs [--add LANG ...] [--lang LANG ...]
 
-1. extract `locales/protocols.pot` with Babel (babel-protocols.cfg: the protocol extractor and the
+1. extract `waypoint/locales/protocols.pot` with Babel (babel-protocols.cfg: the protocol extractor and the
    engine's labels in catalogue.py);
-2. update every `locales/<lang>/LC_MESSAGES/protocols.po` from it, and create those named by `--add`.
+2. update every `waypoint/locales/<lang>/LC_MESSAGES/protocols.po` from it, and create those named by `--add`.
 New catalogs get the header line `default-status: machine-draft`; per-string status lives in a
 translator comment `# status: reviewed|field-tested` above an entry, which updates keep.
-Then `python -m waypoint.catalogs` compiles the `.mo` files.
+Then `python -m waypoint.core.catalog_compiler` compiles the `.mo` files.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def update(
 
 def refresh(project_root: Path, add: Iterable[str] = (), only: Iterable[str] = ()) -> list[Path]:
     """Extract, then update (and create) the catalogs under `project_root/locales`."""
-    locales_dir = project_root / "locales"
+    locales_dir = project_root / "waypoint" / "locales"
     pot_path = locales_dir / f"{DOMAIN}.pot"
     extract(project_root, pot_path)
     return update(pot_path, locales_dir, add, only)
