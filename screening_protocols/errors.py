@@ -143,6 +143,12 @@ class ErrorCode(Enum):
         "The protocol id '{id}' does not match the file name '{stem}'.",
         "name the file <id>.yaml so the library can find it",
     )
+    PR030 = Detail(
+        "Imported draft",
+        "This protocol was imported (status: imported) and {missing}.",
+        "{todo}",
+        Severity.WARNING,
+    )
 
     def format(self, **params: object) -> str:
         """The message with `params` filled in, then the fix: `CODE message — fix`."""
