@@ -72,7 +72,8 @@ def catalog_bytes(lang: str, entries: dict[tuple[str, str], str], source_file: s
 
     catalog = Catalog(locale=lang, domain="protocols", project="Waypoint protocols")
     catalog.header_comment = (
-        f"# Translations imported from the XLSForm {source_file}: not reviewed.\n# default-status: machine-draft"
+        f"# Translations imported from the XLSForm {source_file}: not reviewed.\n"
+        "# default-status: machine-draft"
     )
     for (context, source), translation in entries.items():
         catalog.add(source, translation, context=context, user_comments=["status: imported"])

@@ -12,7 +12,7 @@ from waypoint.errors import N_, WaypointError
 CATALOGUE: dict[str, tuple[str, str]] = {
     "XL001": (
         "The repeat '{name}' asks its questions several times; Waypoint asks each question once.",
-        "screen one person at a time and remove the repeat, or list what the repeat asked as single questions",
+        "screen one person at a time: remove the repeat, or ask what it asked as single questions",
     ),
     "XL002": (
         "The loop '{name}' cannot be expressed.",

@@ -61,7 +61,9 @@ def protocol_sheets(protocol: Protocol, languages: Iterable[str] | None = None) 
     """The XLSForm rows for `protocol` in `languages` (default: `export_languages`)."""
     langs = tuple(languages) if languages is not None else export_languages(protocol)
     source = protocol.source_language
-    rendered = {lang: {q.id: render_question(protocol, q, lang) for q in protocol.questions} for lang in langs}
+    rendered = {
+        lang: {q.id: render_question(protocol, q, lang) for q in protocol.questions} for lang in langs
+    }
     words = {lang: render_protocol_text(protocol, lang) for lang in langs}
 
     def columns(prefix: str, texts: dict[str, RenderedText | None]) -> dict[str, str]:

@@ -120,7 +120,9 @@ class _Importer:
 
     # --- walking pyxform's JSON --------------------------------------------------------------
 
-    def walk(self, children: list[Mapping[str, Any]], relevance: tuple[str, ...], parent: _Section | None) -> None:
+    def walk(
+        self, children: list[Mapping[str, Any]], relevance: tuple[str, ...], parent: _Section | None
+    ) -> None:
         for child in children:
             kind = str(child.get("type", ""))
             name = str(child.get("name", ""))
@@ -234,7 +236,9 @@ class _Importer:
         elif target != "info":
             question["required"] = False
         own = self.expression(bind.get("relevant"), row, "relevant")
-        conditions = [f"({c})" if len(relevance) + bool(own) > 1 else c for c in (*relevance, *([own] if own else []))]
+        conditions = [
+            f"({c})" if len(relevance) + bool(own) > 1 else c for c in (*relevance, *([own] if own else []))
+        ]
         if conditions:
             question["relevant"] = " and ".join(conditions)
         constraint = self.constraint(bind.get("constraint"), question, row)

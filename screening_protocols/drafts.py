@@ -55,7 +55,7 @@ def draft_problems(doc: RawDocument) -> Iterator[Problem]:
     for key, missing, todo in _PIECES:
         if not data.get(key):
             yield problem(ErrorCode.PR030, doc.file, line, missing=missing, todo=todo)
-    decision = data.get("decision") if isinstance(data.get("decision"), dict) else {}
+    decision = _mapping(data.get("decision"))
     if "age_fact" in decision and decision["age_fact"] is None:
         yield problem(
             ErrorCode.PR030,
@@ -64,3 +64,7 @@ def draft_problems(doc: RawDocument) -> Iterator[Problem]:
             missing="the child rule is off (decision.age_fact: null)",
             todo="mark an unconditional number question `fact: age` and set `decision: {age_fact: age}`",
         )
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

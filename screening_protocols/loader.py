@@ -238,7 +238,11 @@ def build(doc: RawDocument) -> Protocol:
         sections.append(
             Section(raw_section["id"], raw_section["title"], tuple(ids), doc.line(("sections", s_index)))
         )
-    raw_consent = data.get("consent") or {"kind": "consent", "items": [], "agreement": ""}  # an imported draft
+    raw_consent = data.get("consent") or {
+        "kind": "consent",
+        "items": [],
+        "agreement": "",
+    }  # an imported draft
     consent = Consent(
         raw_consent["kind"],
         tuple(

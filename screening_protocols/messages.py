@@ -46,7 +46,10 @@ def protocol_messages(protocol: Protocol) -> Iterator[Message]:
     first_line = consent.items[0].line if consent.items else 1
     if consent.agreement:  # an imported draft has no consent yet
         yield Message(
-            first_line, f"{pid}:consent.agreement", consent.agreement, f"{consent.kind}: the agreement question"
+            first_line,
+            f"{pid}:consent.agreement",
+            consent.agreement,
+            f"{consent.kind}: the agreement question",
         )
     for item in consent.items:
         yield Message(

@@ -3,16 +3,25 @@
 generate_organisation_keys(out_dir, passphrase) -> KeyFiles
 load_private_key(path, passphrase) -> X25519PrivateKey
 export_submissions(database_url, private_keys, out_dir) -> ExportReport
+open_submissions(database_url, private_keys) -> iterator of OpenedInterview | ExportFailure
 """
 
-from sync.desk.export import ExportFailure, ExportReport, export_submissions
+from sync.desk.export import (
+    ExportFailure,
+    ExportReport,
+    OpenedInterview,
+    export_submissions,
+    open_submissions,
+)
 from sync.desk.keys import KeyFiles, generate_organisation_keys, load_private_key
 
 __all__ = [
     "ExportFailure",
     "ExportReport",
     "KeyFiles",
+    "OpenedInterview",
     "export_submissions",
     "generate_organisation_keys",
     "load_private_key",
+    "open_submissions",
 ]

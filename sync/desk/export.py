@@ -16,7 +16,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +34,14 @@ from sync.server.db import make_engine
 from sync.server.models import DeviceSuccession, Submission
 from waypoint.errors import N_, ConfigError
 
-__all__ = ["PLAINTEXT_FORMAT", "ExportFailure", "ExportReport", "export_submissions"]
+__all__ = [
+    "PLAINTEXT_FORMAT",
+    "ExportFailure",
+    "ExportReport",
+    "OpenedInterview",
+    "export_submissions",
+    "open_submissions",
+]
 
 PLAINTEXT_FORMAT = "waypoint-interview/1"
 SUBMISSIONS_TABLE = "submissions"
@@ -48,6 +55,16 @@ class ExportFailure:
     interview_id: str
     device_id: str
     reason: str  # no_key | does_not_open | not_an_interview | binding_mismatch | unsafe_id
+
+
+@dataclass(frozen=True)
+class OpenedInterview:
+    """One submission opened and checked: the interview as the device recorded it, and the key that
+    opened it (other desk exports derive per-organisation pseudonyms from it)."""
+
+    interview_id: str
+    plaintext: bytes
+    key: X25519PrivateKey
 
 
 @dataclass
@@ -78,12 +95,35 @@ def export_submissions(
         ConfigError: `database_url` is not a referral server's database (missing, unreachable, no tables);
             nothing is created then, neither the database nor `out_dir`.
     """
-    keys = {key_id_for(_raw_public(key)): key for key in private_keys}
+    opened = open_submissions(database_url, private_keys, batch_size=batch_size)
     out_dir = Path(out_dir)
     report = ExportReport()
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for item in opened:
+        if isinstance(item, ExportFailure):
+            report.failures.append(item)
+        else:
+            report.written.append(write_private_file(out_dir / f"{item.interview_id}.json", item.plaintext))
+    return report
+
+
+def open_submissions(
+    database_url: str, private_keys: Sequence[X25519PrivateKey], *, batch_size: int = 200
+) -> Iterator[OpenedInterview | ExportFailure]:
+    """Every submission on the server database, opened and checked, or the reason it could not be.
+
+    Raises:
+        ConfigError: at once (not when iterating) when `database_url` is not a referral server's database.
+    """
+    keys = {key_id_for(_raw_public(key)): key for key in private_keys}
     engine = _open_server_database(database_url)
+    return _opened(engine, keys, batch_size)
+
+
+def _opened(
+    engine: Engine, keys: dict[str, X25519PrivateKey], batch_size: int
+) -> Iterator[OpenedInterview | ExportFailure]:
     try:
-        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         has_successions = inspect(engine).has_table(DeviceSuccession.__tablename__)
         with Session(engine) as session, Session(engine) as lookups:
             rows = session.exec(
@@ -98,10 +138,9 @@ def export_submissions(
                         if has_successions
                         else [row.device_id]
                     )
-                _export_one(row, senders, keys, out_dir, report)
+                yield _open_one(row, senders, keys)
     finally:
         engine.dispose()
-    return report
 
 
 def _open_server_database(database_url: str) -> Engine:
@@ -134,29 +173,22 @@ def _not_a_server_database() -> ConfigError:
     )
 
 
-def _export_one(
-    row: Submission,
-    senders: Sequence[str],
-    keys: dict[str, X25519PrivateKey],
-    out_dir: Path,
-    report: ExportReport,
-) -> None:
-    """Export one row; `senders` are the device ids it may be sealed under (the sender's lineage)."""
+def _open_one(
+    row: Submission, senders: Sequence[str], keys: dict[str, X25519PrivateKey]
+) -> OpenedInterview | ExportFailure:
+    """Open one row; `senders` are the device ids it may be sealed under (the sender's lineage)."""
 
-    def fail(reason: str) -> None:
-        report.failures.append(ExportFailure(row.interview_id, row.device_id, reason))
+    def fail(reason: str) -> ExportFailure:
+        return ExportFailure(row.interview_id, row.device_id, reason)
 
     if not SAFE_FILE_STEM.fullmatch(row.interview_id):
-        fail("unsafe_id")
-        return
+        return fail("unsafe_id")
     try:
         key = keys.get(read_header(row.envelope).key_id)
     except EnvelopeError:
-        fail("does_not_open")
-        return
+        return fail("does_not_open")
     if key is None:
-        fail("no_key")
-        return
+        return fail("no_key")
     plaintext, sealed_by = None, row.device_id
     for sealed_by in senders:
         try:
@@ -172,16 +204,13 @@ def _export_one(
         except EnvelopeError:
             continue
     if plaintext is None:
-        fail("does_not_open")
-        return
+        return fail("does_not_open")
     try:
         recorded = json.loads(plaintext)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        fail("not_an_interview")
-        return
+        return fail("not_an_interview")
     if not isinstance(recorded, dict) or recorded.get("format") != PLAINTEXT_FORMAT:
-        fail("not_an_interview")
-        return
+        return fail("not_an_interview")
     routing = {
         "interview_id": row.interview_id,
         "protocol_id": row.protocol_id,
@@ -191,12 +220,11 @@ def _export_one(
     if recorded.get("interview_id") != row.interview_id or any(
         name in recorded and recorded[name] != value for name, value in routing.items()
     ):
-        fail("binding_mismatch")
-        return
-    report.written.append(_write_private_file(out_dir / f"{row.interview_id}.json", plaintext))
+        return fail("binding_mismatch")
+    return OpenedInterview(row.interview_id, plaintext, key)
 
 
-def _write_private_file(path: Path, content: bytes) -> Path:
+def write_private_file(path: Path, content: bytes) -> Path:
     """Write `content` to `path` atomically, readable by this user only."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".tmp")
     try:
