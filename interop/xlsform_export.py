@@ -110,7 +110,7 @@ def protocol_sheets(protocol: Protocol, languages: Iterable[str] | None = None) 
         "form_id": protocol.id.replace("-", "_"),
         "version": protocol.version,
         "default_language": language_column(source),
-        "clean_text_values": "no",  # keep texts' whitespace as written (typographic quotes pyxform always replaces)
+        "clean_text_values": "no",  # keep whitespace as written (pyxform still plains typographic quotes)
     }
     return Sheets(survey, choices, settings, langs)
 

@@ -32,7 +32,8 @@ from waypoint.cli import main
 PASSPHRASE = "a long desk passphrase for htcds"
 CANARY = "Zephyrine"
 ANSWERS = {"in_danger": "no", "age": 29, "age_disputed": "no", "arranged_by_other": "yes",
-           "documents_holder": "employer", "owes_money": "yes", "free_to_leave": "no", "made_to_work": "no"}  # fmt: skip
+           "documents_holder": "employer", "owes_money": "yes", "free_to_leave": "no",
+           "made_to_work": "no"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
