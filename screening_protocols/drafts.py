@@ -13,7 +13,15 @@ from typing import Any
 from screening_protocols.errors import ErrorCode, Problem, problem
 from screening_protocols.loader import RawDocument
 
-_PIECES: tuple[tuple[str, str, str], ...] = (
+REVIEW = (
+    "review every question and translation, add what the other PR030 lines list, "
+    "then remove `status: imported`"
+)
+CHILD_RULE = (
+    "the child rule is off (decision.age_fact: null)",
+    "mark an unconditional number question `fact: age` and set `decision: {age_fact: age}`",
+)
+PIECES: tuple[tuple[str, str, str], ...] = (  # (top-level key, what is missing, what to add)
     (
         "consent",
         "has no consent or assent",
@@ -49,10 +57,9 @@ def draft_problems(doc: RawDocument) -> Iterator[Problem]:
         doc.file,
         line,
         missing="is not reviewed",
-        todo="review every question and translation, add what the lines below list, "
-        "then remove `status: imported`",
+        todo=REVIEW,
     )
-    for key, missing, todo in _PIECES:
+    for key, missing, todo in PIECES:
         if not data.get(key):
             yield problem(ErrorCode.PR030, doc.file, line, missing=missing, todo=todo)
     decision = _mapping(data.get("decision"))
@@ -61,8 +68,8 @@ def draft_problems(doc: RawDocument) -> Iterator[Problem]:
             ErrorCode.PR030,
             doc.file,
             doc.line(("decision", "age_fact")),
-            missing="the child rule is off (decision.age_fact: null)",
-            todo="mark an unconditional number question `fact: age` and set `decision: {age_fact: age}`",
+            missing=CHILD_RULE[0],
+            todo=CHILD_RULE[1],
         )
 
 
