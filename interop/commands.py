@@ -30,7 +30,7 @@ def import_form(
 ) -> Iterator[Line]:
     """`waypoint protocol import FORM --out ID.yaml`."""
     from interop.protocol_files import write_import
-    from interop.unsupported import ImportedProtocolError, UnsupportedFormError
+    from interop.unsupported import LocatedProblemsError
     from interop.xlsform_import import import_xlsform
 
     protocol_id = out.name.removesuffix(".yaml")
@@ -45,7 +45,7 @@ def import_form(
             form, protocol_id=protocol_id, skip_unsupported=skip_unsupported, source_language=source_language
         )
         written = write_import(imported, out, po_dir)
-    except (UnsupportedFormError, ImportedProtocolError) as error:
+    except LocatedProblemsError as error:
         for line in error.details().splitlines():
             yield line, True
         raise

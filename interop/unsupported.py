@@ -107,7 +107,19 @@ def finding(file: str, sheet: str, row: int, code: str, **params: object) -> Fin
     return Finding(file, sheet, row, code, message.format(**params), todo.format(**params))
 
 
-class UnsupportedFormError(WaypointError):
+class LocatedProblemsError(WaypointError):
+    """An import that stopped on problems, each one a located line (`details()`)."""
+
+    def __init__(self, file: str, lines: list[str]) -> None:
+        self.lines = tuple(lines)
+        super().__init__(file=file, count=len(lines))
+
+    def details(self) -> str:
+        """One located line per problem."""
+        return "\n".join(self.lines)
+
+
+class UnsupportedFormError(LocatedProblemsError):
     """The form uses what Waypoint cannot express; `findings` lists each place."""
 
     what = N_("The XLSForm {file} uses {count} thing(s) Waypoint cannot express; nothing was written.")
@@ -115,11 +127,14 @@ class UnsupportedFormError(WaypointError):
 
     def __init__(self, file: str, findings: list[Finding]) -> None:
         self.findings = tuple(findings)
-        super().__init__(file=file, count=len(findings))
+        super().__init__(file, [f.line() for f in findings])
 
-    def details(self) -> str:
-        """One located line per finding."""
-        return "\n".join(f.line() for f in self.findings)
+
+class ImportedProtocolError(LocatedProblemsError):
+    """The draft the import built does not pass Waypoint's own checks (lint lines say where)."""
+
+    what = N_("The protocol imported from {file} does not pass Waypoint's checks ({count} error(s)).")
+    todo = N_("Change the form as each line says, then import it again.")
 
 
 class XLSFormReadError(WaypointError):
@@ -127,18 +142,3 @@ class XLSFormReadError(WaypointError):
 
     what = N_("The XLSForm {file} cannot be read: {reason}")
     todo = N_("Fix the form where pyxform's message says, then import it again.")
-
-
-class ImportedProtocolError(WaypointError):
-    """The draft the import built does not pass Waypoint's own checks (lint lines say where)."""
-
-    what = N_("The protocol imported from {file} does not pass Waypoint's checks ({count} error(s)).")
-    todo = N_("Change the form as each line says, then import it again.")
-
-    def __init__(self, file: str, lines: list[str]) -> None:
-        self.lines = tuple(lines)
-        super().__init__(file=file, count=len(lines))
-
-    def details(self) -> str:
-        """The lint lines."""
-        return "\n".join(self.lines)
