@@ -136,7 +136,7 @@ class _Importer:
             if kind == "group":
                 own = self.expression(_bind(child).get("relevant"), row, "relevant")
                 inner = (*relevance, own) if own else relevance
-                section = self.new_section(name, self.texts(child.get("label"), row), row)
+                section = self.new_section(name, self.texts(child.get("label"), row))
                 self.walk(list(child.get("children", ())), inner, section)
                 self._open = None if parent is None else self.continue_section(parent)
                 continue
@@ -150,8 +150,8 @@ class _Importer:
             self.kept_ids.append(question["id"])
             (self._open or self.open_loose(parent)).questions.append(question)
 
-    def new_section(self, name: str, titles: dict[str, str], row: int) -> _Section:
-        ident = self.identifier(name, row, "group")
+    def new_section(self, name: str, titles: dict[str, str]) -> _Section:
+        ident = _section_id(name)
         title = titles.get(self.source) or name
         section = _Section(self.unique_section_id(ident), title, titles)
         self.sections.append(section)
@@ -159,7 +159,7 @@ class _Importer:
         return section
 
     def continue_section(self, parent: _Section) -> _Section:
-        return self.new_section(parent.id, parent.titles or {self.source: parent.title}, 0)
+        return self.new_section(parent.id, parent.titles or {self.source: parent.title})
 
     def open_loose(self, parent: _Section | None) -> _Section:
         if parent is not None:
@@ -176,12 +176,6 @@ class _Importer:
         while candidate in taken:
             candidate, n = f"{ident}_{n}", n + 1
         return candidate
-
-    def identifier(self, name: str, row: int, what: str) -> str:
-        if IDENTIFIER.fullmatch(name):
-            return name
-        self.report("XL010", row, what=what, name=name)
-        return re.sub(r"[^a-z0-9_]", "_", name.lower()).lstrip("_0123456789") or "item"
 
     def question(
         self, child: Mapping[str, Any], kind: str, row: int, relevance: tuple[str, ...]
@@ -350,6 +344,11 @@ def _unsupported_tokens(text: str) -> Iterator[str]:
             yield "it uses an XPath path instead of ${name} references"
         elif token.type == "PYXFORM_REF" and "last-saved#" in str(token.value):
             yield "it reads the last saved form (last-saved#)"
+
+
+def _section_id(name: str) -> str:
+    """A group's name as a section id (no expression refers to a group, so renaming is safe)."""
+    return re.sub(r"[^a-z0-9_]", "_", name.lower()).lstrip("_0123456789") or "section"
 
 
 def _bind(child: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -215,6 +215,11 @@ def test_ix006_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     )
     with pytest.raises(XLSFormReadError, match=r"broken\.md cannot be read"):
         import_xlsform(broken, protocol_id="broken")
+    garbage = tmp_path / "garbage.xlsx"
+    garbage.write_bytes(b"PK\x03\x04 not really a workbook")
+    result = invoke("import", str(garbage), "--out", str(tmp_path / "garbage.yaml"))
+    assert result.exit_code == 1 and "garbage.xlsx cannot be read" in result.output
+    assert not (tmp_path / "garbage.yaml").exists()
     result = invoke("import", str(XLSFORMS / "group.xlsx"), "--out", str(tmp_path / "Bad Name.yaml"))
     assert result.exit_code == 1 and "is not named <protocol id>.yaml" in result.output
     assert not (tmp_path / "Bad Name.yaml").exists()
