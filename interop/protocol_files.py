@@ -46,7 +46,7 @@ def write_import(imported: ImportedForm, out: Path, po_dir: Path | None = None) 
         ImportedProtocolError: the protocol does not pass the loader's checks; nothing is written.
     """
     text = protocol_yaml(imported)
-    result = check(text.encode("utf-8"), name=out.name)
+    result = check(text.encode("utf-8"), name=str(out))
     errors = [p.message() for p in result.problems if p.severity is Severity.ERROR]
     if errors:
         raise ImportedProtocolError(imported.source_file, errors)

@@ -78,6 +78,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "'or specify other' adds a free-text question Waypoint does not ask.",
         "remove 'or_other'; add an 'other' choice (and a text question with a relevance if it is needed)",
     ),
+    "XL020": (
+        "The label or hint of '{name}' shows an earlier answer (${{...}}); Waypoint shows texts as written.",
+        "write the text without ${{...}}",
+    ),
     "XL019": (
         "The {column} value '{value}' is not valid.",
         "write a number (or yes/no) as the export does",

@@ -211,6 +211,8 @@ class _Importer:
         if child.get("choice_filter"):
             self.report("XL009", row, name=name)
         texts = self.texts(child.get("label"), row)
+        if any("${" in text for text in (*texts.values(), *self.texts(child.get("hint"), row).values())):
+            self.report("XL020", row, name=name)
         question: dict[str, Any] = {"id": name, "kind": target, "text": texts.get(self.source) or name}
         self.translate(name, texts, question["text"])
         hints = self.texts(child.get("hint"), row)

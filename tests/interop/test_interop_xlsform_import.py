@@ -7,7 +7,7 @@ IX002: types, groups (as sections, group relevance carried to each question), re
 IX003: label::<lang>/hint::<lang> columns give the source text plus one .po catalog per other language,
        each entry marked `status: imported`; Waypoint renders them (as not reviewed).
 IX004: what Waypoint cannot express is located and coded: calculate, pulldata(), jr: functions, XPath
-       paths, choice_filter, media, default, external choices, bad names; a skipped question's
+       paths, choice_filter, media, default, external choices, bad names, ${...} in a label; a skipped question's
        dependants lose the condition, said as XL015.
 IX005: lint accepts an imported draft and explains each missing piece (consent, indicators, referrals,
        emergency rule, child rule); without `status: imported` a missing consent is still an error; the
@@ -158,6 +158,7 @@ def test_ix004_unsupported_is_located(tmp_path: Path) -> None:
         "odd.md:survey:8: XL012",
         "odd.md:survey:8: XL006",
         "odd.md:survey:9: XL007",
+        "odd.md:survey:10: XL020",
     ]
     assert "pulldata()" in lines[2] and "jr:choice-name()" in lines[4] and "XPath" in lines[7]
     skipped = import_xlsform(form, protocol_id="odd", skip_unsupported=True)
