@@ -7,8 +7,8 @@ IX002: types, groups (as sections, group relevance carried to each question), re
 IX003: label::<lang>/hint::<lang> columns give the source text plus one .po catalog per other language,
        each entry marked `status: imported`; Waypoint renders them (as not reviewed).
 IX004: what Waypoint cannot express is located and coded: calculate, pulldata(), jr: functions, XPath
-       paths, choice_filter, media, default, external choices, bad names, ${...} in a label; a skipped question's
-       dependants lose the condition, said as XL015.
+       paths, choice_filter, media, default, external choices, bad names, ${...} in a label; a skipped
+       question's dependants lose the condition, said as XL015.
 IX005: lint accepts an imported draft and explains each missing piece (consent, indicators, referrals,
        emergency rule, child rule); without `status: imported` a missing consent is still an error; the
        app never offers an imported draft.
