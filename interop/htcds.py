@@ -44,7 +44,6 @@ IDENTIFYING_FACTS = {"given_name": "prs_FirstName", "family_name": "prs_SecondNa
 MULTI_VALUE = ("vic_MethodsOfControl", "vic_TypeOfExploitation")
 FORMATS = (".csv", ".xlsx", ".json")
 IDENTIFIER_SETTINGS = ("pseudonymous", "allowed")
-DECISION_ORGS = ("Police", "NGO", "CourtOrProsecution", "NonPoliceGovernmentalOrganization", "Other")
 _PSEUDONYM_INFO = b"waypoint-htcds-pseudonym/1"
 
 
@@ -62,11 +61,12 @@ class HtcdsSettings:
                 N_("Write pseudonymous (the default) or allowed in the settings file."),
                 allowed=", ".join(IDENTIFIER_SETTINGS),
             )
-        if self.decision_making_org is not None and self.decision_making_org not in DECISION_ORGS:
+        allowed = picklist("vic_TraffickingStatusDecisionMakingOrg")
+        if self.decision_making_org is not None and self.decision_making_org not in allowed:
             raise ConfigError(
                 N_("The HTCDS setting decision_making_org must be one of {allowed}."),
                 N_("Use the standard's value for your organisation, or leave it out."),
-                allowed=", ".join(DECISION_ORGS),
+                allowed=", ".join(allowed),
             )
 
     @property
@@ -94,14 +94,51 @@ def read_settings(path: Path | None) -> HtcdsSettings:
     return HtcdsSettings(**data)
 
 
+def _data(name: str) -> list[dict[str, str]]:
+    text = resources.files("interop").joinpath(f"data/{name}").read_text("utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@cache
+def standard() -> dict[str, tuple[str, ...]]:
+    """HTCDS field name -> its picklist Value Names (empty for text, dates, checkboxes and ISO lists),
+    from the standard's own field list (`data/htcds-field-standards-2.0.csv`, CC BY 4.0, IOM)."""
+    fields: dict[str, tuple[str, ...]] = {}
+    for row in _data("htcds-field-standards-2.0.csv"):
+        name = (row.get("Field Name including Prefix") or "").strip()
+        if not name or name == "N/A":
+            continue
+        values = tuple(
+            v.strip() for v in (row.get("Value Names (if picklist)") or "").splitlines() if v.strip()
+        )
+        enumerated = "Picklist" in (row.get("Field Type") or "") and not any(
+            v.startswith("Use ") for v in values
+        )
+        fields[name] = values if enumerated else ()
+    return fields
+
+
+def picklist(field: str) -> tuple[str, ...]:
+    """The standard's Value Names for `field`."""
+    return standard()[field]
+
+
 @cache
 def mapping() -> dict[tuple[str, str], tuple[str, str]]:
-    """(Waypoint source, value) -> (HTCDS field, HTCDS value), from `data/htcds-mapping.csv`."""
-    text = resources.files("interop").joinpath("data/htcds-mapping.csv").read_text("utf-8")
-    return {
-        (row["waypoint_source"], row["waypoint_value"]): (row["htcds_field"], row["htcds_value"])
-        for row in csv.DictReader(io.StringIO(text))
-    }
+    """(Waypoint source, value) -> (HTCDS field, HTCDS value), from `data/htcds-mapping.csv`; every
+    field and picklist value is checked against the standard, so a typo fails loudly, never silently."""
+    table = {}
+    for row in _data("htcds-mapping.csv"):
+        field, value = row["htcds_field"], row["htcds_value"]
+        if field not in standard() or (picklist(field) and value not in picklist(field)):
+            raise ConfigError(
+                N_("The HTCDS mapping names {field} = {value}, which HTCDS 2.0 does not have."),
+                N_("Correct interop/data/htcds-mapping.csv against the standard's field list."),
+                field=field,
+                value=value,
+            )
+        table[(row["waypoint_source"], row["waypoint_value"])] = (field, value)
+    return table
 
 
 def pseudonym(interview_id: str, key: X25519PrivateKey) -> str:

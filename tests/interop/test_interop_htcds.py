@@ -10,7 +10,7 @@ HT003: a canary name (answers, notes, a name fact) never appears in any format u
        allows identifiers; then only in prs_FirstName/prs_SecondName.
 HT004: prs_IdentityNumber is a pseudonym: stable for one organisation key, different for another, and
        never the interview id.
-HT005: a bad settings file or --out suffix is a clear error.
+HT005: a bad settings file or --out suffix is a clear error; a typo in the mapping table fails loudly.
 """
 
 from __future__ import annotations
@@ -27,15 +27,16 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from interop_helpers import FIXTURES, answers_for
 from openpyxl import load_workbook
 
+from interop import htcds
 from interop.htcds import (
     COLUMNS,
-    DECISION_ORGS,
     IDENTIFYING_COLUMNS,
     HtcdsSettings,
     htcds_row,
     mapping,
     pseudonym,
     read_settings,
+    standard,
     write_htcds,
 )
 from screening_protocols import list_protocols
@@ -76,8 +77,8 @@ def test_ht001_mapping_tables_use_the_standard() -> None:
     for (source, value), (field, htcds_value) in mapping().items():
         assert field in STANDARD, (source, value, field)
         _check_value(field, htcds_value)
-    for org in DECISION_ORGS:
-        _check_value("vic_TraffickingStatusDecisionMakingOrg", org)
+    for field, values in standard().items():  # the packaged copy is the standard, as the fixture is
+        assert field in STANDARD and set(values) <= STANDARD[field][1], field
     statuses = {v for (source, _), (f, v) in mapping().items() if f == "vic_TraffickingStatus"}
     assert statuses == {"PossibleVictimOfTrafficking"}
 
@@ -190,6 +191,21 @@ def test_ht004_pseudonyms() -> None:
     assert first == pseudonym(interview_id, key) != pseudonym(interview_id, other)
     assert first.startswith("WP-") and interview_id not in first and interview_id.split("-")[0] not in first
     assert pseudonym(str(uuid.uuid4()), key) != first
+
+
+def test_ht005_a_mapping_typo_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = htcds._data
+    typo = {"waypoint_source": "ilo", "waypoint_value": "debt_bondage"}
+    rows = [{**typo, "htcds_field": "vic_MethodsOfControl", "htcds_value": "DebtBondge", "note": ""}]
+    monkeypatch.setattr(htcds, "_data", lambda name: rows if name == "htcds-mapping.csv" else real(name))
+    mapping.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="vic_MethodsOfControl = DebtBondge"):
+            mapping()
+    finally:
+        monkeypatch.undo()
+        mapping.cache_clear()
+    assert mapping()[("ilo", "debt_bondage")] == ("vic_MethodsOfControl", "DebtBondage")
 
 
 def test_ht005_bad_settings_and_suffix(tmp_path: Path) -> None:
