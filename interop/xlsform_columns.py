@@ -10,6 +10,10 @@ from __future__ import annotations
 YES_NO_LIST = "waypoint_yes_no"
 YES_NO_VALUES = ("yes", "no", "unsure")
 INDICATOR_PREFIX = "indicator_"
+CONSENT_PREFIX = "waypoint_consent_"  # the consent notes and the agreement question
+CONSENT_AGREEMENT = f"{CONSENT_PREFIX}agreement"
+CONSENT_RELEVANCE = f"${{{CONSENT_AGREEMENT}}} = 'yes'"  # on every section: nothing is asked before it
+CONSENT_COLUMN = "waypoint_consent"  # "<kind>:<topic>" or "<kind>:agreement"
 
 KIND_TO_TYPE = {
     "single_choice": "select_one",

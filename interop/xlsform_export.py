@@ -17,13 +17,17 @@ from typing import Any
 
 from interop.languages import language_column
 from interop.xlsform_columns import (
+    CONSENT_AGREEMENT,
+    CONSENT_COLUMN,
+    CONSENT_PREFIX,
+    CONSENT_RELEVANCE,
     INDICATOR_PREFIX,
     KIND_TO_TYPE,
     YES_NO_LIST,
     YES_NO_VALUES,
     range_constraint,
 )
-from screening_protocols import available_languages, render_protocol_text, render_question
+from screening_protocols import available_languages, render_consent, render_protocol_text, render_question
 from screening_protocols.model import Protocol, Question, QuestionKind
 from screening_protocols.translations import RenderedText
 from waypoint.errors import N_, WaypointError
@@ -73,23 +77,25 @@ def protocol_sheets(protocol: Protocol, languages: Iterable[str] | None = None) 
                 cells[f"{prefix}::{language_column(lang)}"] = text.text
         return cells
 
-    survey: list[dict[str, Any]] = []
+    survey: list[dict[str, Any]] = list(_consent_rows(protocol, langs, columns))
     choices: list[dict[str, Any]] = []
     taken = {q.id for q in protocol.questions}
+    gate = CONSENT_RELEVANCE if survey else ""
     for section in protocol.sections:
         group = section.id if section.id not in taken else f"{section.id}_section"
         titles = {lang: words[lang][f"section.{section.id}"] for lang in langs}
-        survey.append({"type": "begin_group", "name": group, **columns("label", dict(titles))})
+        survey.append(
+            {"type": "begin_group", "name": group, **columns("label", dict(titles)), "relevant": gate}
+        )
         for qid in section.question_ids:
             question = protocol.by_id[qid]
             texts = {lang: rendered[lang][qid] for lang in langs}
             survey.append(_question_row(question, texts, columns))
             choices.extend(_choice_rows(question, texts, columns))
         survey.append({"type": "end_group"})
-    if any(q.kind is QuestionKind.YES_NO for q in protocol.questions):
-        first = next(q for q in protocol.questions if q.kind is QuestionKind.YES_NO)
+    if any(row["type"] == f"select_one {YES_NO_LIST}" for row in survey):
         for value in YES_NO_VALUES:
-            labels = {lang: _option_label(rendered[lang][first.id].options, value) for lang in langs}
+            labels = {lang: _yes_no_label(protocol, lang, value) for lang in langs}
             choices.append({"list_name": YES_NO_LIST, "name": value, **columns("label", labels)})
     for indicator in protocol.indicators:
         survey.append(
@@ -113,6 +119,35 @@ def protocol_sheets(protocol: Protocol, languages: Iterable[str] | None = None) 
         "clean_text_values": "no",  # keep whitespace as written (pyxform still plains typographic quotes)
     }
     return Sheets(survey, choices, settings, langs)
+
+
+def _consent_rows(protocol: Protocol, langs: tuple[str, ...], columns: Any) -> Iterator[dict[str, Any]]:
+    """The consent items as notes, then the agreement as a required yes/no: ODK asks nothing before it."""
+    if not protocol.consent.items:
+        return
+    rendered = {lang: render_consent(protocol, lang) for lang in langs}
+    kind = protocol.consent.kind
+    for index, item in enumerate(protocol.consent.items):
+        texts = {lang: rendered[lang].items[index][1] for lang in langs}
+        yield {
+            "type": "note",
+            "name": f"{CONSENT_PREFIX}{item.topic}",
+            **columns("label", texts),
+            CONSENT_COLUMN: f"{kind}:{item.topic}",
+        }
+    yield {
+        "type": f"select_one {YES_NO_LIST}",
+        "name": CONSENT_AGREEMENT,
+        **columns("label", {lang: rendered[lang].agreement for lang in langs}),
+        "required": "yes",
+        CONSENT_COLUMN: f"{kind}:agreement",
+    }
+
+
+def _yes_no_label(protocol: Protocol, lang: str, value: str) -> RenderedText | None:
+    """The engine's own label for yes, no or unsure in `lang` (the same for every yes/no question)."""
+    probe = Question("probe", QuestionKind.YES_NO, "probe", "", 0)
+    return _option_label(render_question(protocol, probe, lang).options, value)
 
 
 def _question_row(question: Question, texts: dict[str, Any], columns: Any) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from interop.languages import language_code
 from interop.unsupported import Finding, UnsupportedFormError, XLSFormReadError, finding
 from interop.xlsform_columns import (
     CHOICE_COLUMNS,
+    CONSENT_COLUMN,
+    CONSENT_RELEVANCE,
     INDICATOR_PREFIX,
     TYPE_TO_KIND,
     YES_NO_VALUES,
@@ -88,6 +90,7 @@ class _Importer:
         self.unknown_languages: set[str] = set()
         self.skipped_ids: set[str] = set()
         self.kept_ids: list[str] = []
+        self.consent: dict[str, Any] = {}
         self._open: _Section | None = None
 
     # --- text and languages -------------------------------------------------------------------
@@ -133,8 +136,14 @@ class _Importer:
                 self.report(STRUCTURE[kind], row, name=name)
                 self.skipped_ids.update(_names(child))
                 continue
+            if child.get(CONSENT_COLUMN):
+                self.consent_row(child, row)
+                continue
             if kind == "group":
-                own = self.expression(_bind(child).get("relevant"), row, "relevant")
+                gate = (
+                    bool(self.consent) and str(_bind(child).get("relevant", "")).strip() == CONSENT_RELEVANCE
+                )
+                own = None if gate else self.expression(_bind(child).get("relevant"), row, "relevant")
                 inner = (*relevance, own) if own else relevance
                 section = self.new_section(name, self.texts(child.get("label"), row))
                 self.walk(list(child.get("children", ())), inner, section)
@@ -149,6 +158,18 @@ class _Importer:
                 continue
             self.kept_ids.append(question["id"])
             (self._open or self.open_loose(parent)).questions.append(question)
+
+    def consent_row(self, child: Mapping[str, Any], row: int) -> None:
+        """A consent item or the agreement, as Waypoint's export writes them (`waypoint_consent`)."""
+        kind, _, topic = str(child[CONSENT_COLUMN]).partition(":")
+        texts = self.texts(child.get("label"), row)
+        text = texts.get(self.source) or str(child.get("name", ""))
+        self.consent.setdefault("kind", kind.strip())
+        if topic == "agreement":
+            self.consent["agreement"] = text
+        else:
+            self.consent.setdefault("items", []).append({"topic": topic.strip(), "text": text})
+        self.translate(f"consent.{topic.strip()}", texts, text)
 
     def new_section(self, name: str, titles: dict[str, str]) -> _Section:
         ident = _section_id(name)
@@ -454,9 +475,11 @@ def _protocol(importer: _Importer, settings: Mapping[str, Any], file: str) -> di
         "frameworks": [],
         "validation_status": f"Imported from the XLSForm {file}. Not validated as a screening protocol.",
         "source_language": importer.source,
-        "decision": {"age_fact": None},
-        "sections": [{"id": s.id, "title": s.title, "questions": s.questions} for s in sections],
     }
+    if {"kind", "agreement", "items"} <= set(importer.consent):
+        protocol["consent"] = importer.consent
+    protocol["decision"] = {"age_fact": None}
+    protocol["sections"] = [{"id": s.id, "title": s.title, "questions": s.questions} for s in sections]
     if importer.indicators:
         protocol["indicators"] = importer.indicators
     return protocol

@@ -4,7 +4,8 @@ XE001: every shipped protocol exports, and pyxform (`xls2xform`) converts the fi
        error; every language with a translation has its own label::<lang> column; each indicator is a
        calculate field holding its condition.
 XE002: round trip: export then import gives the same questions (kinds, texts, options, relevance,
-       constraints, guidance, facts ...), the same indicators, and the same translations.
+       constraints, guidance, facts ...), the same consent, the same indicators, and the same
+       translations; in the XForm every section is relevant only once the person agreed.
 XE003: the command prints what it wrote; a wrong suffix or an unknown protocol is a clear error.
 """
 
@@ -21,7 +22,7 @@ from interop.languages import language_column
 from interop.protocol_files import write_import
 from interop.xlsform_export import export_languages, write_xlsform
 from interop.xlsform_import import import_xlsform
-from screening_protocols import list_protocols, render_protocol_text, render_question
+from screening_protocols import list_protocols, render_consent, render_protocol_text, render_question
 from screening_protocols.loader import load_protocol
 from screening_protocols.model import Protocol, Question
 from waypoint.cli import main
@@ -62,6 +63,7 @@ def test_xe001_every_protocol_converts(pid: str, tmp_path: Path) -> None:
     warnings: list[str] = []
     xform = convert(xlsform=str(out), warnings=warnings).xform
     assert "<h:html" in xform and f'id="{pid.replace("-", "_")}"' in xform
+    assert xform.count("/data/waypoint_consent_agreement  = 'yes'") == len(protocol.sections)
     assert len(sheets.languages) > 1 and sheets.languages == export_languages(protocol)
     header = [cell.value for cell in next(load_workbook(out)["survey"].iter_rows(max_row=1))]
     for lang in sheets.languages:
@@ -90,6 +92,10 @@ def test_xe002_round_trip(pid: str, tmp_path: Path) -> None:
         for i in back.indicators
     ] == strip
     assert (back.title, back.version, back.source_language) == (protocol.title, protocol.version, "en")
+    assert (back.consent.kind, back.consent.agreement) == (protocol.consent.kind, protocol.consent.agreement)
+    assert [(i.topic, i.text) for i in back.consent.items] == [
+        (i.topic, i.text) for i in protocol.consent.items
+    ]
     languages = export_languages(protocol)[1:]
     assert sorted(imported.translations) == sorted(languages)
     for lang in languages:
@@ -110,6 +116,12 @@ def test_xe002_round_trip(pid: str, tmp_path: Path) -> None:
             ):
                 parts.append((f"{pid}:{question.id}:option.{option.value}", option.label, rendered.label))
             expected.update({(ctx, src): text.text for ctx, src, text in parts if not text.fallback})
+        consent = render_consent(protocol, lang)
+        for item, (_, text) in zip(protocol.consent.items, consent.items, strict=True):
+            if not text.fallback:
+                expected[(f"{pid}:consent.{item.topic}", item.text)] = text.text
+        if not consent.agreement.fallback:
+            expected[(f"{pid}:consent.agreement", protocol.consent.agreement)] = consent.agreement.text
         words = render_protocol_text(protocol, lang)
         for section in protocol.sections:
             title = words[f"section.{section.id}"]
