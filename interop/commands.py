@@ -40,6 +40,12 @@ def import_form(
             N_("Use lowercase letters, digits and - for the id, e.g. --out library/my-screen.yaml."),
             file=out.name,
         )
+    if out.exists():
+        raise ConfigError(
+            N_("{file} already exists; the import never replaces a protocol."),
+            N_("Choose another --out, or move the existing file away first."),
+            file=out.name,
+        )
     try:
         imported = import_xlsform(
             form, protocol_id=protocol_id, skip_unsupported=skip_unsupported, source_language=source_language

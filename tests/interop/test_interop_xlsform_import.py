@@ -12,7 +12,8 @@ IX004: what Waypoint cannot express is located and coded: calculate, pulldata(),
 IX005: lint accepts an imported draft and explains each missing piece (consent, indicators, referrals,
        emergency rule, child rule); without `status: imported` a missing consent is still an error; the
        app never offers an imported draft.
-IX006: a form pyxform refuses, or a bad --out name, is a clear error and writes nothing.
+IX006: a form pyxform refuses, a bad --out name or an existing --out file is a clear error and
+       writes nothing (an existing protocol is never replaced).
 """
 
 from __future__ import annotations
@@ -221,6 +222,11 @@ def test_ix006_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     result = invoke("import", str(garbage), "--out", str(tmp_path / "garbage.yaml"))
     assert result.exit_code == 1 and "garbage.xlsx cannot be read" in result.output
     assert not (tmp_path / "garbage.yaml").exists()
+    kept = tmp_path / "kept.yaml"
+    kept.write_text("# someone's work\n", encoding="utf-8")
+    again = invoke("import", str(XLSFORMS / "text_and_integer.xlsx"), "--out", str(kept))
+    assert again.exit_code == 1 and "never replaces" in again.output
+    assert kept.read_text(encoding="utf-8") == "# someone's work\n"
     result = invoke("import", str(XLSFORMS / "group.xlsx"), "--out", str(tmp_path / "Bad Name.yaml"))
     assert result.exit_code == 1 and "is not named <protocol id>.yaml" in result.output
     assert not (tmp_path / "Bad Name.yaml").exists()
