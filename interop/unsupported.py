@@ -9,6 +9,32 @@ from dataclasses import dataclass
 
 from waypoint.errors import N_, WaypointError
 
+STRUCTURE = {  # pyxform JSON type -> code
+    "repeat": "XL001",
+    "loop": "XL002",
+    "include": "XL003",
+}
+METADATA_TYPES = {
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "subscriberid",
+    "simserial",
+    "phonenumber",
+    "username",
+    "email",
+    "audit",
+    "start-geopoint",
+}
+UNSUPPORTED_COLUMNS = {
+    "default": "a default answer",
+    "readonly": "read_only",
+    "trigger": "a trigger",
+    "repeat_count": "repeat_count",
+}
+
+
 CATALOGUE: dict[str, tuple[str, str]] = {
     "XL001": (
         "The repeat '{name}' asks its questions several times; Waypoint asks each question once.",

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from interop.languages import language_code
-from interop.unsupported import Finding, UnsupportedFormError, XLSFormReadError, finding
+from interop.unsupported import (
+    METADATA_TYPES,
+    STRUCTURE,
+    UNSUPPORTED_COLUMNS,
+    Finding,
+    UnsupportedFormError,
+    XLSFormReadError,
+    finding,
+)
 from interop.xlsform_columns import (
     CHOICE_COLUMNS,
     CONSENT_COLUMN,
@@ -29,29 +37,9 @@ from interop.xlsform_columns import (
     range_constraint,
     truthy,
 )
-from screening_protocols import expressions
+from interop.xlsform_expressions import references, unreadable_reason
 
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
-STRUCTURE = {"repeat": "XL001", "loop": "XL002", "include": "XL003"}
-METADATA_TYPES = {
-    "start",
-    "end",
-    "today",
-    "deviceid",
-    "subscriberid",
-    "simserial",
-    "phonenumber",
-    "username",
-    "email",
-    "audit",
-    "start-geopoint",
-}
-UNSUPPORTED_COLUMNS = {
-    "default": "a default answer",
-    "readonly": "read_only",
-    "trigger": "a trigger",
-    "repeat_count": "repeat_count",
-}
 
 
 @dataclass
@@ -340,33 +328,15 @@ class _Importer:
         self.indicators.append(indicator)
 
     def expression(self, source: object, row: int, where: str) -> str | None:
-        """`source` when Waypoint's engine can read it; else a finding (named by pyxform's lexer)."""
+        """`source` when Waypoint's engine can read it; else a finding that says why."""
         if source is None or not str(source).strip():
             return None
         text = str(source).strip()
-        for reason in _unsupported_tokens(text):
+        reason = unreadable_reason(text)
+        if reason is not None:
             self.report("XL006", row, where=where, reason=reason)
             return None
-        try:
-            expressions.parse(text)
-        except expressions.ExpressionSyntaxError as error:
-            self.report("XL006", row, where=where, reason=str(error))
-            return None
         return text
-
-
-def _unsupported_tokens(text: str) -> Iterator[str]:
-    from pyxform.parsing.expression import parse_expression
-
-    for token in parse_expression(text):
-        if token.type == "FUNC_CALL":
-            name = str(token.value).rstrip("(").strip()
-            if name not in expressions.FUNCTIONS:
-                yield f"the function {name}() is not in Waypoint's subset"
-        elif token.type in ("PARENT_REF", "PATH_SEP"):
-            yield "it uses an XPath path instead of ${name} references"
-        elif token.type == "PYXFORM_REF" and "last-saved#" in str(token.value):
-            yield "it reads the last saved form (last-saved#)"
 
 
 def _section_id(name: str) -> str:
@@ -389,10 +359,6 @@ def _names(element: Mapping[str, Any]) -> set[str]:
 def _number(text: str) -> float | int:
     value = float(text)
     return int(value) if value.is_integer() else value
-
-
-def _references(text: str) -> frozenset[str]:
-    return expressions.parse(text).references - {expressions.SELF}
 
 
 def import_xlsform(
@@ -451,11 +417,11 @@ def _drop_dangling(importer: _Importer) -> None:
     for section in importer.sections:
         for question in section.questions:
             for key in ("relevant", "constraint"):
-                if key in question and not _references(question[key]) <= kept:
-                    missing = ", ".join(sorted(_references(question[key]) - kept))
+                if key in question and not references(question[key]) <= kept:
+                    missing = ", ".join(sorted(references(question[key]) - kept))
                     importer.report("XL015", importer.rows.get(question["id"], 0), where=key, names=missing)
                     del question[key]
-    importer.indicators = [i for i in importer.indicators if _references(i["when"]) <= kept]
+    importer.indicators = [i for i in importer.indicators if references(i["when"]) <= kept]
 
 
 def _protocol(importer: _Importer, settings: Mapping[str, Any], file: str) -> dict[str, Any]:
