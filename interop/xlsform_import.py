@@ -224,7 +224,9 @@ class _Importer:
             self.report("XL020", row, name=name)
         question: dict[str, Any] = {"id": name, "kind": target, "text": texts.get(self.source) or name}
         self.translate(name, texts, question["text"])
-        hints = self.texts(child.get("hint"), row)
+        hints = _joined(
+            self.texts(child.get("hint"), row), self.texts(child.get("guidance_hint"), row), self.source
+        )
         if hints.get(self.source):
             question["guidance"] = hints[self.source]
             self.translate(f"{name}:guidance", hints, hints[self.source])
@@ -337,6 +339,16 @@ class _Importer:
             self.report("XL006", row, where=where, reason=reason)
             return None
         return text
+
+
+def _joined(first: dict[str, str], second: dict[str, str], source: str) -> dict[str, str]:
+    """Hint and guidance hint (both for the officer) as one text per language; a language that lacks
+    a part the source has gets no translation (it falls back to the source, visibly)."""
+    joined = {}
+    for code in first.keys() | second.keys():
+        if (code in first, code in second) == (source in first, source in second):
+            joined[code] = " ".join(text for text in (first.get(code), second.get(code)) if text)
+    return joined
 
 
 def _section_id(name: str) -> str:

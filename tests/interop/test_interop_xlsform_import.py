@@ -104,7 +104,7 @@ def test_ix002_mapping(tmp_path: Path) -> None:
     assert sections[1]["title"] == "Your work"
     questions = {q["id"]: q for s in sections for q in s["questions"]}
     assert questions["danger"]["kind"] == "yes_no" and questions["danger"]["required"] is True
-    assert questions["danger"]["guidance"] == "Ask in private."
+    assert questions["danger"]["guidance"] == "Ask in private. Wait for the answer."
     assert questions["hours"] == {
         "id": "hours",
         "kind": "number",
@@ -130,6 +130,8 @@ def test_ix003_translations_become_catalogs(tmp_path: Path) -> None:
     assert [p.name for p in written.catalogs] == ["rich.fr.po"]
     po = written.catalogs[0].read_text(encoding="utf-8")
     assert 'msgctxt "rich:danger"' in po and 'msgstr "Êtes-vous en sécurité ?"' in po
+    partial = ("rich:danger:guidance", "Ask in private. Wait for the answer.")  # no guidance_hint::fr
+    assert partial not in imported.translations["fr"]
     assert po.count("# status: imported") == len(imported.translations["fr"])
     assert imported.translations["fr"][("rich:kinds:option.farm", "Farm")] == "Ferme"
     assert imported.translations["fr"][("rich:hours:constraint", "At most 24.")] == "Au plus 24."
