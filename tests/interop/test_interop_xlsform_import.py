@@ -4,8 +4,9 @@ IX001: each of the six reference forms imports, or fails with `FORM:survey:ROW: 
        lines; with --skip-unsupported the rest imports, lints without errors and runs with `protocol run`.
 IX002: types, groups (as sections, group relevance carried to each question), relevance, constraint,
        constraint_message, required, hints and choices map as documented; yes/no/unsure lists become yes_no.
-IX003: label::<lang>/hint::<lang> columns give the source text plus one .po catalog per other language,
-       each entry marked `status: imported`; Waypoint renders them (as not reviewed).
+IX003: label::<lang>/hint::<lang> columns give the source text (--source-lang chooses) plus one .po
+       catalog per other language, each entry marked `status: imported`; Waypoint renders them (as not
+       reviewed).
 IX004: what Waypoint cannot express is located and coded: calculate, pulldata(), jr: functions, XPath
        paths, choice_filter, media, default, external choices, bad names, ${...} in a label; a skipped
        question's dependants lose the condition, said as XL015.
@@ -143,6 +144,10 @@ def test_ix003_translations_become_catalogs(tmp_path: Path) -> None:
     shown = render_question(protocol, protocol.by_id["hours"], "fr", locales_dir=tmp_path / "locales")
     assert shown.text.text == "Heures par jour ?" and shown.fallback_fields == ("declined",)
     assert shown.text.status == "machine-draft"  # imported translations count as not reviewed
+    french = import_xlsform(FORMS / "rich.md", protocol_id="rich", source_language="fr")
+    assert french.protocol["source_language"] == "fr" and sorted(french.translations) == ["en"]
+    assert french.protocol["sections"][0]["questions"][0]["text"] == "Êtes-vous en sécurité ?"
+    assert french.translations["en"][("rich:danger", "Êtes-vous en sécurité ?")] == "Are you safe now?"
 
 
 def test_ix004_unsupported_is_located(tmp_path: Path) -> None:
