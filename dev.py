@@ -2,8 +2,9 @@
 """Set up and run Waypoint's everyday tasks, needing nothing but Python >= 3.11.
 
     python3 dev.py run      set up, then start the referral server and the app (the main job)
-    python3 dev.py test     set up, then run every check: lint, format, types and all tests
-    python3 dev.py check    set up, then lint, format and types only
+    python3 dev.py test     set up, then run every check: lint, format, types, import contracts, all tests
+                            (the server tests also on PostgreSQL when one answers on 127.0.0.1:5432)
+    python3 dev.py check    set up, then lint, format, types and import contracts only
     python3 dev.py bench    set up, then run the benchmarks (medians and ratios)
     python3 dev.py i18n     set up, then re-extract both templates, update every catalog, compile
     python3 dev.py lock     re-resolve requirements.lock from pyproject.toml
@@ -19,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +33,8 @@ PYTHON = BIN / "python"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".waypoint-installed"
 DEBIAN_TEST_PACKAGES = {"chromium": "/usr/bin/chromium", "gettext": "/usr/bin/msgfmt"}
+POSTGRES_ADDRESS = ("127.0.0.1", 5432)
+POSTGRES_VARIABLE = "WAYPOINT_TEST_POSTGRES_URL"
 
 
 def say(message: str) -> None:
@@ -78,7 +83,7 @@ def install_dependencies() -> None:
 
 
 def compile_catalogs() -> None:
-    check(PYTHON, "-m", "waypoint.catalogs")
+    check(PYTHON, "-m", "waypoint.core.catalog_compiler")
 
 
 def setup() -> None:
@@ -114,6 +119,8 @@ def checks() -> list[str]:
         ("ruff lint", (BIN / "ruff", "check", ".")),
         ("ruff format", (BIN / "ruff", "format", "--check", ".")),
         ("mypy", (BIN / "mypy",)),
+        ("import contracts", (BIN / "lint-imports", "--no-cache")),
+        ("bandit", (BIN / "bandit", "-q", "-c", "pyproject.toml", "-r", ".", "--severity-level", "medium")),
     ):
         say(f"running {name}")
         if run(*command) != 0:
@@ -121,9 +128,30 @@ def checks() -> list[str]:
     return failed
 
 
+def postgres_environment(address: tuple[str, int] = POSTGRES_ADDRESS) -> dict[str, str]:
+    """The variable that points the server tests at PostgreSQL, when one answers at `address`."""
+    if os.environ.get(POSTGRES_VARIABLE):
+        return {}
+    host, port = address
+    try:
+        socket.create_connection(address, timeout=2).close()
+    except OSError:
+        say(f"no PostgreSQL on {host}:{port}; the server tests run on SQLite only")
+        return {}
+    say(f"PostgreSQL answers on {host}:{port}; the server tests run against it too")
+    return {POSTGRES_VARIABLE: f"postgresql+psycopg://postgres@{host}:{port}/test"}
+
+
 def task_run(args: list[str]) -> int:
     setup()
-    return run(BIN / "waypoint", "run", *args)
+    with subprocess.Popen([str(BIN / "waypoint"), "run", *args], cwd=ROOT) as child:
+        # Ctrl-C reaches the whole terminal group: `waypoint run` stops itself cleanly, and this
+        # process only waits for it instead of dying with a KeyboardInterrupt traceback.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return child.wait()
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 def task_test(args: list[str]) -> int:
@@ -131,7 +159,7 @@ def task_test(args: list[str]) -> int:
     ensure_debian_test_packages()
     failed = checks()
     say("running pytest")
-    if run(PYTHON, "-m", "pytest", *args) != 0:
+    if run(PYTHON, "-m", "pytest", *args, env={**os.environ, **postgres_environment()}) != 0:
         failed.append("pytest")
     if failed:
         say(f"failed: {', '.join(failed)}")
@@ -183,4 +211,8 @@ if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
         print(__doc__)
         sys.exit(2)
-    sys.exit(TASKS[sys.argv[1]](sys.argv[2:]))
+    try:
+        sys.exit(TASKS[sys.argv[1]](sys.argv[2:]))
+    except KeyboardInterrupt:  # Ctrl-C during set-up: stop quietly, as a shell command does
+        say("stopped")
+        sys.exit(130)

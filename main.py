@@ -3,5 +3,6 @@
 import flet as ft
 
 from app.main import create_main
+from waypoint.core.resources import ASSETS_DIR
 
-ft.run(create_main(), assets_dir="assets")
+ft.run(create_main(), assets_dir=str(ASSETS_DIR))

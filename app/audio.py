@@ -1,6 +1,6 @@
 """Audio prompts for private answering: the manifest of recorded or synthetic clips, and the player.
 
-The manifest, `assets/audio/manifest.json`, lists one clip per respondent-facing string and language.
+The manifest, `waypoint/assets/audio/manifest.json`, lists one clip per respondent-facing string and language.
 A clip is found by the string's message context (the same `msgctxt` the protocol catalogs use, e.g.
 `border-rapid:q_age` for a question's text) and its language:
 
@@ -8,8 +8,8 @@ A clip is found by the string's message context (the same `msgctxt` the protocol
      "clips": [{"context": "border-rapid:q_age", "language": "ar",
                 "file": "border-rapid/ar/q_age.ogg", "synthetic": true, "voice": "espeak-ng"}]}
 
-`file` is relative to `assets/audio/`. `synthetic: true` marks generated speech, so an organisation can
-replace it with a recorded human voice by swapping the file and setting it false.
+`file` is relative to `waypoint/assets/audio/`. `synthetic: true` marks generated speech, so an
+organisation can replace it with a recorded human voice by swapping the file and setting it false.
 
 The player wraps one `flet_audio.Audio` per session. It reports the player's state back to the session
 (`on_state`), which shows it in a semantics label: that is how a test (and a screen reader) knows the

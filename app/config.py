@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from waypoint.errors import N_, ConfigError
-from waypoint.paths import ASSETS_DIR, LOCALES_DIR, default_data_dir
+from waypoint.core.data_folder import default_data_dir
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
+from waypoint.core.resources import ASSETS_DIR, LOCALES_DIR
 
 __all__ = ["SETTINGS", "AppConfig", "Setting"]
 
@@ -31,8 +33,8 @@ SETTINGS = (
     ),
     Setting("sync_backoff_max_seconds", "Longest wait between failed send attempts (default 300)."),
     Setting("sync_deadline_seconds", "Longest a single send run may take (default 20)."),
-    Setting("assets_dir", "Bundled fonts, icons and audio prompts (default: the project's assets/)."),
-    Setting("locales_dir", "Compiled translation catalogs (default: the project's locales/)."),
+    Setting("assets_dir", "Bundled fonts, icons and audio prompts (default: the packaged waypoint/assets/)."),
+    Setting("locales_dir", "Compiled translation catalogs (default: the packaged waypoint/locales/)."),
 )
 
 

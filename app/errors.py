@@ -3,7 +3,7 @@
 Screens never build error text themselves: an action that fails raises a `WaypointError` (from the
 engine, the vault or sync) and the shell hands it to `show_error`. Anything else is a bug: the person
 sees the generic message, and the details go to the log without any respondent data (exception
-messages in this project never carry answers; see waypoint/errors.py).
+messages in this project never carry answers; see waypoint/core/errors.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import traceback
 import flet as ft
 
 from app.i18n import Translator
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import WaypointError
+from waypoint.core.i18n import N_
 
 __all__ = ["ChoiceMissingError", "DuressMissingError", "SecretMismatchError", "error_text", "show_error"]
 
@@ -25,6 +26,7 @@ ERROR_KEY = "error-message"
 class SecretMismatchError(WaypointError):
     """The secret and its confirmation differ."""
 
+    code = "WP-APP-001"
     what = N_("The two secrets are not the same.")
     todo = N_("Type the same secret in both fields.")
 
@@ -32,6 +34,7 @@ class SecretMismatchError(WaypointError):
 class DuressMissingError(WaypointError):
     """The organisation's policy requires a duress secret and none was typed."""
 
+    code = "WP-APP-002"
     what = N_("Your organisation asks for a duress secret on this device.")
     todo = N_("Choose a second secret, different from your own, and type it in both duress fields.")
 
@@ -39,6 +42,7 @@ class DuressMissingError(WaypointError):
 class ChoiceMissingError(WaypointError):
     """A required choice on a screen was left empty; `choice` names it (a translated label, not data)."""
 
+    code = "WP-APP-003"
     what = N_("Something on this screen still needs an answer.")
     todo = N_("Choose an option for each question marked on the screen, then continue.")
 
@@ -46,11 +50,13 @@ class ChoiceMissingError(WaypointError):
 def error_text(exc: BaseException, translator: Translator) -> str:
     """The translated what-happened-and-what-to-do message for `exc`."""
     if isinstance(exc, WaypointError):
-        return exc.message(translator.gettext)
+        # The code and the class only: enough to look the error up (docs/errors.md), nothing said.
+        log.info("error shown: %s %s", exc.code, type(exc).__name__)
+        return exc.coded_message(translator.gettext)
     # Only the type and the frames: a foreign exception's message might quote what it was given.
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error("unexpected %s in the app\n%s", type(exc).__name__, frames)
-    return WaypointError().message(translator.gettext)
+    return WaypointError().coded_message(translator.gettext)
 
 
 def show_error(page: ft.Page, exc: BaseException, translator: Translator) -> str:

@@ -7,7 +7,8 @@ ids, protocol, state and times; never an answer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from app.vault import InterviewSummary, Vault
 
 __all__ = ["HomeData", "load_home"]
 
@@ -19,13 +20,13 @@ RECENT_DRAFTS = 50  # more than an officer keeps open; the oldest beyond it stay
 
 @dataclass(frozen=True)
 class HomeData:
-    drafts: list[Any] = field(default_factory=list)  # app.vault.InterviewSummary, newest first
-    finished: list[Any] = field(default_factory=list)
+    drafts: list[InterviewSummary] = field(default_factory=list)  # newest first
+    finished: list[InterviewSummary] = field(default_factory=list)
     enrolled: bool = False
     server: str | None = None
 
 
-def load_home(vault: Any) -> HomeData:
+def load_home(vault: Vault) -> HomeData:
     """Read the lists for the home screen (blocking: run it off the event loop).
 
     Two bounded, indexed queries (newest first), never a listing of every record: a device that has

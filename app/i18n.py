@@ -1,6 +1,7 @@
 """The one translator of the app: gettext catalogs for words, Babel's CLDR data for dates and numbers.
 
-Catalogs live in `locales/<lang>/LC_MESSAGES/waypoint.mo` (compiled by `python -m waypoint.catalogs`).
+Catalogs live in `waypoint/locales/<lang>/LC_MESSAGES/waypoint.mo` (compiled by
+`python -m waypoint.core.catalog_compiler`).
 Each browser session may show two languages at once (the respondent's and the officer's), so a
 `Translator` is an object per language rather than a process-wide `_()`; screens bind
 `_ = translator.gettext` so Babel extracts their messages. A language without a catalog falls back to
@@ -18,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
-from waypoint.paths import LOCALES_DIR
+from waypoint.core.resources import LOCALES_DIR
 
 __all__ = [
     "DOMAIN",

@@ -20,7 +20,7 @@ from app.i18n import SHIPPED_LANGUAGES
 from app.services import AppServices
 from app.session import Session
 from app.theme import apply_theme
-from waypoint.errors import WaypointError
+from waypoint.core.errors import WaypointError
 
 __all__ = ["create_main"]
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 
 from sync.enrollment_code import CODE_PREFIXES
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import WaypointError
+from waypoint.core.i18n import N_
 
 __all__ = ["MAX_IMAGE_BYTES", "QrImageError", "read_enrollment_code"]
 
@@ -26,6 +27,7 @@ WORKING_SIZE = 2000  # px on the longer side: a QR code in a phone photo stays r
 class QrImageError(WaypointError):
     """No enrollment code could be read from the picture."""
 
+    code = "WP-APP-004"
     what = N_("No enrollment code was found in this picture.")
     todo = N_(
         "Take a sharp photo of the whole QR code, in good light, and choose it again; or paste the code."

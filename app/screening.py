@@ -23,24 +23,34 @@ from typing import Any
 
 from babel import Locale
 
+from app.screening_errors import (
+    LanguageCodeError,
+    NoCurrentQuestionError,
+    NotAMappingError,
+    NotesTooLongError,
+    ProtocolVersionChangedError,
+    QuestionsRemainError,
+    ScreeningError,
+)
 from app.vault import InterviewSummary, Vault
-from app.vault.records import SEALED_FORMAT
 from screening_protocols import (
     AnswerValue,
     AskQuestion,
     Interview,
     Outcome,
     Protocol,
+    Question,
     Step,
     back,
     decline,
     get_protocol,
     next_step,
     outcome,
+    resume,
     start,
 )
 from screening_protocols import answer as engine_answer
-from waypoint.errors import N_, WaypointError
+from sync.sealed import SealedInterview
 
 __all__ = ["MAX_NOTES_LENGTH", "Screening", "ScreeningError", "ScreeningService", "check_language_code"]
 
@@ -48,25 +58,14 @@ MAX_NOTES_LENGTH = 4000
 _ISO_639_1 = re.compile(r"[a-z]{2}")
 
 
-class ScreeningError(WaypointError):
-    """A screening cannot do what was asked in its current state."""
-
-    what = N_("This interview cannot do that now.")
-    todo = N_("Go back to the list of interviews and open it again.")
-
-
 def check_language_code(code: str, *, field: str) -> str:
     """Return `code` when it is an ISO 639-1 language code (two lower-case letters Babel knows).
 
     Raises:
-        ScreeningError: naming the field and what is expected.
+        LanguageCodeError: naming the field and what is expected.
     """
     if not isinstance(code, str) or not _ISO_639_1.fullmatch(code) or code not in Locale("en").languages:
-        raise ScreeningError(
-            N_("The {field} is not a two-letter ISO 639-1 language code."),
-            N_("Use a code such as en, fr, ar or ti."),
-            field=field,
-        )
+        raise LanguageCodeError(field=field)
     return code
 
 
@@ -74,9 +73,7 @@ def _json_object(value: Mapping[str, Any] | None, field: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ScreeningError(
-            N_("The {field} must be a set of named values."), N_("Pass a dictionary."), field=field
-        )
+        raise NotAMappingError(field=field)
     return dict(value)
 
 
@@ -99,6 +96,8 @@ class Screening:
         self.started_at = started_at
         self._context = dict(context)
         self.sealed = False
+        self._step: Step = next_step(protocol, interview)
+        self._outcome: Outcome | None = None  # computed on first use, for the state it was asked in
 
     @property
     def interview(self) -> Interview:
@@ -115,12 +114,17 @@ class Screening:
 
     @property
     def step(self) -> Step:
-        """What to do now: ask a question, stop for an emergency, or finish."""
-        return next_step(self.protocol, self._interview)
+        """What to do now: ask a question, stop for an emergency, or finish (computed once per change)."""
+        return self._step
 
     def outcome(self) -> Outcome:
-        """Decision support for the answers so far (for a summary screen); nothing is saved."""
-        return outcome(self.protocol, self._interview)
+        """Decision support for the answers so far (for a summary screen); nothing is saved.
+
+        Computed once per state: the summary shows it and `finish` seals the same object.
+        """
+        if self._outcome is None:
+            self._outcome = outcome(self.protocol, self._interview)
+        return self._outcome
 
     def answer(self, value: AnswerValue) -> Step:
         """Answer the current question and save, in one transaction, before returning the next step.
@@ -152,13 +156,10 @@ class Screening:
             The outcome, for the summary screen.
 
         Raises:
-            ScreeningError: questions remain (answer or decline them, or `stop(keep=True)`).
+            QuestionsRemainError: questions remain (answer or decline them, or `stop(keep=True)`).
         """
         if isinstance(self.step, AskQuestion):
-            raise ScreeningError(
-                N_("This interview still has questions to ask."),
-                N_("Answer or decline them, or stop the interview."),
-            )
+            raise QuestionsRemainError()
         return self._complete(notes)
 
     def stop(self, keep: bool = False) -> Outcome | None:
@@ -174,45 +175,45 @@ class Screening:
         self._vault.interviews.discard(self.interview_id)
         return None
 
-    def _current_question(self) -> Any:
+    def _current_question(self) -> Question:
         step = self.step
         if not isinstance(step, AskQuestion):
-            raise ScreeningError(
-                N_("There is no question to answer now."),
-                N_("Finish the interview, or go back to change an answer."),
-            )
+            raise NoCurrentQuestionError()
         return step.question
 
     def _save(self, interview: Interview) -> Step:
         self._vault.interviews.save_state(self.interview_id, interview.to_dict())
         self._interview = interview
-        return self.step
+        self._step = next_step(self.protocol, interview)
+        self._outcome = None
+        return self._step
 
     def _complete(self, notes: str | None) -> Outcome:
         if notes is not None and (not isinstance(notes, str) or len(notes) > MAX_NOTES_LENGTH):
-            raise ScreeningError(
-                N_("The notes are too long."),
-                N_("Keep notes under {limit} characters."),
-                limit=MAX_NOTES_LENGTH,
-            )
-        result = outcome(self.protocol, self._interview)
+            raise NotesTooLongError(limit=MAX_NOTES_LENGTH)
+        result = self.outcome()
         state = self._interview.to_dict()
-        submission = {
-            "format": SEALED_FORMAT,
-            "protocol_id": self.protocol.id,
-            "protocol_version": self.protocol.version,
-            "started_at": self.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "respondent_language": self.respondent_language,
-            "officer_language": self.officer_language,
-            "answers": state["answers"],
-            "asked": state["asked"],
-            "outcome": result.to_dict(),
-            "notes": notes.strip() if notes and notes.strip() else None,
-            "checks": self._context.get("checks", {}),
-            "consent": self._context.get("consent", {}),
-        }
+        submission = SealedInterview(
+            interview_id=self.interview_id,
+            protocol_id=self.protocol.id,
+            protocol_version=self.protocol.version,
+            started_at=self.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            respondent_language=self.respondent_language,
+            officer_language=self.officer_language,
+            answers=state["answers"],
+            asked=tuple(state["asked"]),
+            outcome=result.to_dict(),
+            notes=notes.strip() if notes and notes.strip() else None,
+            checks=self._context.get("checks", {}),
+            consent=self._context.get("consent", {}),
+        )
         self.sealed = self._vault.interviews.complete(self.interview_id, submission)
         return result
+
+    def resume_after_emergency(self) -> Step:
+        """The person is safe and agrees to go on after an emergency stop: the screen continues with
+        every answer kept (the outcome stays "immediate danger"), saved before returning."""
+        return self._save(resume(self.protocol, self._interview))
 
 
 class ScreeningService:
@@ -270,17 +271,12 @@ class ScreeningService:
 
         Raises:
             InterviewError: no such in-progress interview in this session.
-            ScreeningError: the app now has another version of the protocol it was started with.
+            ProtocolVersionChangedError: the app now has another version of the protocol it was started with.
         """
         stored = self._vault.interviews.load(interview_id)
         protocol = self._protocols(stored.protocol_id)
         if protocol.version != stored.protocol_version:
-            raise ScreeningError(
-                N_("This interview was started with protocol version {started}; this app has {current}."),
-                N_("Finish it on a device that still has that version, or discard it and start again."),
-                started=stored.protocol_version,
-                current=protocol.version,
-            )
+            raise ProtocolVersionChangedError(started=stored.protocol_version, current=protocol.version)
         interview = Interview.from_dict(stored.engine_state)
         return Screening(self._vault, protocol, interview_id, interview, stored.started_at, stored.context)
 

@@ -16,14 +16,16 @@ from typing import Any
 import flet as ft
 
 from app.audio import AudioCatalog
+from app.clock import EventLoopClock, SessionClock
 from app.config import AppConfig
 from app.device_secret import device_secret_for
 from app.screening import ScreeningService
 from app.sync_worker import SyncWorker
 from app.vault import Vault
 from screening_protocols import Protocol, get_protocol, list_protocols
-from sync.enroll import join
+from sync.enroll import OrganisationEnrollment, join
 from sync.outbox import Outbox
+from sync.stores import DeviceStore
 
 __all__ = ["AppServices"]
 
@@ -31,13 +33,21 @@ __all__ = ["AppServices"]
 class AppServices:
     """Process-wide services; cheap to build, so tests build one per test."""
 
-    def __init__(self, config: AppConfig, *, vault_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        config: AppConfig,
+        *,
+        vault_options: dict[str, Any] | None = None,
+        clock: SessionClock | None = None,
+    ) -> None:
         """Args:
         config: the app's settings.
         vault_options: extra `Vault.open` arguments; tests pass a fast key-derivation policy here.
+        clock: the sessions' clock (idle lock, unlock wait); tests pass a `ManualClock`.
         """
         self.config = config
         self._vault_options = dict(vault_options or {})
+        self._clock = clock
         self._worker: SyncWorker | None = None
         self._worker_vault: Vault | None = None
         self._audio: AudioCatalog | None = None
@@ -66,9 +76,13 @@ class AppServices:
     def protocol(self, protocol_id: str) -> Protocol:
         return get_protocol(protocol_id)
 
-    def join(self, code: str, vault: Vault) -> Any:
+    def session_clock(self) -> SessionClock:
+        """The clock a new session counts its idle lock and unlock wait on."""
+        return self._clock or EventLoopClock()
+
+    def join(self, code: str, device_store: DeviceStore) -> OrganisationEnrollment:
         """Enroll the device with the organisation's server (blocking, needs the network)."""
-        return join(code, vault.device_store)
+        return join(code, device_store)
 
     async def pick_image(self, page: ft.Page) -> bytes | None:
         """A picture the officer chooses (a photo of an enrollment QR image): its bytes, or None.

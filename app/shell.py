@@ -35,7 +35,13 @@ def _content_width(page: ft.Page) -> float | None:
 def build_view(session: Session) -> ft.View:
     """The view for the session's current screen (pure: reads state, does no I/O)."""
     state = session.state
-    ctx = ScreenContext(state=state, officer=session.officer, respondent=session.respondent, session=session)
+    ctx = ScreenContext(
+        state=state,
+        officer=session.officer,
+        respondent=session.respondent,
+        actions=session,
+        protocols=session.services,
+    )
     body = SCREENS[state.screen](ctx)
     language = ctx.respondent if body.respondent_facing else ctx.officer
     _ = language.gettext

@@ -1,18 +1,38 @@
-"""What one browser session (one officer's device screen) is doing right now.
+"""What one browser session (one officer's device screen) is doing right now: one observable object.
 
-Plain data: which screen is showing, the languages, the interview being planned, and references to
-the unlocked vault and the open screening. `forget_sensitive()` is the single place that drops every
-reference to decrypted content (quick exit, idle lock, end of an interview); the shell then rebuilds
-the screen from this state, so nothing else keeps answers alive.
+Plain, typed data: which screen is showing, the languages, the interview being planned, the step the
+engine last returned, and references to the unlocked vault and the open screening. Every change of a
+field is announced to the listeners (`subscribe`); the session re-renders the view from this state,
+and nothing else. `forget_sensitive()` is the single place that drops every reference to decrypted
+content (quick exit, idle lock, end of an interview).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
-__all__ = ["CHECK_OPTIONS", "RISKY_INTERPRETERS", "InterviewPlan", "Screen", "SessionState"]
+from app.sync_worker import SyncStatus
+
+if TYPE_CHECKING:
+    from app.home_data import HomeData
+    from app.screening import Screening
+    from app.vault import Vault
+    from screening_protocols import Outcome, Step
+
+__all__ = [
+    "CHECK_OPTIONS",
+    "LOCKED_SCREENS",
+    "RESPONDENT_SCREENS",
+    "RISKY_INTERPRETERS",
+    "Consent",
+    "InterviewPlan",
+    "Screen",
+    "Selection",
+    "SessionState",
+]
 
 
 class Screen(StrEnum):
@@ -52,45 +72,89 @@ CHECK_OPTIONS: dict[str, tuple[str, ...]] = {
 }
 RISKY_INTERPRETERS = frozenset({"family", "employer", "companion"})
 
+# The answer marked on screen before Next: an option, the ticked options, or what was typed.
+Selection = str | tuple[str, ...] | None
+# What the person agreed to: {"agreed": True, "research_use": False, "language": "fr"}.
+Consent = Mapping[str, bool | str | None]
 
-@dataclass
+
+@dataclass(frozen=True)
 class InterviewPlan:
-    """What the officer chooses before the first question."""
+    """What the officer chooses before the first question (replaced, never changed in place)."""
 
     protocol_id: str | None = None
     respondent_language: str | None = None
     officer_language: str | None = None
-    checks: dict[str, str] = field(default_factory=dict)
-    consent: dict[str, Any] = field(default_factory=dict)
+    checks: Mapping[str, str] = field(default_factory=dict)
+    consent: Consent = field(default_factory=dict)
     private_mode: bool = False
 
 
-@dataclass
+# Fields that change while nothing visible depends on them elsewhere: they re-render only these screens.
+SHOWN_ONLY_ON: dict[str, frozenset[Screen]] = {
+    "sync_status": frozenset({Screen.HOME}),
+    "unlock_wait": frozenset({Screen.UNLOCK, Screen.PAUSED}),
+    "audio_state": frozenset({Screen.PRIVATE}),
+    "audio_clip": frozenset({Screen.PRIVATE}),
+}
+
+Listener = Callable[[str], None]
+
+
+@dataclass(eq=False)
 class SessionState:
-    """The state of one session; the shell renders `screen` from it."""
+    """The state of one session; the shell renders `screen` from it, and re-renders on every change."""
 
     ui_language: str
     screen: Screen = Screen.UNLOCK
-    vault: Any = None  # app.vault.Vault, opened per session; unlocked only between unlock and lock
-    screening: Any = None  # app.screening.Screening in progress
-    outcome: Any = None  # screening_protocols.Outcome of the interview just finished
+    vault: Vault | None = None  # opened per session; unlocked only between unlock and lock
+    screening: Screening | None = None  # the interview in progress
+    step: Step | None = None  # what the engine said comes next, as `answer()` returned it
+    outcome: Outcome | None = None  # computed once, when the questions are over
     plan: InterviewPlan = field(default_factory=InterviewPlan)
     resume_interview_id: str | None = None  # where to return after unlock (an id, not content)
     resume_screen: Screen | None = None
-    selection: Any = None  # the answer marked on the current question, sent with Next
+    selection: Selection = None  # the answer marked on the current question, sent with Next
     busy: bool = False
+    last_error: str | None = None  # the message the last failed action showed
     audio_state: str = "idle"  # the private-mode player's last reported state
     audio_clip: str = ""  # the context of the clip it is playing (e.g. "ui:private-instructions")
+    home: HomeData | None = None  # what the home screen lists (metadata only)
+    sync_status: SyncStatus = field(default_factory=SyncStatus)
     # The device, as the officer screens show it (no content: read while locked).
     enrolled_server: str | None = None  # the organisation's server this device sends to
     unlock_wait: int = 0  # seconds before the next secret may be tried (counted down on screen)
     vault_wiped: bool = False  # the organisation's wrong-secret limit erased the vault
+    idle_lock_seconds: float = 120.0  # the organisation's idle lock once set; until then the app's
     # First start: the enrollment code accepted on the set-up screen's first step (pasted or read
     # from a QR picture; a one-time code, kept only until the device has joined), and whether its
     # policy, or an earlier enrollment, requires a duress secret.
     setup_code: str | None = None
     setup_code_step_done: bool = False
     duress_required: bool = False
+    _listeners: list[Listener] = field(default_factory=list, init=False, repr=False)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        unchanged = name in self.__dict__ and self.__dict__[name] is value
+        object.__setattr__(self, name, value)
+        if unchanged or name.startswith("_"):
+            return
+        for listener in list(self.__dict__.get("_listeners", ())):
+            listener(name)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(field name)` after every change; returns the function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def set_quietly(self, selection: Selection) -> None:
+        """Keep what is typed in a field without re-rendering it under the typing fingers."""
+        object.__setattr__(self, "selection", selection)
+
+    def shows(self, name: str) -> bool:
+        """True when a change of field `name` can change what the current screen shows."""
+        screens = SHOWN_ONLY_ON.get(name)
+        return screens is None or self.screen in screens
 
     @property
     def respondent_language(self) -> str:
@@ -103,8 +167,9 @@ class SessionState:
     def forget_sensitive(self) -> None:
         """Drop every reference to decrypted content; ids needed to resume after unlock stay."""
         if self.screening is not None:
-            self.resume_interview_id = getattr(self.screening, "interview_id", None)
+            self.resume_interview_id = self.screening.interview_id
         self.screening = None
+        self.step = None
         self.outcome = None
         self.plan = InterviewPlan()
         self.selection = None

@@ -2,8 +2,9 @@
 
 It needs no secret: everything in the outbox is sealed to the organisation, so it keeps sending while
 every session's vault is locked. It wakes on a timer, when an interview is sealed, and when the officer
-taps "Send now"; after a failed run it waits with full-jitter exponential backoff (capped), and any
-success or tap resets the wait. Sessions subscribe to its status to show progress.
+taps "Send now"; after a failed run it waits with the outbox's full-jitter exponential backoff
+(`sync.outbox.Backoff`, capped), and any success or tap resets the wait. Sessions subscribe to its
+status to show progress.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from waypoint.errors import WaypointError
+from sync.outbox import Backoff
+from waypoint.core.errors import WaypointError
 
 __all__ = ["SyncStatus", "SyncWorker"]
 
@@ -66,7 +68,8 @@ class SyncWorker:
         self._enrolled = enrolled
         self._send = send
         self._interval = interval_seconds
-        self._backoff_max = backoff_max_seconds
+        self._backoff = Backoff(base=BACKOFF_BASE_SECONDS, cap=backoff_max_seconds)
+        self._rng = random.Random()
         self._deadline = deadline_seconds
         self.status = SyncStatus()
         self._wake = asyncio.Event()
@@ -168,6 +171,6 @@ class SyncWorker:
             self._publish(sending=False, last_error=None, failures=0, last_success=datetime.now(UTC))
             return
         failures = self.status.failures + 1
-        delay = random.uniform(0, min(self._backoff_max, BACKOFF_BASE_SECONDS * 2**failures))
+        delay = self._backoff.delay(failures, self._rng)
         self._retry_at = time.monotonic() + delay
         self._publish(sending=False, last_error=error, failures=failures, retry_in_seconds=delay)

@@ -1,7 +1,7 @@
 """Look and feel: bundled Noto fonts for every shipped script, a calm colour scheme, big tap targets.
 
 With no CDN, Flutter web cannot fetch its fallback fonts and draws boxes for scripts Roboto lacks, so
-the app registers the Noto fonts in `assets/fonts/` and names them as fallbacks on every text style
+the app registers the Noto fonts in `waypoint/assets/fonts/` and names them as fallbacks on every text style
 (`ft.Theme` has no `font_family_fallback` of its own; see shared docs flet.md §4).
 """
 

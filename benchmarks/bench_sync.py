@@ -103,7 +103,8 @@ def _start_server(database_url: str, public_key: Path) -> tuple[subprocess.Popen
     script = (
         "import uvicorn\nfrom sync.server import ServerSettings, create_app\n"
         f"settings = ServerSettings(database_url={database_url!r}, public_key_file={str(public_key)!r},"
-        " rate_limit_per_minute=10**9, rate_limit_burst=10**9, enroll_rate_limit_per_minute=10**9)\n"
+        " rate_limit_per_minute=10**9, rate_limit_burst=10**9, enroll_rate_limit_per_minute=10**9,"
+        " address_rate_limit_per_minute=10**9, address_rate_limit_burst=10**9)\n"
         f"uvicorn.run(create_app(settings), host='127.0.0.1', port={port}, log_level='warning')\n"
     )
     process = subprocess.Popen(

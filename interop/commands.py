@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey

@@ -21,13 +21,17 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
+
+if TYPE_CHECKING:
+    from sync.desk.export import ExportFailure, SubmissionSource
 
 COLUMNS = (
     "prs_IdentityNumber",
@@ -250,7 +254,7 @@ class HtcdsReport:
     """How many interviews were written, and which could not be opened (ids and reasons only)."""
 
     written: int
-    failures: list[Any]
+    failures: list[ExportFailure]
 
 
 def export_htcds(
@@ -261,20 +265,31 @@ def export_htcds(
     Raises:
         ConfigError: `out` has no supported suffix, or `database_url` is not a referral server's database.
     """
-    from sync.desk.export import ExportFailure, open_submissions
+    from sync.server.reading import SubmissionReader
 
     _checked_suffix(out)
-    failures: list[Any] = []
+    with SubmissionReader.open(database_url) as reader:
+        return export_htcds_from(reader, private_keys, out, settings)
+
+
+def export_htcds_from(
+    source: SubmissionSource, private_keys: Iterable[X25519PrivateKey], out: Path, settings: HtcdsSettings
+) -> HtcdsReport:
+    """Write what `source` holds as HTCDS rows to `out`; see `export_htcds`."""
+    from sync.desk.export import ExportFailure, open_from
+
+    _checked_suffix(out)
+    failures: list[ExportFailure] = []
     rows = []
     facts: dict[str, dict[str, str]] = {}
-    for item in open_submissions(database_url, list(private_keys)):
+    for item in open_from(source, list(private_keys)):
         if isinstance(item, ExportFailure):
             failures.append(item)
             continue
-        recorded = json.loads(item.plaintext)
-        protocol_id = str(recorded.get("protocol_id", ""))
+        protocol_id = item.document.protocol_id
         if protocol_id not in facts:
             facts[protocol_id] = protocol_facts(protocol_id)
+        recorded = item.document.to_dict()
         rows.append(htcds_row(recorded, pseudonym(item.interview_id, item.key), settings, facts[protocol_id]))
     return HtcdsReport(write_htcds(rows, settings.columns, out), failures)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import WaypointError
+from waypoint.core.i18n import N_
 
 STRUCTURE = {  # pyxform JSON type -> code
     "repeat": "XL001",
@@ -140,6 +141,8 @@ def finding(file: str, sheet: str, row: int, code: str, **params: object) -> Fin
 class LocatedProblemsError(WaypointError):
     """An import that stopped on problems, each one a located line (`details()`)."""
 
+    code = "WP-INTEROP-001"
+
     def __init__(self, file: str, lines: list[str]) -> None:
         self.lines = tuple(lines)
         super().__init__(file=file, count=len(lines))
@@ -152,6 +155,8 @@ class LocatedProblemsError(WaypointError):
 class UnsupportedFormError(LocatedProblemsError):
     """The form uses what Waypoint cannot express; `findings` lists each place."""
 
+    code = "WP-INTEROP-002"
+
     what = N_("The XLSForm {file} uses {count} thing(s) Waypoint cannot express; nothing was written.")
     todo = N_("Change the form as each line says, or import with --skip-unsupported to leave them out.")
 
@@ -163,12 +168,16 @@ class UnsupportedFormError(LocatedProblemsError):
 class ImportedProtocolError(LocatedProblemsError):
     """The draft the import built does not pass Waypoint's own checks (lint lines say where)."""
 
+    code = "WP-INTEROP-003"
+
     what = N_("The protocol imported from {file} does not pass Waypoint's checks ({count} error(s)).")
     todo = N_("Change the form as each line says, then import it again.")
 
 
 class XLSFormReadError(WaypointError):
     """pyxform could not read or accept the workbook."""
+
+    code = "WP-INTEROP-004"
 
     what = N_("The XLSForm {file} cannot be read: {reason}")
     todo = N_("Fix the form where pyxform's message says, then import it again.")

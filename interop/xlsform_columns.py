@@ -14,6 +14,9 @@ CONSENT_PREFIX = "waypoint_consent_"  # the consent notes and the agreement ques
 CONSENT_AGREEMENT = f"{CONSENT_PREFIX}agreement"
 CONSENT_RELEVANCE = f"${{{CONSENT_AGREEMENT}}} = 'yes'"  # on every section: nothing is asked before it
 CONSENT_COLUMN = "waypoint_consent"  # "<kind>:<topic>" or "<kind>:agreement"
+# XLSForm names are unique across the form; a section whose id is also a question's is exported as the
+# group "<id>_section", and a group so named beside a question "<id>" is imported as section "<id>".
+SECTION_SUFFIX = "_section"
 
 KIND_TO_TYPE = {
     "single_choice": "select_one",

@@ -23,6 +23,7 @@ from interop.xlsform_columns import (
     CONSENT_RELEVANCE,
     INDICATOR_PREFIX,
     KIND_TO_TYPE,
+    SECTION_SUFFIX,
     YES_NO_LIST,
     YES_NO_VALUES,
     range_constraint,
@@ -30,11 +31,14 @@ from interop.xlsform_columns import (
 from screening_protocols import available_languages, render_consent, render_protocol_text, render_question
 from screening_protocols.model import Protocol, Question, QuestionKind
 from screening_protocols.translations import RenderedText
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import WaypointError
+from waypoint.core.i18n import N_
 
 
 class XLSFormExportError(WaypointError):
     """The written form does not convert with pyxform (a bug in the export: the message says where)."""
+
+    code = "WP-INTEROP-005"
 
     what = N_("The XLSForm written for {protocol} does not convert to an XForm: {reason}")
     todo = N_("Report this with the protocol file; the export must always convert.")
@@ -82,7 +86,7 @@ def protocol_sheets(protocol: Protocol, languages: Iterable[str] | None = None) 
     taken = {q.id for q in protocol.questions}
     gate = CONSENT_RELEVANCE if survey else ""
     for section in protocol.sections:
-        group = section.id if section.id not in taken else f"{section.id}_section"
+        group = section.id if section.id not in taken else f"{section.id}{SECTION_SUFFIX}"
         titles = {lang: words[lang][f"section.{section.id}"] for lang in langs}
         survey.append(
             {"type": "begin_group", "name": group, **columns("label", dict(titles)), "relevant": gate}

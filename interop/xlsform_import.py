@@ -32,6 +32,7 @@ from interop.xlsform_columns import (
     CONSENT_COLUMN,
     CONSENT_RELEVANCE,
     INDICATOR_PREFIX,
+    SECTION_SUFFIX,
     TYPE_TO_KIND,
     YES_NO_VALUES,
     range_constraint,
@@ -160,12 +161,19 @@ class _Importer:
         self.translate(f"consent.{topic.strip()}", texts, text)
 
     def new_section(self, name: str, titles: dict[str, str]) -> _Section:
-        ident = _section_id(name)
+        ident = _section_id(self.section_name(name))
         title = titles.get(self.source) or name
         section = _Section(self.unique_section_id(ident), title, titles)
         self.sections.append(section)
         self._open = section
         return section
+
+    def section_name(self, group: str) -> str:
+        """The section a group stands for: "debt_section" beside a question "debt" is section "debt"."""
+        stem = group.removesuffix(SECTION_SUFFIX)
+        kind = self.raw_types.get(stem, "begin")
+        is_question = not kind.replace("_", " ").startswith("begin")
+        return stem if stem != group and is_question else group
 
     def continue_section(self, parent: _Section) -> _Section:
         return self.new_section(parent.id, parent.titles or {self.source: parent.title})

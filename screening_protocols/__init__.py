@@ -22,6 +22,7 @@ from screening_protocols.engine import (
     carried_facts,
     decline,
     next_step,
+    resume,
     start,
 )
 from screening_protocols.errors import (
@@ -117,6 +118,7 @@ __all__ = [
     "render_outcome",
     "render_protocol_text",
     "render_question",
+    "resume",
     "start",
     "translation_status",
 ]

@@ -171,3 +171,39 @@ ANSWER_LABELS = {
 BANNED_RESPONDENT_STEMS = ("traffick", "victim", "prostitut", "illegal")
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv"})
+
+# Forms of exploitation an indicator can signal (its `forms`). The first four are the Palermo purposes
+# (Art. 3(a)); the next three are forms the Palermo "at a minimum" list covers through forced services,
+# servitude or practices similar to slavery, named on their own because frontline guidance (UNODC,
+# ILO, OSCE) treats them separately. `worst_forms_child_labour` is ILO C182 Art. 3 (and hazardous work
+# below the C138 minimum ages): for a child it is exploitation whatever the means. Officer-facing only.
+PALERMO_PURPOSES = {
+    "sexual_exploitation": "Sexual exploitation",
+    "forced_labour": "Forced labour or services",
+    "slavery_servitude": "Slavery, servitude or domestic servitude",
+    "organ_removal": "Removal of organs",
+}
+OTHER_FORMS = {
+    "forced_criminality": "Forced criminal activity",
+    "forced_begging": "Forced begging",
+    "forced_marriage": "Forced or servile marriage",
+}
+CHILD_FORMS = {"worst_forms_child_labour": "Worst forms of child labour (incl. hazardous work)"}
+EXPLOITATION_FORMS = {**PALERMO_PURPOSES, **OTHER_FORMS, **CHILD_FORMS}
+
+# ILO forced-labour indicators that show the "menace of a penalty" or involuntariness (ILO C29 Art. 2):
+# the forced-labour rule needs at least one of them among the distinct indicators found.
+MENACE_OF_PENALTY_INDICATORS = frozenset(
+    {
+        "restriction_of_movement",
+        "isolation",
+        "physical_and_sexual_violence",
+        "intimidation_and_threats",
+        "retention_of_identity_documents",
+        "withholding_of_wages",
+        "debt_bondage",
+    }
+)
+
+# What the officer records about how old the person appears (the `age_observed_fact` question's values).
+AGE_OBSERVATIONS = ("appears_adult", "may_be_minor", "cannot_tell")

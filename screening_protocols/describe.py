@@ -9,8 +9,11 @@ from screening_protocols.model import Protocol, Question
 from screening_protocols.translations import available_languages, translation_status
 
 
-def question_to_dict(question: Question) -> dict[str, Any]:
-    """One question: id, kind, text, guidance, options and rules (expressions as source text)."""
+def question_to_dict(question: Question, key: bool | None = None) -> dict[str, Any]:
+    """One question: id, kind, text, guidance, options and rules (expressions as source text).
+
+    `key` is the effective key status (marked, or read by a rule: `Protocol.key_question_ids`);
+    without it, the question's own `key:` field is reported."""
     described: dict[str, Any] = {
         "id": question.id,
         "kind": question.kind.value,
@@ -19,9 +22,10 @@ def question_to_dict(question: Question) -> dict[str, Any]:
         "guidance": question.guidance,
         "audience": question.audience.value,
         "required": question.required,
-        "key": question.key,
+        "key": question.key if key is None else key,
         "fact": question.fact,
         "relevant": question.relevant.source if question.relevant else None,
+        "ask_when_unknown": question.ask_when_unknown,
         "constraint": question.constraint.source if question.constraint else None,
         "accepts_declined": question.kind.answerable,
     }
@@ -84,13 +88,17 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
             "ilo_indicators_at_least": decision.ilo_indicators_at_least,
             "age_fact": decision.age_fact,
             "age_disputed_fact": decision.age_disputed_fact,
+            "age_observed_fact": decision.age_observed_fact,
             "adult_age": decision.adult_age,
         },
         "sections": [
             {
                 "id": section.id,
                 "title": section.title,
-                "questions": [question_to_dict(protocol.by_id[qid]) for qid in section.question_ids],
+                "questions": [
+                    question_to_dict(protocol.by_id[qid], qid in protocol.key_question_ids)
+                    for qid in section.question_ids
+                ],
             }
             for section in protocol.sections
         ],
@@ -104,6 +112,7 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
                 "dimension": i.dimension,
                 "strength": i.strength.value,
                 "triggers": i.triggers,
+                "forms": list(i.forms),
             }
             for i in protocol.indicators
         ],

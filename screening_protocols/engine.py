@@ -5,10 +5,12 @@
     interview = answer(protocol, interview, step.question.id, "yes")
     interview = decline(protocol, interview, qid)
     interview = back(protocol, interview)
+    interview = resume(protocol, interview)   # after an EmergencyStop, once the person is safe
 
 Questions are asked in file order. A question is asked when its relevance is *true*; when it is false
 the question does not apply, and when it is unknown (it depends on a declined answer) it is not asked
-and stays unknown. A question whose fact is already known is never asked. Relevance only reads earlier
+and stays unknown, unless the question says `ask_when_unknown` (a declined gate then asks it). A
+question whose fact is already known is never asked. Relevance only reads earlier
 questions (lint enforces it), so each step continues from where the last one stopped: the cost of a
 step is the number of questions it skips, not the size of the protocol.
 """
@@ -20,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 from screening_protocols.errors import (
     BAD_FACT,
@@ -57,6 +59,7 @@ __all__ = [
     "decline",
     "next_step",
     "resolved_values",
+    "resume",
     "start",
 ]
 
@@ -174,6 +177,25 @@ def decline(protocol: Protocol, interview: Interview, qid: str) -> Interview:
     return _advance(protocol, interview, _walk(protocol, interview), question, DECLINED)
 
 
+def resume(protocol: Protocol, interview: Interview) -> Interview:
+    """Continue after an EmergencyStop, once the officer says the person is safe: every answer is kept,
+    the rules that stopped the screen stay in the outcome (its level stays `immediate_danger`), and
+    the next question is asked. When the screen is not stopped for an emergency, nothing changes (a
+    second tap on "continue" is harmless)."""
+    step = next_step(protocol, interview)
+    if not isinstance(step, EmergencyStop):
+        return interview
+    resumed = (*interview.resumed, *(rule.id for rule in step.rules))
+    return Interview(
+        interview.protocol_id,
+        interview.protocol_version,
+        interview.facts,
+        interview.answers,
+        interview.asked,
+        resumed=resumed,
+    )
+
+
 def back(protocol: Protocol, interview: Interview) -> Interview:
     """Undo the last answer: its question becomes the current question again (the answer is removed)."""
     _same_protocol(protocol, interview)
@@ -182,7 +204,12 @@ def back(protocol: Protocol, interview: Interview) -> Interview:
     last = interview.asked[-1]
     answers = {k: v for k, v in interview.answers.items() if k != last}
     return Interview(
-        interview.protocol_id, interview.protocol_version, interview.facts, answers, interview.asked[:-1]
+        interview.protocol_id,
+        interview.protocol_version,
+        interview.facts,
+        answers,
+        interview.asked[:-1],
+        resumed=interview.resumed,
     )
 
 
@@ -261,7 +288,7 @@ def _advance(
     answers[question.id] = value
     values = _copy(walk.values)
     values[question.id] = _rule_value(question, value)
-    new_walk = _continue(protocol, interview.facts, answers, values, question.index + 1)
+    new_walk = _continue(protocol, interview.facts, answers, values, question.index + 1, interview.resumed)
     return Interview(
         interview.protocol_id,
         interview.protocol_version,
@@ -269,6 +296,7 @@ def _advance(
         MappingProxyType(answers),
         (*interview.asked, question.id),
         new_walk,
+        interview.resumed,
     )
 
 
@@ -282,7 +310,7 @@ def _walk(protocol: Protocol, interview: Interview) -> _Walk:
     if isinstance(cached, _Walk) and cached.protocol is protocol:
         return cached
     _same_protocol(protocol, interview)
-    walk = _continue(protocol, interview.facts, interview.answers, {}, 0)
+    walk = _continue(protocol, interview.facts, interview.answers, {}, 0, interview.resumed)
     object.__setattr__(interview, "walk_cache", walk)
     return walk
 
@@ -293,6 +321,7 @@ def _continue(
     answers: Mapping[str, AnswerValue],
     values: dict[str, Value],
     index: int,
+    resumed: tuple[str, ...] = (),
 ) -> _Walk:
     questions = protocol.questions
 
@@ -308,12 +337,14 @@ def _continue(
             values[question.id] = _rule_value(question, facts[question.fact])
         else:
             relevant = True if question.relevant is None else question.relevant.holds(resolve)
-            if relevant is True:
+            if relevant is True or (relevant is UNKNOWN and question.ask_when_unknown):
                 cursor = index
                 break
             values[question.id] = EMPTY if relevant is False else UNKNOWN
         index += 1
-    fired = tuple(rule for rule in protocol.emergencies if rule.when.holds(resolve) is True)
+    fired = tuple(
+        rule for rule in protocol.emergencies if rule.id not in resumed and rule.when.holds(resolve) is True
+    )
     return _Walk(MappingProxyType(values), cursor, fired, protocol)
 
 
@@ -364,8 +395,10 @@ def _checked_value(
     elif kind is QuestionKind.MULTIPLE_CHOICE:
         checked = _checked_selection(question, value, reject)
     elif kind is QuestionKind.NUMBER:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if not _is_number(value):
             raise reject()
+        if question.fact is not None and question.fact == protocol.decision.age_fact and value != int(value):
+            raise reject()  # an age in whole years: 45.5 is a typo, not an age
         if (question.minimum is not None and value < question.minimum) or (
             question.maximum is not None and value > question.maximum
         ):
@@ -390,6 +423,16 @@ def _checked_value(
         ):
             raise reject(CONSTRAINT)
     return checked
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """An int or float within the float range (an integer beyond it would overflow every comparison)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _checked_selection(question: Question, value: object, reject: object) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """Errors of the protocol format and of answering, from one coded catalogue.
 
-    WaypointError (waypoint.errors)
+    WaypointError (waypoint.core.errors)
     ├── ProtocolError   a protocol file is invalid: fix the file (carries every Problem found)
     └── AnswerError     an answer does not fit its question: ask again or choose an allowed value
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import WaypointError
+from waypoint.core.i18n import N_
 
 
 class Severity(StrEnum):
@@ -143,6 +144,29 @@ class ErrorCode(Enum):
         "The protocol id '{id}' does not match the file name '{stem}'.",
         "name the file <id>.yaml so the library can find it",
     )
+    PR021 = Detail(
+        "Unreadable file",
+        "The file cannot be read: {reason}.",
+        "check the path, and save the file as UTF-8 text (most editors: 'Save with encoding')",
+    )
+    PR022 = Detail(
+        "YAML feature not allowed",
+        "{feature} is not allowed in a protocol file.",
+        "write every value out in full: protocol files use plain YAML without anchors (&), aliases (*), "
+        "tags (!!) or lists and mappings as keys",
+    )
+    PR023 = Detail(
+        "Over a limit",
+        "{what} is over the limit of {limit}.",
+        "keep protocol files small and plain: {advice}",
+    )
+    PR024 = Detail(
+        "Same indicator mapping",
+        "Questions '{qid}' and '{other}' (line {other_line}) raise indicators with the same element and "
+        "ILO mapping ({mapping}).",
+        "check that they do not ask the same fact twice in different words; merge them if they do",
+        Severity.WARNING,
+    )
     PR030 = Detail(
         "Imported draft",
         "This protocol was imported (status: imported) and {missing}.",
@@ -183,6 +207,7 @@ def problem(code: ErrorCode, file: str, line: int, **params: object) -> Problem:
 class ProtocolError(WaypointError):
     """A protocol file is invalid; `problems` lists every problem found, each with its fix."""
 
+    code = "WP-ENGINE-001"
     what = N_("The protocol file {file} has {count} problem(s).")
     todo = N_("Run `waypoint protocol lint {file}` to see each one with its fix.")
 
@@ -198,6 +223,7 @@ class ProtocolError(WaypointError):
 class AnswerError(WaypointError):
     """An answer does not fit its question. `params` hold question ids and allowed values, never answers."""
 
+    code = "WP-ENGINE-002"
     what = N_("The answer to question {qid} does not fit.")
     todo = N_("Allowed: {allowed}.")
 
@@ -231,6 +257,7 @@ BAD_STATE_TODO = N_("It was not written by this version of Waypoint; start the i
 class InterviewStateError(WaypointError):
     """A saved interview state cannot be read back (`Interview.from_dict`)."""
 
+    code = "WP-ENGINE-003"
     what = BAD_STATE
     todo = BAD_STATE_TODO
 
@@ -238,6 +265,7 @@ class InterviewStateError(WaypointError):
 class UnknownProtocolError(ProtocolError):
     """No protocol with that id is in the library."""
 
+    code = "WP-ENGINE-004"
     what = UNKNOWN_PROTOCOL
     todo = UNKNOWN_PROTOCOL_TODO
 

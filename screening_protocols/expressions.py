@@ -15,6 +15,9 @@ Grammar (lowest precedence first)::
 
 Functions: selected(${q}, 'value'), count-selected(${q}), true(), false(), not(x).
 
+Limits: at most 2,000 characters, 32 levels of nesting (parentheses, operators, chained terms) and
+20 characters per number; longer input is a syntax error, never a RecursionError or OverflowError.
+
 Evaluation uses three-valued (Kleene) logic: a declined, unsure or not-yet-known answer is `UNKNOWN`,
 every operator except and/or returns `UNKNOWN` when an operand is unknown, and a condition holds only
 when it is `True`. This makes every expression monotone in what is known: learning less can turn a
@@ -56,6 +59,12 @@ Resolver: TypeAlias = Callable[[str], Value]
 Evaluator: TypeAlias = Callable[[Resolver], Value]
 
 SELF = "."
+
+# Limits that keep a hostile expression from exhausting the parser, the evaluator or float conversion.
+MAX_EXPRESSION_LENGTH = 2000
+MAX_DEPTH = 32
+MAX_NUMBER_LENGTH = 20
+_TOO_DEEP = f"it is nested more than {MAX_DEPTH} levels deep: split it into simpler conditions"
 
 
 class ExpressionSyntaxError(ValueError):
@@ -122,8 +131,17 @@ def _tokenize(source: str) -> list[tuple[str, str]]:
 
 class _Parser:
     def __init__(self, source: str) -> None:
+        if len(source) > MAX_EXPRESSION_LENGTH:
+            raise ExpressionSyntaxError(f"it is longer than {MAX_EXPRESSION_LENGTH} characters")
         self.tokens = _tokenize(source)
         self.index = 0
+        self.nesting = 0
+
+    def enter(self) -> None:
+        """Count one more level of recursion; refuse before Python's own limit is reached."""
+        self.nesting += 1
+        if self.nesting > MAX_DEPTH:
+            raise ExpressionSyntaxError(_TOO_DEEP)
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -148,6 +166,8 @@ class _Parser:
         node = self.parse_or()
         if (token := self.peek()) is not None:
             raise ExpressionSyntaxError(f"unexpected {token[1]!r}")
+        if depth(node) > MAX_DEPTH:
+            raise ExpressionSyntaxError(_TOO_DEEP)
         return node
 
     def binary(self, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
@@ -157,14 +177,20 @@ class _Parser:
         return node
 
     def parse_or(self) -> Node:
-        return self.binary(("or",), self.parse_and)
+        self.enter()
+        node = self.binary(("or",), self.parse_and)
+        self.nesting -= 1
+        return node
 
     def parse_and(self) -> Node:
         return self.binary(("and",), self.parse_not)
 
     def parse_not(self) -> Node:
         if self.take_op("not") is not None:
-            return Node("not", (self.parse_not(),))
+            self.enter()
+            node = Node("not", (self.parse_not(),))
+            self.nesting -= 1
+            return node
         return self.parse_equality()
 
     def parse_equality(self) -> Node:
@@ -181,7 +207,10 @@ class _Parser:
 
     def parse_unary(self) -> Node:
         if self.take_op("-") is not None:
-            return Node("neg", (self.parse_unary(),))
+            self.enter()
+            node = Node("neg", (self.parse_unary(),))
+            self.nesting -= 1
+            return node
         return self.parse_primary()
 
     def parse_primary(self) -> Node:
@@ -191,6 +220,10 @@ class _Parser:
         kind, text = token
         self.index += 1
         if kind == "number":
+            if len(text) > MAX_NUMBER_LENGTH:
+                raise ExpressionSyntaxError(
+                    f"the number {text[:12]}… is longer than {MAX_NUMBER_LENGTH} characters"
+                )
             return Node("const", value=float(text) if "." in text else int(text))
         if kind == "string":
             return Node("const", value=text[1:-1])
@@ -239,6 +272,17 @@ def references(node: Node) -> list[str]:
     return found
 
 
+def depth(node: Node) -> int:
+    """How many levels the tree has (a constant alone is 1), counted without recursion."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in current.args)
+    return deepest
+
+
 def walk(node: Node) -> list[Node]:
     """Every node of the tree, parents before children."""
     nodes = [node]
@@ -256,8 +300,10 @@ def truth(value: Value) -> bool | _Unknown:
         return UNKNOWN
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, float):
         return value != 0 and not math.isnan(value)
+    if isinstance(value, int):
+        return value != 0
     return len(value) > 0  # type: ignore[arg-type]
 
 
@@ -265,7 +311,10 @@ def _number(value: Value) -> float:
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond the float range
+            return math.inf if value > 0 else -math.inf
     if isinstance(value, str):
         try:
             return float(value)
@@ -279,7 +328,10 @@ def _text(value: Value) -> str:
         return " ".join(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    try:
+        return str(value)
+    except ValueError:  # an integer beyond Python's int-to-text limit (4,300 digits)
+        return str(_number(value))
 
 
 def _equal(left: Value, right: Value) -> bool:
@@ -319,7 +371,7 @@ def _arithmetic(op: str, left: Value, right: Value) -> float:
         return a - b
     if op == "*":
         return a * b
-    if b == 0 or math.isnan(b):
+    if b == 0 or math.isnan(b) or (op == "mod" and math.isinf(a)):
         return math.nan
     return a / b if op == "div" else math.fmod(a, b)
 

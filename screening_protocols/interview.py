@@ -33,6 +33,8 @@ class Interview:
     asked: tuple[str, ...] = ()
     # The engine's walk through the protocol, kept so the next step costs O(questions skipped).
     walk_cache: object = field(default=None, compare=False, repr=False)
+    # Emergency rules the officer continued past once the person was safe (engine.resume).
+    resumed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.facts, MappingProxyType):
@@ -49,6 +51,7 @@ class Interview:
             "facts": {k: _to_json(v) for k, v in self.facts.items()},
             "answers": {k: _to_json(v) for k, v in self.answers.items()},
             "asked": list(self.asked),
+            **({"resumed": list(self.resumed)} if self.resumed else {}),
         }
 
     @classmethod
@@ -62,7 +65,15 @@ class Interview:
             asked = tuple(str(q) for q in data["asked"])
             if set(asked) != set(answers) or len(asked) != len(answers):
                 raise ValueError("answers and asked order disagree")
-            return cls(str(data["protocol_id"]), str(data["protocol_version"]), facts, answers, asked)
+            resumed = tuple(str(rule) for rule in data.get("resumed", ()))
+            return cls(
+                str(data["protocol_id"]),
+                str(data["protocol_version"]),
+                facts,
+                answers,
+                asked,
+                resumed=resumed,
+            )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InterviewStateError(reason=type(error).__name__) from None
 

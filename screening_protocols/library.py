@@ -8,8 +8,9 @@ from pathlib import Path
 from screening_protocols.errors import UnknownProtocolError
 from screening_protocols.loader import load_protocol
 from screening_protocols.model import Protocol
+from waypoint.core.resources import package_folder
 
-LIBRARY_DIR = Path(__file__).resolve().parent / "library"
+LIBRARY_DIR = package_folder("screening_protocols", "library")
 
 
 def library_paths() -> tuple[Path, ...]:

@@ -2,7 +2,7 @@
 
     load_raw(source)  -> RawDocument   YAML text -> plain data + the line of every field (only I/O here)
     normalize(doc)    -> RawDocument   de-alias keys and kinds (tables, not if-chains)
-    validate(doc)     -> [Problem]     the shipped JSON schema, then the semantic rules (rules.py)
+    validate(doc)     -> [Problem]     the shipped JSON schema, then the semantic rules (lint_rules.py)
     build(doc)        -> Protocol      frozen dataclasses with parsed expressions
 
 `check(source)` runs every stage and returns all problems at once; `load_protocol(source)` returns the
@@ -11,6 +11,7 @@ Protocol or raises ProtocolError carrying every error.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any, TypeAlias
 import jsonschema
 import yaml
 
-from screening_protocols import expressions
+from screening_protocols import expressions, plain_yaml
 from screening_protocols.catalogue import PalermoElement, Strength
 from screening_protocols.errors import ErrorCode, Problem, ProtocolError, Severity, problem
 from screening_protocols.model import (
@@ -41,9 +42,6 @@ from screening_protocols.model import (
 )
 
 FieldPath: TypeAlias = tuple[str | int, ...]
-
-# libyaml's parser when PyYAML was built with it (about 10x faster); same nodes, same line marks.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KEY_ALIASES = {
     "label": "text",
@@ -101,21 +99,15 @@ class CheckResult:
 
 
 def load_raw(source: Path | str | bytes, *, name: str | None = None) -> RawDocument:
-    """Stage 1: read YAML (a path, or the bytes of a file) into data and line numbers."""
-    if isinstance(source, bytes):
-        text = source.decode("utf-8")
-        file = name or "<protocol>"
-    else:
-        path = Path(source)
-        text = path.read_text(encoding="utf-8")
-        file = name or str(path)
+    """Stage 1: read plain YAML (a path, or the bytes of a file) into data and line numbers."""
+    file = name or ("<protocol>" if isinstance(source, bytes) else str(source))
     try:
-        loader = YAML_LOADER(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        node, data = plain_yaml.read(source if isinstance(source, bytes) else Path(source).read_bytes())
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return RawDocument(file, None, {}, (problem(ErrorCode.PR021, file, 1, reason=reason),))
+    except plain_yaml.Refused as refused:
+        return RawDocument(file, None, {}, (problem(refused.code, file, refused.line, **refused.params),))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -195,7 +187,7 @@ def schema() -> dict[str, Any]:
 
 def validate(doc: RawDocument) -> list[Problem]:
     """Stage 3: every schema and semantic problem of the document, in file order."""
-    from screening_protocols.rules import semantic_problems
+    from screening_protocols.lint_rules import semantic_problems
 
     found = list(doc.problems)
     if doc.data is None and not found:
@@ -203,7 +195,10 @@ def validate(doc: RawDocument) -> list[Problem]:
     if found:
         return found
     validator = jsonschema.Draft202012Validator(schema())
+    misshapen: list[FieldPath] = []
     for error in validator.iter_errors(doc.data):
+        if error.validator in ("type", "required") and error.absolute_path:
+            misshapen.append(tuple(error.absolute_path))
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
@@ -212,8 +207,27 @@ def validate(doc: RawDocument) -> list[Problem]:
                 path = (*path, extra[0])
         where = "/".join(str(p) for p in path) or "the top level"
         found.append(problem(ErrorCode.PR002, doc.file, doc.line(path), where=where, reason=_reason(error)))
-    found.extend(semantic_problems(doc))
+    found.extend(semantic_problems(_without(doc, misshapen)))
     return sorted(set(found), key=lambda p: (p.line, p.code.name, p.params))
+
+
+def _without(doc: RawDocument, paths: list[FieldPath]) -> RawDocument:
+    """The document the semantic rules read: a value of the wrong type, or an object missing a required
+    field, is left out (an object in a list becomes empty, so later items keep their index and line).
+    The schema has already reported each one; the rules may then trust the shape of what is left."""
+    if not paths:
+        return doc
+    data = copy.deepcopy(doc.data)
+    for path in sorted(set(paths), key=len, reverse=True):  # deepest first: every ancestor still exists
+        parent = data
+        for step in path[:-1]:
+            parent = parent[step]
+        last = path[-1]
+        if isinstance(parent, list) and isinstance(last, int):
+            parent[last] = {}
+        else:
+            del parent[last]
+    return RawDocument(doc.file, data, doc.lines, doc.problems)
 
 
 def _reason(error: jsonschema.ValidationError) -> str:
@@ -261,6 +275,7 @@ def build(doc: RawDocument) -> Protocol:
             ilo=tuple(raw.get("ilo", ())),
             dimension=raw.get("dimension"),
             triggers=raw.get("triggers", raw["element"] != PalermoElement.ACT),
+            forms=tuple(raw.get("forms", ())),
             line=doc.line(("indicators", i)),
         )
         for i, raw in enumerate(data.get("indicators", ()))
@@ -319,6 +334,7 @@ def _question(raw: Mapping[str, Any], section: str, index: int, line: int) -> Qu
         ),
         fact=raw.get("fact"),
         relevant=expressions.parse(raw["relevant"]) if "relevant" in raw else None,
+        ask_when_unknown=raw.get("ask_when_unknown", False),
         constraint=expressions.parse(raw["constraint"]) if "constraint" in raw else None,
         constraint_message=raw.get("constraint_message", ""),
         minimum=raw.get("min"),

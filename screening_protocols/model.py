@@ -63,6 +63,7 @@ class Question:
     relevant: Expression | None = None
     constraint: Expression | None = None
     constraint_message: str = ""
+    ask_when_unknown: bool = False  # asked (not silently skipped) when `relevant` is unknown
     minimum: float | None = None
     maximum: float | None = None
     max_length: int = 200
@@ -102,6 +103,7 @@ class Indicator:
     ilo: tuple[str, ...] = ()
     dimension: str | None = None
     triggers: bool = True
+    forms: tuple[str, ...] = ()  # forms of exploitation it signals (catalogue.EXPLOITATION_FORMS)
     line: int = 0
 
 
@@ -150,9 +152,10 @@ class Decision:
     trigger_style: str = "any_yes"
     palermo_elements: bool = True
     ilo_ec_dimensions: bool = True
-    ilo_indicators_at_least: int | None = None
+    ilo_indicators_at_least: int | None = 3
     age_fact: str | None = "age"
     age_disputed_fact: str | None = None
+    age_observed_fact: str | None = None
     adult_age: int = 18
 
 
@@ -203,7 +206,11 @@ class Protocol:
             keys |= indicator.when.references
         for emergency in self.emergencies:
             keys |= emergency.when.references
-        for fact in (self.decision.age_fact, self.decision.age_disputed_fact):
+        for fact in (
+            self.decision.age_fact,
+            self.decision.age_disputed_fact,
+            self.decision.age_observed_fact,
+        ):
             if fact and fact in self.by_fact:
                 keys.add(self.by_fact[fact].id)
         return frozenset(key for key in keys if key in self.by_id and self.by_id[key].kind.answerable)

@@ -5,13 +5,19 @@ Built-in decision rules (docs/protocols.md, "Decision rules"), most serious firs
 1. `immediate_danger`     an emergency rule holds.
 2. `strong_indicators`    every Palermo element the person needs has an indicator (adult: Act, Means,
                           Purpose; child: Act and Purpose, no Means), or the ILO/EC dimension rule holds,
-                          or (when the protocol sets it) enough distinct ILO forced-labour indicators.
+                          or enough distinct ILO forced-labour indicators (the protocol's
+                          `ilo_indicators_at_least`, 3 unless it says otherwise) including one that
+                          shows a menace of penalty, or a strong sign of organ removal, or a child
+                          in any form of exploitation (a worst form of child labour).
 3. `possible_indicators`  any indicator that triggers (any-yes style), or for the graded style one strong
                           or medium indicator, or two weak ones.
-4. `insufficient_information`  no indicator, and a key question is unknown (declined, unsure, not reached).
-5. `no_indicators_found`  no indicator and every key question answered.
+4. `insufficient_information`  no indicator, and at least half of the key questions that apply are
+                          unknown (declined, unsure, "don't know", not reached).
+5. `no_indicators_found`  no indicator, and most key questions answered (the unknown ones are listed).
 
-The child rule applies when the age is under the protocol's adult age, unknown, or disputed.
+The child rule applies when the stated age is under the protocol's adult age, when the officer records
+that the person may be under 18, or when the age is unknown and the officer cannot tell (or has not
+said); never to a person the officer records as clearly adult who did not give an age.
 Rules read answers in three-valued logic, so "prefer not to answer" is unknown and never "no".
 """
 
@@ -26,6 +32,7 @@ from typing import Any
 from screening_protocols.catalogue import (
     DESTINATION_CONTROL_DIMENSIONS,
     EXPLOITATION_DIMENSION,
+    MENACE_OF_PENALTY_INDICATORS,
     RECRUITMENT_DIMENSIONS,
     REFERRAL_NEEDS,
     OutcomeLevel,
@@ -37,7 +44,42 @@ from screening_protocols.expressions import EMPTY, UNKNOWN, Expression, Value
 from screening_protocols.interview import AnswerValue, Interview
 from screening_protocols.model import Indicator, Protocol
 
-__all__ = ["IndicatorFinding", "Outcome", "dimension_positive", "outcome"]
+__all__ = ["REASON_WORDS", "IndicatorFinding", "Outcome", "dimension_positive", "outcome", "reason_words"]
+
+# Each reason code in words an officer reads in seconds (English; the CLI and docs show them).
+REASON_WORDS = {
+    "palermo_elements": "An act (recruiting, moving or receiving the person), a means (force, threats, "
+    "deceit, debt, control) and a purpose (exploitation) were all found.",
+    "palermo_elements_child": "Under 18: being moved or recruited for exploitation is enough — no force "
+    "or deceit needs to be shown. Both were found.",
+    "ilo_ec_dimensions": "Recruitment, exploitative work and control at destination were all found "
+    "(ILO/EC operational indicators).",
+    "ilo_indicator_count": "Several distinct signs of forced labour, at least one of them a threat of "
+    "punishment or of losing something (ILO forced-labour indicators).",
+    "organ_removal_sign": "A strong sign that someone wants to remove one of the person's organs.",
+    "child_worst_form": "A child in a worst form of child labour or other exploitation.",
+    "any_indicator": "At least one indicator was found; a fuller, private interview should follow.",
+    "graded_indicators": "At least one strong or medium indicator (or two weak ones) was found.",
+    "key_questions_unknown": "No indicator was found, but half or more of the key questions stayed "
+    "unanswered: offer a later interview.",
+    "key_questions_answered": "No indicator was found and most key questions were answered (any "
+    "unanswered ones are listed).",
+    "context_only": "Only context was found (for example someone else arranged the journey); on its own "
+    "that is common and not a concern.",
+    "weak_indicators_below_threshold": "Weak indicators only, below the level that calls for a referral.",
+    "child_rule:under_adult_age": "Under 18 (stated age): the child rule applies.",
+    "child_rule:age_disputed": "The officer thinks the person may be under 18: treated as a child.",
+    "child_rule:age_unknown": "Age unknown and the officer could not tell: treated as a child.",
+    "child_rule:age_unknown_may_be_minor": "Age unknown and the officer thinks the person may be under "
+    "18: treated as a child.",
+    "child_rule:age_dispute_unknown": "Adult age stated but not confirmed: treated as a child.",
+    "emergency": "Immediate danger: follow the emergency guidance first.",
+}
+
+
+def reason_words(code: str) -> str:
+    """The plain-words explanation of a reason code (`emergency:<rule>` reads as the emergency)."""
+    return REASON_WORDS.get(code.split(":", 1)[0] if code.startswith("emergency:") else code, code)
 
 
 @dataclass(frozen=True)
@@ -52,6 +94,7 @@ class IndicatorFinding:
     ilo: tuple[str, ...] = ()
     label: str = ""
     triggers: bool = True
+    forms: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
@@ -63,6 +106,7 @@ class IndicatorFinding:
             "because": list(self.because),
             "ilo": list(self.ilo),
             "triggers": self.triggers,
+            **({"forms": list(self.forms)} if self.forms else {}),
         }
 
 
@@ -161,9 +205,17 @@ def outcome(protocol: Protocol, interview: Interview) -> Outcome:
     if decision.ilo_ec_dimensions and _ilo_ec_rule(set(positive), child):
         strong_reasons.append("ilo_ec_dimensions")
     distinct_ilo = {ilo for f in findings for ilo in f.ilo}
-    if decision.ilo_indicators_at_least and len(distinct_ilo) >= decision.ilo_indicators_at_least:
+    if (
+        decision.ilo_indicators_at_least
+        and len(distinct_ilo) >= decision.ilo_indicators_at_least
+        and distinct_ilo & MENACE_OF_PENALTY_INDICATORS
+    ):
         strong_reasons.append("ilo_indicator_count")
     triggering = [f for f in findings if f.triggers]
+    if any("organ_removal" in f.forms and f.strength is Strength.STRONG for f in findings):
+        strong_reasons.append("organ_removal_sign")
+    if child and any(f.forms and f.triggers and f.strength is not Strength.WEAK for f in findings):
+        strong_reasons.append("child_worst_form")
     if emergencies:
         level = OutcomeLevel.IMMEDIATE_DANGER
         reasons += [f"emergency:{rule_id}" for rule_id in emergencies]
@@ -173,7 +225,7 @@ def outcome(protocol: Protocol, interview: Interview) -> Outcome:
     elif _possible(triggering, decision.trigger_style):
         level = OutcomeLevel.POSSIBLE_INDICATORS
         reasons.append("any_indicator" if decision.trigger_style == "any_yes" else "graded_indicators")
-    elif unknown:
+    elif _too_little_known(protocol, values, unknown):
         level = OutcomeLevel.INSUFFICIENT_INFORMATION
         reasons.append("key_questions_unknown")
     else:
@@ -204,6 +256,16 @@ def outcome(protocol: Protocol, interview: Interview) -> Outcome:
     )
 
 
+def _too_little_known(protocol: Protocol, values: Mapping[str, Value], unknown: tuple[str, ...]) -> bool:
+    """At least half of the key questions that apply (not skipped as not applying) are unknown.
+
+    A few questions the person could not answer do not outweigh many answered ones; they are still
+    listed in `unknown`, so the officer sees what was not established.
+    """
+    applicable = [qid for qid in protocol.key_question_ids if values.get(qid, UNKNOWN) is not EMPTY]
+    return bool(unknown) and 2 * len(unknown) >= len(applicable)
+
+
 def _possible(triggering: list[IndicatorFinding], style: str) -> bool:
     if style == "any_yes":
         return bool(triggering)
@@ -228,6 +290,7 @@ def _finding(indicator: Indicator, values: Mapping[str, Value]) -> IndicatorFind
         ilo=indicator.ilo,
         label=indicator.label,
         triggers=indicator.triggers,
+        forms=indicator.forms,
     )
 
 
@@ -261,10 +324,22 @@ def _child_rule(protocol: Protocol, resolve: Any) -> tuple[bool, list[str], tupl
         return False, [], ()
     age_question = protocol.by_fact[decision.age_fact]
     age = resolve(age_question.id)
-    if age is UNKNOWN or age == EMPTY:
+    observed_question = protocol.by_fact.get(decision.age_observed_fact or "")
+    observed = resolve(observed_question.id) if observed_question is not None else UNKNOWN
+    observed_ids = (observed_question.id,) if observed_question is not None else ()
+    if isinstance(age, int | float) and not isinstance(age, bool):
+        if age < decision.adult_age:
+            return True, ["child_rule:under_adult_age"], (age_question.id,)
+        if observed == "may_be_minor":
+            return True, ["child_rule:age_disputed"], observed_ids
+    elif observed_question is not None:
+        if observed == "appears_adult":
+            return False, [], ()
+        if observed == "may_be_minor":
+            return True, ["child_rule:age_unknown_may_be_minor"], (age_question.id, *observed_ids)
+        return True, ["child_rule:age_unknown"], (age_question.id, *observed_ids)
+    else:
         return True, ["child_rule:age_unknown"], (age_question.id,)
-    if isinstance(age, int | float) and age < decision.adult_age:
-        return True, ["child_rule:under_adult_age"], (age_question.id,)
     disputed_question = protocol.by_fact.get(decision.age_disputed_fact or "")
     if disputed_question is not None:
         disputed = resolve(disputed_question.id)

@@ -1,10 +1,10 @@
 """Render protocol text in any shipped language, with a visible fallback and per-string status.
 
-Translations live in gettext catalogs, `locales/<lang>/LC_MESSAGES/protocols.po`, read with Babel
+Translations live in gettext catalogs, `waypoint/locales/<lang>/LC_MESSAGES/protocols.po`, read with Babel
 (so the translator comments that carry each string's status are available, and rendering works with
 or without the compiled `.mo`). Status is machine-readable: a translator comment `# status: reviewed`
 on an entry, else the catalog default from a header comment line `default-status: machine-draft`.
-Fuzzy entries are never shown (as in `python -m waypoint.catalogs`). A missing translation falls
+Fuzzy entries are never shown (as in `python -m waypoint.core.catalog_compiler`). A missing translation falls
 back to the source language and says so (`fallback=True`).
 """
 
@@ -59,7 +59,7 @@ _DEFAULT_PREFIX = "default-status:"
 def _locales_dir(locales_dir: Path | None) -> Path:
     if locales_dir is not None:
         return locales_dir
-    from waypoint.paths import LOCALES_DIR
+    from waypoint.core.resources import LOCALES_DIR
 
     return LOCALES_DIR
 

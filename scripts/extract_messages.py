@@ -1,6 +1,8 @@
-"""Extract the interface template (`locales/waypoint.pot`) and write the English catalog from it.
+"""Extract the interface template (`waypoint/locales/waypoint.pot`) and write the English catalog from it.
 
-    .venv/bin/python -m scripts.extract_messages   rewrite locales/waypoint.pot and the English catalog
+    .venv/bin/python -m scripts.extract_messages
+
+rewrites waypoint/locales/waypoint.pot and the English catalog.
 
 English is the source language, so its catalog repeats each msgid; the other languages' catalogs are
 kept by the languages side (scripts/update_catalogs.py). tests/ui/test_ui_catalog.py fails, naming
@@ -19,8 +21,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / "locales" / "waypoint.pot"
-ENGLISH = ROOT / "locales" / "en" / "LC_MESSAGES" / "waypoint.po"
+TEMPLATE = ROOT / "waypoint" / "locales" / "waypoint.pot"
+ENGLISH = ROOT / "waypoint" / "locales" / "en" / "LC_MESSAGES" / "waypoint.po"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 WIDTH = 76
 

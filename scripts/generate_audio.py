@@ -3,12 +3,12 @@
     .venv/bin/python -m scripts.generate_audio            generate what is missing or stale
     .venv/bin/python -m scripts.generate_audio --check    change nothing; exit 1 if anything is stale
 
-Offline and deterministic: Debian's `espeak-ng` speaks the text that the protocol engine renders for
-the respondent (so audio and screen never disagree), `lame` encodes it, and `assets/audio/manifest.json`
-lists every clip with the SHA-256 of the text it speaks. An entry whose text hash, voice and settings
-still match, and whose file is intact, is skipped. Recorded human voices are never overwritten while
-their text is current (docs/languages.md says how to add them). CI does not run this: it only checks
-the manifest against the catalogs (tests/i18n/test_audio_manifest.py).
+Offline and deterministic: Debian's `espeak-ng` speaks the text that the protocol engine renders for the
+respondent (so audio and screen never disagree), `lame` encodes it, and
+`waypoint/assets/audio/manifest.json` lists every clip with the SHA-256 of the text it speaks. An entry
+whose text hash, voice and settings still match, and whose file is intact, is skipped. Recorded human
+voices are never overwritten while their text is current (docs/languages.md says how to add them). CI
+does not run this: it only checks the manifest against the catalogs (tests/i18n/test_audio_manifest.py).
 
 Needs: `apt-get install espeak-ng lame`.
 """
@@ -40,7 +40,7 @@ from screening_protocols import (
     render_consent,
     render_question,
 )
-from waypoint.paths import ASSETS_DIR, LOCALES_DIR
+from waypoint.core.resources import ASSETS_DIR, LOCALES_DIR
 
 AUDIO_DIR = ASSETS_DIR / "audio"
 MANIFEST_PATH = AUDIO_DIR / "manifest.json"
@@ -71,8 +71,8 @@ SETTINGS = f"espeak-ng -s {SPEED_WPM}; lame -m m -b {BITRATE_KBPS} --resample 16
 
 # The private answering screen's own words, spoken when the person touches a button (and the thank-you
 # at hand-back). Keys are `ui:<the control's semantics identifier>` (app/screens/private.py); texts are
-# msgids of the interface catalog (`locales/waypoint.pot`), translated there. A msgid not (yet) in the
-# template is skipped with a note: `ui:private-instructions` is proposed for the screen's first prompt.
+# msgids of the interface catalog (`waypoint/locales/waypoint.pot`), translated there. A msgid not (yet)
+# in the template is skipped with a note: `ui:private-instructions` is proposed for the screen's first prompt.
 UI_PROMPTS = {
     "ui:private-yes": "Yes",
     "ui:private-no": "No",
@@ -110,7 +110,7 @@ def file_sha256(path: Path) -> str:
 
 
 def clip_filename(lang: str, key: str) -> str:
-    """The clip's path under assets/audio: `<lang>/<key with ':' as '.'>.mp3`."""
+    """The clip's path under waypoint/assets/audio: `<lang>/<key with ':' as '.'>.mp3`."""
     return f"{lang}/{key.replace(':', '.')}.mp3"
 
 

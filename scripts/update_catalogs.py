@@ -6,8 +6,8 @@
     .venv/bin/python -m scripts.update_catalogs --export-missing todo.json   entries to translate, as JSON
     .venv/bin/python -m scripts.update_catalogs --import done.json          translations back, as drafts
 
-Templates: `locales/waypoint.pot` (the interface; `pybabel extract` with `babel.cfg`) and
-`locales/protocols.pot` (protocol text; see docs/protocols.md). The catalogs this tool writes are the
+Templates: `waypoint/locales/waypoint.pot` (the interface; `pybabel extract` with `babel.cfg`) and
+`waypoint/locales/protocols.pot` (protocol text; see docs/protocols.md). The catalogs this tool writes are the
 ones the languages side keeps (`LANGUAGE_CATALOGS`); the others are reported but left alone.
 
 Per-string status follows the protocol convention (docs/protocols.md): a translator comment
@@ -30,7 +30,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
 from app.i18n import SHIPPED_LANGUAGES
-from waypoint.paths import LOCALES_DIR
+from waypoint.core.resources import LOCALES_DIR
 
 UI_DOMAIN = "waypoint"
 PROTOCOL_DOMAIN = "protocols"

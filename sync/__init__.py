@@ -12,6 +12,7 @@ from sync.errors import (
     DeviceRefused,
     EnrollmentError,
     EnvelopeError,
+    NotTheServerError,
     ReceiptError,
     SignatureError,
     SyncError,
@@ -19,9 +20,12 @@ from sync.errors import (
     SyncTransportError,
 )
 from sync.outbox import Backoff, ItemResult, Outbox, SyncProgress, SyncReport
+from sync.provisioning import Provisioned, Provisioning
+from sync.sealed import SEALED_FORMAT, SealedDocumentError, SealedInterview
 from sync.stores import DeviceStore, Enrollment, OutboxCounts, OutboxItem, OutboxStore
 
 __all__ = [
+    "SEALED_FORMAT",
     "Backoff",
     "DeviceRefused",
     "DeviceStore",
@@ -30,11 +34,16 @@ __all__ = [
     "EnrollmentError",
     "EnvelopeError",
     "ItemResult",
+    "NotTheServerError",
     "Outbox",
     "OutboxCounts",
     "OutboxItem",
     "OutboxStore",
+    "Provisioned",
+    "Provisioning",
     "ReceiptError",
+    "SealedDocumentError",
+    "SealedInterview",
     "SignatureError",
     "SyncClient",
     "SyncError",

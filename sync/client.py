@@ -16,10 +16,11 @@ from typing import TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from sync.errors import DeviceRefused, SyncRejected, SyncTransportError
+from sync.errors import DeviceRefused, NotTheServerError, SyncRejected, SyncTransportError
 from sync.identity import DeviceIdentity
+from sync.transport_security import check_server_transport
 from sync.wire import BatchResult, EnrollRequest, EnrollResponse, Problem, SubmissionBatch, UpdatesResponse
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 __all__ = ["DEFAULT_TIMEOUT", "BatchReply", "RateLimited", "SyncClient"]
 
@@ -31,6 +32,7 @@ _Model = TypeVar("_Model", bound=BaseModel)
 class RateLimited(SyncTransportError):
     """The server asked the device to slow down (429); `retry_after` is in seconds."""
 
+    code = "WP-SYNC-009"
     what = N_("The organisation's server asked this device to wait {retry_after} seconds.")
 
     def __init__(self, *, retry_after: float) -> None:
@@ -48,7 +50,11 @@ class BatchReply:
 
 
 class SyncClient:
-    """Talks to one referral server as one device (or as a device about to enroll)."""
+    """Talks to one referral server as one device (or as a device about to enroll).
+
+    The address must be https, or plain http on this computer; `insecure_http=True` (a test lab's
+    explicit choice) allows plain http elsewhere. Checked here, before anything is sent.
+    """
 
     def __init__(
         self,
@@ -57,7 +63,9 @@ class SyncClient:
         identity: DeviceIdentity | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        insecure_http: bool = False,
     ) -> None:
+        check_server_transport(server_url, insecure_http=insecure_http)
         self.identity = identity
         self.clock_offset = 0.0  # seconds to add to the local clock to get the server's, learned on 401
         self._http = httpx.Client(
@@ -172,7 +180,4 @@ def _parse(model: type[_Model], response: httpx.Response) -> _Model:
     try:
         return model.model_validate_json(response.content)
     except (ValidationError, json.JSONDecodeError) as error:
-        raise SyncTransportError(
-            N_("The answer from the network was not from the organisation's server."),
-            N_("Check that this network gives real internet access, then try again."),
-        ) from error
+        raise NotTheServerError() from error

@@ -20,7 +20,7 @@ from sync.identity import ed25519_public_bytes, ed25519_raw_private
 from sync.receipts import verify_enrollment
 from sync.stores import DeviceStore, Enrollment
 from sync.wire import EnrollRequest, b64u_encode
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 __all__ = ["OrganisationEnrollment", "join", "proof_message"]
 
@@ -42,7 +42,11 @@ def proof_message(token: str, device_public_key: str) -> bytes:
 
 
 def join(
-    code: str, device_store: DeviceStore, transport: httpx.BaseTransport | None = None
+    code: str,
+    device_store: DeviceStore,
+    transport: httpx.BaseTransport | None = None,
+    *,
+    insecure_http: bool = False,
 ) -> OrganisationEnrollment:
     """Enroll this device with the organisation's server named in `code`, and keep the result.
 
@@ -54,6 +58,7 @@ def join(
         code: the one-line enrollment code (`WP1:...` or, with a policy, `WP2:...`).
         device_store: where the enrollment and the signing key are kept (the vault).
         transport: an httpx transport for tests; None for the network.
+        insecure_http: a test lab's explicit choice to enroll with a plain http:// server elsewhere.
 
     Returns:
         The new enrollment with the organisation's policy (None when the code has none), already
@@ -61,10 +66,11 @@ def join(
 
     Raises:
         EnrollmentError: the code is unreadable, expired, used, or the server refused it.
+        InsecureServerAddress: the code names a plain http:// server elsewhere (and no lab asked).
         SyncTransportError: the server could not be reached; try again with the same code.
         ReceiptError: the server that answered does not hold the key the code names.
     """
-    parsed = EnrollmentCode.decode(code)
+    parsed = EnrollmentCode.decode(code, insecure_http=insecure_http)
     signing_key = Ed25519PrivateKey.generate()
     public_key = b64u_encode(ed25519_public_bytes(signing_key))
     message = proof_message(parsed.token, public_key)
@@ -74,7 +80,7 @@ def join(
         proof=b64u_encode(signing_key.sign(message)),
         **_continuity(device_store, message),
     )
-    with SyncClient(parsed.server_url, transport=transport) as client:
+    with SyncClient(parsed.server_url, transport=transport, insecure_http=insecure_http) as client:
         try:
             response = client.enroll(request)
         except (DeviceRefused, SyncRejected) as error:

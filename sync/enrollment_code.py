@@ -23,8 +23,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sync.errors import EnrollmentError
+from sync.transport_security import check_server_transport
 from sync.wire import TOKEN_PATTERN, b64u_decode, b64u_encode, canonical_json
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = [
     "CODE_PREFIX",
@@ -153,11 +155,16 @@ class EnrollmentCode:
         return prefix + b64u_encode(canonical_json(payload))
 
     @classmethod
-    def decode(cls, text: str) -> EnrollmentCode:
+    def decode(cls, text: str, *, insecure_http: bool = False) -> EnrollmentCode:
         """Read a code; surrounding whitespace is ignored.
+
+        Args:
+            text: the code.
+            insecure_http: a test lab's explicit choice to accept a plain http:// server elsewhere.
 
         Raises:
             EnrollmentError: not a Waypoint enrollment code of a version this device understands.
+            InsecureServerAddress: the code names a plain http:// server on another machine.
         """
         text = text.strip()
         prefix = text[: len(CODE_PREFIX)]
@@ -179,6 +186,7 @@ class EnrollmentCode:
             )
         except (KeyError, TypeError, ValueError, binascii.Error) as error:
             raise _unreadable() from error
+        check_server_transport(code.server_url, insecure_http=insecure_http)
         return code
 
 

@@ -25,7 +25,7 @@ from pyhpke import AEADId, CipherSuite, KDFId, KEMId, PyHPKEError
 
 from sync.errors import EnvelopeError
 from sync.stores import Enrollment
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey

@@ -101,6 +101,7 @@ class Outbox:
         rng: randomness for the jitter (seed it in tests).
         sleep: how to wait (tests pass a fake).
         timeout: per-request timeouts.
+        insecure_http: a test lab's explicit choice to send to a plain http:// server elsewhere.
     """
 
     def __init__(
@@ -114,7 +115,9 @@ class Outbox:
         rng: random.Random | None = None,
         sleep: Callable[[float], None] = time.sleep,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        insecure_http: bool = False,
     ) -> None:
+        self.insecure_http = insecure_http
         self.outbox_store = outbox_store
         self.device_store = device_store
         self.transport = transport
@@ -146,7 +149,11 @@ class Outbox:
         run = _Run(self, report, time.monotonic() + deadline, on_progress, enrollment.receipt_public_key)
         run.device_id = identity.device_id
         client = SyncClient(
-            enrollment.server_url, identity=identity, transport=self.transport, timeout=self.timeout
+            enrollment.server_url,
+            identity=identity,
+            transport=self.transport,
+            timeout=self.timeout,
+            insecure_http=self.insecure_http,
         )
         with client:
             run.drain(client)

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from sync.errors import ReceiptError
 from sync.wire import EnrollResponse, Receipt, RejectedItem, b64u_decode, b64u_encode, canonical_json
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 __all__ = ["enrollment_message", "sign_receipt", "verify_enrollment", "verify_receipt"]
 

@@ -65,7 +65,7 @@ class ParsedSignature:
         try:
             Ed25519PublicKey.from_public_bytes(public_key).verify(self.signature, self.base)
         except (InvalidSignature, ValueError) as error:
-            raise SignatureError(code="bad_signature") from error
+            raise SignatureError(check="bad_signature") from error
 
 
 def content_digest(body: bytes) -> str:
@@ -136,7 +136,7 @@ def parse_signature(headers: Mapping[str, str], *, method: str, path: str) -> Pa
     signature_header = headers.get("signature")
     device_id = headers.get("x-device-id")
     if not signature_input or not signature_header or not device_id:
-        raise SignatureError(code="missing_signature")
+        raise SignatureError(check="missing_signature")
     try:
         # Typed Any on purpose: every shape is checked below, the library's union type cannot say more.
         inputs: Any = http_sf.parse(
@@ -146,37 +146,37 @@ def parse_signature(headers: Mapping[str, str], *, method: str, path: str) -> Pa
             signature_header.encode("latin-1"), tltype="dictionary", on_duplicate_key=_refuse
         )
     except (http_sf.StructuredFieldError, UnicodeEncodeError, ValueError) as error:
-        raise SignatureError(code="malformed_signature") from error
+        raise SignatureError(check="malformed_signature") from error
     if not isinstance(inputs, dict) or not isinstance(signatures, dict):
-        raise SignatureError(code="malformed_signature")
+        raise SignatureError(check="malformed_signature")
     member, signature_member = inputs.get(SIGNATURE_LABEL), signatures.get(SIGNATURE_LABEL)
     if not isinstance(member, tuple) or not isinstance(signature_member, tuple):
-        raise SignatureError(code="malformed_signature")
+        raise SignatureError(check="malformed_signature")
     components, params = member
     signature = signature_member[0]
     if not isinstance(components, list) or not isinstance(signature, bytes):
-        raise SignatureError(code="malformed_signature")
+        raise SignatureError(check="malformed_signature")
     names: tuple[str, ...] = tuple(name for name, component_params in components if not component_params)
     if len(names) != len(components) or not all(isinstance(name, str) for name in names):
-        raise SignatureError(code="malformed_signature")
+        raise SignatureError(check="malformed_signature")
     if not set(COVERED_COMPONENTS) <= set(names) or len(set(names)) != len(names):
-        raise SignatureError(code="malformed_signature")
+        raise SignatureError(check="malformed_signature")
     created, nonce, keyid = params.get("created"), params.get("nonce"), params.get("keyid")
     if not isinstance(created, int) or isinstance(created, bool) or not isinstance(nonce, str):
-        raise SignatureError(code="malformed_signature")
+        raise SignatureError(check="malformed_signature")
     if not 8 <= len(nonce) <= MAX_NONCE_LENGTH or keyid != device_id:
-        raise SignatureError(code="malformed_signature")
+        raise SignatureError(check="malformed_signature")
     if params.get("alg", ALGORITHM) != ALGORITHM:
-        raise SignatureError(code="malformed_signature")
+        raise SignatureError(check="malformed_signature")
     values: dict[str, str] = {"@method": method.upper(), "@path": path}
     for name in names:
         if not name.startswith("@"):
             value = headers.get(name)
             if value is None:
-                raise SignatureError(code="malformed_signature")
+                raise SignatureError(check="malformed_signature")
             values[name] = value
         elif name not in values:
-            raise SignatureError(code="malformed_signature")
+            raise SignatureError(check="malformed_signature")
     params_value = http_sf.ser({SIGNATURE_LABEL: member}).split("=", 1)[1]
     base = _signature_base(names, values, params_value)
     return ParsedSignature(device_id=device_id, created=created, nonce=nonce, base=base, signature=signature)
@@ -189,14 +189,14 @@ def check_content_digest(header: str | None, body: bytes) -> None:
         SignatureError: code `digest_mismatch` (missing, malformed, no sha-256, or another digest).
     """
     if not header:
-        raise SignatureError(code="digest_mismatch")
+        raise SignatureError(check="digest_mismatch")
     try:
         parsed: Any = http_sf.parse(header.encode("latin-1"), tltype="dictionary")
     except (http_sf.StructuredFieldError, UnicodeEncodeError, ValueError) as error:
-        raise SignatureError(code="digest_mismatch") from error
+        raise SignatureError(check="digest_mismatch") from error
     member = parsed.get("sha-256") if isinstance(parsed, dict) else None
     if not isinstance(member, tuple) or member[0] != hashlib.sha256(body).digest():
-        raise SignatureError(code="digest_mismatch")
+        raise SignatureError(check="digest_mismatch")
 
 
 def _signature_base(names: tuple[str, ...], values: Mapping[str, str], params_value: str) -> bytes:

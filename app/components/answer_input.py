@@ -6,13 +6,14 @@ re-render (busy bar, language) keeps it; nothing here saves anything.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import flet as ft
 
 from app.components.secret_field import text_field
 from app.components.tagged import secondary_button
 from app.wording import QuestionWording
+from screening_protocols import Question
 
 if TYPE_CHECKING:
     from app.screens.base import ScreenContext
@@ -25,10 +26,10 @@ def _bilingual_label(mine: str, theirs: str) -> str:
 
 
 def answer_input(
-    ctx: ScreenContext, question: Any, mine: QuestionWording, theirs: QuestionWording
+    ctx: ScreenContext, question: Question, mine: QuestionWording, theirs: QuestionWording
 ) -> ft.Control:
     _ = ctx.officer.gettext
-    session = ctx.session
+    interview = ctx.actions.interview
     selection = ctx.state.selection
     kind = str(question.kind)
     rtl = ctx.respondent.rtl
@@ -38,7 +39,7 @@ def answer_input(
             secondary_button(
                 f"answer-{option.value}",
                 _bilingual_label(option.label, officer_labels.get(option.value, option.label)),
-                ctx.on(session.select, option.value),
+                ctx.on(interview.select, option.value),
                 selected=selection == option.value,
             )
             for option in mine.options
@@ -47,12 +48,12 @@ def answer_input(
             buttons, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, key="answers"
         )
     if kind == "multiple_choice":
-        chosen = list(selection or [])
+        chosen = selection if isinstance(selection, tuple) else ()
         buttons = [
             secondary_button(
                 f"answer-{option.value}",
                 _bilingual_label(option.label, officer_labels.get(option.value, option.label)),
-                ctx.on(session.toggle, option.value, option.exclusive),
+                ctx.on(interview.toggle, option.value, option.exclusive),
                 icon=ft.Icons.CHECK_BOX if option.value in chosen else ft.Icons.CHECK_BOX_OUTLINE_BLANK,
                 selected=option.value in chosen,
             )
@@ -68,17 +69,12 @@ def answer_input(
     )
     hint = {"date": "YYYY-MM-DD"}.get(kind, "")
 
-    async def remember(event: ft.Event[ft.TextField]) -> None:
-        ft.context.disable_auto_update()  # type: ignore[no-untyped-call]  # no update back per keystroke
-        session.touch()
-        await session.select(event.control.value or "")
-
     field, control = text_field(
         "answer-field",
         _("Answer") + (f" ({hint})" if hint else ""),
         rtl,
-        value=str(selection or ""),
-        on_change=remember,
+        value=selection if isinstance(selection, str) else "",
+        on_change=ctx.typing(interview.remember_typed),
         keyboard=keyboard,
     )
     del field

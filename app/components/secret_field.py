@@ -1,4 +1,5 @@
-"""The field the officer types the secret into: hidden, never kept in state, never autofilled."""
+"""The fields people type into: secrets hidden, never kept in state, never autofilled; nothing typed
+is learnt by the keyboard (no autocorrection, suggestions or personalised learning)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ def secret_field(
         can_reveal_password=True,
         autocorrect=False,
         enable_suggestions=False,
+        smart_dashes_type=False,
+        smart_quotes_type=False,
+        enable_ime_personalized_learning=False,
         rtl=rtl,
         on_submit=on_submit,
         autofocus=autofocus,
@@ -57,6 +61,11 @@ def text_field(
         min_lines=1,
         max_lines=4 if multiline else 1,
         max_length=max_length,
+        autocorrect=False,  # names, answers and notes must not enter the keyboard's dictionary
+        enable_suggestions=False,
+        smart_dashes_type=False,
+        smart_quotes_type=False,
+        enable_ime_personalized_learning=False,
         text_style=fallback_style(),
         label_style=fallback_style(),
     )

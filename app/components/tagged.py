@@ -7,7 +7,6 @@ browser tests click). The visible text doubles as the semantics label, so screen
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -76,21 +75,15 @@ def choice_group(
     prefix: str,
     options: Sequence[tuple[str, str]],
     selected: str | None,
-    on_select: Callable[[str], Any],
+    on_select: Callable[[str], Handler],
     rtl: bool = False,
 ) -> ft.Control:
-    """A set of large option buttons; the chosen one is filled. Identifiers are `<prefix>-<value>`."""
+    """A set of large option buttons; the chosen one is filled. Identifiers are `<prefix>-<value>`.
 
-    def chooser(value: str) -> Handler:
-        async def handler(_event: object = None) -> None:
-            result = on_select(value)
-            if inspect.isawaitable(result):
-                await result
-
-        return handler
-
+    `on_select(value)` gives each button its handler (`lambda v: ctx.on(action, v)`).
+    """
     buttons = [
-        secondary_button(f"{prefix}-{value}", label, chooser(value), selected=value == selected)
+        secondary_button(f"{prefix}-{value}", label, on_select(value), selected=value == selected)
         for value, label in options
     ]
     return ft.Row(buttons, wrap=True, spacing=8, run_spacing=8, rtl=rtl)

@@ -6,19 +6,15 @@ the screen says so and offers private answering with audio instead.
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import flet as ft
 
 from app.components.tagged import choice_group, primary_button, secondary_button, tagged
 from app.components.text import heading, para
-from app.screens.base import ScreenBody, ScreenContext
-from app.state import RISKY_INTERPRETERS, Screen
-from waypoint.errors import N_
-
-if TYPE_CHECKING:
-    from app.session import Session
+from app.screens.base import Handler, ScreenBody, ScreenContext, checked
+from app.state import CHECK_OPTIONS, RISKY_INTERPRETERS, Screen
+from waypoint.core.i18n import N_
 
 LABELS = {
     "alone": N_("Is the person alone with you, with nobody listening?"),
@@ -59,16 +55,14 @@ def _warning(text: str, rtl: bool, key: str) -> ft.Control:
     )
 
 
-async def _choose(session: Session, name: str, value: str) -> None:
-    await session.run(session.set_check, name, value)
-
-
 def build(ctx: ScreenContext) -> ScreenBody:
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
-    session = ctx.session
+    interview = ctx.actions.interview
     plan = ctx.state.plan
-    from app.state import CHECK_OPTIONS
+
+    def chooser(name: str) -> Callable[[str], Handler]:
+        return lambda value: ctx.on(interview.set_check, name, value)
 
     controls: list[ft.Control] = [heading(_("Before you start"), rtl=rtl, key="title-checks")]
     for name, options in CHECK_OPTIONS.items():
@@ -78,7 +72,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
                 f"check-{name}",
                 [(value, _(OPTION_LABELS[value])) for value in options],
                 plan.checks.get(name),
-                functools.partial(_choose, session, name),
+                chooser(name),
                 rtl=rtl,
             )
         )
@@ -106,21 +100,18 @@ def build(ctx: ScreenContext) -> ScreenBody:
                 )
             )
 
-    async def toggle_private(event: ft.Event[ft.Switch]) -> None:
-        await session.run(session.set_private_mode, bool(event.control.value))
-
     private = ft.Switch(
         label=_("The person answers privately: audio through headphones, no text on screen"),
         value=plan.private_mode,
-        on_change=toggle_private,
     )
+    private.on_change = ctx.on(interview.set_private_mode, checked(private))
     controls.append(
         tagged("check-private-mode", private, label=str(private.label), toggled=plan.private_mode)
     )
     return ScreenBody(
         controls=controls,
         actions=[
-            secondary_button("checks-back", _("Back"), ctx.on(session.back_to, Screen.PROTOCOL)),
-            primary_button("checks-continue", _("Continue"), ctx.on(session.to_consent)),
+            secondary_button("checks-back", _("Back"), ctx.on(interview.back_to, Screen.PROTOCOL)),
+            primary_button("checks-continue", _("Continue"), ctx.on(interview.to_consent)),
         ],
     )

@@ -10,15 +10,15 @@ import flet as ft
 
 from app.components.tagged import primary_button, secondary_button, tagged
 from app.components.text import bilingual
-from app.screens.base import ScreenBody, ScreenContext
+from app.screens.base import ScreenBody, ScreenContext, checked
 from app.state import Screen
 from app.wording import consent_wording
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
-    session = ctx.session
-    protocol = session.services.protocol(ctx.state.plan.protocol_id or "")
+    interview = ctx.actions.interview
+    protocol = ctx.protocols.protocol(ctx.state.plan.protocol_id or "")
     mine = consent_wording(protocol, ctx.respondent.language)
     theirs = consent_wording(protocol, ctx.officer.language)
     r_rtl, o_rtl = ctx.respondent.rtl, ctx.officer.rtl
@@ -55,19 +55,18 @@ def build(ctx: ScreenContext) -> ScreenBody:
         bilingual(mine.agreement, theirs.agreement, primary_rtl=r_rtl, secondary_rtl=o_rtl, size=20)
     )
 
-    async def agree() -> None:
-        await session.give_consent(bool(research.value))
-
     yes = ctx.respondent.gettext(N_("Yes, I agree"))
     no = ctx.respondent.gettext(N_("No"))
     return ScreenBody(
         controls=controls,
         actions=[
             secondary_button(
-                "consent-back", ctx.officer.gettext(N_("Back")), ctx.on(session.back_to, Screen.CHECKS)
+                "consent-back", ctx.officer.gettext(N_("Back")), ctx.on(interview.back_to, Screen.CHECKS)
             ),
-            secondary_button("consent-refuse", no, ctx.on(session.refuse_consent), icon=ft.Icons.CLOSE),
-            primary_button("consent-agree", yes, ctx.on(agree), icon=ft.Icons.CHECK),
+            secondary_button("consent-refuse", no, ctx.on(interview.refuse_consent), icon=ft.Icons.CLOSE),
+            primary_button(
+                "consent-agree", yes, ctx.on(interview.give_consent, checked(research)), icon=ft.Icons.CHECK
+            ),
         ],
         respondent_facing=True,
     )

@@ -12,21 +12,16 @@ import flet as ft
 from app.components.duress import duress_fields
 from app.components.tagged import primary_button
 from app.components.text import heading
-from app.screens.base import ScreenBody, ScreenContext
+from app.screens.base import ScreenBody, ScreenContext, text_of
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
-    session = ctx.session
     duress, confirm, controls = duress_fields(ctx.officer, "duress")
-
-    async def save() -> None:
-        await session.choose_duress(duress.value or "", confirm.value or "")
+    save = ctx.on(ctx.actions.setup.choose_duress, text_of(duress), text_of(confirm))
 
     return ScreenBody(
         controls=[heading(_("Your organisation's setting"), rtl=rtl, key="title-duress"), *controls],
-        actions=[
-            primary_button("duress-save", _("Save the duress secret"), ctx.on(save), icon=ft.Icons.LOCK)
-        ],
+        actions=[primary_button("duress-save", _("Save the duress secret"), save, icon=ft.Icons.LOCK)],
     )

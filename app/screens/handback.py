@@ -7,20 +7,15 @@ import flet as ft
 from app.components.secret_field import secret_field
 from app.components.tagged import primary_button
 from app.components.text import heading, para
-from app.screens.base import ScreenBody, ScreenContext
-from waypoint.errors import N_
+from app.screens.base import ScreenBody, ScreenContext, text_of
+from waypoint.core.i18n import N_
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
-    session = ctx.session
     _ = ctx.officer.gettext
-
-    async def take_back() -> None:
-        await session.hand_back(secret.value or "")
-
-    secret, secret_control = secret_field(
-        "handback-secret", _("Officer's secret"), ctx.officer.rtl, on_submit=ctx.on(take_back)
-    )
+    secret, secret_control = secret_field("handback-secret", _("Officer's secret"), ctx.officer.rtl)
+    take_back = ctx.on(ctx.actions.private.hand_back, text_of(secret))
+    secret.on_submit = take_back
     return ScreenBody(
         controls=[
             ft.Icon(ft.Icons.PHONE_ANDROID, size=64, key="handback-icon"),
@@ -32,8 +27,6 @@ def build(ctx: ScreenContext) -> ScreenBody:
             para(_("Enter your secret to take the device back."), rtl=ctx.officer.rtl),
             secret_control,
         ],
-        actions=[
-            primary_button("handback-submit", _("Take back"), ctx.on(take_back), icon=ft.Icons.LOCK_OPEN)
-        ],
+        actions=[primary_button("handback-submit", _("Take back"), take_back, icon=ft.Icons.LOCK_OPEN)],
         respondent_facing=True,
     )

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import flet as ft
 
 from app.components.secret_field import text_field
 from app.components.tagged import primary_button, secondary_button
 from app.components.text import heading, para
-from app.screens.base import ScreenBody, ScreenContext
+from app.screens.base import ScreenBody, ScreenContext, text_of
+from app.vault import InterviewSummary
 from app.wording import protocol_title_by_id
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 STATE_LABELS = {
     "in_progress": N_("Draft"),
@@ -21,11 +20,11 @@ STATE_LABELS = {
 }
 
 
-def _interview_row(ctx: ScreenContext, summary: Any, action: ft.Control | None) -> ft.Control:
+def _interview_row(ctx: ScreenContext, summary: InterviewSummary, action: ft.Control | None) -> ft.Control:
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
     when = ctx.officer.format_datetime(summary.updated_at)
-    title = protocol_title_by_id(ctx.session.services, summary.protocol_id, ctx.officer.language)
+    title = protocol_title_by_id(ctx.protocols, summary.protocol_id, ctx.officer.language)
     status = _(STATE_LABELS.get(summary.state, summary.state))
     lines = ft.Column(
         [para(title, rtl=rtl, weight=ft.FontWeight.W_500), para(f"{when} · {status}", rtl=rtl, size=13)],
@@ -50,8 +49,8 @@ def _interview_row(ctx: ScreenContext, summary: Any, action: ft.Control | None) 
 def _outbox(ctx: ScreenContext) -> list[ft.Control]:
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
-    status = ctx.session.sync_status
-    home = ctx.session.home
+    status = ctx.state.sync_status
+    home = ctx.state.home
     number = ctx.officer.format_number
     counts = _("To send: {pending} · Sent: {sent} · Needs attention: {parked}").format(
         pending=number(status.pending), sent=number(status.sent), parked=number(status.parked)
@@ -77,18 +76,19 @@ def _outbox(ctx: ScreenContext) -> list[ft.Control]:
         controls.append(para(_("This device has not joined an organisation yet."), rtl=rtl))
         code, code_control = text_field("home-enrollment-code", _("Enrollment code"), rtl, multiline=True)
 
-        async def join() -> None:
-            await ctx.session.join_organisation(code.value or "")
-
         controls += [
             code_control,
             ft.Row(
                 [
-                    secondary_button("home-join", _("Join organisation"), ctx.on(join)),
+                    secondary_button(
+                        "home-join",
+                        _("Join organisation"),
+                        ctx.on(ctx.actions.setup.join_organisation, text_of(code)),
+                    ),
                     secondary_button(
                         "home-scan",
                         _("Choose a photo of the QR code"),
-                        ctx.on(ctx.session.scan_code, True),
+                        ctx.on(ctx.actions.setup.scan_code, True),
                         icon=ft.Icons.QR_CODE,
                     ),
                 ],
@@ -109,7 +109,9 @@ def _outbox(ctx: ScreenContext) -> list[ft.Control]:
                 )
             )
         controls.append(
-            secondary_button("home-send-now", _("Send now"), ctx.on(ctx.session.send_now), icon=ft.Icons.SEND)
+            secondary_button(
+                "home-send-now", _("Send now"), ctx.on(ctx.actions.home.send_now), icon=ft.Icons.SEND
+            )
         )
     return controls
 
@@ -117,8 +119,8 @@ def _outbox(ctx: ScreenContext) -> list[ft.Control]:
 def build(ctx: ScreenContext) -> ScreenBody:
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
-    session = ctx.session
-    home = session.home
+    actions = ctx.actions
+    home = ctx.state.home
     controls: list[ft.Control] = [heading(_("Screenings"), rtl=rtl, key="title-home")]
     drafts = home.drafts if home else []
     if drafts:
@@ -127,7 +129,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
         )
         for summary in drafts:
             resume = secondary_button(
-                f"resume-{summary.id}", _("Continue"), ctx.on(session.resume_interview, summary.id)
+                f"resume-{summary.id}", _("Continue"), ctx.on(actions.interview.resume_interview, summary.id)
             )
             controls.append(_interview_row(ctx, summary, resume))
     controls += _outbox(ctx)
@@ -138,7 +140,9 @@ def build(ctx: ScreenContext) -> ScreenBody:
     return ScreenBody(
         controls=controls,
         actions=[
-            secondary_button("home-lock", _("Lock"), ctx.on(session.lock), icon=ft.Icons.LOCK),
-            primary_button("home-new", _("New screening"), ctx.on(session.new_screening), icon=ft.Icons.ADD),
+            secondary_button("home-lock", _("Lock"), ctx.on(actions.locking.lock), icon=ft.Icons.LOCK),
+            primary_button(
+                "home-new", _("New screening"), ctx.on(actions.interview.new_screening), icon=ft.Icons.ADD
+            ),
         ],
     )

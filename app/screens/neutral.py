@@ -18,7 +18,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
             para(_("No notes yet."), rtl=rtl, color=ft.Colors.ON_SURFACE_VARIANT),
             ft.Container(height=240),
             ft.Row(
-                [text_button("neutral-open", _("Open"), ctx.on(ctx.session.leave_neutral))],
+                [text_button("neutral-open", _("Open"), ctx.on(ctx.actions.locking.leave_neutral))],
                 alignment=ft.MainAxisAlignment.END,
                 rtl=rtl,
             ),

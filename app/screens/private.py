@@ -17,10 +17,11 @@ import flet as ft
 
 from app.components.tagged import tagged
 from app.components.text import para
-from app.private_actions import PRIVATE_DECLINE
+from app.controllers.private import PRIVATE_DECLINE
 from app.screens.base import ScreenBody, ScreenContext
 from app.theme import MIN_TAP
-from waypoint.errors import N_
+from screening_protocols import AskQuestion
+from waypoint.core.i18n import N_
 
 YES_NO_BUTTONS = (  # (identifier, answer or "decline", icon, spoken label, colour)
     ("private-yes", "yes", ft.Icons.CHECK_CIRCLE, N_("Yes"), ft.Colors.GREEN_700),
@@ -72,14 +73,14 @@ def _confirm(ctx: ScreenContext) -> ft.Control:
         _icon(ft.Icons.ARROW_FORWARD, ft.Colors.TEAL_700, 64),
         ctx.respondent.gettext(N_("That is my answer")),
         ft.Colors.TEAL_700,
-        ctx.on(ctx.session.confirm_private),
+        ctx.on(ctx.actions.private.confirm_private),
         size=96,
         width=2 * BIG + 16,
     )
 
 
-def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
-    session = ctx.session
+def _answers(ctx: ScreenContext, step: AskQuestion) -> list[ft.Control]:
+    private = ctx.actions.private
     _ = ctx.respondent.gettext
     kind = str(step.question.kind)
     number = ctx.respondent.format_number
@@ -91,7 +92,7 @@ def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
                 _icon(ft.Icons.ARROW_FORWARD, ft.Colors.TEAL_700),
                 _("Continue"),
                 ft.Colors.TEAL_700,
-                ctx.on(session.answer, None),
+                ctx.on(ctx.actions.interview.answer, None),
             ),
         ]
     if kind == "yes_no":
@@ -102,7 +103,7 @@ def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
                     _icon(icon, color),
                     _(label),
                     color,
-                    ctx.on(session.choose_private_answer, value, identifier),
+                    ctx.on(private.choose_private_answer, value, identifier),
                     selected=selection == value,
                 )
                 for identifier, value, icon, label, color in YES_NO_BUTTONS
@@ -115,7 +116,7 @@ def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
                 _digit(number(index), ctx.respondent.rtl),
                 number(index),
                 ft.Colors.INDIGO_700,
-                ctx.on(session.choose_private_option, option.value),
+                ctx.on(private.choose_private_option, option.value),
                 size=TILE,
                 selected=selection == option.value,
             )
@@ -130,7 +131,7 @@ def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
             _digit(number(d), ctx.respondent.rtl, 28),
             number(d),
             ft.Colors.INDIGO_700,
-            ctx.on(session.keypad, str(d)),
+            ctx.on(private.keypad, str(d)),
             size=72,
         )
         for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)
@@ -141,7 +142,7 @@ def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
             _icon(ft.Icons.BACKSPACE, ft.Colors.INDIGO_700, 36),
             _("Delete"),
             ft.Colors.INDIGO_700,
-            ctx.on(session.keypad, "back"),
+            ctx.on(private.keypad, "back"),
             size=72,
         )
     )
@@ -161,9 +162,11 @@ def _answers(ctx: ScreenContext, step: Any) -> list[ft.Control]:
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
-    session = ctx.session
+    private = ctx.actions.private
     _ = ctx.respondent.gettext
-    step = ctx.state.screening.step
+    step = ctx.state.step
+    if not isinstance(step, AskQuestion):
+        raise RuntimeError("the private screen needs a question")
     rtl = ctx.respondent.rtl
     buttons = _answers(ctx, step)
     if str(step.question.kind) != "info":
@@ -172,7 +175,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
             _icon(ft.Icons.DO_NOT_DISTURB_ON, DECLINE_COLOR),
             _("I prefer not to say"),
             DECLINE_COLOR,
-            ctx.on(session.choose_private_answer, PRIVATE_DECLINE, "private-decline"),
+            ctx.on(private.choose_private_answer, PRIVATE_DECLINE, "private-decline"),
             selected=ctx.state.selection == PRIVATE_DECLINE,
         )
         buttons.append(decline)
@@ -182,7 +185,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
             _icon(ft.Icons.REPLAY, ft.Colors.INDIGO_700),
             _("Play the question again"),
             ft.Colors.INDIGO_700,
-            ctx.on(session.replay_prompt),
+            ctx.on(private.replay_prompt),
         )
     )
     confirm: list[ft.Control] = []
@@ -210,7 +213,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
     handback = tagged(
         "private-handback",
         ft.TextButton(
-            content=officer, icon=ft.Icons.BADGE, on_click=ctx.on(session.request_handback), height=MIN_TAP
+            content=officer, icon=ft.Icons.BADGE, on_click=ctx.on(private.request_handback), height=MIN_TAP
         ),
         label=officer,
         button=True,

@@ -14,9 +14,9 @@ from app.wording import protocol_languages, protocol_title
 def build(ctx: ScreenContext) -> ScreenBody:
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
-    session = ctx.session
+    interview = ctx.actions.interview
     plan = ctx.state.plan
-    protocols = session.services.protocols()
+    protocols = ctx.protocols.protocols()
     controls: list[ft.Control] = [
         heading(_("New screening"), rtl=rtl, key="title-protocol"),
         para(_("Questionnaire"), rtl=rtl, weight=ft.FontWeight.W_500),
@@ -24,19 +24,19 @@ def build(ctx: ScreenContext) -> ScreenBody:
             "protocol",
             [(p.id, protocol_title(p, ctx.officer.language)) for p in protocols],
             plan.protocol_id,
-            lambda value: session.run(session.choose_protocol, value),
+            lambda value: ctx.on(interview.choose_protocol, value),
             rtl=rtl,
         ),
     ]
     if plan.protocol_id:
-        protocol = session.services.protocol(plan.protocol_id)
+        protocol = ctx.protocols.protocol(plan.protocol_id)
         controls += [
             para(_("The person's language"), rtl=rtl, weight=ft.FontWeight.W_500),
             choice_group(
                 "respondent-language",
                 [(code, language_name(code)) for code in protocol_languages(protocol)],
                 plan.respondent_language,
-                lambda value: session.run(session.choose_respondent_language, value),
+                lambda value: ctx.on(interview.choose_respondent_language, value),
             ),
         ]
     controls += [
@@ -45,13 +45,13 @@ def build(ctx: ScreenContext) -> ScreenBody:
             "officer-language",
             [(code, language_name(code)) for code in SHIPPED_LANGUAGES],
             plan.officer_language,
-            lambda value: session.run(session.choose_officer_language, value),
+            lambda value: ctx.on(interview.choose_officer_language, value),
         ),
     ]
     return ScreenBody(
         controls=controls,
         actions=[
-            secondary_button("protocol-cancel", _("Cancel"), ctx.on(session.go_home)),
-            primary_button("protocol-continue", _("Continue"), ctx.on(session.to_checks)),
+            secondary_button("protocol-cancel", _("Cancel"), ctx.on(ctx.actions.home.go_home)),
+            primary_button("protocol-continue", _("Continue"), ctx.on(interview.to_checks)),
         ],
     )

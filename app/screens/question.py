@@ -6,8 +6,6 @@ Progress shows how far along the interview is without naming the topic. Every qu
 
 from __future__ import annotations
 
-from typing import Any
-
 import flet as ft
 
 from app.components.answer_input import answer_input
@@ -16,19 +14,23 @@ from app.components.tagged import primary_button, secondary_button, text_button
 from app.components.text import bilingual, para
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import question_wording
-from waypoint.errors import N_
+from screening_protocols import AskQuestion
+from waypoint.core.i18n import N_
 
 
 def interview_tools(ctx: ScreenContext) -> ft.Control:
     """Pause, stop and hand-over: the officer's controls under every question."""
     _ = ctx.officer.gettext
-    session = ctx.session
+    actions = ctx.actions
     return ft.Row(
         [
-            text_button("question-pause", _("Pause"), ctx.on(session.pause), icon=ft.Icons.PAUSE),
-            text_button("question-stop", _("Stop"), ctx.on(session.ask_stop), icon=ft.Icons.STOP),
+            text_button("question-pause", _("Pause"), ctx.on(actions.locking.pause), icon=ft.Icons.PAUSE),
+            text_button("question-stop", _("Stop"), ctx.on(actions.interview.ask_stop), icon=ft.Icons.STOP),
             text_button(
-                "question-private", _("Hand over"), ctx.on(session.start_private), icon=ft.Icons.HEADPHONES
+                "question-private",
+                _("Hand over"),
+                ctx.on(actions.private.start_private),
+                icon=ft.Icons.HEADPHONES,
             ),
         ],
         wrap=True,
@@ -37,9 +39,10 @@ def interview_tools(ctx: ScreenContext) -> ft.Control:
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
-    session = ctx.session
-    screening: Any = ctx.state.screening
-    step = screening.step
+    interview = ctx.actions.interview
+    screening, step = ctx.state.screening, ctx.state.step
+    if screening is None or not isinstance(step, AskQuestion):
+        raise RuntimeError("the question screen needs a question")
     question = step.question
     mine = question_wording(screening.protocol, question, ctx.respondent.language)
     theirs = question_wording(screening.protocol, question, ctx.officer.language)
@@ -70,7 +73,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
     controls.append(answer_input(ctx, question, mine, theirs))
     controls.append(interview_tools(ctx))
     first = step.position <= 1
-    back = secondary_button("question-back", ctx.officer.gettext(N_("Back")), ctx.on(session.back))
+    back = secondary_button("question-back", ctx.officer.gettext(N_("Back")), ctx.on(interview.back))
     back.content.disabled = first  # type: ignore[attr-defined]
     return ScreenBody(
         controls=controls,
@@ -79,10 +82,10 @@ def build(ctx: ScreenContext) -> ScreenBody:
             secondary_button(
                 "question-decline",
                 ctx.respondent.gettext(N_("Prefer not to answer")),
-                ctx.on(session.decline),
+                ctx.on(interview.decline),
             ),
             primary_button(
-                "question-next", ctx.respondent.gettext(N_("Next")), ctx.on(session.answer_selection)
+                "question-next", ctx.respondent.gettext(N_("Next")), ctx.on(interview.answer_selection)
             ),
         ],
         respondent_facing=True,

@@ -6,7 +6,7 @@ import flet as ft
 
 from app.components.tagged import primary_button
 from app.screens.base import ScreenBody, ScreenContext
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 RIGHTS = (
     N_("You will not be punished for anything you told us today."),
@@ -23,7 +23,6 @@ RIGHTS = (
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
-    session = ctx.session
     controls: list[ft.Control] = [ctx.both(N_("Your rights"), size=22, key="title-rights")]
     controls += [
         ft.Row(
@@ -37,7 +36,9 @@ def build(ctx: ScreenContext) -> ScreenBody:
     return ScreenBody(
         controls=controls,
         actions=[
-            primary_button("rights-done", ctx.respondent.gettext(N_("Continue")), ctx.on(session.to_end))
+            primary_button(
+                "rights-done", ctx.respondent.gettext(N_("Continue")), ctx.on(ctx.actions.interview.to_end)
+            )
         ],
         respondent_facing=True,
     )

@@ -14,7 +14,7 @@ from app.components.duress import duress_fields
 from app.components.secret_field import secret_field, text_field
 from app.components.tagged import primary_button, secondary_button
 from app.components.text import heading, para
-from app.screens.base import ScreenBody, ScreenContext
+from app.screens.base import ScreenBody, ScreenContext, text_of
 
 
 def _wiped_notice(ctx: ScreenContext) -> list[ft.Control]:
@@ -43,13 +43,10 @@ def _wiped_notice(ctx: ScreenContext) -> list[ft.Control]:
 def _code_step(ctx: ScreenContext) -> ScreenBody:
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
-    session = ctx.session
+    setup = ctx.actions.setup
     code, code_control = text_field(
         "setup-enrollment-code", _("Enrollment code from your organisation (optional)"), rtl, multiline=True
     )
-
-    async def accept() -> None:
-        await session.accept_code(code.value or "")
 
     return ScreenBody(
         controls=[
@@ -67,13 +64,18 @@ def _code_step(ctx: ScreenContext) -> ScreenBody:
             secondary_button(
                 "setup-scan",
                 _("Choose a photo of the QR code"),
-                ctx.on(session.scan_code),
+                ctx.on(setup.scan_code),
                 icon=ft.Icons.QR_CODE,
             ),
         ],
         actions=[
-            secondary_button("setup-skip", _("Continue without a code"), ctx.on(session.accept_code, "")),
-            primary_button("setup-code-continue", _("Continue"), ctx.on(accept), icon=ft.Icons.ARROW_FORWARD),
+            secondary_button("setup-skip", _("Continue without a code"), ctx.on(setup.accept_code, "")),
+            primary_button(
+                "setup-code-continue",
+                _("Continue"),
+                ctx.on(setup.accept_code, text_of(code)),
+                icon=ft.Icons.ARROW_FORWARD,
+            ),
         ],
         quick_exit=False,
     )
@@ -82,7 +84,7 @@ def _code_step(ctx: ScreenContext) -> ScreenBody:
 def _secret_step(ctx: ScreenContext) -> ScreenBody:
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
-    session = ctx.session
+    setup = ctx.actions.setup
     state = ctx.state
     secret, secret_control = secret_field("setup-secret", _("New secret (passphrase)"), rtl, autofocus=True)
     confirm, confirm_control = secret_field("setup-confirm", _("The same secret again"), rtl)
@@ -116,19 +118,13 @@ def _secret_step(ctx: ScreenContext) -> ScreenBody:
         duress, duress_confirm, duress_controls = duress_fields(ctx.officer, "setup")
         controls += [ft.Divider(), *duress_controls]
 
-    async def create() -> None:
-        await session.create_vault(
-            secret.value or "",
-            confirm.value or "",
-            (duress.value or "") if duress else "",
-            (duress_confirm.value or "") if duress_confirm else "",
-        )
-
+    duress_values = [text_of(duress), text_of(duress_confirm)] if duress and duress_confirm else []
+    create = ctx.on(setup.create_vault, text_of(secret), text_of(confirm), *duress_values)
     actions: list[ft.Control] = []
     if not state.enrolled_server:
         label = _("Change the enrollment code") if state.setup_code else _("Add an enrollment code")
-        actions.append(secondary_button("setup-back", label, ctx.on(session.back_to_code)))
-    actions.append(primary_button("setup-create", _("Create secret"), ctx.on(create), icon=ft.Icons.LOCK))
+        actions.append(secondary_button("setup-back", label, ctx.on(setup.back_to_code)))
+    actions.append(primary_button("setup-create", _("Create secret"), create, icon=ft.Icons.LOCK))
     return ScreenBody(controls=controls, actions=actions, quick_exit=False)
 
 

@@ -6,11 +6,11 @@ import flet as ft
 
 from app.components.tagged import primary_button, secondary_button
 from app.screens.base import ScreenBody, ScreenContext
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
-    session = ctx.session
+    interview = ctx.actions.interview
     _ = ctx.respondent.gettext
     return ScreenBody(
         controls=[
@@ -24,12 +24,14 @@ def build(ctx: ScreenContext) -> ScreenBody:
         ],
         actions=[
             secondary_button(
-                "stop-continue", _("Continue the interview"), ctx.on(session.continue_interview)
+                "stop-continue", _("Continue the interview"), ctx.on(interview.continue_interview)
             ),
             secondary_button(
-                "stop-discard", _("Delete my answers"), ctx.on(session.stop, False), icon=ft.Icons.DELETE
+                "stop-discard", _("Delete my answers"), ctx.on(interview.stop, False), icon=ft.Icons.DELETE
             ),
-            primary_button("stop-keep", _("Keep my answers"), ctx.on(session.stop, True), icon=ft.Icons.SAVE),
+            primary_button(
+                "stop-keep", _("Keep my answers"), ctx.on(interview.stop, True), icon=ft.Icons.SAVE
+            ),
         ],
         respondent_facing=True,
     )

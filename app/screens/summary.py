@@ -17,18 +17,19 @@ from app.components.secret_field import text_field
 from app.components.tagged import primary_button
 from app.components.text import heading, para
 from app.screening import MAX_NOTES_LENGTH
-from app.screens.base import ScreenBody, ScreenContext
+from app.screens.base import ScreenBody, ScreenContext, text_of
 from app.wording import outcome_wording
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 STRENGTH_LABELS = {"strong": N_("strong"), "medium": N_("medium"), "weak": N_("weak")}
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
-    session = ctx.session
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
-    protocol = session.services.protocol(ctx.state.plan.protocol_id or "")
+    if ctx.state.outcome is None:
+        raise RuntimeError("the summary screen needs an outcome")
+    protocol = ctx.protocols.protocol(ctx.state.plan.protocol_id or "")
     words = outcome_wording(protocol, ctx.state.outcome, ctx.officer.language)
     controls: list[ft.Control] = [
         heading(_("Summary"), rtl=rtl, key="title-summary"),
@@ -66,16 +67,11 @@ def build(ctx: ScreenContext) -> ScreenBody:
             para(f"• {need}", rtl=rtl, key=f"referral-{i}") for i, need in enumerate(words.referral_needs)
         ]
 
-    async def typing(_event: object = None) -> None:
-        # Writing notes is activity: the idle lock must not take them away. (Async: Flet runs plain
-        # handlers in a thread, where the session's event loop is not reachable.)
-        session.touch()
-
     notes, notes_control = text_field(
         "summary-notes",
         _("Officer's notes (optional)"),
         rtl,
-        on_change=typing,
+        on_change=ctx.typing(),  # writing notes is activity: the idle lock must not take them away
         multiline=True,
         max_length=MAX_NOTES_LENGTH,
     )
@@ -99,16 +95,13 @@ def build(ctx: ScreenContext) -> ScreenBody:
         ),
     ]
 
-    async def finish() -> None:
-        await session.finish(notes.value or "")
-
     return ScreenBody(
         controls=controls,
         actions=[
             primary_button(
                 "summary-rights",
                 _("Rights information for the person"),
-                ctx.on(finish),
+                ctx.on(ctx.actions.interview.finish, text_of(notes)),
                 icon=ft.Icons.ARROW_FORWARD,
             )
         ],

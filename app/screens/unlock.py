@@ -11,23 +11,19 @@ import flet as ft
 from app.components.secret_field import secret_field
 from app.components.tagged import primary_button
 from app.components.text import heading, para
-from app.screens.base import ScreenBody, ScreenContext
+from app.screens.base import ScreenBody, ScreenContext, text_of
 from app.state import Screen
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
-    session = ctx.session
     paused = ctx.state.screen is Screen.PAUSED
     wait = ctx.state.unlock_wait
 
-    async def unlock() -> None:
-        await session.unlock(secret.value or "")
-
-    secret, secret_control = secret_field(
-        "unlock-secret", _("Secret"), rtl, on_submit=ctx.on(unlock), autofocus=True
-    )
+    secret, secret_control = secret_field("unlock-secret", _("Secret"), rtl, autofocus=True)
+    unlock = ctx.on(ctx.actions.locking.unlock, text_of(secret))
+    secret.on_submit = unlock
     if paused:
         title, explanation = _("Paused"), _("The interview is paused. Enter your secret to continue.")
     elif ctx.state.resume_interview_id:
@@ -50,6 +46,6 @@ def build(ctx: ScreenContext) -> ScreenBody:
         )
     secret.disabled = wait > 0
     controls.append(secret_control)
-    button = primary_button("unlock-submit", _("Unlock"), ctx.on(unlock), icon=ft.Icons.LOCK_OPEN)
+    button = primary_button("unlock-submit", _("Unlock"), unlock, icon=ft.Icons.LOCK_OPEN)
     button.content.disabled = wait > 0  # type: ignore[attr-defined]
     return ScreenBody(controls=controls, actions=[button], quick_exit=False)

@@ -37,8 +37,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
 from app.vault.errors import VaultFileDamagedError
-from waypoint.errors import N_, ConfigError
-from waypoint.paths import ensure_private_dir
+from waypoint.core.data_folder import ensure_private_dir
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = ["DATABASE_FILENAME", "Database"]
 

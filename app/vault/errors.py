@@ -22,7 +22,8 @@ Messages carry only ids, counts, seconds and state names: never a secret, an ans
 
 from __future__ import annotations
 
-from waypoint.errors import N_, WaypointError
+from waypoint.core.errors import WaypointError
+from waypoint.core.i18n import N_
 
 __all__ = [
     "DeviceSecretError",
@@ -46,6 +47,7 @@ __all__ = [
 class VaultError(WaypointError):
     """The device's encrypted vault refused an operation."""
 
+    code = "WP-VAULT-001"
     what = N_("The vault on this device refused this.")
     todo = N_("Try again. If it happens again, tell your coordinator.")
 
@@ -53,6 +55,7 @@ class VaultError(WaypointError):
 class VaultLockedError(VaultError):
     """The operation needs the data key, and this session has not unlocked the vault (or it locked)."""
 
+    code = "WP-VAULT-002"
     what = N_("The vault is locked.")
     todo = N_("Unlock it with your secret, then continue: nothing you saved is lost.")
 
@@ -60,6 +63,7 @@ class VaultLockedError(VaultError):
 class NoVaultError(VaultError):
     """`unlock` was called before the vault was created."""
 
+    code = "WP-VAULT-003"
     what = N_("This device has no vault yet.")
     todo = N_("Create it first by choosing a secret.")
 
@@ -67,6 +71,7 @@ class NoVaultError(VaultError):
 class VaultExistsError(VaultError):
     """`create` was called on a vault that already has a secret."""
 
+    code = "WP-VAULT-004"
     what = N_("This device already has a vault.")
     todo = N_("Unlock it with its secret instead of creating a new one.")
 
@@ -74,6 +79,7 @@ class VaultExistsError(VaultError):
 class WrongSecretError(VaultError):
     """The secret did not open the vault; the attempt was counted."""
 
+    code = "WP-VAULT-005"
     what = N_("That secret does not open the vault.")
     todo = N_("Check it and try again. Each wrong try makes the next wait longer.")
 
@@ -81,6 +87,7 @@ class WrongSecretError(VaultError):
 class ThrottledError(VaultError):
     """Too many wrong secrets in a row: the next attempt is allowed after `seconds`."""
 
+    code = "WP-VAULT-006"
     what = N_("Too many wrong secrets.")
     todo = N_("Wait {seconds} seconds, then try again.")
 
@@ -92,6 +99,7 @@ class ThrottledError(VaultError):
 class VaultWipedError(VaultError):
     """The organisation's limit of wrong secrets was reached and the vault's keys were destroyed."""
 
+    code = "WP-VAULT-007"
     what = N_("Too many wrong secrets: the interviews on this device were erased.")
     todo = N_("Ask your coordinator to set up this device again.")
 
@@ -99,6 +107,7 @@ class VaultWipedError(VaultError):
 class WeakSecretError(VaultError):
     """A new secret was refused because it is too easy to guess; `todo` says what would be accepted."""
 
+    code = "WP-VAULT-008"
     what = N_("This secret is too easy to guess.")
     todo = N_("Choose a passphrase of at least 12 characters, for example four unrelated words.")
 
@@ -106,6 +115,7 @@ class WeakSecretError(VaultError):
 class DeviceSecretError(VaultError):
     """The key held in the device's secure storage is missing, too short, or not expected."""
 
+    code = "WP-VAULT-009"
     what = N_("The key kept in this device's secure storage is missing or not usable.")
     todo = N_("Restart Waypoint. If it happens again, ask your coordinator to set up this device again.")
 
@@ -113,6 +123,7 @@ class DeviceSecretError(VaultError):
 class UnsafeKdfParametersError(VaultError):
     """The stored key-derivation settings are weaker than the floor (or absurdly large): refused."""
 
+    code = "WP-VAULT-010"
     what = N_("The vault's key settings are outside what Waypoint allows.")
     todo = N_("Do not use this copy of the vault, and tell your coordinator: it may have been altered.")
 
@@ -120,6 +131,7 @@ class UnsafeKdfParametersError(VaultError):
 class VaultIntegrityError(VaultError):
     """A stored value failed its authentication check: it was altered or moved to another place."""
 
+    code = "WP-VAULT-011"
     what = N_("Stored data failed its integrity check ({place}).")
     todo = N_("Do not use this device for interviews, and tell your coordinator.")
 
@@ -128,6 +140,7 @@ class VaultFileDamagedError(VaultError):
     """SQLite cannot read the vault's database file: it is damaged (cut short, overwritten) or is not a
     Waypoint vault at all. Nothing was written to it; `file` is its path (never its contents)."""
 
+    code = "WP-VAULT-012"
     what = N_("The vault file {file} is damaged or is not a Waypoint vault.")
     todo = N_(
         "Do not delete or replace it: keep it as it is and tell your coordinator, who may still "
@@ -142,6 +155,7 @@ class VaultFileDamagedError(VaultError):
 class SchemaTooNewError(VaultError):
     """The database was written by a newer Waypoint than this one."""
 
+    code = "WP-VAULT-013"
     what = N_(
         "This vault was written by a newer version of Waypoint (format {found}, this app knows {known})."
     )
@@ -151,6 +165,7 @@ class SchemaTooNewError(VaultError):
 class PolicyError(VaultError):
     """An organisation setting for the vault is out of range."""
 
+    code = "WP-VAULT-014"
     what = N_("The vault setting {name} is out of range.")
     todo = N_("Use a value from {minimum} to {maximum}.")
 
@@ -158,5 +173,6 @@ class PolicyError(VaultError):
 class InterviewError(VaultError):
     """No such interview in this session, or its state does not allow the operation."""
 
+    code = "WP-VAULT-015"
     what = N_("Interview {interview_id} cannot be changed now (it is {state}).")
     todo = N_("Open the list of interviews and pick it again.")

@@ -4,8 +4,9 @@ One row per interview. While it is in progress, `engine_state` holds the engine'
 (`Interview.to_dict()`), re-encrypted and committed on every answer: one encrypted blob per interview,
 never a row per question, because which questions exist would reveal the answers that led to them.
 `context` holds the languages, checks and consent. Completing replaces both with `submission`, the
-sealed-plaintext document less the device id; sealing turns that into an envelope in the outbox and
-deletes it, in one transaction. JSON documents are padded before encryption (`fields.pad`).
+sealed document (`sync.sealed.SealedInterview`) less the device id; sealing turns that into an
+envelope in the outbox and deletes it, in one transaction. JSON documents are padded before
+encryption (`fields.pad`).
 
 Every row carries an `owner_tag`, an HMAC of its id under a key derived from the data key of the space
 that made it (the officer's, or the decoy opened by the duress secret). A session sees and changes only
@@ -35,11 +36,10 @@ from app.vault.errors import InterviewError
 from app.vault.fields import FieldCodec, pad, unpad
 from app.vault.stores import load_enrollment
 from app.vault.tables import InterviewRow, OutboxRow
+from sync.sealed import SealedInterview
 from sync.stores import Enrollment
 
 __all__ = [
-    "SEALED_FIELDS",
-    "SEALED_FORMAT",
     "STATES",
     "InterviewRecords",
     "InterviewSummary",
@@ -50,24 +50,6 @@ __all__ = [
 
 TABLE = "interview"
 STATES = ("in_progress", "completed", "sealed", "sent", "purged", "discarded")
-SEALED_FORMAT = "waypoint-interview/1"
-SEALED_FIELDS = (
-    "format",
-    "interview_id",
-    "protocol_id",
-    "protocol_version",
-    "device_id",
-    "started_at",
-    "completed_at",
-    "respondent_language",
-    "officer_language",
-    "answers",
-    "asked",
-    "outcome",
-    "notes",
-    "checks",
-    "consent",
-)
 
 Sealer = Callable[..., bytes]
 
@@ -283,7 +265,7 @@ class InterviewRecords:
             context=self._open(row.id, "context", row.context),
         )
 
-    def load_completed(self, interview_id: str) -> dict[str, Any]:
+    def load_completed(self, interview_id: str) -> SealedInterview:
         """The final document of a completed interview not yet sealed (e.g. to review it before sending).
 
         Raises:
@@ -294,9 +276,9 @@ class InterviewRecords:
             row = connection.execute(select(InterviewRow).where(self._mine(interview_id))).first()
         if row is None or row.state != "completed" or row.submission is None:
             raise InterviewError(interview_id=interview_id, state=row.state if row else "unknown")
-        return self._open(row.id, "submission", row.submission)
+        return SealedInterview.from_dict(self._open(row.id, "submission", row.submission))
 
-    def complete(self, interview_id: str, submission: Mapping[str, Any]) -> bool:
+    def complete(self, interview_id: str, submission: SealedInterview) -> bool:
         """Finish an interview: seal it to the organisation when enrolled, else keep it encrypted.
 
         One transaction either way. Enrolled (and not a duress session): the envelope goes into the
@@ -305,8 +287,8 @@ class InterviewRecords:
 
         Args:
             interview_id: an in-progress interview of this session.
-            submission: the sealed-plaintext fields except `interview_id`, `device_id` and
-                `completed_at`, which the vault sets.
+            submission: the document to seal, without `device_id` and `completed_at`, which the
+                vault sets.
 
         Returns:
             True when the interview was sealed now, False when it stays completed.
@@ -315,10 +297,9 @@ class InterviewRecords:
             InterviewError: no such interview in this session, or it is not in progress.
         """
         now = format_time(self._clock.now())
-        document = {**submission, "interview_id": interview_id, "completed_at": now}
-        unknown = set(document) - set(SEALED_FIELDS) | ({"device_id"} & set(submission))
-        if unknown:
-            raise ValueError(f"unexpected submission fields: {sorted(unknown)}")
+        if submission.interview_id != interview_id or submission.device_id is not None:
+            raise ValueError("the document names another interview, or a device: the vault sets it")
+        document = submission.completed(now)
         with self._database.write() as connection:
             row = connection.execute(select(InterviewRow).where(self._mine(interview_id))).first()
             if row is None or row.state != "in_progress":
@@ -334,7 +315,7 @@ class InterviewRecords:
                         state="completed",
                         completed_at=now,
                         updated_at=now,
-                        submission=self._seal(interview_id, "submission", document),
+                        submission=self._seal(interview_id, "submission", document.to_dict()),
                         engine_state=None,
                         context=None,
                     )
@@ -388,16 +369,14 @@ class InterviewRecords:
         row = connection.execute(select(InterviewRow).where(self._mine(interview_id))).first()
         if row is None or row.state != "completed" or row.submission is None:
             raise InterviewError(interview_id=interview_id, state=row.state if row else "unknown")
-        document = self._open(interview_id, "submission", row.submission)
+        document = SealedInterview.from_dict(self._open(interview_id, "submission", row.submission))
         self._enqueue(connection, row, document, enrollment)
 
     def _enqueue(
-        self, connection: Connection, row: Any, document: Mapping[str, Any], enrollment: Enrollment
+        self, connection: Connection, row: Any, document: SealedInterview, enrollment: Enrollment
     ) -> None:
         """Seal the document into the outbox and delete every readable trace, in the caller's transaction."""
-        ordered = {name: document.get(name) for name in SEALED_FIELDS}
-        ordered["device_id"] = enrollment.device_id
-        plaintext = json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode()
+        plaintext = document.with_device(enrollment.device_id).to_json()
         envelope = self._sealer(
             plaintext,
             enrollment=enrollment,
@@ -424,7 +403,7 @@ class InterviewRecords:
             .where(col(InterviewRow.id) == row.id)
             .values(
                 state="sealed",
-                completed_at=document.get("completed_at") or now,
+                completed_at=document.completed_at or now,
                 sealed_at=now,
                 updated_at=now,
                 submission=None,

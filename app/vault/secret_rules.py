@@ -28,7 +28,7 @@ import string
 import unicodedata
 
 from app.vault.errors import WeakSecretError
-from waypoint.errors import N_
+from waypoint.core.i18n import N_
 
 __all__ = [
     "DIFFERENT_SECRET_TODO",

@@ -44,10 +44,10 @@ from app.vault.keys import KdfPolicy, derive_kek, new_data_key
 from app.vault.migrations import migrate
 from app.vault.policy import VaultPolicy
 from app.vault.records import InterviewRecords, InterviewSummary, Sealer, SessionKeys, summaries
-from app.vault.secret_rules import DIFFERENT_SECRET_TODO, check_new_secret
+from app.vault.secret_rules import DIFFERENT_SECRET_TODO, check_duress_secret, check_new_secret
 from app.vault.stores import VaultDeviceStore, VaultOutboxStore, purge_sent_envelopes
 from app.vault.tables import PolicyRow, VaultKeysRow
-from waypoint.errors import WaypointError
+from waypoint.core.errors import WaypointError
 
 __all__ = ["Vault"]
 
@@ -425,6 +425,14 @@ class Vault:
                 slots.store(connection, duress_kek, new_data_key(), DURESS_SLOT, now)
                 connection.execute(update(PolicyRow).values(duress_required=False))
         self._policy = policy
+
+    def set_duress_secret(self, duress_secret: str, device_secret: bytes | None = None) -> None:
+        """Keep the duress secret the organisation asks for, under the current policy (`set_policy`)."""
+        self.set_policy(self.policy, duress_secret=duress_secret, device_secret=device_secret)
+
+    # Provisioning (`sync.provisioning`) refuses weak secrets before it spends a one-time code.
+    check_secret = staticmethod(check_new_secret)
+    check_duress_secret = staticmethod(check_duress_secret)
 
     # -- interviews --------------------------------------------------------------------------------
 

@@ -12,40 +12,42 @@ what it sealed before under its new id; the server records which revoked device 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import Engine, inspect
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError
-from sqlmodel import Session, col, select
 
 from sync.envelope import key_id_for, open_submission, read_header
 from sync.errors import EnvelopeError
-from sync.server import crud
-from sync.server.db import make_engine
-from sync.server.models import DeviceSuccession, Submission
-from waypoint.errors import N_, ConfigError
+from sync.sealed import SealedDocumentError, SealedInterview
+from sync.server.reading import StoredSubmission, SubmissionReader
 
 __all__ = [
-    "PLAINTEXT_FORMAT",
     "ExportFailure",
     "ExportReport",
     "OpenedInterview",
+    "SubmissionSource",
+    "export_from",
     "export_submissions",
-    "open_submissions",
+    "open_from",
+    "write_private_file",
 ]
 
-PLAINTEXT_FORMAT = "waypoint-interview/1"
-SUBMISSIONS_TABLE = "submissions"
 SAFE_FILE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class SubmissionSource(Protocol):
+    """Where the desk reads stored envelopes from (`sync.server.reading.SubmissionReader`)."""
+
+    def submissions(self, *, batch_size: int = 200) -> Iterable[StoredSubmission]: ...
+
+    def lineage(self, device_id: str) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,12 @@ class ExportFailure:
 
 @dataclass(frozen=True)
 class OpenedInterview:
-    """One submission opened and checked: the interview as the device recorded it, and the key that
-    opened it (other desk exports derive per-organisation pseudonyms from it)."""
+    """One submission opened and checked: the interview as the device recorded it (`plaintext`, and
+    parsed as `document`), and the key that opened it (other desk exports derive pseudonyms from it)."""
 
     interview_id: str
     plaintext: bytes
+    document: SealedInterview
     key: X25519PrivateKey
 
 
@@ -95,11 +98,22 @@ def export_submissions(
         ConfigError: `database_url` is not a referral server's database (missing, unreachable, no tables);
             nothing is created then, neither the database nor `out_dir`.
     """
-    opened = open_submissions(database_url, private_keys, batch_size=batch_size)
+    with SubmissionReader.open(database_url) as reader:
+        return export_from(reader, private_keys, out_dir, batch_size=batch_size)
+
+
+def export_from(
+    source: SubmissionSource,
+    private_keys: Sequence[X25519PrivateKey],
+    out_dir: Path,
+    *,
+    batch_size: int = 200,
+) -> ExportReport:
+    """Export what `source` holds to `out_dir` (created 0700); see `export_submissions`."""
     out_dir = Path(out_dir)
-    report = ExportReport()
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for item in opened:
+    report = ExportReport()
+    for item in open_from(source, private_keys, batch_size=batch_size):
         if isinstance(item, ExportFailure):
             report.failures.append(item)
         else:
@@ -107,74 +121,17 @@ def export_submissions(
     return report
 
 
-def open_submissions(
-    database_url: str, private_keys: Sequence[X25519PrivateKey], *, batch_size: int = 200
+def open_from(
+    source: SubmissionSource, private_keys: Sequence[X25519PrivateKey], *, batch_size: int = 200
 ) -> Iterator[OpenedInterview | ExportFailure]:
-    """Every submission on the server database, opened and checked, or the reason it could not be.
-
-    Raises:
-        ConfigError: at once (not when iterating) when `database_url` is not a referral server's database.
-    """
+    """Every submission `source` holds, opened and checked, or the reason it could not be (in order)."""
     keys = {key_id_for(_raw_public(key)): key for key in private_keys}
-    engine = _open_server_database(database_url)
-    return _opened(engine, keys, batch_size)
-
-
-def _opened(
-    engine: Engine, keys: dict[str, X25519PrivateKey], batch_size: int
-) -> Iterator[OpenedInterview | ExportFailure]:
-    try:
-        has_successions = inspect(engine).has_table(DeviceSuccession.__tablename__)
-        with Session(engine) as session, Session(engine) as lookups:
-            rows = session.exec(
-                select(Submission).order_by(col(Submission.row_id)).execution_options(yield_per=batch_size)
-            )
-            lineages: dict[str, list[str]] = {}  # per device, not per row: a device sends many
-            for row in rows:
-                senders = lineages.get(row.device_id)
-                if senders is None:
-                    senders = lineages[row.device_id] = (
-                        crud.lineage(session=lookups, device_id=row.device_id)
-                        if has_successions
-                        else [row.device_id]
-                    )
-                yield _open_one(row, senders, keys)
-    finally:
-        engine.dispose()
-
-
-def _open_server_database(database_url: str) -> Engine:
-    """A read-only engine on an existing referral server database; never creates one."""
-    try:
-        url = make_url(database_url)
-    except ArgumentError:
-        url = None
-    if url is not None and url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
-        raise _not_a_server_database()
-    engine = make_engine(database_url, writer=False)
-    try:
-        has_submissions = inspect(engine).has_table(SUBMISSIONS_TABLE)
-    except DatabaseError as error:  # unreachable, refused, or a file that is not a database
-        engine.dispose()
-        raise ConfigError(
-            N_("The referral server database could not be opened."),
-            N_("Check the --database-url, that the database server runs and that you may read it."),
-        ) from error
-    if not has_submissions:
-        engine.dispose()
-        raise _not_a_server_database()
-    return engine
-
-
-def _not_a_server_database() -> ConfigError:
-    return ConfigError(
-        N_("There is no referral server database at this --database-url."),
-        N_("Give the --database-url that `waypoint server` uses (it holds the submissions)."),
-    )
+    for stored in source.submissions(batch_size=batch_size):
+        yield _open_one(stored, source.lineage(stored.device_id), keys)
 
 
 def _open_one(
-    row: Submission, senders: Sequence[str], keys: dict[str, X25519PrivateKey]
+    row: StoredSubmission, senders: Sequence[str], keys: dict[str, X25519PrivateKey]
 ) -> OpenedInterview | ExportFailure:
     """Open one row; `senders` are the device ids it may be sealed under (the sender's lineage)."""
 
@@ -206,22 +163,18 @@ def _open_one(
     if plaintext is None:
         return fail("does_not_open")
     try:
-        recorded = json.loads(plaintext)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        recorded = SealedInterview.from_json(plaintext)
+    except SealedDocumentError:
         return fail("not_an_interview")
-    if not isinstance(recorded, dict) or recorded.get("format") != PLAINTEXT_FORMAT:
-        return fail("not_an_interview")
-    routing = {
-        "interview_id": row.interview_id,
-        "protocol_id": row.protocol_id,
-        "protocol_version": row.protocol_version,
-        "device_id": sealed_by,
-    }
-    if recorded.get("interview_id") != row.interview_id or any(
-        name in recorded and recorded[name] != value for name, value in routing.items()
-    ):
+    routing = (
+        (recorded.interview_id, row.interview_id),
+        (recorded.protocol_id, row.protocol_id),
+        (recorded.protocol_version, row.protocol_version),
+        (recorded.device_id or sealed_by, sealed_by),
+    )
+    if any(inside != outside for inside, outside in routing):
         return fail("binding_mismatch")
-    return OpenedInterview(row.interview_id, plaintext, key)
+    return OpenedInterview(row.interview_id, plaintext, recorded, key)
 
 
 def write_private_file(path: Path, content: bytes) -> Path:

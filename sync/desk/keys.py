@@ -27,7 +27,8 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from sync.envelope import key_id_for
 from sync.wire import canonical_json
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = [
     "MIN_PASSPHRASE_LENGTH",

@@ -27,7 +27,9 @@ from sync.server.db import (
     register_organisation_key,
 )
 from sync.server.models import Device
-from waypoint.errors import N_, ConfigError
+from sync.transport_security import check_server_transport
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = ["DEFAULT_CODE_TTL", "DeviceSummary", "create_enrollment_code", "list_devices", "revoke_device"]
 
@@ -50,6 +52,7 @@ def create_enrollment_code(
     public_key_file: Path | None = None,
     ttl: timedelta = DEFAULT_CODE_TTL,
     policy: OrganisationPolicy | None = None,
+    insecure_http: bool = False,
 ) -> str:
     """Make a one-time enrollment code for one device.
 
@@ -64,12 +67,16 @@ def create_enrollment_code(
         ttl: how long the code stays usable.
         policy: the organisation's settings for the device's vault (wipe limit, duress secret, idle
             lock, retention); None leaves the device's defaults.
+        insecure_http: a test lab's explicit choice of a plain http:// server address that is not
+            loopback (devices must then also be told `--insecure-http`).
 
     Returns:
         The code, one line starting with `WP1:` (no policy) or `WP2:` (with one).
 
     Raises:
         ConfigError: no organisation key is known yet, or a setting is wrong.
+        InsecureServerAddress: the address is plain http:// on another machine, without
+            `insecure_http`.
     """
     if ttl.total_seconds() <= 0:
         raise ConfigError(N_("An enrollment code must stay valid for some time."), N_("Use a positive TTL."))
@@ -84,6 +91,7 @@ def create_enrollment_code(
             ),
             N_("Give the whole address, starting with https:// (or http:// on a test machine)."),
         ) from None
+    check_server_transport(server_url, insecure_http=insecure_http)
     engine = make_engine(database_url)
     try:
         prepare_database(engine)

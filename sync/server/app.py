@@ -20,8 +20,9 @@ from sync.server.db import (
     register_organisation_key,
 )
 from sync.server.deps import ServerState
-from sync.server.limits import BodyLimit, RateLimiter
+from sync.server.limits import BodyLimit
 from sync.server.problems import install_problem_handlers
+from sync.server.rate_limits import RateLimit
 from sync.server.routes import enroll, submissions, updates
 from sync.server.settings import ServerSettings
 
@@ -49,10 +50,9 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], float] = time.ti
         engine=engine,
         receipt_key=load_receipt_key(engine),
         clock_ms=lambda: int(clock() * 1000),
-        device_limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
-        enroll_limiter=RateLimiter(
-            settings.enroll_rate_limit_per_minute, settings.enroll_rate_limit_per_minute
-        ),
+        device_limit=RateLimit(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        address_limit=RateLimit(settings.address_rate_limit_per_minute, settings.address_rate_limit_burst),
+        enroll_limit=RateLimit(settings.enroll_rate_limit_per_minute, settings.enroll_rate_limit_per_minute),
     )
 
     @asynccontextmanager

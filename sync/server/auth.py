@@ -1,14 +1,19 @@
 """Who may call: the device whose RFC 9421 signature verifies, inside the time window, with a new nonce.
 
-Checks, in order: the signature headers parse (401), the device is known (401) and its signature
-verifies (401), it is not revoked (403), `created` is within the window (401 `clock_skew`, with the
-server's time so the device can correct itself), the body matches `Content-Digest` (400), the
-device is within its rate (429), and the nonce is new (401 `replay`). Refusals of known devices are
-written to the audit log.
+Checks, in order: the signature headers parse (401); the client address is within its rate (429),
+before anything else touches the database; the device is known (401) and its signature verifies
+(401); it is not revoked (403); `created` is within the window (401 `clock_skew`, with the server's
+time so the device can correct itself); the body matches `Content-Digest` (400); the device is within
+its rate (429); and the nonce is new (401 `replay`).
+
+Refusals are counted per hour and reason (`refusal_tallies`), never written one row per request and
+never attributed to a device: an unverified request can name any device, and even a verified one can
+be someone else's replay. Rate limits and nonces live in the database, shared by every server process.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -19,14 +24,23 @@ from sqlmodel import Session
 from sync.errors import SignatureError
 from sync.server import crud
 from sync.server.deps import ServerState
-from sync.server.limits import RateLimiter
 from sync.server.models import Device
+from sync.server.rate_limits import RateLimit, prune_rate_limits, retry_after_header, take
 from sync.server.refusals import Refusal
 from sync.signing import ParsedSignature, check_content_digest, parse_signature
 
-__all__ = ["SignedRequest", "SignedRequestDep", "authenticate", "read_signed_request", "refuse_and_audit"]
+__all__ = [
+    "SignedRequest",
+    "SignedRequestDep",
+    "authenticate",
+    "client_address",
+    "limit_address",
+    "read_signed_request",
+    "record_refusal",
+]
 
 NONCE_PRUNE_INTERVAL_MS = 60_000
+LIMIT_PRUNE_INTERVAL_MS = 60_000
 
 signature_scheme = APIKeyHeader(
     name="Signature",
@@ -47,6 +61,23 @@ class SignedRequest:
     signature: ParsedSignature
     body: bytes
     content_digest: str | None
+    client: str
+
+
+def client_address(request: Request) -> str:
+    """Whom a per-address limit counts: the client's IPv4 address, or its IPv6 /64 network (one
+    subscriber usually holds a whole /64). Behind a proxy, uvicorn reports the address the proxy
+    passes on when `FORWARDED_ALLOW_IPS` names the proxy."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 async def read_signed_request(
@@ -59,20 +90,38 @@ async def read_signed_request(
     try:
         parsed = parse_signature(request.headers, method=request.method, path=path)
     except SignatureError as error:
-        raise Refusal(401, error.code, _UNAUTHENTICATED) from error
-    return SignedRequest(parsed, body, request.headers.get("content-digest"))
+        raise Refusal(401, error.check, _UNAUTHENTICATED) from error
+    return SignedRequest(parsed, body, request.headers.get("content-digest"), client_address(request))
 
 
-def refuse_and_audit(
-    session: Session, state: ServerState, refusal: Refusal, device_id: str | None
-) -> Refusal:
-    """Roll back what the request did, keep an audit record of the refusal, and return it to raise."""
-    session.rollback()
-    crud.record_event(
-        session=session, at=state.clock_ms(), kind="refused", device_id=device_id, code=refusal.code
-    )
+def record_refusal(session: Session, state: ServerState, refusal: Refusal) -> Refusal:
+    """Count the refusal in its hour's tally, commit, and return it to raise.
+
+    The caller rolls back first whatever the refused request must not keep; what it keeps (the
+    use of its rate allowance) is committed here with the tally.
+    """
+    crud.tally_refusal(session=session, at=state.clock_ms(), code=refusal.reason)
     session.commit()
     return refusal
+
+
+def limit_address(state: ServerState, key: str, limit: RateLimit, detail: str) -> None:
+    """Take one request of `key`'s allowance in a transaction of its own, committed at once.
+
+    Its own transaction: the use outlives a refusal's rollback, and the row is never locked for the
+    length of another request's work (all devices behind one address share it).
+
+    Raises:
+        Refusal: 429 with Retry-After; nothing was written.
+    """
+    now_ms = state.clock_ms()
+    with state.engine.begin() as connection:
+        wait_ms = take(connection, key, limit, now_ms)
+        if wait_ms == 0 and now_ms - state.last_limit_prune_ms > LIMIT_PRUNE_INTERVAL_MS:
+            state.last_limit_prune_ms = now_ms
+            prune_rate_limits(connection, now_ms)
+    if wait_ms > 0:
+        raise Refusal(429, "rate_limited", detail, headers={"Retry-After": retry_after_header(wait_ms)})
 
 
 def authenticate(signed: SignedRequest, session: Session, state: ServerState) -> Device:
@@ -80,41 +129,46 @@ def authenticate(signed: SignedRequest, session: Session, state: ServerState) ->
 
     Called at the start of a route, in the route's own thread: the transaction it opens (SQLite's
     write lock) must begin and end in one thread, never across FastAPI's dependency threads.
+    Until it returns, the route's transaction has written nothing but a refusal's tally.
     """
+    limit_address(
+        state,
+        f"address:{signed.client}",
+        state.address_limit,
+        "Too many requests from this address; wait and retry.",
+    )
     signature = signed.signature
     device = session.get(Device, signature.device_id)
     if device is None:
-        raise refuse_and_audit(session, state, Refusal(401, "unknown_device", _UNAUTHENTICATED), None)
+        raise record_refusal(session, state, Refusal(401, "unknown_device", _UNAUTHENTICATED))
     try:
         signature.verify(device.public_key)
     except SignatureError as error:
-        raise refuse_and_audit(
-            session, state, Refusal(401, error.code, _UNAUTHENTICATED), device.device_id
-        ) from error
+        raise record_refusal(session, state, Refusal(401, error.check, _UNAUTHENTICATED)) from error
     if device.status != "active":
         refusal = Refusal(403, "device_revoked", "This device was revoked by the organisation.")
-        raise refuse_and_audit(session, state, refusal, device.device_id)
+        raise record_refusal(session, state, refusal)
     now_ms = state.clock_ms()
     if abs(now_ms // 1000 - signature.created) > state.settings.signature_window_seconds:
         refusal = Refusal(
             401, "clock_skew", "The signature's created time is outside the window.", server_time=now_ms
         )
-        raise refuse_and_audit(session, state, refusal, device.device_id)
+        raise record_refusal(session, state, refusal)
     try:
         check_content_digest(signed.content_digest, signed.body)
     except SignatureError as error:
-        refusal = Refusal(400, error.code, "The body does not match its Content-Digest.")
-        raise refuse_and_audit(session, state, refusal, device.device_id) from error
-    wait = state.device_limiter.wait_needed(device.device_id)
-    if wait > 0:
-        headers = {"Retry-After": RateLimiter.retry_after_header(wait)}
+        refusal = Refusal(400, error.check, "The body does not match its Content-Digest.")
+        raise record_refusal(session, state, refusal) from error
+    wait_ms = take(session.connection(), f"device:{device.device_id}", state.device_limit, now_ms)
+    if wait_ms > 0:
+        headers = {"Retry-After": retry_after_header(wait_ms)}
         raise Refusal(
             429, "rate_limited", "Too many requests from this device; wait and retry.", headers=headers
         )
     if not crud.consume_nonce(
         session=session, device_id=device.device_id, nonce=signature.nonce, created=signature.created
     ):
-        raise refuse_and_audit(session, state, Refusal(401, "replay", _UNAUTHENTICATED), device.device_id)
+        raise record_refusal(session, state, Refusal(401, "replay", _UNAUTHENTICATED))
     if now_ms - state.last_nonce_prune_ms > NONCE_PRUNE_INTERVAL_MS:
         state.last_nonce_prune_ms = now_ms
         older_than = now_ms // 1000 - 2 * state.settings.signature_window_seconds

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Connection, delete, insert, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -29,6 +29,7 @@ from sync.server.models import (
     DeviceSuccession,
     EnrollmentToken,
     OrganisationKey,
+    RefusalTally,
     RequestNonce,
     Submission,
 )
@@ -40,16 +41,19 @@ __all__ = [
     "consume_nonce",
     "consume_token",
     "create_token",
+    "insert_for",
     "lineage",
     "prune_nonces",
     "record_event",
     "register_device",
     "revoke_device",
     "store_batch",
+    "tally_refusal",
 ]
 
 log = logging.getLogger("waypoint.server")
 
+REFUSAL_WINDOW_MS = 3_600_000  # refusals are counted per hour
 MAX_LINEAGE = 32  # re-enrollments after revocation followed back; far more than a device ever has
 
 
@@ -74,15 +78,29 @@ def record_event(
     session.add(AuditEvent(at=at, kind=kind, device_id=device_id, interview_id=interview_id, code=code))
 
 
-def _insert(session: Session, model: Any) -> Any:
-    dialect = session.get_bind().dialect.name
+def insert_for(bind: Session | Connection, model: Any) -> Any:
+    """An `INSERT` for `model` in the database's own dialect (for `ON CONFLICT` clauses)."""
+    dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
     return (sqlite_insert if dialect == "sqlite" else postgresql_insert)(model)
+
+
+def tally_refusal(*, session: Session, at: int, code: str) -> None:
+    """Count one refused request in its hour's row for `code` (one row per hour and code, ever)."""
+    window_start = at - at % REFUSAL_WINDOW_MS
+    statement = (
+        insert_for(session, RefusalTally)
+        .values(window_start=window_start, code=code, count=1)
+        .on_conflict_do_update(
+            index_elements=["window_start", "code"], set_={"count": col(RefusalTally.count) + 1}
+        )
+    )
+    session.execute(statement)
 
 
 def consume_nonce(*, session: Session, device_id: str, nonce: str, created: int) -> bool:
     """Remember a request nonce; False when this device already used it (a replay)."""
     statement = (
-        _insert(session, RequestNonce)
+        insert_for(session, RequestNonce)
         .values(device_id=device_id, nonce=nonce, created=created)
         .on_conflict_do_nothing(index_elements=["device_id", "nonce"])
         .returning(col(RequestNonce.nonce))
@@ -240,7 +258,7 @@ def _insert_rows(
         outcome.accepted.extend(row["interview_id"] for row in rows)
         return
     statement = (
-        _insert(session, Submission)
+        insert_for(session, Submission)
         .on_conflict_do_nothing(index_elements=["interview_id"])
         .returning(col(Submission.interview_id))
     )

@@ -23,7 +23,9 @@ from sqlmodel import Session, select
 
 from sync.envelope import key_id_for
 from sync.server.models import UNIQUE_INTERVIEW_INDEX, OrganisationKey, ServerKey, metadata
-from waypoint.errors import N_, ConfigError
+from sync.server.private_files import make_private_database
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = [
     "current_organisation_key",
@@ -69,7 +71,10 @@ def make_engine(database_url: str, *, writer: bool = True) -> Engine:
 def _sqlite_engine(database_url: str, database: str | None, *, writer: bool) -> Engine:
     in_memory = database in (None, "", ":memory:")
     if not in_memory and database is not None:
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if writer:
+            make_private_database(Path(database))
+        else:  # a reader (the case desk) creates nothing
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         database_url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from sync.server.limits import RateLimiter
+from sync.server.rate_limits import RateLimit
 from sync.server.settings import ServerSettings
 
 __all__ = ["ServerState", "SessionDep", "StateDep", "get_session", "get_state", "unit_of_work"]
@@ -26,9 +26,11 @@ class ServerState:
     engine: Engine
     receipt_key: Ed25519PrivateKey
     clock_ms: Callable[[], int]
-    device_limiter: RateLimiter
-    enroll_limiter: RateLimiter
+    device_limit: RateLimit
+    address_limit: RateLimit
+    enroll_limit: RateLimit
     last_nonce_prune_ms: int = field(default=0)
+    last_limit_prune_ms: int = field(default=0)
 
 
 def get_state(request: Request) -> ServerState:

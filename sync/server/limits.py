@@ -1,57 +1,22 @@
-"""Limits that keep one device, or one bad client, from overwhelming the server.
+"""`BodyLimit`: ASGI middleware that refuses bodies over a size (413) before they are read in full.
 
-`BodyLimit` is ASGI middleware that refuses bodies over a size (413) before they are read in full;
-`RateLimiter` is a token bucket per key (a device id, or a client address for enrollment) that
-answers how long to wait (429 with `Retry-After`). Buckets live in memory: a restart forgets them, a
-deliberate trade against a database write per request; run one server process per database.
+Request rates are limited in the database instead (`sync.server.rate_limits`), so that several
+server processes on one database share them.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import threading
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["BodyLimit", "RateLimiter"]
+__all__ = ["BodyLimit"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-MAX_BUCKETS = 100_000
-
-
-class RateLimiter:
-    """A token bucket per key: `burst` requests at once, then `per_minute` on average."""
-
-    def __init__(self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
-        self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def wait_needed(self, key: str) -> float:
-        """Take a token for `key`; return 0 when allowed, else the seconds until one is free."""
-        now = self.clock()
-        with self._lock:
-            if len(self._buckets) > MAX_BUCKETS:
-                self._buckets.clear()  # bounded memory; forgetting only makes the limit kinder
-            tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
-                return 0.0
-            self._buckets[key] = (tokens, now)
-            return (1.0 - tokens) / self.rate
-
-    @staticmethod
-    def retry_after_header(seconds: float) -> str:
-        return str(max(1, math.ceil(seconds)))
 
 
 class BodyLimit:

@@ -18,6 +18,8 @@ __all__ = [
     "DeviceSuccession",
     "EnrollmentToken",
     "OrganisationKey",
+    "RateLimitState",
+    "RefusalTally",
     "RequestNonce",
     "ServerKey",
     "Submission",
@@ -97,6 +99,34 @@ class AuditEvent(_ServerTable, table=True):
     device_id: str | None = Field(default=None, max_length=64)
     interview_id: str | None = Field(default=None, max_length=64)
     code: str | None = Field(default=None, max_length=64)
+
+
+class RefusalTally(_ServerTable, table=True):
+    """Refused requests, counted per hour and reason: one row per (hour, code), never one per request.
+
+    Refusals are not attributed to a device: an unverified request could name any device, and a
+    verified one could be a replay by someone else.
+    """
+
+    __tablename__ = "refusal_tallies"
+
+    window_start: int = Field(primary_key=True, sa_type=BigInteger)  # Unix ms, the start of the hour
+    code: str = Field(primary_key=True, max_length=64)
+    count: int = Field(default=0, sa_type=BigInteger)
+
+
+class RateLimitState(_ServerTable, table=True):
+    """One rate limit's state (a device, or a client address), shared by every server process.
+
+    `next_free_us` (Unix microseconds) is the generic cell rate algorithm's "theoretical arrival
+    time": a request is allowed while it is at most the burst ahead of now. A row whose time has
+    passed says nothing a missing row would not, so old rows are pruned.
+    """
+
+    __tablename__ = "rate_limits"
+
+    key: str = Field(primary_key=True, max_length=128)
+    next_free_us: int = Field(sa_type=BigInteger, index=True)
 
 
 class RequestNonce(_ServerTable, table=True):

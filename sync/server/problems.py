@@ -57,7 +57,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_refusal(_request: Request, refusal: Refusal) -> JSONResponse:
         return _answer(
             refusal.status,
-            refusal.code,
+            refusal.reason,
             refusal.detail,
             headers=refusal.headers,
             server_time=refusal.server_time,

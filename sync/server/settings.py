@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from waypoint.errors import N_, ConfigError
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
 
 __all__ = ["SETTINGS", "ServerSettings", "Setting"]
 
@@ -27,6 +28,11 @@ SETTINGS = (
     Setting("rate_limit_per_minute", "Signed requests each device may make per minute, on average."),
     Setting("rate_limit_burst", "Signed requests a device may make at once before the rate applies."),
     Setting("enroll_rate_limit_per_minute", "Enrollment attempts per minute from one client address."),
+    Setting(
+        "address_rate_limit_per_minute",
+        "Signed requests per minute from one client address, checked before the signature is.",
+    ),
+    Setting("address_rate_limit_burst", "Signed requests one client address may make at once."),
     Setting("signature_window_seconds", "How far a request's `created` time may be from the server's."),
     Setting(
         "deduplicate", "Test-only: False turns deduplication off, for the fault tests' negative control."
@@ -44,6 +50,8 @@ class ServerSettings:
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 120
     enroll_rate_limit_per_minute: int = 30
+    address_rate_limit_per_minute: int = 1200
+    address_rate_limit_burst: int = 240
     signature_window_seconds: int = 300
     deduplicate: bool = True
 

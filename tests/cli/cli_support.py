@@ -477,7 +477,7 @@ def submitted_ids(database_url: str) -> list[str]:
 
 def database_text_containing(database_url: str, needles: Iterable[str]) -> list[str]:
     """Which of `needles` appear anywhere in any table of a PostgreSQL or SQLite database."""
-    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy import MetaData, Table, create_engine, inspect, select
 
     needles = list(needles)
     engine = create_engine(database_url)
@@ -485,7 +485,7 @@ def database_text_containing(database_url: str, needles: Iterable[str]) -> list[
     try:
         with engine.connect() as connection:
             for table in inspect(connection).get_table_names():
-                for row in connection.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608 - table names from the DB
+                for row in connection.execute(select(Table(table, MetaData(), autoload_with=connection))):
                     for value in row:
                         data = value if isinstance(value, bytes | memoryview) else str(value).encode()
                         data = bytes(data)
@@ -501,36 +501,42 @@ COMPLETE_ANSWERS: dict[str, dict[str, Any]] = {
     "border-rapid": {
         "in_danger": "no",
         "age": 25,
-        "age_disputed": "no",
-        "arranged_by_other": "yes",
+        "age_observed": "appears_adult",
+        "journey_arranged": "other_debt",
+        "destination_work": "domestic",
         "documents_holder": "employer",
-        "owes_money": "yes",
-        "free_to_leave": "no",
+        "earnings": "someone_else",
         "made_to_work": "declined",
+        "harmed": "no",
+        "someone_in_control": "yes",
+        "vague_job_account": "unsure",
+        "easily_exploited": "no",
     },
     "consular-screen": {
         "in_danger": "no",
         "safe_place_tonight": "yes",
         "age": 34,
-        "age_disputed": "no",
+        "age_observed": "appears_adult",
         "understands_well": "yes",
         "travel_arranged": "yes",
         "travel_controlled": "unsure",
         "job_offered": "yes",
-        "recruitment_fee": "yes",
         "job_as_promised": "no",
+        "married_by_arrangement": "no",
         "break_reminder": None,
         "work_type": "domestic",
         "forced_work": "declined",
         "paid_as_promised": "no",
         "long_hours": "yes",
-        "housing_imposed": "yes",
+        "no_other_choice": "yes",
+        "living_conditions": "no",
         "free_to_leave": "no",
         "contact_family": "no",
         "threatened": "declined",
         "harmed": "no",
+        "body_pressure": "no",
         "documents_holder": "employer",
-        "owes_money": "yes",
+        "debt": "owe_controls",
         "debt_growing": "yes",
         "needs_doctor": "no",
         "wants_legal_advice": "yes",
@@ -539,9 +545,8 @@ COMPLETE_ANSWERS: dict[str, dict[str, Any]] = {
     "labour-inspection": {
         "in_danger": "no",
         "age": 41,
-        "age_disputed": "no",
+        "age_observed": "appears_adult",
         "recruited_by_agent": "yes",
-        "recruitment_fee": "yes",
         "job_as_promised": "no",
         "no_other_choice": "yes",
         "free_to_leave_site": "no",
@@ -550,14 +555,15 @@ COMPLETE_ANSWERS: dict[str, dict[str, Any]] = {
         "harmed_at_work": "no",
         "threatened": "yes",
         "documents_holder": "employer",
-        "paid_in_full": "no",
-        "pay_kept_back": "yes",
-        "owes_employer": "yes",
+        "pay": "kept_back",
+        "debt": "owe_controls",
+        "debt_growing": "yes",
         "hours_per_day": 14,
         "weekly_rest": "no",
         "unsafe_work": "yes",
         "degrading_conditions": "yes",
         "forced_tasks": "declined",
+        "pressed_to": ["none"],
     },
     "child-screen": {
         "in_danger": "no",
@@ -565,7 +571,9 @@ COMPLETE_ANSWERS: dict[str, dict[str, Any]] = {
         "with_carer": "no",
         "travelled_with": "other_adult",
         "works_for_someone": "yes",
-        "work_stops_school": "yes",
+        "in_school": "no",
+        "child_work_hazards": ["heavy_loads"],
+        "work_hours": 9,
         "made_to_do_things": "yes",
         "touched_unwanted": "declined",
         "can_reach_family": "no",

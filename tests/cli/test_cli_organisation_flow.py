@@ -53,6 +53,8 @@ from cli_support import (
     write_json,
 )
 
+from sync.sealed import SealedInterview
+
 LANGUAGES = {"border-rapid": "fr", "consular-screen": "ar", "labour-inspection": "es", "child-screen": "ne"}
 PROTOCOLS = {"sqlite": list(COMPLETE_ANSWERS), "postgresql": ["border-rapid", "child-screen"]}  # time
 METADATA_KEYS = {
@@ -115,7 +117,7 @@ def journey(
 ) -> Iterator[Journey]:
     work = tmp_path_factory.mktemp(f"journey-{backend}")
     server_folder = work / "server"
-    server_folder.mkdir()
+    server_folder.mkdir(mode=0o700)  # the server refuses a folder others can open
     if backend == "sqlite":
         database_url = f"sqlite:///{server_folder / 'referral.db'}"
     else:
@@ -235,8 +237,9 @@ def test_of001_export_holds_exactly_what_was_recorded(journey: Journey, tmp_path
         f"{interview_id}.json" for interview_id in journey.cases
     )
     for interview_id, case in journey.cases.items():
-        document = json.loads((journey.export / f"{interview_id}.json").read_text(encoding="utf-8"))
-        assert document["format"] == "waypoint-interview/1"
+        exported = (journey.export / f"{interview_id}.json").read_bytes()
+        SealedInterview.from_json(exported)  # the one sealed-document contract
+        document = json.loads(exported)
         assert document["interview_id"] == interview_id
         assert document["protocol_id"] == case.protocol
         assert document["protocol_version"] == versions[case.protocol]

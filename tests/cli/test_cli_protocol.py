@@ -4,9 +4,9 @@ PR001: `protocol list --json` is a JSON array of the library's protocols with th
        and types; the text listing names the same protocols.
 PR002: `protocol show ID --json` is the whole protocol as JSON: sections of questions with ids and
        documented kinds, consent, rules; its answerable questions are the count `list` gives.
-PR003: `protocol run ID --answers F --json` prints exactly {outcome, indicators [{id, element,
-       dimension, strength, because}], unknown, referral_needs, asked} with documented values, and
-       every `because` names questions that were asked.
+PR003: `protocol run ID --answers F --json` prints exactly the documented keys (docs/protocols.md,
+       "Reading an outcome") with documented values, and every `because` names, in words, a question
+       that was asked and the answer given.
 PR004: trigger questions all declined never give `no_indicators_found`: "prefer not to answer" is
        unknown, never "no" (the same answers with a "yes" instead raise an indicator).
 PR005: `protocol lint` prints every problem of a broken file at once, each as
@@ -27,7 +27,7 @@ import pytest
 from cli_support import COMPLETE_ANSWERS, assert_clean_failure, ok, waypoint, write_json
 
 from screening_protocols.errors import ErrorCode, Severity
-from waypoint.paths import PROJECT_ROOT
+from tests.tooling import PROJECT_ROOT
 
 LIBRARY = PROJECT_ROOT / "screening_protocols" / "library"
 LEVELS = {
@@ -94,17 +94,24 @@ def test_pr003_run_json(protocol: str, tmp_path: Path) -> None:
     answers = write_json(tmp_path / "answers.json", COMPLETE_ANSWERS[protocol])
     ran = ok(waypoint("protocol", "run", protocol, "--answers", answers, "--json"))
     result = json.loads(ran.out)
-    assert set(result) == {"outcome", "indicators", "unknown", "referral_needs", "asked"}
-    assert result["outcome"] in LEVELS
+    assert set(result) == {"protocol_id", "protocol_version", "outcome", "headline", "notice", "indicators",
+                           "child_rule", "emergency", "reasons", "unknown", "referral_needs", "asked",
+                           "follow_up"}  # fmt: skip
+    assert result["protocol_id"] == protocol and isinstance(result["protocol_version"], str)
+    assert result["outcome"] in LEVELS and result["headline"] and result["notice"]
+    assert isinstance(result["child_rule"]["applies"], bool) and result["child_rule"]["reason"]
+    assert result["emergency"] == [] and all(r["code"] and r["text"] for r in result["reasons"])
     assert result["asked"] == list(COMPLETE_ANSWERS[protocol])
     assert result["indicators"], "these answers raise indicators"
     for finding in result["indicators"]:
-        assert set(finding) == {"id", "element", "dimension", "strength", "because"}
-        assert isinstance(finding["id"], str)
+        assert set(finding) == {"id", "label", "element", "dimension", "ilo", "forms", "strength", "triggers",
+                                "because"}  # fmt: skip
+        assert isinstance(finding["id"], str) and finding["label"]
         assert finding["element"] in {"act", "means", "purpose"}
         assert finding["strength"] in {"strong", "medium", "weak"}
         assert finding["dimension"] is None or isinstance(finding["dimension"], str)
-        assert finding["because"] and set(finding["because"]) <= set(result["asked"])
+        assert finding["because"] and {b["question"] for b in finding["because"]} <= set(result["asked"])
+        assert all(b["text"] and b["answer"] for b in finding["because"])
     assert all(isinstance(qid, str) for qid in result["unknown"])
     assert all(isinstance(need, str) for need in result["referral_needs"])
     assert ran.err == ""  # every answer was used
@@ -134,12 +141,16 @@ def test_pr004_declined_triggers_are_unknown_never_no(
     border = {
         "in_danger": "no",
         "age": 30,
-        "age_disputed": "no",
-        "arranged_by_other": "no",
+        "age_observed": "appears_adult",
+        "journey_arranged": "self",
+        "destination_work": "declined",
         "documents_holder": "declined",
-        "owes_money": "declined",
-        "free_to_leave": "declined",
+        "earnings": "declined",
         "made_to_work": "declined",
+        "harmed": "declined",
+        "someone_in_control": "declined",
+        "vague_job_account": "declined",
+        "easily_exploited": "declined",
     }
     declined_run = json.loads(
         ok(
@@ -154,8 +165,8 @@ def test_pr004_declined_triggers_are_unknown_never_no(
         ).out
     )
     assert declined_run["outcome"] == "insufficient_information"
-    assert set(declined_run["unknown"]) >= {"documents_holder", "owes_money", "free_to_leave", "made_to_work"}
-    one_yes = write_json(tmp_path / "y.json", {**border, "owes_money": "yes"})
+    assert set(declined_run["unknown"]) >= {"documents_holder", "earnings", "harmed", "made_to_work"}
+    one_yes = write_json(tmp_path / "y.json", {**border, "made_to_work": "yes"})
     raised = json.loads(ok(waypoint("protocol", "run", "border-rapid", "--answers", one_yes, "--json")).out)
     assert raised["outcome"] == "possible_indicators"  # the control: the run does read that question
 
@@ -178,8 +189,8 @@ def test_pr005_lint_reports_every_problem_with_its_line(tmp_path: Path) -> None:
     source = (LIBRARY / "border-rapid.yaml").read_text(encoding="utf-8")
     broken = (
         source.replace("kind: yes_no", "kind: yes_or_no", 1)
-        .replace("text: Do you owe money", "text: Are you a victim? Do you owe money", 1)
-        .replace("when: ${owes_money} = 'yes'\n", "when: ${owes_monney} = 'yes'\n", 1)
+        .replace("text: Who keeps the money you earn?", "text: Are you a victim? Who keeps the money?", 1)
+        .replace("when: ${made_to_work} = 'yes'\n", "when: ${made_to_wrk} = 'yes'\n", 1)
     )
     path = tmp_path / "broken.yaml"  # its id stays border-rapid: the file name does not match
     path.write_text(broken, encoding="utf-8")
@@ -192,7 +203,7 @@ def test_pr005_lint_reports_every_problem_with_its_line(tmp_path: Path) -> None:
         ("PR020", _line_of(broken, "id: border-rapid")),
         ("PR002", _line_of(broken, "kind: yes_or_no")),
         ("PR009", _line_of(broken, "Are you a victim?")),
-        ("PR004", _line_of(broken, "${owes_monney}")),
+        ("PR004", _line_of(broken, "${made_to_wrk}")),
     }
     assert expected <= found, ran.out
     for match in _lint_lines(ran.out):
@@ -213,7 +224,7 @@ def test_pr005_lint_yaml_syntax_error_and_several_files(tmp_path: Path) -> None:
 
 def test_pr005_warnings_alone_exit_0(tmp_path: Path) -> None:
     source = (LIBRARY / "border-rapid.yaml").read_text(encoding="utf-8")
-    anchor = "      - id: owes_money\n"
+    anchor = "      - id: made_to_work\n"
     extra = (
         "      - id: anything_else\n"
         "        kind: text\n"

@@ -31,7 +31,8 @@ def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
 
 @pytest.fixture
 def running_app(tmp_path: Path) -> Iterator[RunningApp]:
-    """`waypoint run --data-dir <tmp> --port 0`, up and answering; stopped (SIGTERM) afterwards."""
+    """`waypoint run --data-dir <tmp> --port 0`, up and answering; stopped (SIGTERM) afterwards. Its
+    `url` is the printed address with this launch's token: the only way in (waypoint/cli/web_guard.py)."""
     data_dir = tmp_path / "waypoint"
     env = {
         **os.environ,

@@ -18,6 +18,8 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from waypoint.cli.demo_keys import demo_key_folder
+
 VIEWPORT = {"width": 412, "height": 915}
 TIMEOUT_MS = 15_000
 SETTLE_SECONDS = 0.5  # route and button animations, before a screenshot
@@ -25,6 +27,7 @@ SECRET = "correct horse battery staple"
 
 
 def open_app(browser: Any, url: str, viewport: dict[str, int]) -> Page:
+    """A new tab (with its own cookies) at `url`: the printed address, with this launch's token."""
     page: Page = browser.new_page(viewport=viewport)
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(url)
@@ -130,6 +133,11 @@ class RunningApp:
     @property
     def server_db(self) -> Path:
         return self.data_dir / "server" / "referral.db"
+
+    @property
+    def demo_private_key(self) -> Path:
+        """The demo organisation key `waypoint run` keeps beside (never inside) the data folder."""
+        return demo_key_folder(self.data_dir) / "organisation.private.json"
 
     def stop(self) -> None:
         if self.process.poll() is None:

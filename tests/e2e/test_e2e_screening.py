@@ -26,6 +26,7 @@ from playwright.sync_api import Page
 from tour import NOTES, Tour, emergency_interview, main_interview
 
 from sync.desk import export_submissions, load_private_key
+from sync.sealed import SEALED_FORMAT
 
 pytestmark = pytest.mark.e2e
 PASSPHRASE = "e2e passphrase for the demo keys"  # conftest.py runs `waypoint run` with it
@@ -39,12 +40,16 @@ SCREENS = {
 ANSWERED = {
     "in_danger": "no",
     "age": 34,
-    "age_disputed": "no",
-    "arranged_by_other": "yes",
+    "age_observed": "appears_adult",
+    "journey_arranged": "other_debt",
+    "destination_work": "domestic",
     "documents_holder": "employer",
-    "owes_money": "yes",
-    "free_to_leave": "no",
+    "earnings": "someone_else",
     "made_to_work": "yes",
+    "harmed": "no",
+    "someone_in_control": "yes",
+    "vague_job_account": "no",
+    "easily_exploited": "no",
 }
 
 
@@ -98,10 +103,10 @@ def test_e2e001_english_and_thin_path(browser: object, running_app: RunningApp, 
     for qid, value in ANSWERED.items():
         assert qid.encode() not in raw, f"question id {qid} is in the server database in clear"
         assert f'"{qid}": "{value}"'.encode() not in raw
-    for marker in (b"waypoint-interview/1", b'"answers"', b"respondent_language", b"professional"):
+    for marker in (SEALED_FORMAT.encode(), b'"answers"', b"respondent_language", b"professional"):
         assert marker not in raw, marker
     assert b"E2E-NOTES-CANARY" not in raw
-    key = load_private_key(running_app.data_dir / "desk" / "organisation.private.json", PASSPHRASE)
+    key = load_private_key(running_app.demo_private_key, PASSPHRASE)
     report = export_submissions(f"sqlite:///{running_app.server_db}", [key], running_app.data_dir / "export")
     (written,) = report.written
     assert json.loads(Path(written).read_text())["notes"] == NOTES

@@ -13,7 +13,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from waypoint.paths import ASSETS_DIR, LOCALES_DIR
+from waypoint.core.resources import ASSETS_DIR, LOCALES_DIR
 
 REQUIRED_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")
 RTL_LANGUAGES = frozenset({"ar", "fa"})

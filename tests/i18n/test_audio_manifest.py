@@ -1,6 +1,6 @@
 """Every respondent-facing string has current, playable audio in every shipped language (req. 13).
 
-The manifest (`assets/audio/manifest.json`, written by `python -m scripts.generate_audio`) is checked
+The manifest (`waypoint/assets/audio/manifest.json`, written by `python -m scripts.generate_audio`) is checked
 against the catalogs here; CI never regenerates audio. The expected clips are worked out from the
 protocol itself, so a new question, option or consent item without audio fails.
 
@@ -38,7 +38,7 @@ from screening_protocols import (
     render_consent,
     render_question,
 )
-from waypoint.paths import ASSETS_DIR
+from waypoint.core.resources import ASSETS_DIR
 
 PROTOCOL_ID = "border-rapid"
 # The private answering screen's buttons (app/screens/private.py): semantics identifier -> label.

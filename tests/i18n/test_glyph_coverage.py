@@ -7,8 +7,8 @@ GL001: every character of every string in the UI and protocol catalogs of every 
        theme registers; ZWNJ, ZWJ and bidi marks need no glyph, control and private-use characters are errors.
 GL002: the CLDR text the app formats through Babel renders too: every language's own name (the language
        picker), month and day names, dates, and numbers in the language's default digits.
-GL003: every font the theme registers is bundled under assets/fonts with its licence, and each Bold face
-       covers every character its Regular face does.
+GL003: every font the theme registers is bundled under waypoint/assets/fonts with its licence, and each
+       Bold face covers every character its Regular face does.
 GL004: the checker itself reports a missing character, a stray control character, and passes ZWNJ.
 """
 
@@ -36,7 +36,7 @@ from i18n_support import (
     unrenderable_characters,
 )
 
-from waypoint.paths import ASSETS_DIR
+from waypoint.core.resources import ASSETS_DIR
 
 SAMPLE_MOMENTS = (datetime(2026, 1, 5, 9, 7), datetime(2026, 12, 28, 23, 59))
 SAMPLE_NUMBERS = (0, 7, 1234567.89, 0.5)

@@ -1,7 +1,8 @@
 """HTCDS 2.0 export: the standard's field names and picklist values, no identifiers unless allowed.
 
 HT001: the mapping tables are data, and every field and value in them (and every column the export
-       writes) exists in the standard's field list (the fixture copy of `HTCDS Field Standards 2.0.csv`).
+       writes) exists in the standard's field list (the fixture copy of `HTCDS Field Standards 2.0.csv`);
+       every indicator row names an indicator of the shipped library, and every ILO indicator it uses is mapped.
 HT002: interviews from every shipped protocol, written as CSV, XLSX and JSON: every column is an HTCDS
        field, every picklist value one of the field's Value Names; vic_TraffickingStatus is only ever
        PossibleVictimOfTrafficking (never Actual), and only when indicators were found; con_Consent holds
@@ -41,7 +42,7 @@ from interop.htcds import (
 )
 from screening_protocols import list_protocols
 from screening_protocols.runner import run_answers
-from waypoint.errors import ConfigError
+from waypoint.core.errors import ConfigError
 
 CANARY = "Zephyrine Quillfeather"
 
@@ -81,6 +82,16 @@ def test_ht001_mapping_tables_use_the_standard() -> None:
         assert field in STANDARD and set(values) <= STANDARD[field][1], field
     statuses = {v for (source, _), (f, v) in mapping().items() if f == "vic_TraffickingStatus"}
     assert statuses == {"PossibleVictimOfTrafficking"}
+
+
+def test_ht001_mapping_follows_the_library() -> None:
+    shipped = {(p.id, i.id) for p in list_protocols() for i in p.indicators}
+    ilo_used = {ilo for p in list_protocols() for i in p.indicators for ilo in i.ilo}
+    for source, value in mapping():
+        if source == "indicator":  # "<indicator>" or "<protocol>:<indicator>"
+            pid, _, ident = value.rpartition(":")
+            assert any(ident == i and pid in ("", p) for p, i in shipped), value
+    assert ilo_used <= {value for source, value in mapping() if source == "ilo"}
 
 
 def _interviews() -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from screening_protocols.catalogue import (
 )
 from screening_protocols.errors import ErrorCode
 from screening_protocols.loader import schema
-from waypoint.paths import PROJECT_ROOT
+from tests.tooling import PROJECT_ROOT
 
 
 def test_ap001_all_imports_are_exported() -> None:

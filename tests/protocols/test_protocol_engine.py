@@ -148,11 +148,11 @@ def test_en002_facts_are_never_asked_and_carry_forward(protocol: Protocol) -> No
     assert result.facts["age"] == 16 and result.child_rule
     assert carried_facts(protocol, interview) == {"age": 16, "nationality": "XX"}
     border = get_protocol("border-rapid")
-    done = run(border, start(border), "no", 30, "no", "no", "me", "no", "yes", "no")
+    done = run(border, start(border), "no", 30, "appears_adult", "self", "no_job", "me", "me", "no", "no")
     consular = get_protocol("consular-screen")
     follow_up = start(consular, facts=carried_facts(border, done))
     asked_next = run(consular, follow_up, "no", "yes")
-    assert ask(consular, asked_next) == "understands_well"  # age and age_disputed carried, not asked
+    assert ask(consular, asked_next) == "understands_well"  # age and age_observed carried, not asked
 
 
 def test_en002_a_fact_that_does_not_fit_is_refused(protocol: Protocol) -> None:

@@ -212,7 +212,14 @@ def test_oc006_referral_needs_with_reasons(build: Callable[..., Protocol]) -> No
 def test_oc007_protection_record_never_a_verdict() -> None:
     protocol = get_protocol("border-rapid")
     interview = fill(
-        protocol, age=30, arranged_by_other="yes", documents_holder="employer", made_to_work="yes"
+        protocol,
+        age=30,
+        age_observed="appears_adult",
+        journey_arranged="other_no_debt",
+        destination_work="other_work",
+        documents_holder="employer",
+        earnings="me",
+        made_to_work="yes",
     )
     result = outcome(protocol, interview)
     words = render_outcome(protocol, result, "en")
@@ -222,7 +229,7 @@ def test_oc007_protection_record_never_a_verdict() -> None:
         assert "victim" not in text.lower()
     data = result.to_dict()
     assert data["outcome"] == "strong_indicators" and data["finished"] is True
-    assert data["facts"] == {"age": 30, "age_disputed": "no", "documents_holder": "employer"}
+    assert data["facts"] == {"age": 30, "age_observed": "appears_adult", "documents_holder": "employer"}
     french = render_outcome(protocol, result, "fr")
     assert french.headline.lang == "fr" and not french.headline.fallback
 

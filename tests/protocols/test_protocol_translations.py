@@ -1,12 +1,13 @@
 """Translations of protocol text: extraction, catalogs, status, rendering with a visible fallback.
 
-TR001: locales/protocols.pot is exactly what extraction gives today (msgctxt = <protocol>:<question>...).
+TR001: waypoint/locales/protocols.pot is exactly what extraction gives today
+       (msgctxt = <protocol>:<question>...).
 TR002: en is the source; fr, es and ar translate every string of every shipped protocol, each with a
        machine-readable status (machine-draft / reviewed / field-tested).
 TR003: every protocols.po passes `msgfmt -c` (placeholders, syntax).
 TR004: a missing language or string falls back to the source text, visibly (fallback=True).
 TR005: a per-string `# status:` comment overrides the catalog default; fuzzy entries are never shown.
-TR006: after `python -m waypoint.catalogs`, the compiled .mo gives the same text (pgettext).
+TR006: after `python -m waypoint.core.catalog_compiler`, the compiled .mo gives the same text (pgettext).
 TR007: the documented `pybabel extract -F babel-protocols.cfg` command works with the entry point.
 TR008: `waypoint protocol catalogs --add LANG` creates a catalog with every string and the default
        status; updating keeps existing translations and their status comments.
@@ -31,11 +32,12 @@ from screening_protocols import (
     render_question,
     translation_status,
 )
-from screening_protocols.catalogs import refresh
+from screening_protocols.gettext_catalogs import refresh
 from screening_protocols.messages import protocol_messages
 from screening_protocols.translations import STATUSES
-from waypoint.catalogs import compile_catalogs
-from waypoint.paths import LOCALES_DIR, PROJECT_ROOT
+from tests.tooling import PROJECT_ROOT
+from waypoint.core.catalog_compiler import compile_catalogs
+from waypoint.core.resources import LOCALES_DIR
 
 REQUIRED_LANGUAGES = ("fr", "es", "ar")
 
@@ -46,7 +48,7 @@ def _messages(pot: Path) -> set[tuple[str | None, str]]:
 
 
 def test_tr001_template_is_up_to_date(tmp_path: Path) -> None:
-    from screening_protocols.catalogs import extract
+    from screening_protocols.gettext_catalogs import extract
 
     fresh = tmp_path / "protocols.pot"
     extract(PROJECT_ROOT, fresh)
@@ -106,8 +108,7 @@ msgid "How old are you?"
 msgstr "AGE?"
 
 msgctxt "border-rapid:in_danger"
-msgid ""
-"Are you, or is someone in your family, in danger right now because of a person you work or travel with?"
+msgid "Are you afraid of someone, or afraid of what will happen to you if you go back?"
 msgstr "DANGER?"
 
 #, fuzzy
@@ -161,7 +162,7 @@ def test_tr008_one_command_adds_a_language(tmp_path: Path) -> None:
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     shutil.copy(PROJECT_ROOT / "babel-protocols.cfg", tmp_path)
-    fr = tmp_path / "locales" / "fr" / "LC_MESSAGES"
+    fr = tmp_path / "waypoint" / "locales" / "fr" / "LC_MESSAGES"
     fr.mkdir(parents=True)
     shutil.copy(LOCALES_DIR / "fr" / "LC_MESSAGES" / "protocols.po", fr)
     original = (fr / "protocols.po").read_text(encoding="utf-8")
@@ -172,9 +173,11 @@ def test_tr008_one_command_adds_a_language(tmp_path: Path) -> None:
     written = refresh(tmp_path, add=["pt"])
     assert sorted(p.parent.parent.name for p in written) == ["fr", "pt"]
     protocol = get_protocol("border-rapid")
-    new = translation_status(protocol, "pt", locales_dir=tmp_path / "locales")
+    new = translation_status(protocol, "pt", locales_dir=tmp_path / "waypoint" / "locales")
     assert new.counts == {"missing": new.total}
-    header = (tmp_path / "locales" / "pt" / "LC_MESSAGES" / "protocols.po").read_text(encoding="utf-8")
+    header = (tmp_path / "waypoint" / "locales" / "pt" / "LC_MESSAGES" / "protocols.po").read_text(
+        encoding="utf-8"
+    )
     assert "# default-status: machine-draft" in header
-    kept = translation_status(protocol, "fr", locales_dir=tmp_path / "locales")
+    kept = translation_status(protocol, "fr", locales_dir=tmp_path / "waypoint" / "locales")
     assert kept.complete and kept.strings["border-rapid:age"] == "reviewed"

@@ -3,6 +3,7 @@
 * `InProcessTransport`: an httpx transport that calls the ASGI app directly (no socket).
 * `ThreadedServer`: uvicorn on 127.0.0.1, port 0, in a thread of this process.
 * `ServerProcess`: uvicorn in a subprocess on a fixed free port, so it can be SIGKILLed and restarted.
+* `ServerOnAnyPort`: uvicorn in a subprocess on 127.0.0.1, port 0 (the port it got is read back).
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ from sync.server.admin import DEFAULT_CODE_TTL
 class InProcessTransport(httpx.BaseTransport):
     """Send httpx requests straight into an ASGI app, on a private event loop thread."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, client: tuple[str, int] = ("127.0.0.1", 40000)) -> None:
         self._portal_context = anyio.from_thread.start_blocking_portal()
         self._portal = self._portal_context.__enter__()
-        self._asgi = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+        self._asgi = httpx.ASGITransport(app=app, client=client)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         content = request.read()
@@ -81,7 +82,7 @@ class Server:
     app: Any
     transport: InProcessTransport
     settings: ServerSettings
-    url: str = "http://testserver"
+    url: str = "https://testserver"
 
     def enrollment_code(self, ttl: timedelta = DEFAULT_CODE_TTL) -> str:
         return create_enrollment_code(self.settings.database_url, self.url, ttl=ttl)
@@ -114,6 +115,17 @@ class ThreadedServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
+
+
+def stop_process(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM, then SIGKILL when it does not stop within 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 SERVER_SCRIPT = """
@@ -155,13 +167,8 @@ class ServerProcess:
             self.kills += 1
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        if self.process is not None:
+            stop_process(self.process)
 
     @contextlib.contextmanager
     def running(self) -> Iterator[ServerProcess]:
@@ -170,3 +177,55 @@ class ServerProcess:
             yield self
         finally:
             self.stop()
+
+
+ANY_PORT_SCRIPT = """
+import json, socket, sys
+import uvicorn
+from sync.server import ServerSettings, create_app
+settings = ServerSettings(**json.loads(sys.argv[1]))
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+print(listener.getsockname()[1], flush=True)
+config = uvicorn.Config(create_app(settings), log_level="warning")
+uvicorn.Server(config).run(sockets=[listener])
+"""
+
+
+class ServerOnAnyPort:
+    """The referral server in a subprocess on 127.0.0.1, port 0; its first stdout line is the port."""
+
+    START_SECONDS = 30.0
+
+    def __init__(self, settings: dict[str, Any], log_path: Path) -> None:
+        self.settings = settings
+        self.log_path = log_path
+        self.process: subprocess.Popen[str] | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[ServerOnAnyPort]:
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", ANY_PORT_SCRIPT, json.dumps(self.settings)],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                env={**os.environ},
+            )
+        try:
+            assert self.process.stdout is not None
+            line = self.process.stdout.readline()  # bounded: the child prints it or exits (EOF)
+            if not line.strip().isdigit():
+                raise RuntimeError(f"server did not start: {self.log_path.read_text(errors='replace')}")
+            self.port = int(line)
+            wait_until_responds(self.url, timeout=self.START_SECONDS)
+            yield self
+        finally:
+            stop_process(self.process)
+            if self.process.stdout is not None:
+                self.process.stdout.close()

@@ -28,6 +28,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sync_servers import free_port, wait_until_responds
 
+from sync.sealed import SealedInterview
 from waypoint.cli import main
 
 PASSPHRASE = "cli desk passphrase"
@@ -93,12 +94,7 @@ def _record(data_dir: Path, count: int) -> list[str]:
         interview_id = vault.interviews.create(
             protocol_id="adult", protocol_version="1", engine_state={}, context={}
         )
-        submission = {
-            "format": "waypoint-interview/1",
-            "protocol_id": "adult",
-            "protocol_version": "1",
-            "answers": {"q1": index},
-        }
+        submission = SealedInterview(interview_id, "adult", "1", answers={"q1": index})
         assert vault.interviews.complete(interview_id, submission)
         ids.append(interview_id)
     vault.lock()
@@ -211,7 +207,7 @@ def _completed_before_enrollment(data_dir: Path, count: int) -> None:
         interview_id = vault.interviews.create(
             protocol_id="adult", protocol_version="1", engine_state={}, context={}
         )
-        submission = {"format": "waypoint-interview/1", "protocol_id": "adult", "answers": {"q1": index}}
+        submission = SealedInterview(interview_id, "adult", "1", answers={"q1": index})
         assert vault.interviews.complete(interview_id, submission) is False  # not enrolled: kept
     vault.lock()
     vault.close()

@@ -28,10 +28,11 @@ from sync_servers import InProcessTransport
 from sync import Outbox, join
 from sync.desk import export_submissions, generate_organisation_keys, load_private_key
 from sync.desk.keys import KeyFiles
+from sync.sealed import SealedInterview
 from sync.server import ServerSettings, create_app, create_enrollment_code, revoke_device
 from sync.server.models import Submission
 from sync.stores import Enrollment
-from waypoint.errors import ConfigError
+from waypoint.core.errors import ConfigError
 
 PASSPHRASE = "a long desk passphrase"
 
@@ -47,16 +48,9 @@ def private_key(keys: KeyFiles) -> X25519PrivateKey:
 
 
 def _document(interview_id: str, enrollment: Enrollment, **changes: object) -> bytes:
-    document = {
-        "format": "waypoint-interview/1",
-        "interview_id": interview_id,
-        "protocol_id": "adult",
-        "protocol_version": "1",
-        "device_id": enrollment.device_id,
-        "answers": {"q1": "yes", "q2": "ünïcødé"},
-        **changes,
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2).encode()
+    document = SealedInterview(interview_id, "adult", "1", answers={"q1": "yes", "q2": "ünïcødé"})
+    recorded = {**document.with_device(enrollment.device_id).to_dict(), **changes}
+    return json.dumps(recorded, ensure_ascii=False, indent=2).encode()
 
 
 def _server_with(
@@ -67,7 +61,7 @@ def _server_with(
         create_app(ServerSettings(database_url=database_url, public_key_file=public_key))
     )
     device = MemoryDeviceStore()
-    enrollment = join(create_enrollment_code(database_url, "http://testserver"), device, transport=transport)
+    enrollment = join(create_enrollment_code(database_url, "https://testserver"), device, transport=transport)
     outbox = MemoryOutboxStore()
     outbox.device = device  # type: ignore[attr-defined]
     return database_url, transport, enrollment, outbox
@@ -171,7 +165,7 @@ def test_dk005_rotated_keys(keys: KeyFiles, private_key: X25519PrivateKey, tmp_p
     outbox.seal_and_add(enrollment, first, _document(first, enrollment))
     _send(outbox, transport)
     rotated = generate_organisation_keys(tmp_path / "rotated", PASSPHRASE)
-    code = create_enrollment_code(database_url, "http://testserver", public_key_file=rotated.public_key)
+    code = create_enrollment_code(database_url, "https://testserver", public_key_file=rotated.public_key)
     new_enrollment = join(code, outbox.device, transport=transport)  # type: ignore[attr-defined]
     assert new_enrollment.organisation_key_id == rotated.key_id != keys.key_id
     assert new_enrollment.device_id == enrollment.device_id
@@ -182,7 +176,7 @@ def test_dk005_rotated_keys(keys: KeyFiles, private_key: X25519PrivateKey, tmp_p
     report = export_submissions(database_url, both, tmp_path / "out")
     assert report.failures == [] and sorted(path.stem for path in report.written) == sorted([first, second])
     assert (
-        httpx.Client(transport=transport, base_url="http://testserver").get("/v1/health").status_code == 200
+        httpx.Client(transport=transport, base_url="https://testserver").get("/v1/health").status_code == 200
     )
 
 
@@ -195,7 +189,7 @@ def test_dk006_sealed_before_revocation_opens_after_re_enrollment(
     outbox.seal_and_add(enrollment, interview_id, recorded)
     assert revoke_device(database_url, enrollment.device_id)
     device = outbox.device  # type: ignore[attr-defined]
-    renewed = join(create_enrollment_code(database_url, "http://testserver"), device, transport=transport)
+    renewed = join(create_enrollment_code(database_url, "https://testserver"), device, transport=transport)
     assert renewed.device_id != enrollment.device_id
     _send(outbox, transport)
     report = export_submissions(database_url, [private_key], tmp_path / "out")

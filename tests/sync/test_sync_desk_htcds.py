@@ -25,15 +25,17 @@ from screening_protocols.runner import run_answers
 from sync import Outbox, join
 from sync.desk import generate_organisation_keys
 from sync.desk.keys import KeyFiles
+from sync.sealed import SealedInterview
 from sync.server import ServerSettings, create_app, create_enrollment_code
 from sync.stores import Enrollment
 from waypoint.cli import main
 
 PASSPHRASE = "a long desk passphrase for htcds"
 CANARY = "Zephyrine"
-ANSWERS = {"in_danger": "no", "age": 29, "age_disputed": "no", "arranged_by_other": "yes",
-           "documents_holder": "employer", "owes_money": "yes", "free_to_leave": "no",
-           "made_to_work": "no"}  # fmt: skip
+ANSWERS = {"in_danger": "no", "age": 29, "age_observed": "appears_adult", "journey_arranged": "other_debt",
+           "destination_work": "other_work", "documents_holder": "employer", "earnings": "someone_else",
+           "made_to_work": "no", "harmed": "no", "someone_in_control": "yes", "vague_job_account": "no",
+           "easily_exploited": "no"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -43,19 +45,17 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> KeyFiles:
 
 def _document(interview_id: str, enrollment: Enrollment) -> bytes:
     outcome = run_answers(get_protocol("border-rapid"), ANSWERS).outcome.to_dict()
-    document = {
-        "format": "waypoint-interview/1",
-        "interview_id": interview_id,
-        "protocol_id": "adult",  # what the test outbox seals under
-        "protocol_version": "1",
-        "device_id": enrollment.device_id,
-        "respondent_language": "ar",
-        "answers": {**ANSWERS, "name": CANARY},
-        "outcome": outcome,
-        "notes": f"{CANARY} asked for a lawyer",
-        "consent": {"agreed": True, "research_use": True},
-    }
-    return json.dumps(document, ensure_ascii=False).encode()
+    document = SealedInterview(
+        interview_id,
+        "adult",  # what the test outbox seals under
+        "1",
+        answers={**ANSWERS, "name": CANARY},
+        respondent_language="ar",
+        outcome=outcome,
+        notes=f"{CANARY} asked for a lawyer",
+        consent={"agreed": True, "research_use": True},
+    )
+    return document.with_device(enrollment.device_id).to_json()
 
 
 def _server_with_interviews(tmp_path: Path, keys: KeyFiles, count: int) -> str:
@@ -64,7 +64,7 @@ def _server_with_interviews(tmp_path: Path, keys: KeyFiles, count: int) -> str:
         create_app(ServerSettings(database_url=database_url, public_key_file=keys.public_key))
     )
     device = MemoryDeviceStore()
-    enrollment = join(create_enrollment_code(database_url, "http://testserver"), device, transport=transport)
+    enrollment = join(create_enrollment_code(database_url, "https://testserver"), device, transport=transport)
     outbox = MemoryOutboxStore()
     for _ in range(count):
         interview_id = str(uuid.uuid4())

@@ -20,7 +20,10 @@ import sync
 import sync.desk
 import sync.server
 from sync.server import SETTINGS, ServerSettings
-from waypoint.commands import sync as sync_commands
+from waypoint.cli import desk, device, enroll, keys, server
+from waypoint.cli import sync as send
+
+SYNC_COMMAND_MODULES = (keys, server, enroll, send, device, desk)
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "sync.md").read_text()
@@ -49,7 +52,7 @@ def test_dc002_settings_are_declared_and_documented() -> None:
 def test_dc003_refusal_codes_are_documented() -> None:
     sources = "".join(path.read_text() for path in (ROOT / "sync").rglob("*.py"))
     codes = set(re.findall(r'Refusal\(\s*\d{3},\s*"([a-z_]+)"', sources))
-    codes |= set(re.findall(r'SignatureError\(code="([a-z_]+)"\)', sources))
+    codes |= set(re.findall(r'SignatureError\(check="([a-z_]+)"\)', sources))
     codes |= {"body_too_large", "invalid_request", "not_found", "method_not_allowed", "server_error"}
     assert len(codes) > 12
     for code in sorted(codes):
@@ -58,7 +61,7 @@ def test_dc003_refusal_codes_are_documented() -> None:
 
 def test_dc004_commands_are_documented() -> None:
     names = []
-    for command in sync_commands.commands:
+    for command in (command for module in SYNC_COMMAND_MODULES for command in module.commands):
         subcommands = getattr(command, "commands", None)
         names += (
             [f"waypoint {command.name} {sub}" for sub in subcommands]

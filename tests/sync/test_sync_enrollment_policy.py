@@ -23,7 +23,7 @@ from sync.enrollment_code import OrganisationPolicy
 from sync.errors import EnrollmentError
 from sync.server import create_enrollment_code
 from sync.wire import b64u_decode, b64u_encode, canonical_json
-from waypoint.errors import ConfigError
+from waypoint.core.errors import ConfigError
 
 KEY = bytes(range(32))
 TOKEN = b64u_encode(bytes(range(16)))  # a one-time token has the shape of 16 random bytes

@@ -13,7 +13,6 @@ Sizes: 1,000 interviews by default and in CI; 5,000 (and more kills) with `--cam
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 import threading
 import uuid
@@ -29,6 +28,7 @@ from sync_fakes import MemoryDeviceStore, MemoryOutboxStore
 from sync_servers import ServerProcess
 
 from sync import Backoff, Outbox, SyncProgress, join, open_submission
+from sync.sealed import SealedInterview
 from sync.server import create_enrollment_code
 from sync.server.models import AuditEvent, Submission
 
@@ -65,16 +65,8 @@ def _record(store: MemoryDeviceStore, count: int) -> tuple[MemoryOutboxStore, di
     outbox, recorded = MemoryOutboxStore(), {}
     for index in range(count):
         interview_id = str(uuid.uuid4())
-        plaintext = json.dumps(
-            {
-                "format": "waypoint-interview/1",
-                "interview_id": interview_id,
-                "protocol_id": "adult",
-                "protocol_version": "1",
-                "device_id": store.enrollment.device_id,
-                "answers": {"q1": index},
-            }
-        ).encode()
+        document = SealedInterview(interview_id, "adult", "1", answers={"q1": index})
+        plaintext = document.with_device(store.enrollment.device_id).to_json()
         outbox.seal_and_add(store.enrollment, interview_id, plaintext)
         recorded[interview_id] = plaintext
     return outbox, recorded

@@ -38,7 +38,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def _device() -> MemoryDeviceStore:
-    enrollment = make_enrollment(ORG_KEY, str(uuid.uuid4()), server_url="http://server.test")
+    enrollment = make_enrollment(ORG_KEY, str(uuid.uuid4()), server_url="https://server.test")
     enrollment = type(enrollment)(
         **{**enrollment.__dict__, "receipt_public_key": ed25519_public_bytes(RECEIPT_KEY)}
     )

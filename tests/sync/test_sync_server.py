@@ -7,13 +7,14 @@ SV004: an exact replay is refused (401), also after the server restarts.
 SV005: a changed body under an old signature is refused (400, digest mismatch).
 SV006: no signature, another device's key, an unknown device: 401.
 SV007: a `created` outside the window is refused with the server time; the client corrects and succeeds.
-SV008: a revoked device is refused (403) everywhere, and the audit log says so.
+SV008: a revoked device is refused (403) everywhere; the refusals are counted (`refusal_tallies`).
 SV009: enrollment tokens are single use, expire, need a proof of possession, and race safely.
 SV010: bodies over the limit get 413; the outbox splits and parks only what can never fit.
 SV011: a device over its rate gets 429 with Retry-After, which the outbox honours.
 SV012: unusable envelopes and unknown key ids are rejected per item; the rest of the batch is stored.
 SV013: the same ids sent concurrently end up stored once each, accepted exactly once.
-SV014: the audit log records enrollments, submissions, duplicates, conflicts and refusals, no content.
+SV014: the audit log records enrollments, submissions, duplicates and conflicts, no content; refusals
+       are counted per hour and code.
 SV015: `GET /v1/updates` tells an active device its status.
 SV016: an id twice in one batch is refused (422) with the Problem shape.
 SV017: re-enrolling with the old key keeps the device id; a revoked device gets a new one.
@@ -47,23 +48,16 @@ from sync.envelope import key_id_for
 from sync.errors import EnrollmentError
 from sync.identity import DeviceIdentity, ed25519_public_bytes
 from sync.receipts import verify_receipt
+from sync.sealed import SealedInterview
 from sync.server import revoke_device
-from sync.server.models import AuditEvent, EnrollmentToken, RequestNonce, Submission
+from sync.server.models import AuditEvent, EnrollmentToken, RefusalTally, RequestNonce, Submission
 from sync.server.models import Device as DeviceRow
 from sync.signing import sign_request
 from sync.wire import BatchResult, b64u_encode
 
 
 def _plaintext(interview_id: str, device_id: str, marker: str = "recorded-answer") -> bytes:
-    document = {
-        "format": "waypoint-interview/1",
-        "interview_id": interview_id,
-        "protocol_id": "adult",
-        "protocol_version": "1",
-        "device_id": device_id,
-        "answers": {"q1": marker},
-    }
-    return json.dumps(document).encode()
+    return SealedInterview(interview_id, "adult", "1", answers={"q1": marker}, device_id=device_id).to_json()
 
 
 def _item(
@@ -257,7 +251,8 @@ def test_sv008_revoked_device_is_refused_everywhere(
     report = Outbox(outbox, store, server.transport).send_pending(deadline=5)
     assert report.stopped == "refused" and report.pending == 1 and not report.complete
     kinds = [(row["kind"], row["code"]) for row in _rows(server, AuditEvent)]
-    assert ("revoked", None) in kinds and ("refused", "device_revoked") in kinds
+    assert ("revoked", None) in kinds
+    assert {row["code"] for row in _rows(server, RefusalTally)} == {"device_revoked"}
 
 
 def _enroll_request(
@@ -406,9 +401,10 @@ def test_sv014_audit_log(server: Server, device: Device) -> None:
     device.submit([item], key=Ed25519PrivateKey.generate())
     rows = _rows(server, AuditEvent)
     kinds = [row["kind"] for row in rows]
-    for kind in ("code_created", "enrolled", "submitted", "duplicate", "conflict", "refused"):
+    for kind in ("code_created", "enrolled", "submitted", "duplicate", "conflict"):
         assert kind in kinds, kind
     assert set(rows[0]) == {"event_id", "at", "kind", "device_id", "interview_id", "code"}
+    assert [(row["code"], row["count"]) for row in _rows(server, RefusalTally)] == [("bad_signature", 1)]
 
 
 def test_sv015_updates_for_an_active_device(device: Device) -> None:

@@ -9,11 +9,12 @@ import pytest
 from flet_harness import AppHarness
 from ui_organisation import Organisation, start_organisation
 
+from app.clock import SessionClock
 from app.config import AppConfig
 from app.main import create_main
 from app.services import AppServices
 from app.vault import KdfPolicy
-from waypoint.catalogs import compile_catalogs
+from waypoint.core.catalog_compiler import compile_catalogs
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -23,11 +24,12 @@ def compiled_catalogs() -> None:
 
 @pytest.fixture
 def make_services(tmp_path: Path) -> Callable[..., AppServices]:
-    def make(**settings: object) -> AppServices:
+    def make(clock: SessionClock | None = None, **settings: object) -> AppServices:
         settings.setdefault("data_dir", tmp_path / "device")
         settings.setdefault("sync_interval_seconds", 3600.0)
         config = AppConfig(**settings)  # type: ignore[arg-type]
-        return AppServices(config, vault_options={"kdf_policy": KdfPolicy.insecure_fast_for_tests()})
+        fast = {"kdf_policy": KdfPolicy.insecure_fast_for_tests()}
+        return AppServices(config, vault_options=fast, clock=clock)
 
     return make
 

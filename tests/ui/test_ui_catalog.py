@@ -1,7 +1,8 @@
 """The interface catalogs match the code.
 
-UI060: `locales/waypoint.pot` holds exactly the messages the code marks (`_`, `N_`, `ngettext`), error
-       messages of every package included; rebuild it with `python -m scripts.extract_messages`.
+UI060: `waypoint/locales/waypoint.pot` holds exactly the messages the code marks (`_`, `N_`,
+       `ngettext`), error messages of every package included; rebuild it with
+       `python -m scripts.extract_messages`.
 UI061: the English catalog translates every message, and gettext's `msgfmt -c` accepts it.
 UI062: every screen's text comes from the catalog: with a catalog that rewrites every message, no
        English interface text is left on the screens of a whole interview.
@@ -25,7 +26,7 @@ from ui_support import ANSWERS, answer_current, question_id, set_up
 from app.main import create_main
 from app.services import AppServices
 from scripts.extract_messages import ENGLISH, TEMPLATE, english_catalog, extract_template, read
-from waypoint.errors import WaypointError
+from waypoint.core.errors import WaypointError
 
 
 def _ids(catalog: object) -> set[object]:
@@ -37,7 +38,8 @@ def test_ui060_template_matches_code() -> None:
     assert TEMPLATE.exists(), "run: .venv/bin/python -m scripts.extract_messages"
     stale = _ids(read(TEMPLATE)) ^ _ids(expected)
     assert not stale, (
-        f"locales/waypoint.pot is out of date ({len(stale)} messages); run python -m scripts.extract_messages"
+        f"waypoint/locales/waypoint.pot is out of date ({len(stale)} messages); "
+        "run python -m scripts.extract_messages"
     )
     assert ("", WaypointError.what) in {(m.context or "", m.id) for m in expected}
 

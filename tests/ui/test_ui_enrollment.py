@@ -22,7 +22,6 @@ UI089: home reads two bounded, newest-first lists, never every interview.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import time
@@ -37,6 +36,7 @@ from ui_organisation import Organisation
 from ui_support import ANSWERS, SECRET, answer_current, question_id, set_up, to_first_question, unlock
 
 from app import home_data
+from app.clock import ManualClock
 from app.errors import DuressMissingError
 from app.main import create_main
 from app.services import AppServices
@@ -44,6 +44,7 @@ from app.vault import KdfPolicy, Vault, WeakSecretError
 from sync import join, open_submission
 from sync.enroll import OrganisationEnrollment
 from sync.enrollment_code import OrganisationPolicy
+from sync.sealed import SealedInterview
 
 DURESS = "lantern orchard 58 duress"
 
@@ -79,7 +80,7 @@ async def test_ui080_scan_the_qr_image_and_apply_the_policy(
     session = app.page.data
     vault = session.state.vault
     assert vault.policy.wipe_after_failures == 5 and not vault.duress_secret_required
-    assert session.idle_lock_seconds == 15
+    assert session.state.idle_lock_seconds == 15
     assert organisation.url in " ".join(app.texts()) and "home-enrolled-server" in app.semantics_ids()
     await app.click("home-lock")
     await unlock(app, DURESS)
@@ -96,12 +97,12 @@ async def test_ui081_secrets_are_checked_before_the_code_is_spent(
     vault = app.page.data.state.vault
     await _type_secrets(app, duress="")
     await app.click("setup-create")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the refusal")
-    assert app.page.data.last_error.startswith(DuressMissingError.what)
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the refusal")
+    assert app.page.data.state.last_error.startswith(DuressMissingError.what)
     await _type_secrets(app, duress=SECRET)
     await app.click("setup-create")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the refusal")
-    assert app.page.data.last_error.startswith(WeakSecretError.what)
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the refusal")
+    assert app.page.data.state.last_error.startswith(WeakSecretError.what)
     assert not vault.has_secret and vault.device_store.load_enrollment() is None
     await _type_secrets(app)
     await app.click("setup-create")
@@ -135,7 +136,8 @@ async def test_ui083_joining_seals_what_was_finished_before(
     finished = vault.interviews.create(
         protocol_id="border-rapid", protocol_version="1", engine_state={}, context={}
     )
-    assert vault.interviews.complete(finished, {"format": "waypoint-interview/1", "answers": {}}) is False
+    document = SealedInterview(finished, "border-rapid", "1", answers={})
+    assert vault.interviews.complete(finished, document) is False
     await app.click("home-lock")
     await unlock(app)
     assert "home-enrolled-server" not in app.semantics_ids()
@@ -158,7 +160,7 @@ async def test_ui084_duress_screen_after_joining_from_home(
     await app.type("duress-duress", DURESS)
     await app.type("duress-duress-confirm", DURESS + "x")
     await app.click("duress-save")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the refusal")
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the refusal")
     assert app.top_view.route == "/duress"
     await app.type("duress-duress", DURESS)
     await app.type("duress-duress-confirm", DURESS)
@@ -226,9 +228,11 @@ async def test_ui086_unlock_is_honest_about_waits_and_wipes(tmp_path: Path) -> N
     from app.config import AppConfig
 
     clock = SteppedClock()
+    session_clock = ManualClock()
     services = AppServices(
         AppConfig(data_dir=tmp_path / "device", sync_interval_seconds=3600.0),
         vault_options={"kdf_policy": KdfPolicy.insecure_fast_for_tests(), "clock": clock},
+        clock=session_clock,
     )
     app = await _started(services)
     try:
@@ -239,10 +243,10 @@ async def test_ui086_unlock_is_honest_about_waits_and_wipes(tmp_path: Path) -> N
         vault.device_store.save_enrollment(enrollment, b"\x01" * 32)
         await app.click("home-lock")
 
-        def let_the_wait_pass() -> None:
-            clock.offset += vault.throttle_seconds()
-            session._unlock_allowed_at = asyncio.get_running_loop().time()
-            session.tick_unlock_wait()
+        async def let_the_wait_pass() -> None:
+            wait = vault.throttle_seconds()
+            clock.offset += wait
+            await session_clock.advance(wait)  # the screen counts down on the session's clock
 
         for _ in range(3):
             await app.type("unlock-secret", "a wrong guess at the secret")
@@ -251,10 +255,11 @@ async def test_ui086_unlock_is_honest_about_waits_and_wipes(tmp_path: Path) -> N
         assert session.state.unlock_wait == 30
         assert "0:30" in app.by_key("unlock-wait").value
         assert app.by_key("unlock-secret").disabled and app.by_key("unlock-submit").disabled
-        let_the_wait_pass()
+        await let_the_wait_pass()
+        await app.settle()
         assert "unlock-wait" not in app.keys() and not app.by_key("unlock-submit").disabled
         for _ in range(2):
-            let_the_wait_pass()
+            await let_the_wait_pass()
             await app.type("unlock-secret", "a wrong guess at the secret")
             await app.click("unlock-submit")
             await app.wait_for(lambda: not session.state.busy, what="the refusal")
@@ -284,14 +289,14 @@ async def test_ui087_idle_lock_follows_the_organisation(make_services: Callable[
     try:
         await set_up(app)
         session = app.page.data
-        assert session.idle_lock_seconds == 60  # no organisation setting yet: the app's
+        assert session.state.idle_lock_seconds == 60  # no organisation setting yet: the app's
         device_store = session.state.vault.device_store
         for organisation_idle in (600, 15):
             policy = OrganisationPolicy(idle_lock_seconds=organisation_idle)
             device_store.save_enrollment(_enrollment(policy), b"\x01" * 32)
             await app.click("home-lock")
             await unlock(app)
-            assert session.idle_lock_seconds == organisation_idle  # the organisation's, longer or shorter
+            assert session.state.idle_lock_seconds == organisation_idle  # longer or shorter: theirs
         assert session.state.vault.policy.idle_lock_seconds == 15
     finally:
         await app.close()
@@ -306,6 +311,7 @@ async def test_ui088_home_times_are_local(app: AppHarness, monkeypatch: pytest.M
     await app.click("quick-exit")
     await app.click("neutral-open")
     app.page.data.state.resume_interview_id = None
+    await app.settle()  # the state re-renders the unlock screen
     await unlock(app)
     (draft,) = app.page.data.state.vault.list_interviews()
     from babel.dates import format_datetime

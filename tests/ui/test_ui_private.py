@@ -31,12 +31,12 @@ def services_of(app: AppHarness) -> list[Any]:
 
 def audio_service(app: AppHarness) -> Any:
     """The session's current player (older ones are released and unregistered)."""
-    return app.page.data.player._audio
+    return app.page.data.prompts.player._audio
 
 
 async def loaded_and_playing(app: AppHarness, src_end: str = "") -> Any:
     """Answer the player as the browser does: loaded, then playing (`src_end`: the clip expected)."""
-    await app.wait_for(lambda: app.page.data.player is not None, what="the player")
+    await app.wait_for(lambda: app.page.data.prompts.player is not None, what="the player")
     await app.wait_for(
         lambda: audio_service(app) is not None and audio_service(app).src.endswith(src_end), what="a clip"
     )
@@ -119,16 +119,20 @@ async def test_ui052_choice_tiles(app: AppHarness) -> None:
             await app.type("handback-secret", SECRET)
             await app.click("handback-submit")
             await app.wait_for(lambda: app.top_view.route == "/question", what="the officer's question")
-            await app.click("answer-no")
+            await app.click("answer-appears_adult")
             await app.click("question-next")
             await app.wait_for(
-                lambda: app.top_view.route == "/question" and question_id(app) != "age_disputed"
+                lambda: app.top_view.route == "/question" and question_id(app) != "age_observed"
             )
             await app.click("question-private")
         elif qid == "age":
             await app.click("private-key-3")
             await app.click("private-key-0")
             await app.click("private-confirm")
+        elif qid == "journey_arranged":
+            await tap_and_confirm(app, "private-option-self")
+        elif qid == "destination_work":
+            await tap_and_confirm(app, "private-option-no_job")
         else:
             await tap_and_confirm(app, "private-no" if qid == "in_danger" else "private-yes")
         await app.wait_for(lambda: not session.state.busy, what="the answer")
@@ -164,12 +168,12 @@ async def test_ui054_officer_questions_go_back_to_the_officer(app: AppHarness) -
     await app.wait_for(lambda: audio_service(app).src == "audio/ar/ui.handback.mp3", what="the thank-you")
     await app.type("handback-secret", "someone else's guess")
     await app.click("handback-submit")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the refusal")
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the refusal")
     assert app.top_view.route == "/handback"
     await app.type("handback-secret", SECRET)
     await app.click("handback-submit")
     await app.wait_for(lambda: app.top_view.route == "/question", what="the officer's question")
-    assert question_id(app) == "age_disputed"
+    assert question_id(app) == "age_observed"
 
 
 async def test_ui055_quick_exit_silences_audio(app: AppHarness) -> None:
@@ -195,7 +199,7 @@ async def test_ui056_duress_secret_does_not_take_the_device_back(app: AppHarness
     assert app.top_view.route == "/handback"
     await app.type("handback-secret", duress)
     await app.click("handback-submit")
-    await app.wait_for(lambda: session.last_error is not None, what="the refusal")
+    await app.wait_for(lambda: session.state.last_error is not None, what="the refusal")
     assert app.top_view.route == "/handback"
     (draft,) = vault.list_interviews()
     assert draft.id == session.state.screening.interview_id  # still the officer's space

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from flet_harness import AppHarness, strings_in
 from ui_support import ANSWERS, SECRET, answer_current, question_id, set_up, to_first_question, unlock
 
+from app.clock import ManualClock
 from app.main import create_main
 from app.services import AppServices
 from app.state import LOCKED_SCREENS, Screen
@@ -52,7 +53,7 @@ async def answer_until(app: AppHarness, qid: str) -> None:
 async def test_ui020_quick_exit_locks_and_leaves_nothing(app: AppHarness) -> None:
     await set_up(app)
     await to_first_question(app)
-    await answer_until(app, "owes_money")
+    await answer_until(app, "made_to_work")
     await app.click("answer-yes")  # marked, not yet sent
     assert sensitive_texts() & set(everything_on_page(app)), "the check must see the question on screen"
     session = app.page.data
@@ -70,7 +71,7 @@ async def test_ui020_quick_exit_locks_and_leaves_nothing(app: AppHarness) -> Non
     await app.click("neutral-open")
     assert app.top_view.route == "/unlock"
     await unlock(app)
-    assert app.top_view.route == "/question" and question_id(app) == "owes_money"
+    assert app.top_view.route == "/question" and question_id(app) == "made_to_work"
 
 
 async def test_ui021_quick_exit_on_every_unlocked_screen(app: AppHarness) -> None:
@@ -108,12 +109,12 @@ async def test_ui021_quick_exit_on_every_unlocked_screen(app: AppHarness) -> Non
 async def test_ui022_prefer_not_to_answer_is_declined(app: AppHarness) -> None:
     await set_up(app)
     await to_first_question(app)
-    await answer_until(app, "owes_money")
+    await answer_until(app, "made_to_work")
     screening = app.page.data.state.screening
     await app.click("question-decline")
-    await app.wait_for(lambda: question_id(app) != "owes_money", what="the next question")
+    await app.wait_for(lambda: question_id(app) != "made_to_work", what="the next question")
     stored = app.page.data.state.vault.interviews.load(screening.interview_id)
-    assert stored.engine_state["answers"]["owes_money"] == DECLINED
+    assert stored.engine_state["answers"]["made_to_work"] == DECLINED
     assert DECLINED != "no"
 
 
@@ -130,7 +131,7 @@ async def test_ui023_stop_and_delete_leaves_nothing(app: AppHarness) -> None:
     summaries = {s.id: s.state for s in vault.list_interviews()}
     assert summaries == {interview_id: "discarded"}
     raw = b"".join(p.read_bytes() for p in vault.database_path.parent.glob("vault.sqlite3*"))
-    assert b"arranged_by_other" not in raw and b"in_danger" not in raw
+    assert b"journey_arranged" not in raw and b"in_danger" not in raw
 
 
 async def test_ui024_stop_and_keep_completes(app: AppHarness) -> None:
@@ -145,21 +146,22 @@ async def test_ui024_stop_and_keep_completes(app: AppHarness) -> None:
 
 
 async def test_ui025_idle_lock_returns_to_same_question(make_services: Callable[..., AppServices]) -> None:
-    services = make_services(idle_lock_seconds=60)
+    clock = ManualClock()
+    services = make_services(idle_lock_seconds=60, clock=clock)
     app = await AppHarness(create_main(services=services)).start()
     try:
         await set_up(app)
         await to_first_question(app)
-        await answer_until(app, "arranged_by_other")
+        await answer_until(app, "journey_arranged")
         vault = app.page.data.state.vault
-        # Answering at the machine's pace must not race the lock: shorten it only once the question
-        # is on screen (the timer reads the limit at each tick).
-        app.page.data._idle_limit = 0.4
+        await clock.advance(59)  # the session's clock: no time passes at the machine's pace
+        assert app.top_view.route == "/question"
+        await clock.advance(1)
         await app.wait_for(lambda: app.top_view.route == "/unlock", timeout=5, what="the idle lock")
         assert not vault.is_unlocked
         assert not sensitive_texts() & set(everything_on_page(app))
         await unlock(app)
-        assert app.top_view.route == "/question" and question_id(app) == "arranged_by_other"
+        assert app.top_view.route == "/question" and question_id(app) == "journey_arranged"
     finally:
         await app.close()
         await services.close()
@@ -168,23 +170,23 @@ async def test_ui025_idle_lock_returns_to_same_question(make_services: Callable[
 async def test_ui026_pause_and_resume(app: AppHarness) -> None:
     await set_up(app)
     await to_first_question(app)
-    await answer_until(app, "free_to_leave")
+    await answer_until(app, "harmed")
     await app.click("question-pause")
     assert app.top_view.route == "/paused"
     assert not app.page.data.state.vault.is_unlocked
     await app.type("unlock-secret", "not the secret at all")
     await app.click("unlock-submit")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the wrong-secret message")
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the wrong-secret message")
     assert app.top_view.route == "/paused"
     await unlock(app)
-    assert question_id(app) == "free_to_leave"
+    assert question_id(app) == "harmed"
 
 
 async def test_ui027_resume_draft_in_new_tab(services: AppServices) -> None:
     first = await AppHarness(create_main(services=services)).start()
     await set_up(first)
     await to_first_question(first)
-    await answer_until(first, "owes_money")
+    await answer_until(first, "made_to_work")
     await first.close()
     second = await AppHarness(create_main(services=services)).start()
     try:
@@ -194,7 +196,7 @@ async def test_ui027_resume_draft_in_new_tab(services: AppServices) -> None:
         (draft,) = [k for k in second.keys() if k.startswith("resume-")]
         await second.click(draft)
         await second.wait_for(lambda: second.top_view.route == "/question", what="the draft")
-        assert question_id(second) == "owes_money"
+        assert question_id(second) == "made_to_work"
     finally:
         await second.close()
 
@@ -211,11 +213,11 @@ async def test_ui028_closing_the_tab_locks(app: AppHarness) -> None:
 async def test_ui029_back_asks_again(app: AppHarness) -> None:
     await set_up(app)
     await to_first_question(app)
-    await answer_until(app, "arranged_by_other")
+    await answer_until(app, "journey_arranged")
     await app.click("question-back")
-    await app.wait_for(lambda: question_id(app) == "age_disputed", what="the previous question")
+    await app.wait_for(lambda: question_id(app) == "age_observed", what="the previous question")
     screening = app.page.data.state.screening
-    assert "age_disputed" not in screening.interview.answers
+    assert "age_observed" not in screening.interview.answers
     assert SECRET  # the same secret unlocks throughout
 
 

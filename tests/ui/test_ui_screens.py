@@ -5,7 +5,8 @@ UI031: set-up refuses two different secrets.
 UI032: a family, employer or companion interpreter raises a warning; so does "not alone".
 UI033: without the checks answered, the interview cannot start.
 UI034: refusing consent stores nothing and still shows the rights information.
-UI035: immediate danger stops the questions and shows the emergency guidance, then the summary.
+UI035: immediate danger stops the questions and shows the emergency guidance, then the summary; or,
+       once the person is safe, the officer continues the questions with every answer kept.
 UI036: the summary explains each indicator by the questions behind it and lists referral needs.
 UI037: two languages at once: the respondent's language large, the officer's beneath.
 UI038: an RTL respondent language mirrors respondent screens; the officer's screens follow the
@@ -42,9 +43,9 @@ async def test_ui030_weak_secret_is_refused(app: AppHarness) -> None:
     await app.type("setup-secret", "password1")
     await app.type("setup-confirm", "password1")
     await app.click("setup-create")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the error message")
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the error message")
     assert app.top_view.route == "/setup"
-    assert app.page.data.last_error.startswith(WeakSecretError.what)
+    assert app.page.data.state.last_error.startswith(WeakSecretError.what)
     assert not app.page.data.state.vault.has_secret
 
 
@@ -53,8 +54,8 @@ async def test_ui031_different_secrets_are_refused(app: AppHarness) -> None:
     await app.type("setup-secret", SECRET)
     await app.type("setup-confirm", SECRET + " typo")
     await app.click("setup-create")
-    await app.wait_for(lambda: app.page.data.last_error is not None, what="the error message")
-    assert app.top_view.route == "/setup" and "not the same" in app.page.data.last_error
+    await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the error message")
+    assert app.top_view.route == "/setup" and "not the same" in app.page.data.state.last_error
 
 
 async def test_ui032_risky_interpreter_and_company_warn(app: AppHarness) -> None:
@@ -80,7 +81,7 @@ async def test_ui033_checks_are_required(app: AppHarness) -> None:
     await app.click("respondent-language-en")
     await app.click("protocol-continue")
     await app.click("checks-continue")
-    assert app.top_view.route == "/checks" and app.page.data.last_error
+    assert app.top_view.route == "/checks" and app.page.data.state.last_error
 
 
 async def test_ui034_refused_consent_stores_nothing(app: AppHarness) -> None:
@@ -109,6 +110,23 @@ async def test_ui035_immediate_danger_stops_questions(app: AppHarness) -> None:
     assert app.page.data.state.outcome.level == "immediate_danger"
 
 
+async def test_ui035_continue_once_the_person_is_safe(app: AppHarness) -> None:
+    await set_up(app)
+    await to_first_question(app)
+    await answer_current(app, "yes")
+    await app.wait_for(lambda: app.top_view.route == "/emergency", what="the emergency screen")
+    await app.click("emergency-resume")
+    await app.wait_for(lambda: app.top_view.route == "/question", what="the next question")
+    assert question_id(app) == "age"
+    screening = app.page.data.state.screening
+    assert screening.interview.answers["in_danger"] == "yes"
+    while app.top_view.route == "/question":
+        await answer_current(app, ANSWERS[question_id(app)])
+    await app.wait_for(lambda: app.top_view.route == "/summary", what="the summary")
+    assert screening.outcome().level == "immediate_danger"
+    assert len(screening.interview.answers) == len(ANSWERS)
+
+
 async def test_ui036_summary_explains_findings(app: AppHarness) -> None:
     await set_up(app)
     await to_first_question(app)
@@ -116,7 +134,7 @@ async def test_ui036_summary_explains_findings(app: AppHarness) -> None:
         await answer_current(app, ANSWERS[question_id(app)])
     await app.wait_for(lambda: app.top_view.route == "/summary", what="the summary")
     texts = " ".join(app.texts())
-    assert "Because of the answer to: Do you owe money" in texts
+    assert "Because of the answer to: Who keeps the money you earn?" in texts
     assert any(k.startswith("referral-") for k in app.keys())
     assert "outcome-level" in app.semantics_ids()
 

@@ -16,7 +16,7 @@ from typing import Any
 from flet_harness import AppHarness
 from ui_support import set_up
 
-from app.sync_worker import SyncWorker
+from app.sync_worker import SyncStatus, SyncWorker
 from sync import OutboxCounts
 from sync.errors import SyncTransportError
 
@@ -112,9 +112,10 @@ async def test_ui074_home_shows_outbox(app: AppHarness) -> None:
     session = app.page.data
     assert "outbox-counts" in app.semantics_ids()
     assert "home-enrollment-code" in app.keys()  # not enrolled yet: join, rather than send
-    session._on_sync_status(
-        type(session.sync_status)(enrolled=True, pending=3, sent=1, parked=0, last_error=SyncTransportError())
+    session.home.on_sync_status(
+        SyncStatus(enrolled=True, pending=3, sent=1, parked=0, last_error=SyncTransportError())
     )
+    await app.settle()
     texts = " ".join(app.texts())
     assert "To send: 3 · Sent: 1 · Needs attention: 0" in texts
     assert SyncTransportError.what in texts

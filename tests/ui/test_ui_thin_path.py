@@ -19,7 +19,7 @@ async def test_ui010_whole_screening_is_sealed(app: AppHarness, services: AppSer
     asked = []
     while app.top_view.route == "/question":
         qid = question_id(app)
-        assert qid not in asked, f"{qid} asked twice; last error: {app.page.data.last_error}"
+        assert qid not in asked, f"{qid} asked twice; last error: {app.page.data.state.last_error}"
         asked.append(qid)
         await answer_current(app, ANSWERS[qid])
     assert asked[0] == "in_danger"

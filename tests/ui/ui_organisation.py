@@ -6,11 +6,11 @@ from __future__ import annotations
 import socket
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
@@ -67,9 +67,9 @@ class ThreadedServer:
         deadline = time.monotonic() + 20
         while True:
             try:
-                urllib.request.urlopen(f"{self.url}/v1/health", timeout=1).close()  # noqa: S310 - loopback
+                httpx.get(f"{self.url}/v1/health", timeout=1)
                 return
-            except OSError:
+            except httpx.TransportError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
@@ -90,7 +90,7 @@ def start_organisation(folder: Path) -> tuple[Organisation, ThreadedServer]:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
-    database_url = f"sqlite:///{folder / 'referral.db'}"
+    database_url = f"sqlite:///{folder / 'server' / 'referral.db'}"  # server/ is made private (0700)
     server = ThreadedServer(
         create_app(ServerSettings(database_url=database_url, public_key_file=public_file))
     )

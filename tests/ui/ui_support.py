@@ -8,12 +8,16 @@ SECRET = "correct horse battery staple"
 ANSWERS = {  # a plan for border-rapid: a person with several indicators, nobody in danger now
     "in_danger": "no",
     "age": "34",
-    "age_disputed": "no",
-    "arranged_by_other": "yes",
+    "age_observed": "appears_adult",
+    "journey_arranged": "other_debt",
+    "destination_work": "domestic",
     "documents_holder": "employer",
-    "owes_money": "yes",
-    "free_to_leave": "no",
+    "earnings": "someone_else",
     "made_to_work": "yes",
+    "harmed": "no",
+    "someone_in_control": "yes",
+    "vague_job_account": "no",
+    "easily_exploited": "no",
 }
 
 
@@ -66,7 +70,7 @@ async def to_first_question(
 
 
 def question_id(app: AppHarness) -> str:
-    return app.page.data.state.screening.step.question.id
+    return app.page.data.state.step.question.id
 
 
 async def answer_current(app: AppHarness, value: str) -> None:

@@ -26,6 +26,7 @@ from vault_support import SECRET, Organisation, all_bytes_under, protocols_for_t
 from app.screening import ScreeningService
 from app.vault import Vault
 from screening_protocols import AnswerError
+from tests.tooling import files_under
 
 MAX_TEMP_FILE = 64 * 1024 * 1024
 
@@ -51,10 +52,10 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
 def _temp_bytes_since(started: float) -> bytes:
     """Files in the system temp folder written since the test started (others cannot hold a canary)."""
     chunks = []
-    for path in Path(tempfile.gettempdir()).rglob("*"):
-        try:
+    for path in files_under(Path(tempfile.gettempdir())):
+        try:  # other processes create and delete files here meanwhile
             stat = path.stat()
-            if path.is_file() and stat.st_mtime >= started - 1 and stat.st_size <= MAX_TEMP_FILE:
+            if stat.st_mtime >= started - 1 and stat.st_size <= MAX_TEMP_FILE:
                 chunks.append(path.read_bytes())
         except OSError:
             continue

@@ -23,14 +23,14 @@ from vault_support import SECRET
 from app.vault import Vault
 from app.vault.database import DATABASE_FILENAME
 from waypoint.cli import main
-from waypoint.paths import VAULT_FILENAME
+from waypoint.core.data_folder import VAULT_FILENAME
 
 ANSWERS = {
     "in_danger": "no",
     "age": 31,
-    "arranged_by_other": True,
-    "owes_money": "yes",
-    "made_to_work": "declined",
+    "journey_arranged": "other_debt",
+    "made_to_work": True,
+    "harmed": "declined",
 }
 
 
@@ -53,7 +53,10 @@ def test_cl001_record(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     interview_id = result.stdout.strip()
     stderr = result.stderr
-    assert "declined (not in the file): age_disputed, documents_holder, free_to_leave" in stderr
+    assert (
+        "declined (not in the file): age_observed, destination_work, documents_holder, earnings, "
+        "someone_in_control, vague_job_account, easily_exploited" in stderr
+    )
     assert "not stored" not in stderr
     vault = Vault.open(data_dir)
     try:
@@ -61,31 +64,35 @@ def test_cl001_record(tmp_path: Path) -> None:
         document = vault.interviews.load_completed(interview_id)
     finally:
         vault.close()
-    assert document["answers"] == {
+    assert document.answers == {
         "in_danger": "no",
         "age": 31,
-        "age_disputed": "declined",
-        "arranged_by_other": "yes",
+        "age_observed": "declined",
+        "journey_arranged": "other_debt",
+        "destination_work": "declined",
         "documents_holder": "declined",
-        "owes_money": "yes",
-        "free_to_leave": "declined",
-        "made_to_work": "declined",
+        "earnings": "declined",
+        "made_to_work": "yes",
+        "harmed": "declined",
+        "someone_in_control": "declined",
+        "vague_job_account": "declined",
+        "easily_exploited": "declined",
     }
-    assert document["notes"] == "met at gate 4" and document["respondent_language"] == "fr"
+    assert document.notes == "met at gate 4" and document.respondent_language == "fr"
     assert oct(data_dir.stat().st_mode & 0o777) == "0o700"
-    # The vault exists now: unlocked, not created. A minor is never asked whether the age is disputed:
+    # The vault exists now: unlocked, not created. A minor is never asked how old they appear:
     # that answer is skipped with a note, not refused.
-    minor = _answers_file(tmp_path, answers={**ANSWERS, "age": 16, "age_disputed": "no"})
+    minor = _answers_file(tmp_path, answers={**ANSWERS, "age": 16, "age_observed": "appears_adult"})
     second = _record(data_dir, minor)
     assert second.exit_code == 0, second.output
-    assert "not stored (never asked): age_disputed" in second.stderr
+    assert "not stored (never asked): age_observed" in second.stderr
 
 
 def test_cl002_bad_value_writes_nothing(tmp_path: Path) -> None:
-    answers = _answers_file(tmp_path, answers={**ANSWERS, "owes_money": "perhaps"})
+    answers = _answers_file(tmp_path, answers={**ANSWERS, "made_to_work": "perhaps"})
     result = _record(tmp_path / "data", answers)
     assert result.exit_code == 1
-    assert "owes_money" in result.output and "yes, no, unsure, declined" in result.output
+    assert "made_to_work" in result.output and "yes, no, unsure, declined" in result.output
     assert not (tmp_path / "data").exists()
     language = _answers_file(tmp_path, respondent_language="french")
     assert "ISO 639-1" in _record(tmp_path / "data", language).output

@@ -22,7 +22,7 @@ from vault_support import SECRET, store_interview
 
 import app.vault
 from app.vault import Vault
-from waypoint.errors import ConfigError
+from waypoint.core.errors import ConfigError
 
 
 def test_vf100_private_files(tmp_path: Path, open_vault: Callable[..., Vault]) -> None:

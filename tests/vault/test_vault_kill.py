@@ -82,7 +82,7 @@ def _check(data_dir: Path, acknowledged: Acknowledged, only: set[str]) -> None:
             if interview_id in acknowledged.finished:
                 assert state == "completed", (interview_id, state)
             if state == "completed":
-                stored = vault.interviews.load_completed(interview_id)["answers"]
+                stored = vault.interviews.load_completed(interview_id).answers
             else:
                 assert state == "in_progress", (interview_id, state)
                 stored = vault.interviews.load(interview_id).engine_state["answers"]

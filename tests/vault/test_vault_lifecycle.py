@@ -25,9 +25,9 @@ import pytest
 from vault_support import SECRET, FakeClock, Organisation, all_bytes_under, store_interview, submission_for
 
 from app.vault import InterviewError, Vault, VaultPolicy
-from app.vault.records import SEALED_FIELDS
 from sync.envelope import open_submission
 from sync.errors import EnvelopeError
+from sync.sealed import SEALED_FIELDS
 
 
 def _row(vault: Vault, sql: str, *params: object) -> tuple[object, ...]:
@@ -58,7 +58,10 @@ def test_vl001_vl002_finish_seals_when_enrolled(vault: Vault, organisation: Orga
     _enroll(vault, organisation)
     interview = store_interview(vault, {"q1": "yes"})
     assert (
-        vault.interviews.complete(interview, submission_for({"q1": "yes"}, notes="seen at the port")) is True
+        vault.interviews.complete(
+            interview, submission_for(interview, {"q1": "yes"}, notes="seen at the port")
+        )
+        is True
     )
     (summary,) = vault.list_interviews()
     assert summary.state == "sealed" and summary.completed_at and summary.sealed_at
@@ -75,8 +78,8 @@ def test_vl001_vl002_finish_seals_when_enrolled(vault: Vault, organisation: Orga
 def test_vl003_sealed_after_enrollment(vault: Vault, organisation: Organisation) -> None:
     first = store_interview(vault, {"q1": "yes"})
     second = store_interview(vault, {"q1": "no"})
-    assert vault.interviews.complete(first, submission_for({"q1": "yes"})) is False
-    assert vault.interviews.complete(second, submission_for({"q1": "no"})) is False
+    assert vault.interviews.complete(first, submission_for(first, {"q1": "yes"})) is False
+    assert vault.interviews.complete(second, submission_for(second, {"q1": "no"})) is False
     assert {s.state for s in vault.list_interviews()} == {"completed"}
     assert vault.seal_completed() == []  # not enrolled yet: nothing to seal to
     _enroll(vault, organisation)
@@ -88,7 +91,7 @@ def test_vl003_sealed_after_enrollment(vault: Vault, organisation: Organisation)
 
 def test_vl003_sealed_at_unlock(vault: Vault, organisation: Organisation) -> None:
     interview = store_interview(vault, {"q1": "yes"})
-    vault.interviews.complete(interview, submission_for({"q1": "yes"}))
+    vault.interviews.complete(interview, submission_for(interview, {"q1": "yes"}))
     vault.lock()
     _enroll(vault, organisation)  # enrollment works while locked
     vault.unlock(SECRET)
@@ -98,7 +101,7 @@ def test_vl003_sealed_at_unlock(vault: Vault, organisation: Organisation) -> Non
 def test_vl004_no_trace_after_sealing(vault: Vault, organisation: Organisation) -> None:
     interview = store_interview(vault, {"q1": "yes"})
     vault.interviews.save_state(interview, {"answers": {"q1": "no"}})
-    vault.interviews.complete(interview, submission_for({"q1": "no"}))
+    vault.interviews.complete(interview, submission_for(interview, {"q1": "no"}))
     (submission_blob,) = _row(vault, "SELECT submission FROM interview")
     assert isinstance(submission_blob, bytes) and submission_blob in all_bytes_under(
         vault.database_path.parent
@@ -114,7 +117,7 @@ def test_vl005_sent_then_purged(vault: Vault, organisation: Organisation, clock:
     vault.set_policy(VaultPolicy(retention_days=7))
     _enroll(vault, organisation)
     interview = store_interview(vault, {"q1": "yes"})
-    vault.interviews.complete(interview, submission_for({"q1": "yes"}))
+    vault.interviews.complete(interview, submission_for(interview, {"q1": "yes"}))
     vault.lock()  # sending and purging need no secret
     vault.outbox_store.mark_sent([interview], b"signed-receipt")
     assert vault.list_interviews()[0].state == "sent"
@@ -146,7 +149,7 @@ def test_vl007_outbox_store(vault: Vault, organisation: Organisation) -> None:
     ids = []
     for answer in ("a", "b", "c"):
         interview = store_interview(vault, {"q1": answer})
-        vault.interviews.complete(interview, submission_for({"q1": answer}))
+        vault.interviews.complete(interview, submission_for(interview, {"q1": answer}))
         ids.append(interview)
     store = vault.outbox_store
     assert [i.id for i in store.pending(2)] == ids[:2]
@@ -183,7 +186,7 @@ def test_vl009_sealing_failure_changes_nothing(
     _enroll(vault, organisation)
     interview = store_interview(vault, {"q1": "yes"})
     with pytest.raises(EnvelopeError):
-        vault.interviews.complete(interview, submission_for({"q1": "yes"}))
+        vault.interviews.complete(interview, submission_for(interview, {"q1": "yes"}))
     assert vault.list_interviews()[0].state == "in_progress"
     assert vault.interviews.load(interview).engine_state["answers"] == {"q1": "yes"}
     assert vault.outbox_store.counts().pending == 0
@@ -194,7 +197,7 @@ def test_vl010_listing_filters(vault: Vault, clock: FakeClock) -> None:
     for answer in ("a", "b", "c", "d"):
         made.append(store_interview(vault, {"q1": answer}))
         clock.advance(60)
-    vault.interviews.complete(made[1], submission_for({"q1": "b"}))
+    vault.interviews.complete(made[1], submission_for(made[1], {"q1": "b"}))
     assert [s.id for s in vault.list_interviews()] == made
     assert [s.id for s in vault.list_interviews(newest_first=True, limit=2)] == [made[3], made[2]]
     assert [s.id for s in vault.list_interviews(states={"completed"})] == [made[1]]

@@ -77,7 +77,7 @@ def test_vp002_duress_secret_never_verifies_as_the_officer(
     vault.device_store.save_enrollment(organisation.enrollment, organisation.signing_key)
     real = store_interview(vault, {"q1": "real"})
     sealed = store_interview(vault, {"q1": "yes"})
-    vault.interviews.complete(sealed, submission_for({"q1": "yes"}))
+    vault.interviews.complete(sealed, submission_for(sealed, {"q1": "yes"}))
     vault.set_policy(VaultPolicy(), duress_secret=DURESS_SECRET)
 
     assert vault.verify_secret(DURESS_SECRET) is False

@@ -113,7 +113,7 @@ def test_vu005_wipe_after_failures(
     vault.set_policy(VaultPolicy(wipe_after_failures=5))
     vault.device_store.save_enrollment(organisation.enrollment, organisation.signing_key)
     sealed = store_interview(vault, {"q1": "yes"})
-    vault.interviews.complete(sealed, submission_for({"q1": "yes"}))
+    vault.interviews.complete(sealed, submission_for(sealed, {"q1": "yes"}))
     draft = store_interview(vault, {"q1": "WIPE-CANARY-draft"})
     connection = sqlite3.connect(vault.database_path)
     officer_slot, draft_blob = connection.execute(
@@ -158,7 +158,7 @@ def test_vu006_duress_opens_an_empty_decoy(
     vault.device_store.save_enrollment(organisation.enrollment, organisation.signing_key)
     real = store_interview(vault, {"q1": "real answer"})
     sent = store_interview(vault, {"q1": "yes"})
-    vault.interviews.complete(sent, submission_for({"q1": "yes"}))
+    vault.interviews.complete(sent, submission_for(sent, {"q1": "yes"}))
     with pytest.raises(WeakSecretError):
         vault.set_policy(VaultPolicy(), duress_secret=SECRET)  # must differ from the officer's
     vault.set_policy(VaultPolicy(), duress_secret=DURESS_SECRET)
@@ -173,7 +173,7 @@ def test_vu006_duress_opens_an_empty_decoy(
     with pytest.raises(Exception, match="cannot be changed now"):
         vault.interviews.load(real)
     decoy = store_interview(vault, {"q1": "decoy answer"})
-    assert vault.interviews.complete(decoy, submission_for({"q1": "decoy"})) is False  # never sealed
+    assert vault.interviews.complete(decoy, submission_for(decoy, {"q1": "decoy"})) is False  # never sealed
     assert [s.id for s in vault.list_interviews()] == [decoy]
     vault.lock()
     assert vault.list_interviews() == []  # still nothing, even locked, until a real unlock

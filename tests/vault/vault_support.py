@@ -10,7 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from app.vault import Clock, KdfPolicy, Vault
 from screening_protocols import Protocol, get_protocol, load_protocol
+from sync.sealed import SealedInterview
 from sync.stores import Enrollment
+from tests.tooling import files_under
 
 SECRET = "amber kettle violin 42 harbour"
 OTHER_SECRET = "seven quiet lanterns over Oslo"
@@ -63,33 +65,34 @@ def store_interview(vault: Vault, answers: dict[str, object], **context: object)
     )
 
 
-def submission_for(answers: dict[str, object], notes: str | None = None) -> dict[str, object]:
+def submission_for(
+    interview_id: str, answers: dict[str, object], notes: str | None = None
+) -> SealedInterview:
     """A completed interview's document (what ScreeningService.finish passes to the vault)."""
-    return {
-        "format": "waypoint-interview/1",
-        "protocol_id": "test-protocol",
-        "protocol_version": "1",
-        "started_at": "2026-01-01T00:00:00Z",
-        "respondent_language": "fr",
-        "officer_language": "en",
-        "answers": answers,
-        "asked": list(answers),
-        "outcome": {"level": "insufficient_information"},
-        "notes": notes,
-        "checks": {},
-        "consent": {"given": True},
-    }
+    return SealedInterview(
+        interview_id=interview_id,
+        protocol_id="test-protocol",
+        protocol_version="1",
+        started_at="2026-01-01T00:00:00Z",
+        respondent_language="fr",
+        officer_language="en",
+        answers=answers,
+        asked=tuple(answers),
+        outcome={"level": "insufficient_information"},
+        notes=notes,
+        consent={"given": True},
+    )
 
 
 def all_bytes_under(*roots: Path) -> bytes:
     """Every file under these folders (or these files), concatenated: for raw leak scans."""
     chunks = []
     for root in roots:
-        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        paths = [root] if root.is_file() else list(files_under(root))
         for path in paths:
             try:
                 chunks.append(path.read_bytes())
-            except (PermissionError, FileNotFoundError, IsADirectoryError):
+            except OSError:  # vanished meanwhile, or not ours to read
                 continue
     return b"\n".join(chunks)
 

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Request
 from sync.enroll import proof_message
 from sync.receipts import enrollment_message
 from sync.server import crud
-from sync.server.auth import refuse_and_audit
+from sync.server.auth import client_address, limit_address, record_refusal
 from sync.server.deps import SessionDep, StateDep, unit_of_work
-from sync.server.limits import RateLimiter
 from sync.server.models import Device
 from sync.server.problems import problem_responses
 from sync.server.refusals import Refusal
@@ -31,22 +30,23 @@ def _proof_holds(public_key: bytes, proof: str, message: bytes) -> bool:
 @router.post("/enroll", responses=problem_responses(403, 413, 422, 429))
 def enroll(body: EnrollRequest, request: Request, session: SessionDep, state: StateDep) -> EnrollResponse:
     """Enroll a device: single-use token, proof of possession of the device key; answer signed."""
-    client = request.client.host if request.client else "unknown"
-    wait = state.enroll_limiter.wait_needed(client)
-    if wait > 0:
-        headers = {"Retry-After": RateLimiter.retry_after_header(wait)}
-        raise Refusal(429, "rate_limited", "Too many enrollment attempts; wait and retry.", headers=headers)
+    limit_address(
+        state,
+        f"enroll:{client_address(request)}",
+        state.enroll_limit,
+        "Too many enrollment attempts; wait and retry.",
+    )
     with unit_of_work(session):
         public_key = b64u_decode(body.device_public_key)
         message = proof_message(body.token, body.device_public_key)
         if not _proof_holds(public_key, body.proof, message):
-            raise refuse_and_audit(
-                session, state, Refusal(403, "bad_proof", "The proof of possession is wrong."), None
+            raise record_refusal(
+                session, state, Refusal(403, "bad_proof", "The proof of possession is wrong.")
             )
         now = state.clock_ms()
         if not crud.consume_token(session=session, token=body.token, now=now):
             refusal = Refusal(403, "token_invalid", "This enrollment code has expired or was already used.")
-            raise refuse_and_audit(session, state, refusal, None)
+            raise record_refusal(session, state, refusal)
         keep: str | None = None
         succeeds: str | None = None
         if body.previous_device_id is not None and body.previous_proof is not None:
@@ -54,7 +54,8 @@ def enroll(body: EnrollRequest, request: Request, session: SessionDep, state: St
             if previous is not None:
                 if not _proof_holds(previous.public_key, body.previous_proof, message):
                     refusal = Refusal(403, "bad_proof", "The proof for the previous device key is wrong.")
-                    raise refuse_and_audit(session, state, refusal, body.previous_device_id)
+                    session.rollback()  # the token stays usable
+                    raise record_refusal(session, state, refusal)
                 # An active device keeps its id. A revoked one gets a new id that continues the old,
                 # so what it sealed before the revocation can still be sent and opened at the desk.
                 if previous.status == "active":

@@ -1,0 +1,36 @@
+"""Home: the drafts and finished interviews it lists, and the outbox's sending status."""
+
+from __future__ import annotations
+
+from app.home_data import load_home
+from app.runtime import SessionRuntime
+from app.state import Screen
+from app.sync_worker import SyncStatus
+
+__all__ = ["HomeController"]
+
+
+class HomeController:
+    """Shows home (metadata only) and sends on request; the sender's status is kept in the state."""
+
+    def __init__(self, runtime: SessionRuntime) -> None:
+        self._runtime = runtime
+        self.state = runtime.state
+
+    async def go_home(self) -> None:
+        self.state.forget_sensitive()
+        self.state.resume_interview_id = None
+        self.state.resume_screen = None
+        self.state.home = await self._runtime.off_loop(load_home, self._runtime.vault)
+        self.state.screen = Screen.HOME
+
+    def on_sync_status(self, status: SyncStatus) -> None:
+        """The background sender's news (counts only)."""
+        self.state.sync_status = status
+
+    async def send_now(self) -> None:
+        status = await self._runtime.services.sync_worker().send_now()
+        self.state.sync_status = status
+        if status.last_error is not None:
+            raise status.last_error
+        await self.go_home()

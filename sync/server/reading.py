@@ -1,0 +1,126 @@
+"""The server's read interface for the case desk: what arrived, and which devices a device continues.
+
+The desk never touches the server's tables itself: it asks a `SubmissionReader` for the stored
+envelopes (ciphertext and routing metadata, oldest first) and for a device's lineage. The reader only
+reads; it opens an existing referral server database and never creates one.
+
+    with SubmissionReader.open(database_url) as reader:
+        for stored in reader.submissions(batch_size=200): ...
+        reader.lineage(device_id)          # [device_id, the revoked device it continues, ...]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError
+from sqlmodel import Session, col, select
+
+from sync.server import crud
+from sync.server.db import make_engine
+from sync.server.models import DeviceSuccession, Submission
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
+
+__all__ = ["StoredSubmission", "SubmissionReader"]
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    """One stored envelope and the routing metadata it was sent with (no plaintext, ever)."""
+
+    interview_id: str
+    device_id: str
+    protocol_id: str
+    protocol_version: str
+    envelope: bytes
+
+
+class SubmissionReader:
+    """Read-only access to a referral server database; close it (or use `with`) when done."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._has_successions = inspect(engine).has_table(DeviceSuccession.__tablename__)
+        self._lookups = Session(engine)
+        self._lineages: dict[str, list[str]] = {}  # per device, not per row: a device sends many
+
+    @classmethod
+    def open(cls, database_url: str) -> SubmissionReader:
+        """A reader on an existing referral server database.
+
+        Raises:
+            ConfigError: `database_url` is not a referral server's database (missing, unreachable, no
+                tables); nothing is created then.
+        """
+        return cls(_open_server_database(database_url))
+
+    def submissions(self, *, batch_size: int = 200) -> Iterator[StoredSubmission]:
+        """Every stored submission, oldest first, read `batch_size` rows at a time."""
+        with Session(self._engine) as session:
+            rows = session.exec(
+                select(Submission).order_by(col(Submission.row_id)).execution_options(yield_per=batch_size)
+            )
+            for row in rows:
+                yield StoredSubmission(
+                    row.interview_id, row.device_id, row.protocol_id, row.protocol_version, row.envelope
+                )
+
+    def lineage(self, device_id: str) -> list[str]:
+        """`device_id`, then the revoked devices it continues (the ids its envelopes may be sealed under)."""
+        chain = self._lineages.get(device_id)
+        if chain is None:
+            chain = (
+                crud.lineage(session=self._lookups, device_id=device_id)
+                if self._has_successions
+                else [device_id]
+            )
+            self._lineages[device_id] = chain
+        return chain
+
+    def close(self) -> None:
+        self._lookups.close()
+        self._engine.dispose()
+
+    def __enter__(self) -> SubmissionReader:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _open_server_database(database_url: str) -> Engine:
+    """A read-only engine on an existing referral server database; never creates one."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        url = None
+    if url is not None and url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise _not_a_server_database()
+    engine = make_engine(database_url, writer=False)
+    try:
+        has_submissions = inspect(engine).has_table(Submission.__tablename__)
+    except DatabaseError as error:  # unreachable, refused, or a file that is not a database
+        engine.dispose()
+        raise ConfigError(
+            N_("The referral server database could not be opened."),
+            N_("Check the --database-url, that the database server runs and that you may read it."),
+        ) from error
+    if not has_submissions:
+        engine.dispose()
+        raise _not_a_server_database()
+    return engine
+
+
+def _not_a_server_database() -> ConfigError:
+    return ConfigError(
+        N_("There is no referral server database at this --database-url."),
+        N_("Give the --database-url that `waypoint server` uses (it holds the submissions)."),
+    )

@@ -1,0 +1,98 @@
+"""`waypoint sync`: send the device's sealed interviews to the organisation's server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from waypoint.cli.options import data_dir_option, existing_vault, insecure_http_option, warn_insecure_http
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
+
+DEFAULT_SYNC_DEADLINE_SECONDS = 30.0
+
+
+@click.command("sync")
+@data_dir_option
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=DEFAULT_SYNC_DEADLINE_SECONDS,
+    show_default=True,
+    help="Seconds to keep trying while the server cannot be reached.",
+)
+@insecure_http_option
+def sync_command(data_dir: Path, deadline: float, insecure_http: bool) -> None:
+    """Send every sealed interview; exit 0 only when the outbox is empty. Needs no secret.
+
+    While the server cannot be reached it retries (with growing waits, said on stderr) until
+    --deadline. A device that is not enrolled exits 1 when finished interviews wait for it.
+    """
+    from sync import Outbox
+
+    vault = existing_vault(data_dir)
+    warn_insecure_http(insecure_http)
+    try:
+        report = Outbox(vault.outbox_store, vault.device_store, insecure_http=insecure_http).send_pending(
+            deadline=deadline, on_progress=_show_retry
+        )
+        if report.stopped == "not_enrolled":
+            _not_enrolled(vault, report.pending)
+            return
+        counts = vault.outbox_store.counts()
+    finally:
+        vault.close()
+    click.echo(
+        f"sent {report.sent}, parked {report.parked}, pending {counts.pending} ({report.requests} requests)"
+    )
+    if report.error is not None and counts.pending:
+        click.echo(report.error.coded_message(), err=True)
+        if report.stopped == "deadline":
+            click.echo(
+                f"stopped trying within --deadline {deadline:g} s: run `waypoint sync` again later", err=True
+            )
+    if counts.parked:
+        click.echo(
+            f"{counts.parked} interview(s) parked: the server refused them; tell your coordinator", err=True
+        )
+    if counts.pending or counts.parked:
+        raise SystemExit(1)
+
+
+def _show_retry(progress: Any) -> None:
+    """One short stderr line before each wait, so a person sees the command is still trying."""
+    if progress.waiting > 0:
+        click.echo(
+            f"try {progress.attempt} failed: trying again in {progress.waiting:.1f} s "
+            f"({progress.done} of {progress.total} done)",
+            err=True,
+        )
+
+
+def _not_enrolled(vault: Any, pending: int) -> None:
+    """Nothing can be sent before enrollment: exit 1 when something waits, else say so and exit 0.
+
+    Raises:
+        ConfigError: finished interviews (or sealed ones) wait; they stay on the device.
+    """
+    waiting = pending + len(vault.list_interviews(states=("completed",)))
+    if waiting:
+        raise ConfigError(
+            N_("This device is not enrolled, so its {count} finished interview(s) cannot be sent."),
+            N_(
+                "Run `waypoint enroll join` with the code from your coordinator (and WAYPOINT_PIN), "
+                "then `waypoint sync` again. The interviews stay on this device until then."
+            ),
+            count=waiting,
+        )
+    click.echo("sent 0, parked 0, pending 0 (0 requests)")
+    click.echo(
+        "nothing to send; this device is not enrolled yet: run `waypoint enroll join` before "
+        "interviews can be sent",
+        err=True,
+    )
+
+
+commands: list[click.Command] = [sync_command]
