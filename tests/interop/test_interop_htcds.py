@@ -2,7 +2,7 @@
 
 HT001: the mapping tables are data, and every field and value in them (and every column the export
        writes) exists in the standard's field list (the fixture copy of `HTCDS Field Standards 2.0.csv`);
-       every indicator row names an indicator of the shipped library, and every ILO indicator it uses is mapped.
+       every indicator row names a shipped indicator, and every ILO indicator the library uses is mapped.
 HT002: interviews from every shipped protocol, written as CSV, XLSX and JSON: every column is an HTCDS
        field, every picklist value one of the field's Value Names; vic_TraffickingStatus is only ever
        PossibleVictimOfTrafficking (never Actual), and only when indicators were found; con_Consent holds
