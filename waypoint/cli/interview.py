@@ -203,8 +203,10 @@ def list_(data_dir: Path, as_json: bool, pin: str) -> None:
 
     vault = existing_vault(data_dir)
     try:
-        vault.unlock(pin)
-        summaries = [summary.to_dict() for summary in vault.list_interviews()]
+        summaries = []
+        if vault.has_secret:  # a vault never created holds no interview
+            vault.unlock(pin)
+            summaries = [summary.to_dict() for summary in vault.list_interviews()]
     finally:
         vault.close()
     if as_json:
