@@ -337,7 +337,9 @@ class Vault:
             self._guard.begin_attempt(self._refresh_policy().wipe_after_failures)
             kek = slots.derive(secret, device_secret)
             officer, _ = slots.unwrap(kek, OFFICER_SLOT), slots.unwrap(kek, DURESS_SLOT)  # same time
-            matched = officer is not None and (session is None or hmac.compare_digest(officer, session.data_key))
+            matched = officer is not None and (
+                session is None or hmac.compare_digest(officer, session.data_key)
+            )
             if not matched:
                 try:
                     self._guard.fail_attempt(self._policy.wipe_after_failures)
@@ -407,7 +409,7 @@ class Vault:
             WeakSecretError: the duress secret is too weak or equals the officer's secret.
         """
         policy.validate()
-        session = self._require_session()
+        self._require_session()
         slots = self._slots()
         duress_kek = None
         if duress_secret is not None:

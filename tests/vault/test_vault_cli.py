@@ -132,7 +132,9 @@ def test_cl004_list_needs_the_secret(tmp_path: Path) -> None:
     assert "--data-dir" in absent.output
     assert not data_dir.exists()  # listing creates nothing
     recorded = _record(data_dir, _answers_file(tmp_path)).stdout.strip()
-    locked = CliRunner().invoke(main, ["interview", "list", "--data-dir", str(data_dir)], env={"WAYPOINT_PIN": ""})
+    locked = CliRunner().invoke(
+        main, ["interview", "list", "--data-dir", str(data_dir)], env={"WAYPOINT_PIN": ""}
+    )
     assert locked.exit_code == 1 and "WAYPOINT_PIN" in locked.output and recorded not in locked.output
     listed = runner.invoke(main, ["interview", "list", "--json"], env={"WAYPOINT_DATA_DIR": str(data_dir)})
     assert listed.exit_code == 0, listed.output

@@ -34,7 +34,9 @@ def _file_view(path: Path) -> dict[str, list[tuple[object, ...]]]:
     try:
         tables = [
             name
-            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
         ]
         return {table: connection.execute(f"SELECT * FROM {table}").fetchall() for table in tables}  # noqa: S608
     finally:
@@ -44,8 +46,10 @@ def _file_view(path: Path) -> dict[str, list[tuple[object, ...]]]:
 def _shape(view: dict[str, list[tuple[object, ...]]]) -> dict[str, list[list[str]]]:
     """Per table, each row's column types and blob sizes: what a reader learns without keys."""
     return {
-        table: [[f"{type(v).__name__}:{len(v)}" if isinstance(v, bytes) else type(v).__name__ for v in row]
-                for row in rows]
+        table: [
+            [f"{type(v).__name__}:{len(v)}" if isinstance(v, bytes) else type(v).__name__ for v in row]
+            for row in rows
+        ]
         for table, rows in view.items()
     }
 
@@ -87,7 +91,9 @@ def test_vd002_duress_destroys_the_real_vault(
         with pytest.raises(Exception, match="cannot be changed now"):
             restarted.interviews.load(interview_id)
     decoy = store_interview(restarted, {"q1": "decoy"})
-    assert restarted.interviews.complete(decoy, submission_for(decoy, {"q1": "decoy"})) is True  # as any vault
+    assert (
+        restarted.interviews.complete(decoy, submission_for(decoy, {"q1": "decoy"})) is True
+    )  # as any vault
     assert [s.state for s in restarted.list_interviews()] == ["sealed"]
 
 
