@@ -31,6 +31,9 @@ def load_home(vault: Vault) -> HomeData:
 
     Two bounded, indexed queries (newest first), never a listing of every record: a device that has
     kept 100,000 content-free records shows its home screen as fast as a new one.
+
+    Raises:
+        VaultLockedError: the vault is locked (nothing is listed without a secret).
     """
     drafts = vault.list_interviews(states=DRAFT_STATES, newest_first=True, limit=RECENT_DRAFTS)
     finished = vault.list_interviews(states=FINISHED_STATES, newest_first=True, limit=RECENT_FINISHED)

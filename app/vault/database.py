@@ -159,6 +159,23 @@ class Database:
         busy = self._pragma_row("PRAGMA wal_checkpoint(TRUNCATE)")[0]
         return bool(busy == 0)
 
+    def vacuum(self) -> bool:
+        """Rebuild the file so deleted rows leave no pages, free-list entries or size behind.
+
+        Returns:
+            True when rebuilt; False when another connection kept it busy (deleted content is already
+            overwritten by `secure_delete`; only the file's size may still show it).
+        """
+        with self._damage_reported():
+            raw = self.engine.raw_connection()
+            try:
+                raw.cursor().execute("VACUUM")
+                return True
+            except sqlite3.OperationalError:
+                return False
+            finally:
+                raw.close()
+
     def integrity_check(self) -> str:
         """SQLite's `PRAGMA integrity_check` result ("ok" when the file is sound)."""
         return str(self._pragma_row("PRAGMA integrity_check")[0])

@@ -27,7 +27,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlmodel import col
 
 from app.vault.clock import Clock, format_time, parse_time
@@ -45,6 +45,7 @@ __all__ = [
     "InterviewSummary",
     "SessionKeys",
     "StoredInterview",
+    "delete_other_spaces",
     "summaries",
 ]
 
@@ -56,7 +57,7 @@ Sealer = Callable[..., bytes]
 
 @dataclass(frozen=True)
 class InterviewSummary:
-    """What the vault shows about an interview without any key: ids, protocol, state and times."""
+    """What an unlocked session lists about an interview: ids, protocol, state and times."""
 
     id: str
     protocol_id: str
@@ -93,9 +94,8 @@ class StoredInterview:
 class SessionKeys:
     """What an unlocked session holds: the field codec of its space and the key for owner tags."""
 
-    def __init__(self, codec: FieldCodec, data_key: bytes, *, decoy: bool) -> None:
+    def __init__(self, codec: FieldCodec, data_key: bytes) -> None:
         self.codec = codec
-        self.decoy = decoy
         self._tag_key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"waypoint-vault-owner-tag/1"
         ).derive(data_key)
@@ -122,17 +122,17 @@ def _decode(data: bytes) -> dict[str, Any]:
 
 def summaries(
     connection: Connection,
-    keys: SessionKeys | None,
+    keys: SessionKeys,
     states: Collection[str] | None = None,
     *,
     newest_first: bool = False,
     limit: int | None = None,
 ) -> list[InterviewSummary]:
-    """Interviews' metadata: all of them without keys, only the session's own with keys.
+    """The metadata of the session's own interviews (nothing is listed without keys).
 
     Args:
         connection: a connection inside a read transaction.
-        keys: the session's keys, or None (locked: every interview).
+        keys: the session's keys.
         states: only interviews in these states.
         newest_first: order by start time, newest first (default: oldest first).
         limit: at most this many (counted after the session's filter).
@@ -159,7 +159,7 @@ def summaries(
     result: list[InterviewSummary] = []
     rows = connection.execute(query)
     for interview_id, tag, protocol_id, version, state, started, updated, *optional in rows:
-        if keys is not None and not keys.owns(interview_id, tag):
+        if not keys.owns(interview_id, tag):
             continue
         completed, sealed, sent, purged = (parse_time(t) if t else None for t in optional)
         result.append(
@@ -179,6 +179,21 @@ def summaries(
         if limit is not None and len(result) >= limit:
             break
     return result
+
+
+def delete_other_spaces(connection: Connection, keys: SessionKeys) -> int:
+    """Delete every interview and outbox row that `keys`' space did not make (the duress path).
+
+    Returns:
+        How many interviews were deleted.
+    """
+    rows = connection.execute(select(col(InterviewRow.id), col(InterviewRow.owner_tag))).all()
+    others = [row.id for row in rows if not keys.owns(row.id, row.owner_tag)]
+    mine = [row.id for row in rows if keys.owns(row.id, row.owner_tag)]
+    connection.execute(delete(OutboxRow).where(col(OutboxRow.id).not_in(mine)))
+    for start in range(0, len(others), 500):
+        connection.execute(delete(InterviewRow).where(col(InterviewRow.id).in_(others[start : start + 500])))
+    return len(others)
 
 
 class InterviewRecords:
@@ -281,7 +296,7 @@ class InterviewRecords:
     def complete(self, interview_id: str, submission: SealedInterview) -> bool:
         """Finish an interview: seal it to the organisation when enrolled, else keep it encrypted.
 
-        One transaction either way. Enrolled (and not a duress session): the envelope goes into the
+        One transaction either way. Enrolled: the envelope goes into the
         outbox and every readable trace of the interview is deleted. Not enrolled: the working state is
         replaced by the final document, encrypted, until `seal_completed` runs after enrollment.
 
@@ -304,7 +319,7 @@ class InterviewRecords:
             row = connection.execute(select(InterviewRow).where(self._mine(interview_id))).first()
             if row is None or row.state != "in_progress":
                 raise InterviewError(interview_id=interview_id, state=row.state if row else "unknown")
-            enrollment = None if self._keys.decoy else load_enrollment(connection)
+            enrollment = load_enrollment(connection)
             if enrollment is not None:
                 self._enqueue(connection, row, document, enrollment)
             else:
@@ -338,8 +353,6 @@ class InterviewRecords:
 
     def seal_completed(self) -> list[str]:
         """Seal every completed interview of this session, each in its own transaction."""
-        if self._keys.decoy:
-            return []
         with self._database.read() as connection:
             rows = connection.execute(
                 select(col(InterviewRow.id), col(InterviewRow.owner_tag)).where(

@@ -8,13 +8,13 @@ The device signing key sits in the database file (0600, inside the 0700 private 
 authenticates the device to the server; it opens nothing. On phones it belongs in the platform's secure
 storage (docs/vault.md says how that would change).
 
-In a duress (decoy) session the app's outbox looks empty: no counts, nothing pending, so nothing on the
-screen reveals that real interviews wait to be sent. `waypoint sync`, which has no session, sees them.
+After a duress unlock the real envelopes are gone from the outbox (`Vault.unlock`), so what is here
+never reveals that real interviews existed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, func, insert, select, update
 from sqlmodel import col
@@ -98,17 +98,14 @@ class VaultDeviceStore:
 
 
 class VaultOutboxStore:
-    """`sync.stores.OutboxStore` over the vault database; empty while `hidden()` is true (duress)."""
+    """`sync.stores.OutboxStore` over the vault database."""
 
-    def __init__(self, database: Database, clock: Clock, hidden: Callable[[], bool] = lambda: False) -> None:
+    def __init__(self, database: Database, clock: Clock) -> None:
         self._database = database
         self._clock = clock
-        self._hidden = hidden
 
     def pending(self, limit: int) -> list[OutboxItem]:
         """Items not yet acknowledged (and not parked), oldest `seq` first."""
-        if self._hidden():
-            return []
         query = (
             select(OutboxRow)
             .where(col(OutboxRow.status) == "pending", col(OutboxRow.envelope).is_not(None))
@@ -132,7 +129,7 @@ class VaultOutboxStore:
 
     def mark_sent(self, item_ids: Sequence[str], receipt: bytes) -> None:
         """Record a verified receipt for these items and mark their interviews sent, in one transaction."""
-        if self._hidden() or not item_ids:
+        if not item_ids:
             return
         now = format_time(self._clock.now())
         ids = list(item_ids)
@@ -150,7 +147,7 @@ class VaultOutboxStore:
 
     def record_attempt(self, item_ids: Sequence[str], error_code: str) -> None:
         """Count a failed try; the items stay pending. `error_code` is a code, never content."""
-        if self._hidden() or not item_ids:
+        if not item_ids:
             return
         with self._database.write() as connection:
             connection.execute(
@@ -161,8 +158,6 @@ class VaultOutboxStore:
 
     def park(self, item_id: str, reason_code: str) -> None:
         """The server refused this item for good: stop retrying it and keep it for a person to see."""
-        if self._hidden():
-            return
         with self._database.write() as connection:
             connection.execute(
                 update(OutboxRow)
@@ -172,8 +167,6 @@ class VaultOutboxStore:
 
     def counts(self) -> OutboxCounts:
         """How many items are pending, sent and parked."""
-        if self._hidden():
-            return OutboxCounts(pending=0, sent=0, parked=0)
         query = select(col(OutboxRow.status), func.count()).group_by(col(OutboxRow.status))
         with self._database.read() as connection:
             by_status = {status: int(count) for status, count in connection.execute(query).all()}

@@ -6,10 +6,14 @@
     vault.lock()                            # quick exit, or after `policy.idle_lock_seconds` idle
     vault.device_store / vault.outbox_store # for `sync`, usable while locked
 
-Unlocking with the organisation's duress secret opens a decoy space with its own data key: listing,
-resuming and counting show only what was made in it, new interviews go into it, and nothing is ever
-sealed or sent from it. Nothing in the database shows whether a duress secret exists: both key slots
-are always filled (with random bytes when unused).
+Nothing about interviews is listed without a secret (`list_interviews` needs an unlocked session).
+
+Unlocking with the organisation's duress secret destroys the real vault and opens what is left as an
+ordinary one (docs/security-notes-duress.md): the officer's data key is overwritten, every interview
+and outbox envelope of the real space is deleted (secure_delete, VACUUM, WAL truncated), and the
+(so far empty) decoy key takes the officer's slot under the duress secret, so the file looks like a
+fresh vault whose owner knows that secret. Nothing in the database shows whether a duress secret
+exists: both key slots are always filled (with random bytes when unused).
 
 Several `Vault` objects may share one data folder (browser sessions, the CLI beside the app): each has
 its own session; SQLite serialises their writes.
@@ -18,6 +22,7 @@ its own session; SQLite serialises their writes.
 from __future__ import annotations
 
 import hmac
+import os
 import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -43,7 +48,14 @@ from app.vault.keyring import DURESS_SLOT, OFFICER_SLOT, KeySlots, check_device_
 from app.vault.keys import KdfPolicy, derive_kek, new_data_key
 from app.vault.migrations import migrate
 from app.vault.policy import VaultPolicy
-from app.vault.records import InterviewRecords, InterviewSummary, Sealer, SessionKeys, summaries
+from app.vault.records import (
+    InterviewRecords,
+    InterviewSummary,
+    Sealer,
+    SessionKeys,
+    delete_other_spaces,
+    summaries,
+)
 from app.vault.secret_rules import DIFFERENT_SECRET_TODO, check_duress_secret, check_new_secret
 from app.vault.stores import VaultDeviceStore, VaultOutboxStore, purge_sent_envelopes
 from app.vault.tables import PolicyRow, VaultKeysRow
@@ -52,18 +64,23 @@ from waypoint.core.errors import WaypointError
 __all__ = ["Vault"]
 
 
-# Vault files (by path) whose latest unlock in this process was the duress secret. While a path is in
-# here, every `Vault` object on it in this process (other tabs, the background sender) shows no real
-# interviews and no outbox. Memory only: nothing on disk records that duress was used.
-_duress_active: set[Path] = set()
-_duress_lock = threading.Lock()
+# How many times a duress unlock destroyed the real vault in each file (by path), in this process.
+# A session started before the latest destruction is over: other tabs on the same file lock at once.
+_destructions: dict[Path, int] = {}
+_destructions_lock = threading.Lock()
+
+
+def _destruction_count(path: Path) -> int:
+    with _destructions_lock:
+        return _destructions.get(path, 0)
 
 
 class _Session:
-    def __init__(self, keys: SessionKeys, data_key: bytes, started: float) -> None:
+    def __init__(self, keys: SessionKeys, data_key: bytes, started: float, generation: int) -> None:
         self.keys = keys
         self.data_key = data_key
         self.last_activity = started
+        self.generation = generation
 
 
 class Vault:
@@ -127,11 +144,6 @@ class Vault:
             plaintext_fields=insecure_plaintext_fields_for_tests,
         )
 
-    @property
-    def _hide_real(self) -> bool:
-        with _duress_lock:
-            return self._database.path in _duress_active
-
     # -- what works locked -------------------------------------------------------------------------
 
     @property
@@ -184,8 +196,8 @@ class Vault:
 
     @property
     def outbox_store(self) -> VaultOutboxStore:
-        """The outbox store `sync` uses (works while locked; empty in a duress session)."""
-        return VaultOutboxStore(self._database, self._clock, hidden=lambda: self._hide_real)
+        """The outbox store `sync` uses (works while locked)."""
+        return VaultOutboxStore(self._database, self._clock)
 
     def list_interviews(
         self, states: Collection[str] | None = None, *, newest_first: bool = False, limit: int | None = None
@@ -195,17 +207,14 @@ class Vault:
         `states`, `newest_first` and `limit` keep the home screen fast on a device that has kept many
         content-free records (e.g. drafts, then the 20 newest finished interviews).
 
-        Unlocked: this session's interviews. Locked: every interview on the device (for `waypoint
-        interview list` and support), except while the latest unlock in this process was the duress
-        secret: then nothing.
+        Only the unlocked session's own interviews: nothing is listed without a secret.
+
+        Raises:
+            VaultLockedError: no unlocked session.
         """
-        with self._lock:
-            session = self._current_session()
-            if session is None and self._hide_real:
-                return []
-            with self._database.read() as connection:
-                keys = session.keys if session else None
-                return summaries(connection, keys, states, newest_first=newest_first, limit=limit)
+        session = self._require_session()
+        with self._database.read() as connection:
+            return summaries(connection, session.keys, states, newest_first=newest_first, limit=limit)
 
     def throttle_seconds(self) -> int:
         """Seconds before the next unlock attempt is allowed (0: now), for the unlock screen."""
@@ -266,12 +275,14 @@ class Vault:
                     self._guard.reset_after_create(connection)
             if created is None:
                 raise VaultExistsError()
-            self._start_session(created[0], decoy=False)
+            self._start_session(created[0])
 
     def unlock(self, secret: str, device_secret: bytes | None = None) -> None:
-        """Unlock with the officer's secret (or the duress secret, which opens the decoy).
+        """Unlock with the officer's secret, or with the duress secret, which destroys the real vault.
 
-        Then, in a real session of an enrolled device, completed interviews are sealed.
+        After a duress unlock the real interviews, their envelopes and the officer's key are gone, and
+        the session is an ordinary one in what was the decoy space (docs/security-notes-duress.md).
+        Then, on an enrolled device, completed interviews are sealed.
 
         Raises:
             NoVaultError: the vault has not been created.
@@ -285,28 +296,29 @@ class Vault:
         check_device_secret(slots.params, device_secret)
         with self._locks_on_wipe():
             self._guard.begin_attempt(self._refresh_policy().wipe_after_failures)
-            opened = slots.open(slots.derive(secret, device_secret))
+            kek = slots.derive(secret, device_secret)
+            opened = slots.open(kek)
             if opened is None:
                 self._guard.fail_attempt(self._policy.wipe_after_failures)
         self._guard.forgive()
-        data_key, decoy = opened
+        data_key, duress = opened
+        if duress:
+            self._destroy_real_vault(slots, kek, data_key)
         with self._lock:
-            self._start_session(data_key, decoy=decoy)
-        if not decoy:
-            try:
-                self.seal_completed()
-            except WaypointError:
-                pass  # they stay completed and encrypted; sealing is retried at the next unlock
+            self._start_session(data_key)
+        try:
+            self.seal_completed()
+        except WaypointError:
+            pass  # they stay completed and encrypted; sealing is retried at the next unlock
 
     def verify_secret(self, secret: str, device_secret: bytes | None = None) -> bool:
         """Check the secret of whoever opened this session, without changing what is unlocked.
 
         For the hand-back: the officer proves they hold the device again. Throttled and counted like
         an unlock (a wrong secret counts towards the wait and the organisation's wipe limit), but the
-        session, its space and the process's duress state never change. Only the secret of the
-        session's own space verifies: in the officer's session the duress secret is as wrong as any
-        other guess (same count, same time: both key slots are always tried), and in a decoy session
-        the duress secret that opened it verifies. While locked, the officer's secret verifies.
+        session never changes. Only the officer's secret verifies: the duress secret is as wrong as
+        any other guess here (same count, same time: both key slots are always tried) and destroys
+        nothing; it does so only at an unlock.
 
         Returns:
             True when the secret is right (the failure count is then cleared); False when it is wrong.
@@ -324,12 +336,10 @@ class Vault:
         with self._locks_on_wipe():
             self._guard.begin_attempt(self._refresh_policy().wipe_after_failures)
             kek = slots.derive(secret, device_secret)
-            officer, duress = slots.unwrap(kek, OFFICER_SLOT), slots.unwrap(kek, DURESS_SLOT)
-            if session is None:
-                matched = officer is not None
-            else:
-                opened = duress if session.keys.decoy else officer
-                matched = opened is not None and hmac.compare_digest(opened, session.data_key)
+            officer, _ = slots.unwrap(kek, OFFICER_SLOT), slots.unwrap(kek, DURESS_SLOT)  # same time
+            matched = officer is not None and (
+                session is None or hmac.compare_digest(officer, session.data_key)
+            )
             if not matched:
                 try:
                     self._guard.fail_attempt(self._policy.wipe_after_failures)
@@ -366,17 +376,16 @@ class Vault:
         slots = self._slots()
         check_device_secret(slots.params, device_secret)
         check_new_secret(new, with_device_secret=slots.params.with_device_secret)
-        slot, other = (DURESS_SLOT, OFFICER_SLOT) if session.keys.decoy else (OFFICER_SLOT, DURESS_SLOT)
         with self._locks_on_wipe():
             self._guard.begin_attempt(self._refresh_policy().wipe_after_failures)
-            if slots.unwrap(slots.derive(old, device_secret), slot) != session.data_key:
+            if slots.unwrap(slots.derive(old, device_secret), OFFICER_SLOT) != session.data_key:
                 self._guard.fail_attempt(self._policy.wipe_after_failures)
         self._guard.forgive()
         new_kek = slots.derive(new, device_secret)
-        if not session.keys.decoy and slots.unwrap(new_kek, other) is not None:
+        if slots.unwrap(new_kek, DURESS_SLOT) is not None:
             raise WeakSecretError(todo=DIFFERENT_SECRET_TODO)
         with self._database.write() as connection:
-            slots.store(connection, new_kek, session.data_key, slot, format_time(self._clock.now()))
+            slots.store(connection, new_kek, session.data_key, OFFICER_SLOT, format_time(self._clock.now()))
 
     def set_policy(
         self, policy: VaultPolicy, *, duress_secret: str | None = None, device_secret: bytes | None = None
@@ -400,9 +409,7 @@ class Vault:
             WeakSecretError: the duress secret is too weak or equals the officer's secret.
         """
         policy.validate()
-        session = self._require_session()
-        if session.keys.decoy:
-            return  # the decoy accepts and ignores it, so the screen looks the same
+        self._require_session()
         slots = self._slots()
         duress_kek = None
         if duress_secret is not None:
@@ -486,23 +493,39 @@ class Vault:
             yield
         except VaultWipedError:
             self.lock()
-            with _duress_lock:
-                _duress_active.discard(self._database.path)
             raise
 
-    def _start_session(self, data_key: bytes, *, decoy: bool) -> None:
+    def _destroy_real_vault(self, slots: KeySlots, duress_kek: bytes, decoy_key: bytes) -> None:
+        """The duress path: the decoy becomes the only vault, and nothing of the real one remains.
+
+        One transaction moves the decoy key into the officer's slot (under the duress secret), fills
+        the duress slot with a wrap under a random key (as on a vault without a duress secret), and
+        deletes every interview and outbox row the decoy did not make. VACUUM then rebuilds the file
+        without their pages, and the WAL is truncated.
+        """
+        now = format_time(self._clock.now())
+        decoy = SessionKeys(UnencryptedFields(), decoy_key)  # only for its owner tags
+        with self._database.write() as connection:
+            slots.store(connection, duress_kek, decoy_key, OFFICER_SLOT, now)
+            slots.store(connection, os.urandom(len(duress_kek)), new_data_key(), DURESS_SLOT, now)
+            delete_other_spaces(connection, decoy)
+        with _destructions_lock:
+            _destructions[self._database.path] = _destructions.get(self._database.path, 0) + 1
+        self._database.vacuum()
+        self._database.checkpoint()
+
+    def _start_session(self, data_key: bytes) -> None:
         codec: FieldCodec = UnencryptedFields() if self._plaintext_fields else FieldCipher(data_key)
-        keys = SessionKeys(codec, data_key, decoy=decoy)
-        self._session = _Session(keys, data_key, self._clock.monotonic())
-        with _duress_lock:
-            if decoy:
-                _duress_active.add(self._database.path)
-            else:
-                _duress_active.discard(self._database.path)
+        keys = SessionKeys(codec, data_key)
+        generation = _destruction_count(self._database.path)
+        self._session = _Session(keys, data_key, self._clock.monotonic(), generation)
 
     def _current_session(self) -> _Session | None:
         session = self._session
         if session is None:
+            return None
+        if session.generation != _destruction_count(self._database.path):
+            self._session = None  # a duress unlock elsewhere in this process destroyed its space
             return None
         if self._clock.monotonic() - session.last_activity > self._policy.idle_lock_seconds:
             self._session = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -28,7 +28,16 @@ from sync.errors import EnvelopeError
 from sync.sealed import SealedDocumentError, SealedInterview
 from sync.server.reading import StoredSubmission, SubmissionReader
 
-__all__ = ["ExportFailure", "ExportReport", "SubmissionSource", "export_from", "export_submissions"]
+__all__ = [
+    "ExportFailure",
+    "ExportReport",
+    "OpenedInterview",
+    "SubmissionSource",
+    "export_from",
+    "export_submissions",
+    "open_from",
+    "write_private_file",
+]
 
 SAFE_FILE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
@@ -48,6 +57,17 @@ class ExportFailure:
     interview_id: str
     device_id: str
     reason: str  # no_key | does_not_open | not_an_interview | binding_mismatch | unsafe_id
+
+
+@dataclass(frozen=True)
+class OpenedInterview:
+    """One submission opened and checked: the interview as the device recorded it (`plaintext`, and
+    parsed as `document`), and the key that opened it (other desk exports derive pseudonyms from it)."""
+
+    interview_id: str
+    plaintext: bytes
+    document: SealedInterview
+    key: X25519PrivateKey
 
 
 @dataclass
@@ -90,38 +110,42 @@ def export_from(
     batch_size: int = 200,
 ) -> ExportReport:
     """Export what `source` holds to `out_dir` (created 0700); see `export_submissions`."""
-    keys = {key_id_for(_raw_public(key)): key for key in private_keys}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     report = ExportReport()
-    for stored in source.submissions(batch_size=batch_size):
-        _export_one(stored, source.lineage(stored.device_id), keys, out_dir, report)
+    for item in open_from(source, private_keys, batch_size=batch_size):
+        if isinstance(item, ExportFailure):
+            report.failures.append(item)
+        else:
+            report.written.append(write_private_file(out_dir / f"{item.interview_id}.json", item.plaintext))
     return report
 
 
-def _export_one(
-    row: StoredSubmission,
-    senders: Sequence[str],
-    keys: dict[str, X25519PrivateKey],
-    out_dir: Path,
-    report: ExportReport,
-) -> None:
-    """Export one row; `senders` are the device ids it may be sealed under (the sender's lineage)."""
+def open_from(
+    source: SubmissionSource, private_keys: Sequence[X25519PrivateKey], *, batch_size: int = 200
+) -> Iterator[OpenedInterview | ExportFailure]:
+    """Every submission `source` holds, opened and checked, or the reason it could not be (in order)."""
+    keys = {key_id_for(_raw_public(key)): key for key in private_keys}
+    for stored in source.submissions(batch_size=batch_size):
+        yield _open_one(stored, source.lineage(stored.device_id), keys)
 
-    def fail(reason: str) -> None:
-        report.failures.append(ExportFailure(row.interview_id, row.device_id, reason))
+
+def _open_one(
+    row: StoredSubmission, senders: Sequence[str], keys: dict[str, X25519PrivateKey]
+) -> OpenedInterview | ExportFailure:
+    """Open one row; `senders` are the device ids it may be sealed under (the sender's lineage)."""
+
+    def fail(reason: str) -> ExportFailure:
+        return ExportFailure(row.interview_id, row.device_id, reason)
 
     if not SAFE_FILE_STEM.fullmatch(row.interview_id):
-        fail("unsafe_id")
-        return
+        return fail("unsafe_id")
     try:
         key = keys.get(read_header(row.envelope).key_id)
     except EnvelopeError:
-        fail("does_not_open")
-        return
+        return fail("does_not_open")
     if key is None:
-        fail("no_key")
-        return
+        return fail("no_key")
     plaintext, sealed_by = None, row.device_id
     for sealed_by in senders:
         try:
@@ -137,13 +161,11 @@ def _export_one(
         except EnvelopeError:
             continue
     if plaintext is None:
-        fail("does_not_open")
-        return
+        return fail("does_not_open")
     try:
         recorded = SealedInterview.from_json(plaintext)
     except SealedDocumentError:
-        fail("not_an_interview")
-        return
+        return fail("not_an_interview")
     routing = (
         (recorded.interview_id, row.interview_id),
         (recorded.protocol_id, row.protocol_id),
@@ -151,12 +173,11 @@ def _export_one(
         (recorded.device_id or sealed_by, sealed_by),
     )
     if any(inside != outside for inside, outside in routing):
-        fail("binding_mismatch")
-        return
-    report.written.append(_write_private_file(out_dir / f"{row.interview_id}.json", plaintext))
+        return fail("binding_mismatch")
+    return OpenedInterview(row.interview_id, plaintext, recorded, key)
 
 
-def _write_private_file(path: Path, content: bytes) -> Path:
+def write_private_file(path: Path, content: bytes) -> Path:
     """Write `content` to `path` atomically, readable by this user only."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".tmp")
     try:

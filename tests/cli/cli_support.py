@@ -234,9 +234,10 @@ def record(data_dir: Path, case: Case, folder: Path, *, pin: str = PIN) -> tuple
     return interview_id, ran
 
 
-def listed(data_dir: Path) -> dict[str, dict[str, Any]]:
-    """`waypoint interview list --json`, by interview id."""
-    rows = json.loads(ok(waypoint("interview", "list", "--data-dir", data_dir, "--json")).out)
+def listed(data_dir: Path, *, pin: str = PIN) -> dict[str, dict[str, Any]]:
+    """`WAYPOINT_PIN=pin waypoint interview list --json`, by interview id."""
+    listing = waypoint("interview", "list", "--data-dir", data_dir, "--json", env={"WAYPOINT_PIN": pin})
+    rows = json.loads(ok(listing).out)
     assert isinstance(rows, list)
     return {row["id"]: row for row in rows}
 

@@ -119,12 +119,15 @@ def _cases(folder: Path, setting: dict[str, Any]) -> dict[str, Bad]:
         "record_into_a_damaged_vault": into(setting["damaged"]["cut"], ok_file, pin, mentions=("damaged",)),
         # interview list and sync: a folder without a vault, a damaged vault
         "list_no_such_data_dir": device(
-            "interview list", setting["missing_folder"], mentions=("no Waypoint data", "--data-dir")
+            "interview list", setting["missing_folder"], env=pin, mentions=("no Waypoint data", "--data-dir")
         ),
         "sync_no_such_data_dir": device(
             "sync", setting["missing_folder"], mentions=("no Waypoint data", "--data-dir")
         ),
-        "list_damaged_vault": device("interview list", setting["damaged"]["random"], mentions=("damaged",)),
+        "list_damaged_vault": device(
+            "interview list", setting["damaged"]["random"], env=pin, mentions=("damaged",)
+        ),
+        "list_without_pin": device("interview list", vault, mentions=("WAYPOINT_PIN",)),
         "sync_damaged_vault": device("sync", setting["damaged"]["cut"], mentions=("damaged",)),
         # interview record: the answers file
         "record_not_json": rec(not_json, mentions=("JSON",)),
@@ -306,6 +309,7 @@ CORE_CASES = [
     "list_no_such_data_dir",
     "sync_no_such_data_dir",
     "list_damaged_vault",
+    "list_without_pin",
     "sync_damaged_vault",
     "join_expired_code_seen_offline",
     "join_server_unreachable",

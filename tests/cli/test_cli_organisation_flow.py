@@ -162,7 +162,7 @@ def journey(
                 thread.join(timeout=60)
             trip.cuts = proxy.cuts
 
-            trip.table_after_sync = trip.run("interview", "list", "--data-dir", trip.device)
+            trip.table_after_sync = trip.run("interview", "list", "--data-dir", trip.device, WAYPOINT_PIN=PIN)
             trip.second_sync = trip.run("sync", "--data-dir", trip.device, "--deadline", "60")
             ok(
                 trip.run(

@@ -6,7 +6,8 @@ SS001: the administrator revokes the device (`device list` then shows it revoked
 SS002: the same device enrolled again with a new code: its waiting interview is sent and the case
        desk can open it (a revoked device that is recovered must not lose what it holds).
 SS003: a device that was never enrolled, with a finished interview waiting: `waypoint sync` cannot
-       send anything, so it exits non-zero and says to run `waypoint enroll join`; nothing is lost.
+       send anything, so with WAYPOINT_PIN (which counts it) it exits non-zero and says to run
+       `waypoint enroll join`; nothing is lost.
 SS004: a device whose enrollment failed (the server could not be reached: `enroll join` says so) and
        that holds nothing to send: `waypoint sync` exits 0, and says the device is not enrolled.
 SS005: the server is down: `waypoint sync` says on stderr, before each wait, that it is trying again
@@ -128,7 +129,8 @@ def test_ss003_a_device_never_enrolled_is_told_to_enroll(tmp_path: Path) -> None
     device = tmp_path / "device"
     case = make_case("border-rapid", "fr", COMPLETE_ANSWERS["border-rapid"], "unenrolled")
     interview_id, _ = record(device, case, tmp_path)
-    ran = waypoint("sync", "--data-dir", device, "--deadline", "5")
+    # Finished interviews are counted only with the secret: nothing is listed without it.
+    ran = waypoint("sync", "--data-dir", device, "--deadline", "5", env={"WAYPOINT_PIN": PIN})
     assert "Traceback" not in ran.output
     assert "waypoint enroll join" in ran.err, str(ran)
     assert ran.code == 1, f"nothing could be sent, yet sync reports success\n{ran}"

@@ -9,7 +9,8 @@ CL004: without a vault and without WAYPOINT_PIN, a device is enrolled anyway (pr
 CL005: a server or code without an organisation key says what to do.
 CL006: `enroll create` with policy options prints a `WP2:` code; `enroll join` applies the policy:
        without WAYPOINT_DURESS_PIN it refuses before spending the code, with it the duress secret
-       opens an empty decoy; interviews finished before enrollment are sealed for sending.
+       opens an empty vault (destroying the real one); interviews finished before enrollment are
+       sealed for sending.
 CL007: WAYPOINT_DURESS_PIN for a code that asks for no duress secret is refused; an option out of
        range is refused naming the setting; a --server-url that is no http(s) address is refused.
 CL008: pre-provisioning with a policy that requires a duress secret leaves it for the app's set-up.
@@ -231,10 +232,11 @@ def test_cl006_policy_from_the_code(tmp_path: Path, server: dict[str, Any]) -> N
     vault = Vault.open(data_dir)
     assert (vault.policy.wipe_after_failures, vault.policy.idle_lock_seconds) == (5, 60)
     assert not vault.duress_secret_required and vault.outbox_store.counts().pending == 2
-    vault.unlock(DURESS)
-    assert vault.list_interviews() == [] and vault.outbox_store.counts().pending == 0
     vault.unlock(PIN)
     assert {s.state for s in vault.list_interviews()} == {"sealed"}
+    vault.lock()
+    vault.unlock(DURESS)  # destroys the real vault (tests/vault/test_vault_duress.py)
+    assert vault.list_interviews() == [] and vault.outbox_store.counts().pending == 0
     vault.close()
 
 

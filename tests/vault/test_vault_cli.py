@@ -8,8 +8,9 @@ CL002: a value that does not fit names the question and the allowed values and w
        a question id the protocol does not have at all (a typo), and a file without
        "respondent_language" says exactly what to add.
 CL003: no WAYPOINT_PIN, a wrong one, or a weak one on creation: a clear error, exit 1.
-CL004: list shows metadata only, needs no secret, and reads the default data folder; a folder without
-       a vault is refused (exit 1, "no Waypoint data") and not created.
+CL004: list shows metadata only, needs WAYPOINT_PIN (without it: a clear error naming the variable,
+       exit 1, nothing listed), and reads the default data folder; a folder without a vault is refused
+       (exit 1, "no Waypoint data") and not created.
 """
 
 from __future__ import annotations
@@ -122,15 +123,19 @@ def test_cl003_secret_errors(tmp_path: Path) -> None:
     assert "a different long passphrase" not in wrong.output
 
 
-def test_cl004_list_needs_no_secret(tmp_path: Path) -> None:
+def test_cl004_list_needs_the_secret(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     assert DATABASE_FILENAME == VAULT_FILENAME  # the CLI looks for the file the vault writes
-    absent = CliRunner().invoke(main, ["interview", "list", "--data-dir", str(data_dir), "--json"])
+    runner = CliRunner(env={"WAYPOINT_PIN": SECRET})
+    absent = runner.invoke(main, ["interview", "list", "--data-dir", str(data_dir), "--json"])
     assert absent.exit_code == 1 and "There is no Waypoint data in" in absent.output, absent.output
     assert "--data-dir" in absent.output
     assert not data_dir.exists()  # listing creates nothing
     recorded = _record(data_dir, _answers_file(tmp_path)).stdout.strip()
-    runner = CliRunner()
+    locked = CliRunner().invoke(
+        main, ["interview", "list", "--data-dir", str(data_dir)], env={"WAYPOINT_PIN": ""}
+    )
+    assert locked.exit_code == 1 and "WAYPOINT_PIN" in locked.output and recorded not in locked.output
     listed = runner.invoke(main, ["interview", "list", "--json"], env={"WAYPOINT_DATA_DIR": str(data_dir)})
     assert listed.exit_code == 0, listed.output
     (row,) = json.loads(listed.output)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from vault_support import SECRET, FakeClock, Organisation, all_bytes_under, store_interview, submission_for
 
-from app.vault import InterviewError, Vault, VaultPolicy
+from app.vault import InterviewError, Vault, VaultLockedError, VaultPolicy
 from sync.envelope import open_submission
 from sync.errors import EnvelopeError
 from sync.sealed import SEALED_FIELDS
@@ -120,6 +120,7 @@ def test_vl005_sent_then_purged(vault: Vault, organisation: Organisation, clock:
     vault.interviews.complete(interview, submission_for(interview, {"q1": "yes"}))
     vault.lock()  # sending and purging need no secret
     vault.outbox_store.mark_sent([interview], b"signed-receipt")
+    vault.unlock(SECRET)  # listing does
     assert vault.list_interviews()[0].state == "sent"
     assert vault.outbox_store.counts().sent == 1 and vault.outbox_store.pending(10) == []
     now = datetime.fromtimestamp(clock.now(), tz=UTC)
@@ -202,4 +203,7 @@ def test_vl010_listing_filters(vault: Vault, clock: FakeClock) -> None:
     assert [s.id for s in vault.list_interviews(newest_first=True, limit=2)] == [made[3], made[2]]
     assert [s.id for s in vault.list_interviews(states={"completed"})] == [made[1]]
     vault.lock()
+    with pytest.raises(VaultLockedError):
+        vault.list_interviews(states={"in_progress"}, limit=1)  # nothing is listed without a secret
+    vault.unlock(SECRET)
     assert [s.id for s in vault.list_interviews(states={"in_progress"}, limit=1)] == [made[0]]

@@ -3,8 +3,8 @@
 VP001: `verify_secret` accepts the session's own secret and refuses others without changing what is
        unlocked; a wrong secret is counted like a wrong unlock (throttle), the right one clears it.
 VP002: in the officer's session the duress secret does not verify and switches nothing (the real
-       interviews and the outbox stay visible in every `Vault` object); in a decoy session the duress
-       secret verifies and the officer's does not; locked, only the officer's secret verifies.
+       interviews and the outbox stay visible in every `Vault` object); locked, only the officer's
+       secret verifies; after a duress unlock (which destroys the real vault) only the duress one.
 VP003: `verify_secret` counts towards the organisation's wipe limit and wipes at it.
 VP004: an enrollment carrying the organisation's policy applies it in the same transaction, even
        before the vault exists; an enrollment without one leaves the settings alone.
@@ -90,9 +90,9 @@ def test_vp002_duress_secret_never_verifies_as_the_officer(
     assert vault.verify_secret(DURESS_SECRET) is False  # locked: only the officer's secret
     assert vault.verify_secret(SECRET) is True and not vault.is_unlocked
 
-    vault.unlock(DURESS_SECRET)
-    assert vault.verify_secret(DURESS_SECRET) is True  # the decoy's own secret takes the device back
-    assert vault.verify_secret(SECRET) is False  # and the officer's reveals nothing there
+    vault.unlock(DURESS_SECRET)  # destroys the real vault: the duress secret is now the only one
+    assert vault.verify_secret(DURESS_SECRET) is True
+    assert vault.verify_secret(SECRET) is False
     assert vault.list_interviews() == [] and background.outbox_store.counts().pending == 0
 
 

@@ -1,12 +1,13 @@
 """`waypoint interview`: record a complete interview from a file, and list what the vault holds.
 
     WAYPOINT_PIN=... waypoint interview record --data-dir DIR --protocol ID --answers FILE.json
-    waypoint interview list --data-dir DIR [--json]
+    WAYPOINT_PIN=... waypoint interview list --data-dir DIR [--json]
 
 `record` runs the same `ScreeningService` the app's screens use. The answers file is checked against
 the protocol first (a dry run through the engine); a value that does not fit stops everything before
 anything is written. The secret comes from `WAYPOINT_PIN` only, never from an option (options end up
-in shell history and process lists). `list` needs no secret: it shows metadata only.
+in shell history and process lists). `list` needs it too: nothing is listed without a secret, and it
+shows metadata only.
 """
 
 from __future__ import annotations
@@ -192,8 +193,9 @@ def record(data_dir: Path, protocol_id: str, answers_file: Path, officer_languag
 @interview.command("list")
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
-def list_(data_dir: Path, as_json: bool) -> None:
-    """List interviews: id, protocol, state and times only. Needs no secret.
+@pin_from_environment(required=True)
+def list_(data_dir: Path, as_json: bool, pin: str) -> None:
+    """List interviews: id, protocol, state and times only. Needs WAYPOINT_PIN.
 
     A folder without a vault is refused (exit 1) and left as it is: it is most often a mistyped
     --data-dir, which an empty list would hide.
@@ -201,7 +203,10 @@ def list_(data_dir: Path, as_json: bool) -> None:
 
     vault = existing_vault(data_dir)
     try:
-        summaries = [summary.to_dict() for summary in vault.list_interviews()]
+        summaries = []
+        if vault.has_secret:  # a vault never created holds no interview
+            vault.unlock(pin)
+            summaries = [summary.to_dict() for summary in vault.list_interviews()]
     finally:
         vault.close()
     if as_json:

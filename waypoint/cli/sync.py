@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from waypoint.cli.options import data_dir_option, existing_vault, insecure_http_option, warn_insecure_http
+from waypoint.cli.options import (
+    data_dir_option,
+    existing_vault,
+    insecure_http_option,
+    pin_from_environment,
+    warn_insecure_http,
+)
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
@@ -24,11 +30,13 @@ DEFAULT_SYNC_DEADLINE_SECONDS = 30.0
     help="Seconds to keep trying while the server cannot be reached.",
 )
 @insecure_http_option
-def sync_command(data_dir: Path, deadline: float, insecure_http: bool) -> None:
+@pin_from_environment(required=False)
+def sync_command(data_dir: Path, deadline: float, insecure_http: bool, pin: str | None) -> None:
     """Send every sealed interview; exit 0 only when the outbox is empty. Needs no secret.
 
     While the server cannot be reached it retries (with growing waits, said on stderr) until
-    --deadline. A device that is not enrolled exits 1 when finished interviews wait for it.
+    --deadline. A device that is not enrolled exits 1 when finished interviews wait for it (they
+    are counted only with WAYPOINT_PIN: nothing about interviews is listed without a secret).
     """
     from sync import Outbox
 
@@ -39,7 +47,7 @@ def sync_command(data_dir: Path, deadline: float, insecure_http: bool) -> None:
             deadline=deadline, on_progress=_show_retry
         )
         if report.stopped == "not_enrolled":
-            _not_enrolled(vault, report.pending)
+            _not_enrolled(vault, report.pending, pin)
             return
         counts = vault.outbox_store.counts()
     finally:
@@ -71,13 +79,16 @@ def _show_retry(progress: Any) -> None:
         )
 
 
-def _not_enrolled(vault: Any, pending: int) -> None:
+def _not_enrolled(vault: Any, pending: int, pin: str | None) -> None:
     """Nothing can be sent before enrollment: exit 1 when something waits, else say so and exit 0.
 
     Raises:
         ConfigError: finished interviews (or sealed ones) wait; they stay on the device.
     """
-    waiting = pending + len(vault.list_interviews(states=("completed",)))
+    if pin is not None:
+        vault.unlock(pin)
+        pending += len(vault.list_interviews(states=("completed",)))
+    waiting = pending
     if waiting:
         raise ConfigError(
             N_("This device is not enrolled, so its {count} finished interview(s) cannot be sent."),
