@@ -4,6 +4,8 @@ VI001: the organisation key swapped in a locked vault file: the next seal is ref
        to the attacker's key, and the next unlock refuses too.
 VI002: unlock counters lowered while locked (failures reset) are refused before any secret is tried.
 VI003: counters rolled back below what the last unlock attested are refused at the next unlock.
+VI001 also: a vault from before the MAC (schema < 4) starts one at its first unlock (VM001), but a MAC
+       removed from a newer vault is refused; saving an enrollment into a locked vault is refused (VL003).
 VI004: a wipe with another reader holding the WAL open leaves no key-slot bytes and no data key in
        any file under the data folder.
 """
@@ -69,6 +71,15 @@ def test_vi001_swap_during_an_open_session_refuses_the_seal(vault: Vault, organi
         vault.interviews.complete(interview, submission_for(interview, {"q1": "yes"}))
     assert _sql(vault, "SELECT count(*) FROM outbox") == [(0,)]
     assert _sql(vault, "SELECT state FROM interview WHERE id = ?", interview) == [("in_progress",)]
+
+
+def test_vi001_a_removed_mac_is_refused(vault: Vault, organisation: Organisation) -> None:
+    vault.device_store.save_enrollment(organisation.enrollment, organisation.signing_key)
+    vault.lock()
+    _sql(vault, "UPDATE enrollment SET server_url = 'https://attacker.example'")
+    _sql(vault, "UPDATE vault_integrity SET mac = NULL")  # pretend to be a vault from before the MAC
+    with pytest.raises(VaultTamperedError):
+        vault.unlock(SECRET)
 
 
 def test_vi001_server_url_and_policy_are_covered(vault: Vault, organisation: Organisation) -> None:

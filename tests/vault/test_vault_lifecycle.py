@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from vault_support import SECRET, FakeClock, Organisation, all_bytes_under, store_interview, submission_for
 
-from app.vault import InterviewError, Vault, VaultPolicy
+from app.vault import InterviewError, Vault, VaultLockedError, VaultPolicy
 from sync.envelope import open_submission
 from sync.errors import EnvelopeError
 from sync.sealed import SEALED_FIELDS
@@ -93,7 +93,11 @@ def test_vl003_sealed_at_unlock(vault: Vault, organisation: Organisation) -> Non
     interview = store_interview(vault, {"q1": "yes"})
     vault.interviews.complete(interview, submission_for(interview, {"q1": "yes"}))
     vault.lock()
-    _enroll(vault, organisation)  # enrollment works while locked
+    with pytest.raises(VaultLockedError):  # an existing vault is enrolled only by its officer (issue 11)
+        _enroll(vault, organisation)
+    vault.unlock(SECRET)
+    _enroll(vault, organisation)
+    vault.lock()
     vault.unlock(SECRET)
     assert vault.list_interviews()[0].state == "sealed"
 
