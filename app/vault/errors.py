@@ -141,14 +141,13 @@ class VaultIntegrityError(VaultError):
 class VaultTamperedError(VaultIntegrityError):
     """The organisation's key, the server address, the settings or the unlock counters kept beside the
     vault were changed outside Waypoint (they no longer match what the officer's key authenticated).
-    Nothing is sealed or unlocked until a coordinator has looked at the device; nothing is reset."""
+    Nothing is sealed or unlocked, and nothing is reset; `place` names what failed (never a value).
+    The message is its parent's: the officer's action is the same (stop, tell the coordinator)."""
 
     code = "WP-VAULT-020"
-    what = N_("The vault's settings or its organisation key were changed outside Waypoint.")
-    todo = N_(
-        "Do not use this device for interviews and do not try again: hand it to your coordinator, "
-        "who can check it and set it up again. Nothing on it was sent or deleted."
-    )
+
+    def __init__(self, place: str = "enrollment, settings or unlock counters") -> None:
+        super().__init__(place=place)
 
 
 class VaultFileDamagedError(VaultError):
