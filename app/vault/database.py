@@ -164,7 +164,7 @@ class Database:
             True when the WAL was fully checkpointed and truncated (False: another reader was busy;
             the next checkpoint finishes the job).
         """
-        pragmas = ("PRAGMA wal_checkpoint(TRUNCATE)",)
+        pragmas: tuple[str, ...] = ("PRAGMA wal_checkpoint(TRUNCATE)",)
         if not wait:
             pragmas = ("PRAGMA busy_timeout=0", *pragmas, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         busy = self._pragma_rows(pragmas)[-2 if not wait else -1][0]
@@ -182,7 +182,9 @@ class Database:
         for _ in range(attempts):
             if self.checkpoint():
                 return True
-        _log.warning("vault WAL not yet emptied (another reader is open); retried at next open: %s", self.path)
+        _log.warning(
+            "vault WAL not yet emptied (another reader is open); retried at next open: %s", self.path
+        )
         return False
 
     def integrity_check(self) -> str:

@@ -32,6 +32,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, select, update
+from sqlmodel import col
 
 from app.vault.errors import VaultTamperedError
 from app.vault.tables import EnrollmentRow, IntegrityRow, PolicyRow, UnlockGuardRow
@@ -49,7 +50,13 @@ _ENROLLMENT_COLUMNS = (
     "enrolled_at",
     "signing_key",
 )
-_POLICY_COLUMNS = ("idle_lock_seconds", "wipe_after_failures", "retention_days", "duress_required", "updated_at")
+_POLICY_COLUMNS = (
+    "idle_lock_seconds",
+    "wipe_after_failures",
+    "retention_days",
+    "duress_required",
+    "updated_at",
+)
 
 
 def integrity_key(data_key: bytes) -> bytes:
@@ -99,13 +106,15 @@ def attest(connection: Connection, key: bytes) -> None:
     """Authenticate the current enrollment, settings and attempt count (inside the caller's transaction)."""
     attempts = int(_guard(connection).attempts_total)
     connection.execute(
-        update(IntegrityRow).values(attested_attempts=attempts, mac=_mac(key, _protected_state(connection, attempts)))
+        update(IntegrityRow).values(
+            attested_attempts=attempts, mac=_mac(key, _protected_state(connection, attempts))
+        )
     )
 
 
 def is_attested(connection: Connection) -> bool:
     """True once an unlocked session has authenticated the protected state (False: never, or wiped)."""
-    return connection.execute(select(IntegrityRow.mac)).scalar_one() is not None
+    return connection.execute(select(col(IntegrityRow.mac))).scalar_one() is not None
 
 
 def verify(connection: Connection, key: bytes) -> None:

@@ -17,8 +17,8 @@ from sqlmodel import col
 
 from app.vault.errors import DeviceSecretError
 from app.vault.keys import (
-    SLOT_FORMAT,
     MIN_DEVICE_SECRET_LENGTH,
+    SLOT_FORMAT,
     WRAPPED_KEY_LENGTH,
     KdfParams,
     KdfPolicy,

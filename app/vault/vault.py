@@ -184,7 +184,9 @@ class Vault:
     def device_store(self) -> VaultDeviceStore:
         """The enrollment store `sync` uses (works while locked)."""
         return VaultDeviceStore(
-            self._database, integrity=self._integrity_key, hidden=lambda: self._hide_real and self._session is not None
+            self._database,
+            integrity=self._integrity_key,
+            hidden=lambda: self._hide_real and self._session is not None,
         )
 
     @property

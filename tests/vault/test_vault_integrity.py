@@ -12,13 +12,23 @@ VI004: a wipe with another reader holding the WAL open leaves no key-slot bytes 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from vault_support import FAST_KDF, SECRET, WRONG_SECRET, FakeClock, Organisation, all_bytes_under, store_interview, submission_for
+from vault_support import (
+    FAST_KDF,
+    SECRET,
+    WRONG_SECRET,
+    FakeClock,
+    Organisation,
+    all_bytes_under,
+    store_interview,
+    submission_for,
+)
 
 from app.vault import Vault, VaultPolicy, VaultTamperedError, VaultWipedError
 from app.vault.errors import WrongSecretError
@@ -123,13 +133,13 @@ def test_vi003_counters_rolled_back_below_the_last_unlock_are_refused(vault: Vau
 
 
 def _data_key(vault: Vault) -> bytes:
-    session = vault._session  # noqa: SLF001 - the test must know the key it scans for
+    session = vault._session
     assert session is not None
     return session.data_key
 
 
 def test_vi004_wipe_with_a_concurrent_reader_leaves_no_key_bytes(
-    open_vault: Callable[..., Vault], tmp_path: Path, clock: FakeClock
+    open_vault: Callable[..., Vault], tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     vault = open_vault()
     vault.create(SECRET)
@@ -148,11 +158,12 @@ def test_vi004_wipe_with_a_concurrent_reader_leaves_no_key_bytes(
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM interview").fetchall()  # pins the WAL snapshot
     try:
-        with pytest.raises(VaultWipedError):
+        with caplog.at_level(logging.WARNING, logger="app.vault.database"), pytest.raises(VaultWipedError):
             vault.unlock(WRONG_SECRET)
     finally:
         reader.rollback()
         reader.close()
+    assert "retried at next open" in caplog.text  # the failed cleanup is loud, not silent
     reopened = open_vault()
     assert reopened.was_wiped
     everything = all_bytes_under(tmp_path / "data")
@@ -162,7 +173,8 @@ def test_vi004_wipe_with_a_concurrent_reader_leaves_no_key_bytes(
 
 def _slot_bytes(vault: Vault) -> bytes:
     from app.vault.keyring import KeySlots
-    with vault._database.read() as connection:  # noqa: SLF001
+
+    with vault._database.read() as connection:
         slots = KeySlots.read(connection, FAST_KDF)
     assert slots is not None
     return slots.officer

@@ -94,7 +94,15 @@ def test_vm002_migrated_schema_matches_the_models(tmp_path: Path, open_vault: Ca
     open_vault()
     new = open_vault(tmp_path / "new").database_path
     engine = create_engine(f"sqlite:///{tmp_path / 'models.sqlite3'}")
-    names = ("vault_keys", "unlock_guard", "vault_policy", "interview", "enrollment", "outbox", "vault_integrity")
+    names = (
+        "vault_keys",
+        "unlock_guard",
+        "vault_policy",
+        "interview",
+        "enrollment",
+        "outbox",
+        "vault_integrity",
+    )
     SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[name] for name in names])
     engine.dispose()
     from_models = _schema(tmp_path / "models.sqlite3")
