@@ -92,6 +92,23 @@ def test_vi001_a_removed_mac_is_refused(vault: Vault, organisation: Organisation
         vault.unlock(SECRET)
 
 
+def test_vi001_an_upgraded_vault_starts_its_mac_at_the_first_unlock(
+    tmp_path: Path, open_vault: Callable[..., Vault]
+) -> None:
+    data_dir = tmp_path / "old"
+    data_dir.mkdir(mode=0o700)
+    connection = sqlite3.connect(data_dir / "vault.sqlite3")
+    connection.executescript((Path(__file__).parent / "fixtures" / "vault_v1.sql").read_text())
+    connection.close()
+    vault = open_vault(data_dir)
+    assert _sql(vault, "SELECT mac FROM vault_integrity") == [(None,)]
+    vault.unlock(SECRET)  # a version-1 slot: the MAC is written, the slot re-wrapped as version 2
+    vault.lock()
+    _sql(vault, "UPDATE vault_integrity SET mac = NULL")
+    with pytest.raises(VaultTamperedError):
+        vault.unlock(SECRET)
+
+
 def test_vi001_server_url_and_policy_are_covered(vault: Vault, organisation: Organisation) -> None:
     vault.device_store.save_enrollment(organisation.enrollment, organisation.signing_key)
     vault.set_policy(VaultPolicy(wipe_after_failures=10))
