@@ -12,7 +12,9 @@ Settings, applied to every connection:
 pysqlite's own transaction handling is switched off (`isolation_level = None`) and every transaction
 starts with an explicit `BEGIN` (reads) or `BEGIN IMMEDIATE` (writes, which take the write lock up front
 so read-then-write sequences cannot deadlock or lose an update). After deletions the WAL is
-checkpointed and truncated, so deleted pages do not linger in the `-wal` file either.
+checkpointed and truncated, so deleted pages do not linger in the `-wal` file either. A checkpoint
+waits for other readers (up to the busy timeout); after a wipe one that still cannot finish is
+logged as a warning and retried each time the vault is opened (`checkpoint_until_done`).
 
 The file and its `-wal`/`-shm` companions are created 0600 (SQLite gives the companions the main
 file's mode) inside a 0700 folder.
@@ -24,6 +26,7 @@ is, for a person to recover.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import stat
@@ -42,6 +45,8 @@ from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
 __all__ = ["DATABASE_FILENAME", "Database"]
+
+_log = logging.getLogger(__name__)
 
 DATABASE_FILENAME = "vault.sqlite3"
 BUSY_TIMEOUT_MS = 15_000
@@ -149,14 +154,20 @@ class Database:
                 raise VaultFileDamagedError(file=str(self.path)) from error
             raise
 
-    def checkpoint(self) -> bool:
+    def checkpoint(self, *, wait: bool = True) -> bool:
         """Copy the WAL into the database and truncate it, so deleted content leaves the `-wal` file.
+
+        Args:
+            wait: wait (up to the busy timeout) for other readers and writers; False tries once.
 
         Returns:
             True when the WAL was fully checkpointed and truncated (False: another reader was busy;
             the next checkpoint finishes the job).
         """
-        busy = self._pragma_row("PRAGMA wal_checkpoint(TRUNCATE)")[0]
+        pragmas: tuple[str, ...] = ("PRAGMA wal_checkpoint(TRUNCATE)",)
+        if not wait:
+            pragmas = ("PRAGMA busy_timeout=0", *pragmas, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        busy = self._pragma_rows(pragmas)[-2 if not wait else -1][0]
         return bool(busy == 0)
 
     def vacuum(self) -> bool:
@@ -176,19 +187,36 @@ class Database:
             finally:
                 raw.close()
 
+    def checkpoint_until_done(self, attempts: int = 1) -> bool:
+        """Checkpoint after a wipe, trying again while another reader keeps the old pages in use.
+
+        Each try waits up to the busy timeout for readers to finish. When they still hold the WAL, the
+        failure is logged (no content, only the file) and the next `Vault.open` finishes the job.
+
+        Returns:
+            True when the WAL is empty now.
+        """
+        for _ in range(attempts):
+            if self.checkpoint():
+                return True
+        _log.warning(
+            "vault WAL not yet emptied (another reader is open); retried at next open: %s", self.path
+        )
+        return False
+
     def integrity_check(self) -> str:
         """SQLite's `PRAGMA integrity_check` result ("ok" when the file is sound)."""
-        return str(self._pragma_row("PRAGMA integrity_check")[0])
+        return str(self._pragma_rows(("PRAGMA integrity_check",))[0][0])
 
-    def _pragma_row(self, pragma: str) -> tuple[Any, ...]:
+    def _pragma_rows(self, pragmas: tuple[str, ...]) -> list[tuple[Any, ...]]:
         # Outside any transaction: a checkpoint inside one could not reset the WAL it is reading.
         with self._damage_reported():
             raw = self.engine.raw_connection()
             try:
                 cursor = raw.cursor()
-                row = cursor.execute(pragma).fetchone()
+                rows = [tuple(cursor.execute(pragma).fetchone() or ()) for pragma in pragmas]
                 cursor.close()
-                return tuple(row)
+                return rows
             finally:
                 raw.close()
 

@@ -12,6 +12,7 @@
         ├── DeviceSecretError            the secure-storage key is missing or not usable
         ├── UnsafeKdfParametersError     the stored key settings are below the floor: refused
         ├── VaultIntegrityError          stored data failed its authentication check (moved or altered)
+        │   └── VaultTamperedError       the enrollment, settings or unlock counters were altered: refused
         ├── VaultFileDamagedError        the database file is damaged or not a vault: left as it is
         ├── SchemaTooNewError            the vault was written by a newer Waypoint: update the app
         ├── PolicyError                  an organisation setting is out of range
@@ -38,6 +39,7 @@ __all__ = [
     "VaultFileDamagedError",
     "VaultIntegrityError",
     "VaultLockedError",
+    "VaultTamperedError",
     "VaultWipedError",
     "WeakSecretError",
     "WrongSecretError",
@@ -134,6 +136,18 @@ class VaultIntegrityError(VaultError):
     code = "WP-VAULT-011"
     what = N_("Stored data failed its integrity check ({place}).")
     todo = N_("Do not use this device for interviews, and tell your coordinator.")
+
+
+class VaultTamperedError(VaultIntegrityError):
+    """The organisation's key, the server address, the settings or the unlock counters kept beside the
+    vault were changed outside Waypoint (they no longer match what the officer's key authenticated).
+    Nothing is sealed or unlocked, and nothing is reset; `place` names what failed (never a value).
+    The message is its parent's: the officer's action is the same (stop, tell the coordinator)."""
+
+    code = "WP-VAULT-020"
+
+    def __init__(self, place: str = "enrollment, settings or unlock counters") -> None:
+        super().__init__(place=place)
 
 
 class VaultFileDamagedError(VaultError):

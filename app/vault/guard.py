@@ -4,6 +4,10 @@ The first `FREE_ATTEMPTS` wrong secrets cost nothing; after that each one double
 `FIRST_DELAY_SECONDS` up to `MAX_DELAY_SECONDS`. The count and the next allowed time are stored in the
 vault, so restarting the app does not reset them.
 
+The counts only move forward (`attempts_total`, `forgiven_total`; `failures` is their difference), so
+a failure count lowered in the file while locked is refused before any secret is tried, and a rollback
+below what the last unlock attested is refused at the next unlock (`integrity.py`).
+
 An attempt is counted as wrong *before* the key derivation runs and forgiven only when it succeeds:
 killing the app during the (deliberately slow) derivation gains nothing. For the same reason, an attempt
 that starts with the count already at the wipe limit (the previous one never finished) wipes at once.
@@ -24,6 +28,7 @@ from sqlalchemy import Connection, delete, select, update
 from app.vault.clock import Clock, format_time
 from app.vault.database import Database
 from app.vault.errors import ThrottledError, VaultWipedError, WrongSecretError
+from app.vault.integrity import check_counters, clear_attestation
 from app.vault.tables import InterviewRow, UnlockGuardRow, VaultKeysRow
 
 __all__ = ["FIRST_DELAY_SECONDS", "FREE_ATTEMPTS", "MAX_DELAY_SECONDS", "UnlockGuard", "delay_after"]
@@ -49,7 +54,14 @@ class UnlockGuard:
         self._clock = clock
 
     def _read(self, connection: Connection) -> UnlockGuardRow:
-        return UnlockGuardRow.model_validate(connection.execute(select(UnlockGuardRow)).one()._mapping)
+        """The counters, refused when they cannot have come from Waypoint.
+
+        Raises:
+            VaultTamperedError: the failure count was lowered outside Waypoint.
+        """
+        guard = UnlockGuardRow.model_validate(connection.execute(select(UnlockGuardRow)).one()._mapping)
+        check_counters(guard)
+        return guard
 
     def _wait(self, guard: UnlockGuardRow) -> int:
         remaining = guard.next_attempt_at - self._clock.now()
@@ -83,7 +95,11 @@ class UnlockGuard:
                 failures = guard.failures + 1
                 next_attempt = self._clock.now() + delay_after(failures)
                 connection.execute(
-                    update(UnlockGuardRow).values(failures=failures, next_attempt_at=next_attempt)
+                    update(UnlockGuardRow).values(
+                        failures=failures,
+                        next_attempt_at=next_attempt,
+                        attempts_total=guard.attempts_total + 1,
+                    )
                 )
         if over_limit:
             self._after_wipe()
@@ -106,24 +122,25 @@ class UnlockGuard:
                 self._after_wipe()
         raise WrongSecretError()
 
-    def forgive(self) -> None:
-        """The secret was right: clear the count and the delay."""
-        with self._database.write() as connection:
-            connection.execute(update(UnlockGuardRow).values(failures=0, next_attempt_at=0))
+    def forgive_in(self, connection: Connection) -> None:
+        """The secret was right: clear the count and the delay (inside the caller's transaction)."""
+        guard = self._read(connection)
+        connection.execute(
+            update(UnlockGuardRow).values(failures=0, next_attempt_at=0, forgiven_total=guard.attempts_total)
+        )
 
     def reset_after_create(self, connection: Connection) -> None:
         """A new vault starts with a clean guard (inside the creating transaction)."""
-        connection.execute(update(UnlockGuardRow).values(failures=0, next_attempt_at=0, wiped_at=None))
+        self.forgive_in(connection)
+        connection.execute(update(UnlockGuardRow).values(wiped_at=None))
 
     def _wipe(self, connection: Connection) -> None:
         connection.execute(delete(VaultKeysRow))
         connection.execute(delete(InterviewRow))
-        connection.execute(
-            update(UnlockGuardRow).values(
-                failures=0, next_attempt_at=0, wiped_at=format_time(self._clock.now())
-            )
-        )
+        clear_attestation(connection)
+        self.forgive_in(connection)
+        connection.execute(update(UnlockGuardRow).values(wiped_at=format_time(self._clock.now())))
 
     def _after_wipe(self) -> NoReturn:
-        self._database.checkpoint()
+        self._database.checkpoint_until_done()
         raise VaultWipedError()

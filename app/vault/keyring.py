@@ -18,6 +18,7 @@ from sqlmodel import col
 from app.vault.errors import DeviceSecretError
 from app.vault.keys import (
     MIN_DEVICE_SECRET_LENGTH,
+    SLOT_FORMAT,
     WRAPPED_KEY_LENGTH,
     KdfParams,
     KdfPolicy,
@@ -104,6 +105,13 @@ class KeySlots:
         """The data key in `slot`, or None when `kek` does not open it."""
         wrapped = self.duress if slot == DURESS_SLOT else self.officer
         return unwrap_data_key(kek, wrapped, self.params, slot=slot, vault_id=self.vault_id)
+
+    def is_legacy(self, kek: bytes) -> bool:
+        """True when the officer slot opens only as a wrap from before the integrity MAC (schema < 4)."""
+        current = unwrap_data_key(
+            kek, self.officer, self.params, slot=OFFICER_SLOT, vault_id=self.vault_id, formats=(SLOT_FORMAT,)
+        )
+        return current is None and self.unwrap(kek, OFFICER_SLOT) is not None
 
     def open(self, kek: bytes) -> tuple[bytes, bool] | None:
         """(data key, is the decoy) for whichever slot `kek` opens; both are always tried."""

@@ -32,6 +32,7 @@ from app.vault.errors import DeviceSecretError, UnsafeKdfParametersError
 
 __all__ = [
     "DATA_KEY_LENGTH",
+    "LEGACY_SLOT_FORMAT",
     "MIN_DEVICE_SECRET_LENGTH",
     "WRAPPED_KEY_LENGTH",
     "KdfParams",
@@ -47,7 +48,10 @@ SALT_LENGTH = 16
 NONCE_LENGTH = 12
 WRAPPED_KEY_LENGTH = NONCE_LENGTH + DATA_KEY_LENGTH + 16
 MIN_DEVICE_SECRET_LENGTH = 16
-SLOT_FORMAT = "waypoint-vault-keyslot/1"
+# Version 2 marks a vault whose clear rows are authenticated (`integrity.py`); a version-1 wrap is a vault
+# from before that, whose first unlock writes the MAC and re-wraps the slot as version 2.
+SLOT_FORMAT = "waypoint-vault-keyslot/2"
+LEGACY_SLOT_FORMAT = "waypoint-vault-keyslot/1"
 
 
 @dataclass(frozen=True)
@@ -192,8 +196,8 @@ def new_data_key() -> bytes:
     return os.urandom(DATA_KEY_LENGTH)
 
 
-def _slot_aad(params: KdfParams, slot: str, vault_id: str) -> bytes:
-    binding = {"format": SLOT_FORMAT, "kdf": json.loads(params.to_json()), "slot": slot, "vault_id": vault_id}
+def _slot_aad(params: KdfParams, slot: str, vault_id: str, slot_format: str = SLOT_FORMAT) -> bytes:
+    binding = {"format": slot_format, "kdf": json.loads(params.to_json()), "slot": slot, "vault_id": vault_id}
     return json.dumps(binding, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -204,14 +208,25 @@ def wrap_data_key(kek: bytes, data_key: bytes, params: KdfParams, *, slot: str, 
 
 
 def unwrap_data_key(
-    kek: bytes, wrapped: bytes, params: KdfParams, *, slot: str, vault_id: str
+    kek: bytes,
+    wrapped: bytes,
+    params: KdfParams,
+    *,
+    slot: str,
+    vault_id: str,
+    formats: tuple[str, ...] = (SLOT_FORMAT, LEGACY_SLOT_FORMAT),
 ) -> bytes | None:
-    """The data key, or None when this KEK (or these parameters, slot or vault) does not open the slot."""
+    """The data key, or None when this KEK (or these parameters, slot or vault) does not open the slot.
+
+    `formats` are the slot formats accepted, newest first (both by default).
+    """
     if len(wrapped) != WRAPPED_KEY_LENGTH:
         return None
-    try:
-        return AESGCM(kek).decrypt(
-            wrapped[:NONCE_LENGTH], wrapped[NONCE_LENGTH:], _slot_aad(params, slot, vault_id)
-        )
-    except InvalidTag:
-        return None
+    for slot_format in formats:
+        try:
+            return AESGCM(kek).decrypt(
+                wrapped[:NONCE_LENGTH], wrapped[NONCE_LENGTH:], _slot_aad(params, slot, vault_id, slot_format)
+            )
+        except InvalidTag:
+            continue
+    return None

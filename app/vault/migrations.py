@@ -11,6 +11,8 @@ Versions:
     2. the organisation's policy (idle lock, wipe limit, retention), the retention purge, and indexes
        for the outbox and for listing the newest interviews.
     3. the organisation's duress requirement, kept only until the officer has chosen the secret.
+    4. forward-only unlock counters and the MAC over the enrollment, settings and counters
+       (`integrity.py`). An existing vault has no MAC yet: its first unlock writes one (`Vault.unlock`).
 """
 
 from __future__ import annotations
@@ -112,6 +114,20 @@ STEPS: tuple[MigrationStep, ...] = (
         3,
         "the organisation's duress requirement",
         ("ALTER TABLE vault_policy ADD COLUMN duress_required BOOLEAN NOT NULL DEFAULT 0",),
+    ),
+    MigrationStep(
+        4,
+        "forward-only unlock counters and the integrity MAC",
+        (
+            "ALTER TABLE unlock_guard ADD COLUMN attempts_total INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE unlock_guard ADD COLUMN forgiven_total INTEGER NOT NULL DEFAULT 0",
+            "UPDATE unlock_guard SET attempts_total = failures, forgiven_total = 0",
+            """CREATE TABLE vault_integrity (
+                id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                attested_attempts INTEGER NOT NULL DEFAULT 0,
+                mac BLOB)""",
+            "INSERT INTO vault_integrity (id, attested_attempts) VALUES (1, 0)",
+        ),
     ),
 )
 

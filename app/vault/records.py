@@ -34,6 +34,7 @@ from app.vault.clock import Clock, format_time, parse_time
 from app.vault.database import Database
 from app.vault.errors import InterviewError
 from app.vault.fields import FieldCodec, pad, unpad
+from app.vault.integrity import integrity_key, verify
 from app.vault.stores import load_enrollment
 from app.vault.tables import InterviewRow, OutboxRow
 from sync.sealed import SealedInterview
@@ -96,6 +97,7 @@ class SessionKeys:
 
     def __init__(self, codec: FieldCodec, data_key: bytes) -> None:
         self.codec = codec
+        self.integrity_key = integrity_key(data_key)
         self._tag_key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"waypoint-vault-owner-tag/1"
         ).derive(data_key)
@@ -388,7 +390,12 @@ class InterviewRecords:
     def _enqueue(
         self, connection: Connection, row: Any, document: SealedInterview, enrollment: Enrollment
     ) -> None:
-        """Seal the document into the outbox and delete every readable trace, in the caller's transaction."""
+        """Seal the document into the outbox and delete every readable trace, in the caller's transaction.
+
+        Raises:
+            VaultTamperedError: the enrollment (the key sealed to) changed outside Waypoint.
+        """
+        verify(connection, self._keys.integrity_key)
         plaintext = document.with_device(enrollment.device_id).to_json()
         envelope = self._sealer(
             plaintext,

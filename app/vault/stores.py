@@ -21,6 +21,8 @@ from sqlmodel import col
 
 from app.vault.clock import Clock, format_time, parse_time
 from app.vault.database import Database
+from app.vault.errors import VaultLockedError
+from app.vault.integrity import attest, is_attested, verify
 from app.vault.policy import VaultPolicy
 from app.vault.tables import EnrollmentRow, InterviewRow, OutboxRow, PolicyRow
 from sync.enrollment_code import OrganisationPolicy
@@ -45,10 +47,22 @@ def load_enrollment(connection: Connection) -> Enrollment | None:
 
 
 class VaultDeviceStore:
-    """`sync.stores.DeviceStore` over the vault database."""
+    """`sync.stores.DeviceStore` over the vault database.
 
-    def __init__(self, database: Database) -> None:
+    Saving an enrollment into a vault that exists needs the officer's unlocked session (`integrity`
+    gives its key): the enrollment is authenticated in the same transaction (`integrity.py`). In a
+    decoy session saving does nothing, as the decoy's other settings do.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        integrity: Callable[[], bytes | None] = lambda: None,
+        hidden: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._database = database
+        self._integrity = integrity
+        self._hidden = hidden
 
     def load_enrollment(self) -> Enrollment | None:
         """The device's enrollment, or None before it has joined an organisation."""
@@ -67,7 +81,14 @@ class VaultDeviceStore:
         it takes effect in the same transaction: idle lock, wipe limit and retention at once, even
         before the vault is created; a required duress secret is remembered until the officer chooses
         one (`Vault.duress_secret_required`). An enrollment without a policy leaves the settings alone.
+
+        Raises:
+            VaultLockedError: the vault exists and no officer session is unlocked.
+            VaultTamperedError: the stored enrollment or settings were changed outside Waypoint.
         """
+        if self._hidden():
+            return
+        key = self._integrity()
         organisation_policy = getattr(enrollment, "policy", None)
         policy_values = None
         if isinstance(organisation_policy, OrganisationPolicy):
@@ -91,10 +112,16 @@ class VaultDeviceStore:
             "signing_key": signing_key,
         }
         with self._database.write() as connection:
+            if key is None and is_attested(connection):
+                raise VaultLockedError()
+            if key is not None:
+                verify(connection, key)
             connection.execute(EnrollmentRow.__table__.delete())  # type: ignore[attr-defined]
             connection.execute(insert(EnrollmentRow).values(**values))
             if policy_values is not None:
                 connection.execute(update(PolicyRow).values(**policy_values))
+            if key is not None:
+                attest(connection, key)
 
 
 class VaultOutboxStore:

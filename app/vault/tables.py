@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "EnrollmentRow",
+    "IntegrityRow",
     "InterviewRow",
     "OutboxRow",
     "PolicyRow",
@@ -45,6 +46,19 @@ class UnlockGuardRow(SQLModel, table=True):
     failures: int = 0
     next_attempt_at: float = 0.0  # Unix time before which no attempt is allowed
     wiped_at: str | None = None
+    # Schema version 4: both only grow; `failures` is always their difference (`integrity.py`).
+    attempts_total: int = 0
+    forgiven_total: int = 0
+
+
+class IntegrityRow(SQLModel, table=True):
+    """The MAC over the enrollment, settings and attempt count (one row; schema version 4)."""
+
+    __tablename__ = "vault_integrity"
+
+    id: int = Field(default=1, primary_key=True)
+    attested_attempts: int = 0  # the attempt count when the MAC was last written
+    mac: bytes | None = None  # None until the first unlocked session writes it (and after a wipe)
 
 
 class PolicyRow(SQLModel, table=True):

@@ -38,12 +38,14 @@ from app.vault.errors import (
     NoVaultError,
     VaultExistsError,
     VaultLockedError,
+    VaultTamperedError,
     VaultWipedError,
     WeakSecretError,
     WrongSecretError,
 )
 from app.vault.fields import FieldCipher, FieldCodec, UnencryptedFields
 from app.vault.guard import UnlockGuard
+from app.vault.integrity import attest, integrity_key, is_attested, verify
 from app.vault.keyring import DURESS_SLOT, OFFICER_SLOT, KeySlots, check_device_secret
 from app.vault.keys import KdfPolicy, derive_kek, new_data_key
 from app.vault.migrations import migrate
@@ -136,6 +138,7 @@ class Vault:
         database = Database(Path(data_dir))
         with database.write() as connection:
             migrate(connection)
+        database.checkpoint(wait=False)  # finishes a wipe's cleanup that another reader held up
         return cls(
             database,
             kdf_policy=kdf_policy or KdfPolicy(),
@@ -192,7 +195,11 @@ class Vault:
     @property
     def device_store(self) -> VaultDeviceStore:
         """The enrollment store `sync` uses (works while locked)."""
-        return VaultDeviceStore(self._database)
+        return VaultDeviceStore(
+            self._database,
+            integrity=self._integrity_key,
+            hidden=lambda: self._hide_real and self._session is not None,
+        )
 
     @property
     def outbox_store(self) -> VaultOutboxStore:
@@ -273,6 +280,8 @@ class Vault:
                 created = KeySlots.create(connection, kek, params, format_time(self._clock.now()))
                 if created is not None:
                     self._guard.reset_after_create(connection)
+                    # An enrollment made before the vault existed is trusted from here on.
+                    attest(connection, integrity_key(created[0]))
             if created is None:
                 raise VaultExistsError()
             self._start_session(created[0])
@@ -291,6 +300,8 @@ class Vault:
             VaultWipedError: this attempt reached the organisation's limit and the vault was erased.
             DeviceSecretError: the vault needs a device secret and none was given, or the reverse.
             UnsafeKdfParametersError: the stored key settings are below the floor.
+            VaultTamperedError: the enrollment, settings or counters were changed outside Waypoint
+                (the vault stays locked; the attempt stays counted).
         """
         slots = self._slots()
         check_device_secret(slots.params, device_secret)
@@ -300,10 +311,11 @@ class Vault:
             opened = slots.open(kek)
             if opened is None:
                 self._guard.fail_attempt(self._policy.wipe_after_failures)
-        self._guard.forgive()
         data_key, duress = opened
         if duress:
             self._destroy_real_vault(slots, kek, data_key)
+        else:
+            self._forgive_officer(slots, kek, data_key)
         with self._lock:
             self._start_session(data_key)
         try:
@@ -345,7 +357,7 @@ class Vault:
                     self._guard.fail_attempt(self._policy.wipe_after_failures)
                 except WrongSecretError:
                     return False
-        self._guard.forgive()
+        self._forgive(officer)
         return True
 
     def lock(self) -> None:
@@ -380,7 +392,7 @@ class Vault:
             self._guard.begin_attempt(self._refresh_policy().wipe_after_failures)
             if slots.unwrap(slots.derive(old, device_secret), OFFICER_SLOT) != session.data_key:
                 self._guard.fail_attempt(self._policy.wipe_after_failures)
-        self._guard.forgive()
+        self._forgive(session.data_key)
         new_kek = slots.derive(new, device_secret)
         if slots.unwrap(new_kek, DURESS_SLOT) is not None:
             raise WeakSecretError(todo=DIFFERENT_SECRET_TODO)
@@ -419,7 +431,9 @@ class Vault:
             if slots.unwrap(duress_kek, OFFICER_SLOT) is not None:
                 raise WeakSecretError(todo=DIFFERENT_SECRET_TODO)
         now = format_time(self._clock.now())
+        key = integrity_key(session.data_key)
         with self._database.write() as connection:
+            verify(connection, key)
             connection.execute(
                 update(PolicyRow).values(
                     idle_lock_seconds=policy.idle_lock_seconds,
@@ -431,6 +445,7 @@ class Vault:
             if duress_kek is not None:
                 slots.store(connection, duress_kek, new_data_key(), DURESS_SLOT, now)
                 connection.execute(update(PolicyRow).values(duress_required=False))
+            attest(connection, key)
         self._policy = policy
 
     def set_duress_secret(self, duress_secret: str, device_secret: bytes | None = None) -> None:
@@ -483,6 +498,48 @@ class Vault:
             raise NoVaultError()
         return slots
 
+    def _integrity_key(self) -> bytes | None:
+        """The session's integrity key; None while locked."""
+        with self._lock:
+            session = self._current_session()
+        if session is None:
+            return None
+        return integrity_key(session.data_key)
+
+    def _forgive(self, data_key: bytes | None) -> None:
+        """Clear the failure count; with the officer's data key, check and re-attest the protected state.
+
+        Raises:
+            VaultTamperedError: the protected state changed outside Waypoint (nothing is cleared).
+        """
+        with self._database.write() as connection:
+            key = None if data_key is None or not is_attested(connection) else integrity_key(data_key)
+            if key is not None:
+                verify(connection, key)
+            self._guard.forgive_in(connection)
+            if key is not None:
+                attest(connection, key)
+
+    def _forgive_officer(self, slots: KeySlots, kek: bytes, data_key: bytes) -> None:
+        """After the officer's secret opened the vault: verify (or, once after an upgrade, start) the MAC.
+
+        A vault from before schema version 4 has no MAC and a version-1 key slot: its first unlock
+        writes the MAC and re-wraps the slot. A version-2 slot without a MAC means the MAC was removed.
+
+        Raises:
+            VaultTamperedError: the protected state changed outside Waypoint (nothing is cleared).
+        """
+        key = integrity_key(data_key)
+        with self._database.write() as connection:
+            if is_attested(connection):
+                verify(connection, key)
+            elif slots.is_legacy(kek):
+                slots.store(connection, kek, data_key, OFFICER_SLOT, format_time(self._clock.now()))
+            else:
+                raise VaultTamperedError()
+            self._guard.forgive_in(connection)
+            attest(connection, key)
+
     def _refresh_policy(self) -> VaultPolicy:
         self._policy = self._read_policy()
         return self._policy
@@ -509,6 +566,8 @@ class Vault:
             slots.store(connection, duress_kek, decoy_key, OFFICER_SLOT, now)
             slots.store(connection, os.urandom(len(duress_kek)), new_data_key(), DURESS_SLOT, now)
             delete_other_spaces(connection, decoy)
+            self._guard.forgive_in(connection)
+            attest(connection, integrity_key(decoy_key))  # the protected state, now under the only key
         with _destructions_lock:
             _destructions[self._database.path] = _destructions.get(self._database.path, 0) + 1
         self._database.vacuum()

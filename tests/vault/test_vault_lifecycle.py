@@ -93,7 +93,11 @@ def test_vl003_sealed_at_unlock(vault: Vault, organisation: Organisation) -> Non
     interview = store_interview(vault, {"q1": "yes"})
     vault.interviews.complete(interview, submission_for(interview, {"q1": "yes"}))
     vault.lock()
-    _enroll(vault, organisation)  # enrollment works while locked
+    with pytest.raises(VaultLockedError):  # an existing vault is enrolled only by its officer (issue 11)
+        _enroll(vault, organisation)
+    vault.unlock(SECRET)
+    _enroll(vault, organisation)
+    vault.lock()
     vault.unlock(SECRET)
     assert vault.list_interviews()[0].state == "sealed"
 

@@ -70,7 +70,7 @@ def test_vm001_version_1_vault_opens_with_its_data(tmp_path: Path, open_vault: C
     path = _load_fixture(tmp_path / "data")
     assert _version(path) == 1
     vault = open_vault()
-    assert _version(path) == SCHEMA_VERSION == 3
+    assert _version(path) == SCHEMA_VERSION == 4
     assert vault.policy == VaultPolicy()  # v2's policy row, with its defaults
     assert not vault.duress_secret_required and not vault.policy_set_by_organisation  # v3
     vault.unlock(SECRET)
@@ -96,7 +96,15 @@ def test_vm002_migrated_schema_matches_the_models(tmp_path: Path, open_vault: Ca
     open_vault()
     new = open_vault(tmp_path / "new").database_path
     engine = create_engine(f"sqlite:///{tmp_path / 'models.sqlite3'}")
-    names = ("vault_keys", "unlock_guard", "vault_policy", "interview", "enrollment", "outbox")
+    names = (
+        "vault_keys",
+        "unlock_guard",
+        "vault_policy",
+        "interview",
+        "enrollment",
+        "outbox",
+        "vault_integrity",
+    )
     SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[name] for name in names])
     engine.dispose()
     from_models = _schema(tmp_path / "models.sqlite3")
