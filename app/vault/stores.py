@@ -14,7 +14,7 @@ never reveals that real interviews existed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection, func, insert, select, update
 from sqlmodel import col
@@ -50,19 +50,16 @@ class VaultDeviceStore:
     """`sync.stores.DeviceStore` over the vault database.
 
     Saving an enrollment into a vault that exists needs the officer's unlocked session (`integrity`
-    gives its key): the enrollment is authenticated in the same transaction (`integrity.py`). In a
-    decoy session saving does nothing, as the decoy's other settings do.
+    gives its key): the enrollment is authenticated in the same transaction (`integrity.py`).
     """
 
     def __init__(
         self,
         database: Database,
         integrity: Callable[[], bytes | None] = lambda: None,
-        hidden: Callable[[], bool] = lambda: False,
     ) -> None:
         self._database = database
         self._integrity = integrity
-        self._hidden = hidden
 
     def load_enrollment(self) -> Enrollment | None:
         """The device's enrollment, or None before it has joined an organisation."""
@@ -86,8 +83,6 @@ class VaultDeviceStore:
             VaultLockedError: the vault exists and no officer session is unlocked.
             VaultTamperedError: the stored enrollment or settings were changed outside Waypoint.
         """
-        if self._hidden():
-            return
         key = self._integrity()
         organisation_policy = getattr(enrollment, "policy", None)
         policy_values = None

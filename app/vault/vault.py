@@ -198,7 +198,6 @@ class Vault:
         return VaultDeviceStore(
             self._database,
             integrity=self._integrity_key,
-            hidden=lambda: self._hide_real and self._session is not None,
         )
 
     @property
@@ -421,7 +420,7 @@ class Vault:
             WeakSecretError: the duress secret is too weak or equals the officer's secret.
         """
         policy.validate()
-        self._require_session()
+        session = self._require_session()
         slots = self._slots()
         duress_kek = None
         if duress_secret is not None:
