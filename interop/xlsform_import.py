@@ -7,6 +7,9 @@ the functions Waypoint lacks) and then read by Waypoint's engine, so nothing is 
 What Waypoint cannot express is reported as `FORM.xlsx:survey:ROW: CODE message — what to do`; the
 import stops unless `skip_unsupported` is given (then every skipped row is listed). Consent, indicators
 and decision rules do not exist in XLSForm: `waypoint protocol lint` lists them as a draft's to-dos.
+
+Why one module of this size: one pass over pyxform's JSON form, a mapping per XLSForm column; the
+shared pieces (columns, findings, expressions, files) already live in their own modules.
 """
 
 from __future__ import annotations

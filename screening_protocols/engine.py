@@ -13,6 +13,9 @@ and stays unknown, unless the question says `ask_when_unknown` (a declined gate 
 question whose fact is already known is never asked. Relevance only reads earlier
 questions (lint enforces it), so each step continues from where the last one stopped: the cost of a
 step is the number of questions it skips, not the size of the protocol.
+
+Why one module of this size: every public step (start, answer, decline, back, resume, next_step)
+walks the same state with the same rules; the outcome and the model live elsewhere.
 """
 
 from __future__ import annotations

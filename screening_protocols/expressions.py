@@ -23,6 +23,9 @@ every operator except and/or returns `UNKNOWN` when an operand is unknown, and a
 when it is `True`. This makes every expression monotone in what is known: learning less can turn a
 result into `UNKNOWN`, never flip it from true to false or back. The engine's guarantee that
 "prefer not to answer" never makes an outcome more severe rests on this.
+
+Why one module of this size: the tokenizer, the recursive-descent parser with its limits and the
+three-valued evaluator are one grammar; splitting them would spread one contract over three files.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Each rule reads the normalized document and yields `Problem`s from the one ErrorCode catalogue. Rules
 are defensive about shapes, so a file with schema errors still gets every other problem reported.
+
+Why one module of this size: a flat table of small, independent rules (one function each) that
+share one registry; authors read them side by side with docs/protocols.md's code table.
 """
 
 from __future__ import annotations

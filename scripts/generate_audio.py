@@ -11,6 +11,9 @@ voices are never overwritten while their text is current (docs/languages.md says
 does not run this: it only checks the manifest against the catalogs (tests/i18n/test_audio_manifest.py).
 
 Needs: `apt-get install espeak-ng lame`.
+
+Why one module of this size: a developer tool run by hand (not shipped in the app): rendering,
+espeak-ng, lame and the manifest in one script a translator can read top to bottom.
 """
 
 from __future__ import annotations

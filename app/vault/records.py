@@ -12,6 +12,9 @@ Every row carries an `owner_tag`, an HMAC of its id under a key derived from the
 that made it (the officer's, or the decoy opened by the duress secret). A session sees and changes only
 rows whose tag it can reproduce, so decoy and real interviews never mix, and the tag says nothing to
 anyone without a key.
+
+Why one module of this size: every statement that reads or writes an interview row and its
+encrypted fields is here, so the owner-tag and AAD rules are applied in one place.
 """
 
 from __future__ import annotations

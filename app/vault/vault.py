@@ -17,6 +17,10 @@ exists: both key slots are always filled (with random bytes when unused).
 
 Several `Vault` objects may share one data folder (browser sessions, the CLI beside the app): each has
 its own session; SQLite serialises their writes.
+
+Why one module of this size: unlock, duress, wipe, secret change and the integrity MAC share one
+lock, one session and one transaction discipline; split, each part would need the others' internals.
+It is the next candidate for a split (keys and lifecycle apart) once the key slots move to their own file.
 """
 
 from __future__ import annotations
