@@ -5,6 +5,7 @@ With no CDN, Flutter web draws an empty box for any character its registered fon
 GL001: every character of every string in the UI and protocol catalogs of every shipped language (the
        translations; English, the source, through the templates' msgids) is in the cmap of a font the
        theme registers; ZWNJ, ZWJ and bidi marks need no glyph, control and private-use characters are errors.
+       The practice cases' titles, stories and teaching notes in every language they carry render too.
 GL002: the CLDR text the app formats through Babel renders too: every language's own name (the language
        picker), month and day names, dates, and numbers in the language's default digits.
 GL003: every font the theme registers is bundled under waypoint/assets/fonts with its licence, and each
@@ -36,6 +37,7 @@ from i18n_support import (
     unrenderable_characters,
 )
 
+from screening_protocols.practice import PracticeCase, list_cases
 from waypoint.core.resources import ASSETS_DIR
 
 SAMPLE_MOMENTS = (datetime(2026, 1, 5, 9, 7), datetime(2026, 12, 28, 23, 59))
@@ -73,6 +75,18 @@ def _problems_in_catalog(path: Path, cmap: frozenset[int], language: str | None)
             if missing := unrenderable_characters(text, cmap):
                 problems.append(f"{path.name} {message_key(message)!r}: {', '.join(missing)}")
     return problems
+
+
+@pytest.mark.parametrize("case", list_cases(), ids=lambda case: case.id)
+def test_gl001_every_practice_case_text_renders(case: PracticeCase, rendered_cmap: frozenset[int]) -> None:
+    problems = [
+        f"{case.id} {lang} {field}: {', '.join(missing)}"
+        for lang in case.languages()
+        for field in ("title", "story", "teaching_notes")
+        for text in texts(case.text(field, lang))
+        if (missing := unrenderable_characters(text, rendered_cmap))
+    ]
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
