@@ -1,8 +1,11 @@
 """Open what arrived on the server and export it for case work: one JSON file per interview.
 
-Each envelope is opened with the organisation key it names, its binding is checked (HPKE `info`, then
-the ids inside the plaintext against the server's routing metadata), and the plaintext is written
-exactly as the device recorded it to `<interview id>.json`. Anything that cannot be opened is
+Each envelope is opened with the organisation key it names, its binding is checked (HPKE `info`), the
+device's signature inside it is checked against the key the device enrolled with (so a row the server's
+operator sealed to the organisation's public key is refused: `sync.sender_signature`), then the ids
+inside the document against the server's routing metadata, and the document is written exactly as the
+device recorded it to `<interview id>.json`. Envelopes sealed before devices signed are refused
+(`unsigned`). Anything that cannot be opened is
 reported by id and reason, never skipped silently.
 
 An envelope is bound to the device id that sealed it. A revoked device that was enrolled again sends
@@ -23,13 +26,31 @@ from typing import Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from sync.envelope import key_id_for, open_submission, read_header
+from sync.envelope import binding_info, key_id_for, open_submission, read_header
 from sync.errors import EnvelopeError
 from sync.sealed import SealedDocumentError, SealedInterview
+from sync.sender_signature import SenderNotVerifiedError, verify_signed_document
 from sync.server.reading import StoredSubmission, SubmissionReader
 
-__all__ = ["ExportFailure", "ExportReport", "SubmissionSource", "export_from", "export_submissions"]
+__all__ = [
+    "REFUSAL_REASONS",
+    "ExportFailure",
+    "ExportReport",
+    "SubmissionSource",
+    "export_from",
+    "export_submissions",
+]
 
+REFUSAL_REASONS = {
+    "unsafe_id": "its interview id cannot be a file name",
+    "no_key": "it is sealed to an organisation key that was not given",
+    "does_not_open": "it does not open: altered, or bound to another interview or device",
+    "unknown_device": "the device it is bound to is not enrolled on this server",
+    "unsigned": "it carries no device signature (sealed by an older version, or forged)",
+    "bad_signature": "its device signature does not verify: forged or altered on the server",
+    "not_an_interview": "it is not a Waypoint interview document",
+    "binding_mismatch": "its contents name another interview, protocol or device",
+}
 SAFE_FILE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -40,6 +61,8 @@ class SubmissionSource(Protocol):
 
     def lineage(self, device_id: str) -> Sequence[str]: ...
 
+    def device_keys(self, device_id: str) -> Sequence[bytes]: ...
+
 
 @dataclass(frozen=True)
 class ExportFailure:
@@ -47,7 +70,7 @@ class ExportFailure:
 
     interview_id: str
     device_id: str
-    reason: str  # no_key | does_not_open | not_an_interview | binding_mismatch | unsafe_id
+    reason: str  # REFUSAL_REASONS
 
 
 @dataclass
@@ -95,18 +118,18 @@ def export_from(
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     report = ExportReport()
     for stored in source.submissions(batch_size=batch_size):
-        _export_one(stored, source.lineage(stored.device_id), keys, out_dir, report)
+        _export_one(stored, source, keys, out_dir, report)
     return report
 
 
 def _export_one(
     row: StoredSubmission,
-    senders: Sequence[str],
+    source: SubmissionSource,
     keys: dict[str, X25519PrivateKey],
     out_dir: Path,
     report: ExportReport,
 ) -> None:
-    """Export one row; `senders` are the device ids it may be sealed under (the sender's lineage)."""
+    """Export one row: open it under one of the sender's lineage ids, then check the device signature."""
 
     def fail(reason: str) -> None:
         report.failures.append(ExportFailure(row.interview_id, row.device_id, reason))
@@ -123,7 +146,7 @@ def _export_one(
         fail("no_key")
         return
     plaintext, sealed_by = None, row.device_id
-    for sealed_by in senders:
+    for sealed_by in source.lineage(row.device_id):
         try:
             plaintext = open_submission(
                 row.envelope,
@@ -138,6 +161,24 @@ def _export_one(
             continue
     if plaintext is None:
         fail("does_not_open")
+        return
+    device_keys = source.device_keys(sealed_by)
+    if not device_keys:
+        fail("unknown_device")
+        return
+    binding = binding_info(
+        device_id=sealed_by,
+        interview_id=row.interview_id,
+        protocol_id=row.protocol_id,
+        protocol_version=row.protocol_version,
+        key_id=key_id_for(_raw_public(key)),
+    )
+    try:
+        plaintext = verify_signed_document(
+            plaintext, device_public_keys=device_keys, binding=binding, interview_id=row.interview_id
+        )
+    except SenderNotVerifiedError as error:
+        fail(str(error.params["reason"]))
         return
     try:
         recorded = SealedInterview.from_json(plaintext)

@@ -26,6 +26,7 @@ from sync.errors import EnvelopeError
 from sync.server.models import (
     AuditEvent,
     Device,
+    DeviceKeyHistory,
     DeviceSuccession,
     EnrollmentToken,
     OrganisationKey,
@@ -149,10 +150,12 @@ def register_device(
         if device is not None:
             device.public_key = public_key
             session.add(device)
+            session.add(DeviceKeyHistory(device_id=device.device_id, public_key=public_key, enrolled_at=now))
             record_event(session=session, at=now, kind="re_enrolled", device_id=device.device_id)
             return device
     device = Device(device_id=str(uuid.uuid4()), public_key=public_key, enrolled_at=now)
     session.add(device)
+    session.add(DeviceKeyHistory(device_id=device.device_id, public_key=public_key, enrolled_at=now))
     record_event(session=session, at=now, kind="enrolled", device_id=device.device_id)
     if succeeds_device_id is not None:
         session.add(
@@ -179,6 +182,21 @@ def lineage(*, session: Session, device_id: str) -> list[str]:
             break
         chain.append(predecessor)
     return chain
+
+
+def device_keys(*, session: Session, device_id: str) -> list[bytes]:
+    """Every Ed25519 public key `device_id` has enrolled with, newest first (the current one first)."""
+    device = session.get(Device, device_id)
+    if device is None:
+        return []
+    history = session.exec(
+        select(DeviceKeyHistory.public_key)
+        .where(col(DeviceKeyHistory.device_id) == device_id)
+        .order_by(col(DeviceKeyHistory.row_id).desc())
+    ).all()
+    keys = [bytes(device.public_key)]
+    keys.extend(bytes(key) for key in history if bytes(key) not in keys)
+    return keys
 
 
 def revoke_device(*, session: Session, device_id: str, now: int) -> bool:

@@ -8,10 +8,14 @@ DK004: nothing is dropped silently: tampered, unreadable, mis-bound or foreign-k
 DK005: after a key rotation, interviews sealed to either key export with both keys given.
 DK006: a revoked device enrolled again sends what it sealed before the revocation under its new id;
        the desk opens it (bound to the old id) and writes exactly what was recorded.
+DK007: a forged row inserted straight into the server database, sealed to the real organisation key
+       under a real device id, is refused at export (`unsigned`, or `bad_signature` when signed with
+       any key but the device's, or when the device's signature was altered); the genuine one opens.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import stat
 import uuid
@@ -20,15 +24,18 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from sqlalchemy import create_engine, update
+from sqlalchemy import create_engine, insert, update
 from sync_fakes import MemoryDeviceStore, MemoryOutboxStore
 from sync_servers import InProcessTransport
 
 from sync import Outbox, join
 from sync.desk import export_submissions, generate_organisation_keys, load_private_key
 from sync.desk.keys import KeyFiles
+from sync.envelope import binding_info, seal_submission
 from sync.sealed import SealedInterview
+from sync.sender_signature import SIGNED_MAGIC, sign_document
 from sync.server import ServerSettings, create_app, create_enrollment_code, revoke_device
 from sync.server.models import Submission
 from sync.stores import Enrollment
@@ -195,3 +202,57 @@ def test_dk006_sealed_before_revocation_opens_after_re_enrollment(
     report = export_submissions(database_url, [private_key], tmp_path / "out")
     assert report.failures == [] and report.total == 1
     assert (tmp_path / "out" / f"{interview_id}.json").read_bytes() == recorded
+
+
+def test_dk007_forged_rows_are_refused_at_export(
+    keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
+) -> None:
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key)
+    genuine = str(uuid.uuid4())
+    outbox.seal_and_add(enrollment, genuine, _document(genuine, enrollment))
+    _send(outbox, transport)
+    device_key = Ed25519PrivateKey.from_private_bytes(outbox.device.signing_key)  # type: ignore[attr-defined]
+    forged = {name: str(uuid.uuid4()) for name in ("unsigned", "operator_key", "altered_signature")}
+
+    def signed(interview_id: str, key: Ed25519PrivateKey) -> bytes:
+        binding = binding_info(
+            device_id=enrollment.device_id,
+            interview_id=interview_id,
+            protocol_id="adult",
+            protocol_version="1",
+            key_id=enrollment.organisation_key_id,
+        )
+        return sign_document(_document(interview_id, enrollment), signing_key=key, binding=binding)
+
+    altered = bytearray(signed(forged["altered_signature"], device_key))
+    altered[len(SIGNED_MAGIC)] ^= 1
+    plaintexts = {
+        forged["unsigned"]: _document(forged["unsigned"], enrollment),
+        forged["operator_key"]: signed(forged["operator_key"], Ed25519PrivateKey.generate()),
+        forged["altered_signature"]: bytes(altered),
+    }
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        template = connection.execute(Submission.__table__.select()).one()._asdict()
+        for interview_id, plaintext in plaintexts.items():
+            envelope = seal_submission(  # the operator knows the organisation's public key
+                plaintext,
+                enrollment=enrollment,
+                interview_id=interview_id,
+                protocol_id="adult",
+                protocol_version="1",
+            )
+            row = {**template, "interview_id": interview_id, "envelope": envelope, "size": len(envelope)}
+            row["envelope_sha256"] = hashlib.sha256(envelope).hexdigest()
+            del row["row_id"]
+            connection.execute(insert(Submission.__table__).values(**row))
+    engine.dispose()
+    report = export_submissions(database_url, [private_key], tmp_path / "out")
+    reasons = {failure.interview_id: failure.reason for failure in report.failures}
+    assert reasons == {
+        forged["unsigned"]: "unsigned",
+        forged["operator_key"]: "bad_signature",
+        forged["altered_signature"]: "bad_signature",
+    }
+    assert [path.stem for path in report.written] == [genuine]
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [f"{genuine}.json"]

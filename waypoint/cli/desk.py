@@ -34,6 +34,7 @@ def desk_group() -> None:
 def desk_export(database_url: str, key_files: tuple[Path, ...], out_dir: Path) -> None:
     """Open every submission and write one JSON file per interview, exactly as recorded."""
     from sync.desk import export_submissions, load_private_key
+    from sync.desk.export import REFUSAL_REASONS
 
     passphrase = organisation_passphrase()
     keys = [load_private_key(path, passphrase) for path in key_files]
@@ -41,7 +42,8 @@ def desk_export(database_url: str, key_files: tuple[Path, ...], out_dir: Path) -
     click.echo(f"exported {len(report.written)} of {report.total} interview(s) to {out_dir}")
     for failure in report.failures:
         click.echo(
-            f"not exported: {failure.interview_id} from device {failure.device_id}: {failure.reason}",
+            f"not exported: {failure.interview_id} from device {failure.device_id}: {failure.reason}"
+            f" ({REFUSAL_REASONS.get(failure.reason, failure.reason)})",
             err=True,
         )
     if report.failures:
