@@ -1,8 +1,10 @@
 """Open what arrived on the server and export it for case work: one JSON file per interview.
 
 Each envelope is opened with the organisation key it names, its binding is checked (HPKE `info`), the
-device's signature inside it is checked against the key the device enrolled with (so a row the server's
-operator sealed to the organisation's public key is refused: `sync.sender_signature`), then the ids
+device's signature inside it is checked against the keys the device enrolled with, and only keys the
+organisation vouched for count (`sync.code_authority`), so a row the server's operator sealed to the
+organisation's public key is refused (`sync.sender_signature`), even after changing keys in the
+server's database; then the ids
 inside the document against the server's routing metadata, and the document is written exactly as the
 device recorded it to `<interview id>.json`. Envelopes sealed before devices signed are refused
 (`unsigned`). Anything that cannot be opened is
@@ -26,6 +28,7 @@ from typing import Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from sync.code_authority import VouchedKey, vouched_keys
 from sync.envelope import binding_info, key_id_for, open_submission, read_header
 from sync.errors import EnvelopeError
 from sync.sealed import SealedDocumentError, SealedInterview
@@ -48,6 +51,8 @@ REFUSAL_REASONS = {
     "unknown_device": "the device it is bound to is not enrolled on this server",
     "unsigned": "it carries no device signature (sealed by an older version, or forged)",
     "bad_signature": "its device signature does not verify: forged or altered on the server",
+    "unvouched_device_key": "it is signed by a device key the organisation never vouched for"
+    " (a code the case desk did not authorise, or a key changed on the server)",
     "not_an_interview": "it is not a Waypoint interview document",
     "binding_mismatch": "its contents name another interview, protocol or device",
 }
@@ -61,7 +66,7 @@ class SubmissionSource(Protocol):
 
     def lineage(self, device_id: str) -> Sequence[str]: ...
 
-    def device_keys(self, device_id: str) -> Sequence[bytes]: ...
+    def device_keys(self, device_id: str) -> Sequence[VouchedKey]: ...
 
 
 @dataclass(frozen=True)
@@ -173,12 +178,16 @@ def _export_one(
         protocol_version=row.protocol_version,
         key_id=key_id_for(_raw_public(key)),
     )
+    trusted = vouched_keys(device_keys, list(keys.values()))
     try:
         plaintext = verify_signed_document(
-            plaintext, device_public_keys=device_keys, binding=binding, interview_id=row.interview_id
+            plaintext, device_public_keys=trusted, binding=binding, interview_id=row.interview_id
         )
     except SenderNotVerifiedError as error:
-        fail(str(error.params["reason"]))
+        reason = str(error.params["reason"])
+        if reason == "bad_signature" and _signed_by_any(plaintext, device_keys, binding):
+            reason = "unvouched_device_key"
+        fail(reason)
         return
     try:
         recorded = SealedInterview.from_json(plaintext)
@@ -195,6 +204,20 @@ def _export_one(
         fail("binding_mismatch")
         return
     report.written.append(_write_private_file(out_dir / f"{row.interview_id}.json", plaintext))
+
+
+def _signed_by_any(plaintext: bytes, device_keys: Sequence[VouchedKey], binding: bytes) -> bool:
+    """True when a key the organisation does not vouch for made the signature."""
+    try:
+        verify_signed_document(
+            plaintext,
+            device_public_keys=[key.public_key for key in device_keys],
+            binding=binding,
+            interview_id="",
+        )
+    except SenderNotVerifiedError:
+        return False
+    return True
 
 
 def _write_private_file(path: Path, content: bytes) -> Path:

@@ -73,6 +73,8 @@ class DeviceKeyHistory(_ServerTable, table=True):
     device_id: str = Field(max_length=64, index=True)
     public_key: bytes = Field(sa_type=LargeBinary)
     enrolled_at: int = Field(sa_type=BigInteger)
+    code_id: str | None = Field(default=None, max_length=64)  # with `key_proof`: the organisation
+    key_proof: bytes | None = Field(default=None, sa_type=LargeBinary)  # vouches (`sync.code_authority`)
 
 
 class EnrollmentToken(_ServerTable, table=True):

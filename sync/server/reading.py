@@ -7,7 +7,7 @@ reads; it opens an existing referral server database and never creates one.
     with SubmissionReader.open(database_url) as reader:
         for stored in reader.submissions(batch_size=200): ...
         reader.lineage(device_id)          # [device_id, the revoked device it continues, ...]
-        reader.device_keys(device_id)      # the Ed25519 public keys the device enrolled with
+        reader.device_keys(device_id)      # the device's Ed25519 keys and the organisation's vouching
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlmodel import Session, col, select
 
+from sync.code_authority import VouchedKey
 from sync.server import crud
 from sync.server.db import make_engine
 from sync.server.models import Device, DeviceKeyHistory, DeviceSuccession, Submission
@@ -86,14 +87,15 @@ class SubmissionReader:
             self._lineages[device_id] = chain
         return chain
 
-    def device_keys(self, device_id: str) -> list[bytes]:
-        """The raw Ed25519 public keys `device_id` enrolled with, current first; [] for an unknown id.
+    def device_keys(self, device_id: str) -> list[VouchedKey]:
+        """The Ed25519 keys `device_id` enrolled with and their vouching, current first; [] if unknown.
 
-        Revoked devices keep theirs. A database made before keys were kept lists only the current one.
+        Revoked devices keep theirs. A database made before keys were kept lists only the current key,
+        without vouching.
         """
         if not self._has_key_history:
             device = self._lookups.get(Device, device_id)
-            return [] if device is None else [bytes(device.public_key)]
+            return [] if device is None else [VouchedKey(bytes(device.public_key))]
         return crud.device_keys(session=self._lookups, device_id=device_id)
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ from sync_servers import InProcessTransport
 
 from sync import Outbox, join
 from sync.desk import export_submissions, generate_organisation_keys, load_private_key
+from sync.desk.codes import authorize_code
 from sync.desk.keys import KeyFiles
 from sync.envelope import binding_info, seal_submission
 from sync.sealed import SealedInterview
@@ -60,15 +61,23 @@ def _document(interview_id: str, enrollment: Enrollment, **changes: object) -> b
     return json.dumps(recorded, ensure_ascii=False, indent=2).encode()
 
 
+def _authorised_code(
+    database_url: str, private_key: X25519PrivateKey, public_key_file: Path | None = None
+) -> str:
+    """A code from the server's administrator, authorised on the case desk."""
+    code = create_enrollment_code(database_url, "https://testserver", public_key_file=public_key_file)
+    return authorize_code(code, private_key)
+
+
 def _server_with(
-    tmp_path: Path, public_key: Path
+    tmp_path: Path, public_key: Path, private_key: X25519PrivateKey
 ) -> tuple[str, InProcessTransport, Enrollment, MemoryOutboxStore]:
     database_url = f"sqlite:///{tmp_path / 'referral.db'}"
     transport = InProcessTransport(
         create_app(ServerSettings(database_url=database_url, public_key_file=public_key))
     )
     device = MemoryDeviceStore()
-    enrollment = join(create_enrollment_code(database_url, "https://testserver"), device, transport=transport)
+    enrollment = join(_authorised_code(database_url, private_key), device, transport=transport)
     outbox = MemoryOutboxStore()
     outbox.device = device  # type: ignore[attr-defined]
     return database_url, transport, enrollment, outbox
@@ -113,7 +122,7 @@ def test_dk002_wrong_passphrase_or_altered_file(keys: KeyFiles, tmp_path: Path) 
 def test_dk003_export_writes_exactly_what_was_recorded(
     keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
 ) -> None:
-    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key)
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key, private_key)
     recorded = {}
     for _ in range(5):
         interview_id = str(uuid.uuid4())
@@ -133,7 +142,7 @@ def test_dk003_export_writes_exactly_what_was_recorded(
 def test_dk004_failures_are_reported_never_dropped(
     keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
 ) -> None:
-    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key)
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key, private_key)
     good, tampered, misbound, not_json = (str(uuid.uuid4()) for _ in range(4))
     outbox.seal_and_add(enrollment, good, _document(good, enrollment))
     outbox.seal_and_add(enrollment, tampered, _document(tampered, enrollment))
@@ -167,19 +176,20 @@ def test_dk004_failures_are_reported_never_dropped(
 
 
 def test_dk005_rotated_keys(keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path) -> None:
-    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key)
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key, private_key)
     first = str(uuid.uuid4())
     outbox.seal_and_add(enrollment, first, _document(first, enrollment))
     _send(outbox, transport)
     rotated = generate_organisation_keys(tmp_path / "rotated", PASSPHRASE)
-    code = create_enrollment_code(database_url, "https://testserver", public_key_file=rotated.public_key)
+    rotated_private = load_private_key(rotated.private_key, PASSPHRASE)
+    code = _authorised_code(database_url, rotated_private, rotated.public_key)
     new_enrollment = join(code, outbox.device, transport=transport)  # type: ignore[attr-defined]
     assert new_enrollment.organisation_key_id == rotated.key_id != keys.key_id
     assert new_enrollment.device_id == enrollment.device_id
     second = str(uuid.uuid4())
     outbox.seal_and_add(new_enrollment, second, _document(second, new_enrollment))
     _send(outbox, transport)
-    both = [private_key, load_private_key(rotated.private_key, PASSPHRASE)]
+    both = [private_key, rotated_private]
     report = export_submissions(database_url, both, tmp_path / "out")
     assert report.failures == [] and sorted(path.stem for path in report.written) == sorted([first, second])
     assert (
@@ -190,13 +200,13 @@ def test_dk005_rotated_keys(keys: KeyFiles, private_key: X25519PrivateKey, tmp_p
 def test_dk006_sealed_before_revocation_opens_after_re_enrollment(
     keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
 ) -> None:
-    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key)
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key, private_key)
     interview_id = str(uuid.uuid4())
     recorded = _document(interview_id, enrollment)
     outbox.seal_and_add(enrollment, interview_id, recorded)
     assert revoke_device(database_url, enrollment.device_id)
     device = outbox.device  # type: ignore[attr-defined]
-    renewed = join(create_enrollment_code(database_url, "https://testserver"), device, transport=transport)
+    renewed = join(_authorised_code(database_url, private_key), device, transport=transport)
     assert renewed.device_id != enrollment.device_id
     _send(outbox, transport)
     report = export_submissions(database_url, [private_key], tmp_path / "out")
@@ -207,7 +217,7 @@ def test_dk006_sealed_before_revocation_opens_after_re_enrollment(
 def test_dk007_forged_rows_are_refused_at_export(
     keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
 ) -> None:
-    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key)
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key, private_key)
     genuine = str(uuid.uuid4())
     outbox.seal_and_add(enrollment, genuine, _document(genuine, enrollment))
     _send(outbox, transport)

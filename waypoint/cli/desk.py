@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -48,6 +49,35 @@ def desk_export(database_url: str, key_files: tuple[Path, ...], out_dir: Path) -
         )
     if report.failures:
         raise SystemExit(1)
+
+
+@desk_group.command("authorize-code")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="organisation.private.json of the key the code names.",
+)
+@click.option(
+    "--code-file",
+    type=click.File("r"),
+    default="-",
+    show_default=True,
+    help="A file holding the code from `waypoint enroll create` (- reads standard input).",
+)
+def desk_authorize_code(key_file: Path, code_file: TextIO) -> None:
+    """Read an enrollment code and print it authorised by the organisation.
+
+    Only devices enrolled with an authorised code are trusted at export: the authorisation lets the
+    device prove its key with a secret the server's operator cannot make. Hand the authorised code to
+    the officer yourself; it is a one-time bearer secret.
+    """
+    from sync.desk import load_private_key
+    from sync.desk.codes import authorize_code
+
+    code = code_file.readline().strip()
+    click.echo(authorize_code(code, load_private_key(key_file, organisation_passphrase())))
 
 
 commands: list[click.Command] = [desk_group]
