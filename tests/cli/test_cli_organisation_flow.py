@@ -2,7 +2,8 @@
 referral server failing mid-sync the way servers do. On SQLite; with `--campaign=full` on PostgreSQL
 too (the server suite in tests/sync runs every server test on both).
 
-OF001: keys generate -> server -> enroll create (--qr draws a PNG) -> desk authorize-code -> enroll join -> interview record
+OF001: keys generate -> server -> enroll create (--qr draws a PNG) -> desk authorize-code -> enroll join
+       -> interview record
        (four protocols and respondent languages; two on PostgreSQL) -> interview list (sealed, then
        sent) -> sync (exit 0, outbox empty; a second sync sends nothing, exit 0) -> desk export: one
        `<id>.json` per interview, holding exactly the answers, notes, checks, consent, language and

@@ -11,6 +11,10 @@ DK006: a revoked device enrolled again sends what it sealed before the revocatio
 DK007: a forged row inserted straight into the server database, sealed to the real organisation key
        under a real device id, is refused at export (`unsigned`, or `bad_signature` when signed with
        any key but the device's, or when the device's signature was altered); the genuine one opens.
+DK008: the desk trusts only device keys the organisation vouched for (an authorised code): a device
+       enrolled with a plain code the server's operator made, and a key the operator swapped into the
+       database (even carrying the real key's code id and proof), are refused as
+       `unvouched_device_key`; a code for another organisation key is not authorised.
 """
 
 from __future__ import annotations
@@ -35,10 +39,11 @@ from sync.desk import export_submissions, generate_organisation_keys, load_priva
 from sync.desk.codes import authorize_code
 from sync.desk.keys import KeyFiles
 from sync.envelope import binding_info, seal_submission
+from sync.identity import ed25519_public_bytes
 from sync.sealed import SealedInterview
 from sync.sender_signature import SIGNED_MAGIC, sign_document
 from sync.server import ServerSettings, create_app, create_enrollment_code, revoke_device
-from sync.server.models import Submission
+from sync.server.models import Device, DeviceKeyHistory, Submission
 from sync.stores import Enrollment
 from waypoint.core.errors import ConfigError
 
@@ -241,22 +246,8 @@ def test_dk007_forged_rows_are_refused_at_export(
         forged["operator_key"]: signed(forged["operator_key"], Ed25519PrivateKey.generate()),
         forged["altered_signature"]: bytes(altered),
     }
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        template = connection.execute(Submission.__table__.select()).one()._asdict()
-        for interview_id, plaintext in plaintexts.items():
-            envelope = seal_submission(  # the operator knows the organisation's public key
-                plaintext,
-                enrollment=enrollment,
-                interview_id=interview_id,
-                protocol_id="adult",
-                protocol_version="1",
-            )
-            row = {**template, "interview_id": interview_id, "envelope": envelope, "size": len(envelope)}
-            row["envelope_sha256"] = hashlib.sha256(envelope).hexdigest()
-            del row["row_id"]
-            connection.execute(insert(Submission.__table__).values(**row))
-    engine.dispose()
+    for interview_id, plaintext in plaintexts.items():
+        _insert_forged_row(database_url, enrollment, interview_id, plaintext)
     report = export_submissions(database_url, [private_key], tmp_path / "out")
     reasons = {failure.interview_id: failure.reason for failure in report.failures}
     assert reasons == {
@@ -266,3 +257,87 @@ def test_dk007_forged_rows_are_refused_at_export(
     }
     assert [path.stem for path in report.written] == [genuine]
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [f"{genuine}.json"]
+
+
+def _insert_forged_row(
+    database_url: str, enrollment: Enrollment, interview_id: str, plaintext: bytes
+) -> None:
+    """What a server operator can do: seal to the organisation's public key and insert the row."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        template = connection.execute(Submission.__table__.select()).first()._asdict()  # type: ignore[union-attr]
+        envelope = seal_submission(
+            plaintext,
+            enrollment=enrollment,
+            interview_id=interview_id,
+            protocol_id="adult",
+            protocol_version="1",
+        )
+        row = {**template, "interview_id": interview_id, "envelope": envelope, "size": len(envelope)}
+        row["envelope_sha256"] = hashlib.sha256(envelope).hexdigest()
+        del row["row_id"]
+        connection.execute(insert(Submission.__table__).values(**row))
+    engine.dispose()
+
+
+def test_dk008_only_keys_the_organisation_vouched_for(
+    keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
+) -> None:
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key, private_key)
+    genuine = str(uuid.uuid4())
+    outbox.seal_and_add(enrollment, genuine, _document(genuine, enrollment))
+    _send(outbox, transport)
+
+    operator_device = MemoryDeviceStore()  # enrolled with a plain code: the operator can make those
+    operator_enrollment = join(
+        create_enrollment_code(database_url, "https://testserver"), operator_device, transport=transport
+    )
+    operator_outbox = MemoryOutboxStore()
+    operator_outbox.device = operator_device  # type: ignore[attr-defined]
+    from_plain_code = str(uuid.uuid4())
+    operator_outbox.seal_and_add(
+        operator_enrollment, from_plain_code, _document(from_plain_code, operator_enrollment)
+    )
+    _send(operator_outbox, transport)
+
+    operator_key = Ed25519PrivateKey.generate()
+    swapped = str(uuid.uuid4())
+    binding = binding_info(
+        device_id=enrollment.device_id,
+        interview_id=swapped,
+        protocol_id="adult",
+        protocol_version="1",
+        key_id=enrollment.organisation_key_id,
+    )
+    signed = sign_document(_document(swapped, enrollment), signing_key=operator_key, binding=binding)
+    _insert_forged_row(database_url, enrollment, swapped, signed)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:  # the operator's key replaces the device's, with its proof copied
+        history = DeviceKeyHistory.__table__
+        real = connection.execute(history.select().where(history.c.device_id == enrollment.device_id)).one()
+        connection.execute(
+            update(Device.__table__)
+            .where(Device.__table__.c.device_id == enrollment.device_id)
+            .values(public_key=ed25519_public_bytes(operator_key))
+        )
+        connection.execute(
+            insert(history).values(
+                device_id=enrollment.device_id,
+                public_key=ed25519_public_bytes(operator_key),
+                enrolled_at=real.enrolled_at + 1,
+                code_id=real.code_id,
+                key_proof=real.key_proof,
+            )
+        )
+    engine.dispose()
+
+    report = export_submissions(database_url, [private_key], tmp_path / "out")
+    reasons = {failure.interview_id: failure.reason for failure in report.failures}
+    assert reasons == {from_plain_code: "unvouched_device_key", swapped: "unvouched_device_key"}
+    assert [path.stem for path in report.written] == [genuine]
+
+    other = load_private_key(
+        generate_organisation_keys(tmp_path / "other", PASSPHRASE).private_key, PASSPHRASE
+    )
+    with pytest.raises(ConfigError, match="is for organisation key"):
+        authorize_code(create_enrollment_code(database_url, "https://testserver"), other)
