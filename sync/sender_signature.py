@@ -29,6 +29,7 @@ __all__ = [
     "SenderNotVerifiedError",
     "is_signed_document",
     "sign_document",
+    "signed_content",
     "verify_signed_document",
 ]
 
@@ -58,6 +59,13 @@ def is_signed_document(plaintext: bytes) -> bool:
     return plaintext.startswith(SIGNED_MAGIC) and len(plaintext) >= len(SIGNED_MAGIC) + SIGNATURE_LENGTH
 
 
+def signed_content(plaintext: bytes) -> bytes:
+    """The document inside an opened envelope, signature NOT checked (the plaintext itself if unsigned)."""
+    if not is_signed_document(plaintext):
+        return plaintext
+    return plaintext[len(SIGNED_MAGIC) + SIGNATURE_LENGTH :]
+
+
 def verify_signed_document(
     plaintext: bytes, *, device_public_keys: Sequence[bytes], binding: bytes, interview_id: str
 ) -> bytes:
@@ -78,7 +86,7 @@ def verify_signed_document(
         raise SenderNotVerifiedError(interview_id=interview_id, reason="unsigned")
     start = len(SIGNED_MAGIC)
     signature = plaintext[start : start + SIGNATURE_LENGTH]
-    document = plaintext[start + SIGNATURE_LENGTH :]
+    document = signed_content(plaintext)
     message = _message(binding, document)
     for public_key in device_public_keys:
         try:

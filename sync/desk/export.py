@@ -7,7 +7,10 @@ organisation's public key is refused (`sync.sender_signature`), even after chang
 server's database; then the ids
 inside the document against the server's routing metadata, and the document is written exactly as the
 device recorded it to `<interview id>.json`. Envelopes sealed before devices signed are refused
-(`unsigned`). Anything that cannot be opened is
+(`unsigned`), and so is what devices enrolled with codes the desk never authorised signed
+(`unvouched_device_key`); during a migration `accept_unverified` writes those two kinds to
+`unverified/<interview id>.json` instead, listed in `ExportReport.unverified`
+(docs/security-notes-forgery.md). Anything that cannot be opened is
 reported by id and reason, never skipped silently.
 
 An envelope is bound to the device id that sealed it. A revoked device that was enrolled again sends
@@ -32,7 +35,7 @@ from sync.code_authority import VouchedKey, vouched_keys
 from sync.envelope import binding_info, key_id_for, open_submission, read_header
 from sync.errors import EnvelopeError
 from sync.sealed import SealedDocumentError, SealedInterview
-from sync.sender_signature import SenderNotVerifiedError, verify_signed_document
+from sync.sender_signature import SenderNotVerifiedError, signed_content, verify_signed_document
 from sync.server.reading import StoredSubmission, SubmissionReader
 
 __all__ = [
@@ -51,11 +54,15 @@ REFUSAL_REASONS = {
     "unknown_device": "the device it is bound to is not enrolled on this server",
     "unsigned": "it carries no device signature (sealed by an older version, or forged)",
     "bad_signature": "its device signature does not verify: forged or altered on the server",
-    "unvouched_device_key": "it is signed by a device key the organisation never vouched for"
-    " (a code the case desk did not authorise, or a key changed on the server)",
+    "unvouched_device_key": "it is signed by a device key the organisation never vouched for: enrolled"
+    " with a code the case desk did not authorise, or a key changed on the server",
     "not_an_interview": "it is not a Waypoint interview document",
     "binding_mismatch": "its contents name another interview, protocol or device",
 }
+# What `accept_unverified` writes anyway, to `unverified/`: envelopes sealed before devices signed, and
+# devices enrolled before the organisation authorised codes. Never a signature that fails.
+ACCEPTABLE_UNVERIFIED = frozenset({"unsigned", "unvouched_device_key"})
+UNVERIFIED_FOLDER = "unverified"
 SAFE_FILE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -82,14 +89,20 @@ class ExportFailure:
 class ExportReport:
     written: list[Path] = field(default_factory=list)
     failures: list[ExportFailure] = field(default_factory=list)
+    unverified: list[ExportFailure] = field(default_factory=list)  # written to unverified/ on request
 
     @property
     def total(self) -> int:
-        return len(self.written) + len(self.failures)
+        return len(self.written) + len(self.failures) + len(self.unverified)
 
 
 def export_submissions(
-    database_url: str, private_keys: Sequence[X25519PrivateKey], out_dir: Path, *, batch_size: int = 200
+    database_url: str,
+    private_keys: Sequence[X25519PrivateKey],
+    out_dir: Path,
+    *,
+    batch_size: int = 200,
+    accept_unverified: bool = False,
 ) -> ExportReport:
     """Export every submission on the server database to `out_dir` (created 0700).
 
@@ -98,6 +111,8 @@ def export_submissions(
         private_keys: the organisation's private keys (several after a rotation).
         out_dir: where `<interview id>.json` files go; existing ones are replaced.
         batch_size: rows read at a time.
+        accept_unverified: also write envelopes sealed before devices signed, and those signed by
+            device keys the organisation never vouched for, to `unverified/` (a migration's choice).
 
     Returns:
         What was written and what could not be.
@@ -107,7 +122,9 @@ def export_submissions(
             nothing is created then, neither the database nor `out_dir`.
     """
     with SubmissionReader.open(database_url) as reader:
-        return export_from(reader, private_keys, out_dir, batch_size=batch_size)
+        return export_from(
+            reader, private_keys, out_dir, batch_size=batch_size, accept_unverified=accept_unverified
+        )
 
 
 def export_from(
@@ -116,6 +133,7 @@ def export_from(
     out_dir: Path,
     *,
     batch_size: int = 200,
+    accept_unverified: bool = False,
 ) -> ExportReport:
     """Export what `source` holds to `out_dir` (created 0700); see `export_submissions`."""
     keys = {key_id_for(_raw_public(key)): key for key in private_keys}
@@ -123,7 +141,7 @@ def export_from(
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     report = ExportReport()
     for stored in source.submissions(batch_size=batch_size):
-        _export_one(stored, source, keys, out_dir, report)
+        _export_one(stored, source, keys, out_dir, report, accept_unverified=accept_unverified)
     return report
 
 
@@ -133,6 +151,8 @@ def _export_one(
     keys: dict[str, X25519PrivateKey],
     out_dir: Path,
     report: ExportReport,
+    *,
+    accept_unverified: bool,
 ) -> None:
     """Export one row: open it under one of the sender's lineage ids, then check the device signature."""
 
@@ -179,6 +199,7 @@ def _export_one(
         key_id=key_id_for(_raw_public(key)),
     )
     trusted = vouched_keys(device_keys, list(keys.values()))
+    unverified_reason = None
     try:
         plaintext = verify_signed_document(
             plaintext, device_public_keys=trusted, binding=binding, interview_id=row.interview_id
@@ -187,8 +208,10 @@ def _export_one(
         reason = str(error.params["reason"])
         if reason == "bad_signature" and _signed_by_any(plaintext, device_keys, binding):
             reason = "unvouched_device_key"
-        fail(reason)
-        return
+        if not (accept_unverified and reason in ACCEPTABLE_UNVERIFIED):
+            fail(reason)
+            return
+        unverified_reason, plaintext = reason, signed_content(plaintext)
     try:
         recorded = SealedInterview.from_json(plaintext)
     except SealedDocumentError:
@@ -203,7 +226,13 @@ def _export_one(
     if any(inside != outside for inside, outside in routing):
         fail("binding_mismatch")
         return
-    report.written.append(_write_private_file(out_dir / f"{row.interview_id}.json", plaintext))
+    if unverified_reason is None:
+        report.written.append(_write_private_file(out_dir / f"{row.interview_id}.json", plaintext))
+        return
+    folder = out_dir / UNVERIFIED_FOLDER
+    folder.mkdir(exist_ok=True, mode=0o700)
+    _write_private_file(folder / f"{row.interview_id}.json", plaintext)
+    report.unverified.append(ExportFailure(row.interview_id, row.device_id, unverified_reason))
 
 
 def _signed_by_any(plaintext: bytes, device_keys: Sequence[VouchedKey], binding: bytes) -> bool:

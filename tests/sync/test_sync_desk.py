@@ -15,6 +15,8 @@ DK008: the desk trusts only device keys the organisation vouched for (an authori
        enrolled with a plain code the server's operator made, and a key the operator swapped into the
        database (even carrying the real key's code id and proof), are refused as
        `unvouched_device_key`; a code for another organisation key is not authorised.
+DK009: `accept_unverified` (a migration's choice) writes unsigned and unvouched interviews to
+       `unverified/`, listed apart; a signature that fails is still refused.
 """
 
 from __future__ import annotations
@@ -341,3 +343,31 @@ def test_dk008_only_keys_the_organisation_vouched_for(
     )
     with pytest.raises(ConfigError, match="is for organisation key"):
         authorize_code(create_enrollment_code(database_url, "https://testserver"), other)
+
+
+def test_dk009_accept_unverified_writes_them_apart(
+    keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
+) -> None:
+    database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key, private_key)
+    genuine, older, altered = (str(uuid.uuid4()) for _ in range(3))
+    outbox.seal_and_add(enrollment, genuine, _document(genuine, enrollment))
+    _send(outbox, transport)
+    _insert_forged_row(database_url, enrollment, older, _document(older, enrollment))  # sealed unsigned
+    binding = binding_info(
+        device_id=enrollment.device_id,
+        interview_id=altered,
+        protocol_id="adult",
+        protocol_version="1",
+        key_id=enrollment.organisation_key_id,
+    )
+    forged = sign_document(
+        _document(altered, enrollment), signing_key=Ed25519PrivateKey.generate(), binding=binding
+    )
+    _insert_forged_row(database_url, enrollment, altered, forged)
+    out = tmp_path / "out"
+    report = export_submissions(database_url, [private_key], out, accept_unverified=True)
+    assert [path.stem for path in report.written] == [genuine]
+    assert [(item.interview_id, item.reason) for item in report.unverified] == [(older, "unsigned")]
+    assert (out / "unverified" / f"{older}.json").read_bytes() == _document(older, enrollment)
+    assert [(item.interview_id, item.reason) for item in report.failures] == [(altered, "bad_signature")]
+    assert not (out / "unverified" / f"{altered}.json").exists() and not (out / f"{altered}.json").exists()

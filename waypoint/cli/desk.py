@@ -32,15 +32,30 @@ def desk_group() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for <interview id>.json files.",
 )
-def desk_export(database_url: str, key_files: tuple[Path, ...], out_dir: Path) -> None:
+@click.option(
+    "--accept-unverified",
+    is_flag=True,
+    default=False,
+    help="Also write interviews whose sender cannot be verified (sealed by older versions, or by devices "
+    "enrolled with unauthorised codes) to OUT/unverified/. They may be forged: a migration's choice only.",
+)
+def desk_export(
+    database_url: str, key_files: tuple[Path, ...], out_dir: Path, accept_unverified: bool
+) -> None:
     """Open every submission and write one JSON file per interview, exactly as recorded."""
     from sync.desk import export_submissions, load_private_key
     from sync.desk.export import REFUSAL_REASONS
 
     passphrase = organisation_passphrase()
     keys = [load_private_key(path, passphrase) for path in key_files]
-    report = export_submissions(database_url, keys, out_dir)
+    report = export_submissions(database_url, keys, out_dir, accept_unverified=accept_unverified)
     click.echo(f"exported {len(report.written)} of {report.total} interview(s) to {out_dir}")
+    for unverified in report.unverified:
+        click.echo(
+            f"UNVERIFIED, may be forged: {unverified.interview_id} from device {unverified.device_id}"
+            f" ({REFUSAL_REASONS[unverified.reason]}) written to {out_dir / 'unverified'}",
+            err=True,
+        )
     for failure in report.failures:
         click.echo(
             f"not exported: {failure.interview_id} from device {failure.device_id}: {failure.reason}"
