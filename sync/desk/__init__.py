@@ -4,6 +4,7 @@ generate_organisation_keys(out_dir, passphrase) -> KeyFiles
 load_private_key(path, passphrase) -> X25519PrivateKey
 export_submissions(database_url, private_keys, out_dir) -> ExportReport   (via the server's reader)
 export_from(source, private_keys, out_dir) -> ExportReport                  (any SubmissionSource)
+authorize_code(code, private_key) -> str           (sync.desk.codes: devices can then prove their keys)
 """
 
 from sync.desk.export import ExportFailure, ExportReport, SubmissionSource, export_from, export_submissions
