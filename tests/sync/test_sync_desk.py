@@ -231,21 +231,11 @@ def test_dk007_forged_rows_are_refused_at_export(
     device_key = Ed25519PrivateKey.from_private_bytes(outbox.device.signing_key)  # type: ignore[attr-defined]
     forged = {name: str(uuid.uuid4()) for name in ("unsigned", "operator_key", "altered_signature")}
 
-    def signed(interview_id: str, key: Ed25519PrivateKey) -> bytes:
-        binding = binding_info(
-            device_id=enrollment.device_id,
-            interview_id=interview_id,
-            protocol_id="adult",
-            protocol_version="1",
-            key_id=enrollment.organisation_key_id,
-        )
-        return sign_document(_document(interview_id, enrollment), signing_key=key, binding=binding)
-
-    altered = bytearray(signed(forged["altered_signature"], device_key))
+    altered = bytearray(_signed(forged["altered_signature"], enrollment, device_key))
     altered[len(SIGNED_MAGIC)] ^= 1
     plaintexts = {
         forged["unsigned"]: _document(forged["unsigned"], enrollment),
-        forged["operator_key"]: signed(forged["operator_key"], Ed25519PrivateKey.generate()),
+        forged["operator_key"]: _signed(forged["operator_key"], enrollment, Ed25519PrivateKey.generate()),
         forged["altered_signature"]: bytes(altered),
     }
     for interview_id, plaintext in plaintexts.items():
@@ -259,6 +249,18 @@ def test_dk007_forged_rows_are_refused_at_export(
     }
     assert [path.stem for path in report.written] == [genuine]
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [f"{genuine}.json"]
+
+
+def _signed(interview_id: str, enrollment: Enrollment, key: Ed25519PrivateKey) -> bytes:
+    """A document signed with `key` as a device signs it before sealing (bound to `enrollment`)."""
+    binding = binding_info(
+        device_id=enrollment.device_id,
+        interview_id=interview_id,
+        protocol_id="adult",
+        protocol_version="1",
+        key_id=enrollment.organisation_key_id,
+    )
+    return sign_document(_document(interview_id, enrollment), signing_key=key, binding=binding)
 
 
 def _insert_forged_row(
@@ -304,14 +306,7 @@ def test_dk008_only_keys_the_organisation_vouched_for(
 
     operator_key = Ed25519PrivateKey.generate()
     swapped = str(uuid.uuid4())
-    binding = binding_info(
-        device_id=enrollment.device_id,
-        interview_id=swapped,
-        protocol_id="adult",
-        protocol_version="1",
-        key_id=enrollment.organisation_key_id,
-    )
-    signed = sign_document(_document(swapped, enrollment), signing_key=operator_key, binding=binding)
+    signed = _signed(swapped, enrollment, operator_key)
     _insert_forged_row(database_url, enrollment, swapped, signed)
     engine = create_engine(database_url)
     with engine.begin() as connection:  # the operator's key replaces the device's, with its proof copied
@@ -353,16 +348,7 @@ def test_dk009_accept_unverified_writes_them_apart(
     outbox.seal_and_add(enrollment, genuine, _document(genuine, enrollment))
     _send(outbox, transport)
     _insert_forged_row(database_url, enrollment, older, _document(older, enrollment))  # sealed unsigned
-    binding = binding_info(
-        device_id=enrollment.device_id,
-        interview_id=altered,
-        protocol_id="adult",
-        protocol_version="1",
-        key_id=enrollment.organisation_key_id,
-    )
-    forged = sign_document(
-        _document(altered, enrollment), signing_key=Ed25519PrivateKey.generate(), binding=binding
-    )
+    forged = _signed(altered, enrollment, Ed25519PrivateKey.generate())
     _insert_forged_row(database_url, enrollment, altered, forged)
     out = tmp_path / "out"
     report = export_submissions(database_url, [private_key], out, accept_unverified=True)
