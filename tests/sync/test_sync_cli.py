@@ -119,11 +119,13 @@ def test_cl002_the_whole_journey(tmp_path: Path, desk: Path, server: dict[str, A
     plain_code.write_text(_code(server, "--qr", str(qr)))
     assert qr.read_bytes().startswith(b"\x89PNG")
     private_key = str(desk / "organisation.private.json")
+    authorised_qr = tmp_path / "authorised.png"
     authorised = _run(
         "desk", "authorize-code", "--key", private_key, "--code-file", str(plain_code),
-        WAYPOINT_KEY_PASSPHRASE=PASSPHRASE,
+        "--qr", str(authorised_qr), WAYPOINT_KEY_PASSPHRASE=PASSPHRASE,
     )  # fmt: skip
     assert authorised.exit_code == 0, authorised.output
+    assert authorised_qr.read_bytes().startswith(b"\x89PNG")
     code = authorised.output.strip()
     data_dir = tmp_path / "device"
     joined = _run("enroll", "join", "--data-dir", str(data_dir), "--code", code, WAYPOINT_PIN=PIN)

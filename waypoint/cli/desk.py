@@ -81,7 +81,14 @@ def desk_export(
     show_default=True,
     help="A file holding the code from `waypoint enroll create` (- reads standard input).",
 )
-def desk_authorize_code(key_file: Path, code_file: TextIO) -> None:
+@click.option(
+    "--qr",
+    "qr_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also draw the authorised code as a QR image (PNG) at this path.",
+)
+def desk_authorize_code(key_file: Path, code_file: TextIO, qr_file: Path | None) -> None:
     """Read an enrollment code and print it authorised by the organisation.
 
     Only devices enrolled with an authorised code are trusted at export: the authorisation lets the
@@ -90,9 +97,13 @@ def desk_authorize_code(key_file: Path, code_file: TextIO) -> None:
     """
     from sync.desk import load_private_key
     from sync.desk.codes import authorize_code
+    from sync.enrollment_code import save_qr_png
 
     code = code_file.readline().strip()
-    click.echo(authorize_code(code, load_private_key(key_file, organisation_passphrase())))
+    authorised = authorize_code(code, load_private_key(key_file, organisation_passphrase()))
+    if qr_file is not None:
+        save_qr_png(authorised, qr_file)
+    click.echo(authorised)
 
 
 commands: list[click.Command] = [desk_group]
