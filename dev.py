@@ -194,7 +194,7 @@ def task_lock(args: list[str]) -> int:
     check(PYTHON, "-m", "pip", "install", "--quiet", "uv")
     return run(
         BIN / "uv", "pip", "compile", "pyproject.toml", "--extra", "dev", "--extra", "postgres",
-        "--generate-hashes", "--universal", "--python-version", "3.11", "--quiet", "-o", LOCK, *args,
+        "--generate-hashes", "--universal", "--python-version", "3.11", "--quiet", "-o", LOCK.name, *args,
     )  # fmt: skip
 
 

@@ -67,9 +67,10 @@ class AppServices:
         return ScreeningService(vault)
 
     def protocols(self) -> Sequence[Protocol]:
-        """The protocols an officer can choose from, in library order (read once per process)."""
+        """The protocols an officer can choose from, in library order (read once per process); an
+        imported draft (`status: imported`, no consent yet) is never offered."""
         if self._protocols is None:
-            self._protocols = tuple(list_protocols())
+            self._protocols = tuple(p for p in list_protocols() if p.status != "imported")
         return self._protocols
 
     def protocol(self, protocol_id: str) -> Protocol:

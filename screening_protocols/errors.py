@@ -167,6 +167,12 @@ class ErrorCode(Enum):
         "check that they do not ask the same fact twice in different words; merge them if they do",
         Severity.WARNING,
     )
+    PR030 = Detail(
+        "Imported draft",
+        "This protocol was imported (status: imported) and {missing}.",
+        "{todo}",
+        Severity.WARNING,
+    )
 
     def format(self, **params: object) -> str:
         """The message with `params` filled in, then the fix: `CODE message — fix`."""

@@ -85,9 +85,16 @@ def semantic_problems(doc: RawDocument) -> list[Problem]:
         _child_rule,
         _usage,
         _same_mapping,
+        _draft,
     ):
         found.extend(rule(doc, questions))
     return found
+
+
+def _draft(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
+    from screening_protocols.drafts import draft_problems
+
+    return draft_problems(doc)
 
 
 def _duplicates(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:

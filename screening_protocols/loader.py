@@ -252,7 +252,11 @@ def build(doc: RawDocument) -> Protocol:
         sections.append(
             Section(raw_section["id"], raw_section["title"], tuple(ids), doc.line(("sections", s_index)))
         )
-    raw_consent = data["consent"]
+    raw_consent = data.get("consent") or {
+        "kind": "consent",
+        "items": [],
+        "agreement": "",
+    }  # an imported draft
     consent = Consent(
         raw_consent["kind"],
         tuple(
@@ -308,6 +312,7 @@ def build(doc: RawDocument) -> Protocol:
         referrals=referrals,
         emergencies=emergencies,
         decision=Decision(**data.get("decision", {})),
+        status=data.get("status", ""),
         source_path=doc.file,
     )
 

@@ -44,9 +44,13 @@ def protocol_messages(protocol: Protocol) -> Iterator[Message]:
     )
     consent = protocol.consent
     first_line = consent.items[0].line if consent.items else 1
-    yield Message(
-        first_line, f"{pid}:consent.agreement", consent.agreement, f"{consent.kind}: the agreement question"
-    )
+    if consent.agreement:  # an imported draft has no consent yet
+        yield Message(
+            first_line,
+            f"{pid}:consent.agreement",
+            consent.agreement,
+            f"{consent.kind}: the agreement question",
+        )
     for item in consent.items:
         yield Message(
             item.line, f"{pid}:consent.{item.topic}", item.text, f"{consent.kind} item: {item.topic}"

@@ -180,6 +180,7 @@ class Protocol:
     referrals: tuple[ReferralRule, ...]
     emergencies: tuple[EmergencyRule, ...]
     decision: Decision
+    status: str = ""  # "imported": a draft from an XLSForm (may lack consent); "" for a finished protocol
     source_path: str = field(default="", compare=False)
 
     @cached_property

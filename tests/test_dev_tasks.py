@@ -21,7 +21,7 @@ import pytest
 
 from tests.tooling import PROJECT_ROOT, first_line, interrupt
 
-READY = re.compile(r"^Waypoint app: http://127\.0\.0\.1:\d+/$")
+READY = re.compile(r"^Waypoint app: http://127\.0\.0\.1:\d+/\?token=[A-Za-z0-9_-]+$")
 START_TIMEOUT_SECONDS = 90
 STOP_TIMEOUT_SECONDS = 20
 

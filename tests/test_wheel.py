@@ -30,7 +30,7 @@ from waypoint.core.resources import LOCALES_DIR
 BUILD_TIMEOUT_SECONDS = 300
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 15
-READY = re.compile(r"^Waypoint app: http://127\.0\.0\.1:\d+/$")
+READY = re.compile(r"^Waypoint app: http://127\.0\.0\.1:\d+/\?token=[A-Za-z0-9_-]+$")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ device recorded it to `<interview id>.json`. Envelopes sealed before devices sig
 (`unsigned`), and so is what devices enrolled with codes the desk never authorised signed
 (`unvouched_device_key`); during a migration `accept_unverified` writes those two kinds to
 `unverified/<interview id>.json` instead, listed in `ExportReport.unverified`
-(docs/security-notes-forgery.md). Anything that cannot be opened is
+(docs/security.md, finding 4). Anything that cannot be opened is
 reported by id and reason, never skipped silently.
 
 An envelope is bound to the device id that sealed it. A revoked device that was enrolled again sends
@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -42,9 +42,12 @@ __all__ = [
     "REFUSAL_REASONS",
     "ExportFailure",
     "ExportReport",
+    "OpenedInterview",
     "SubmissionSource",
     "export_from",
     "export_submissions",
+    "open_from",
+    "write_private_file",
 ]
 
 REFUSAL_REASONS = {
@@ -83,6 +86,19 @@ class ExportFailure:
     interview_id: str
     device_id: str
     reason: str  # REFUSAL_REASONS
+
+
+@dataclass(frozen=True)
+class OpenedInterview:
+    """One submission opened and checked: the interview as the device recorded it (`plaintext`, and
+    parsed as `document`), and the key that opened it (other desk exports derive pseudonyms from it)."""
+
+    interview_id: str
+    device_id: str
+    plaintext: bytes
+    document: SealedInterview
+    key: X25519PrivateKey
+    unverified_reason: str | None = None  # set only with accept_unverified: REFUSAL_REASONS key
 
 
 @dataclass
@@ -136,40 +152,57 @@ def export_from(
     accept_unverified: bool = False,
 ) -> ExportReport:
     """Export what `source` holds to `out_dir` (created 0700); see `export_submissions`."""
-    keys = {key_id_for(_raw_public(key)): key for key in private_keys}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     report = ExportReport()
-    for stored in source.submissions(batch_size=batch_size):
-        _export_one(stored, source, keys, out_dir, report, accept_unverified=accept_unverified)
+    for item in open_from(source, private_keys, batch_size=batch_size, accept_unverified=accept_unverified):
+        if isinstance(item, ExportFailure):
+            report.failures.append(item)
+        elif item.unverified_reason is None:
+            report.written.append(write_private_file(out_dir / f"{item.interview_id}.json", item.plaintext))
+        else:
+            folder = out_dir / UNVERIFIED_FOLDER
+            folder.mkdir(exist_ok=True, mode=0o700)
+            write_private_file(folder / f"{item.interview_id}.json", item.plaintext)
+            report.unverified.append(ExportFailure(item.interview_id, item.device_id, item.unverified_reason))
     return report
 
 
-def _export_one(
+def open_from(
+    source: SubmissionSource,
+    private_keys: Sequence[X25519PrivateKey],
+    *,
+    batch_size: int = 200,
+    accept_unverified: bool = False,
+) -> Iterator[OpenedInterview | ExportFailure]:
+    """Every submission `source` holds, opened and its sender verified, or the reason it could not be
+    (in order). The one path every desk export goes through: no export can skip the signature check.
+    With `accept_unverified`, unsigned and unvouched ones come back marked (`unverified_reason`)."""
+    keys = {key_id_for(_raw_public(key)): key for key in private_keys}
+    for stored in source.submissions(batch_size=batch_size):
+        yield _open_one(stored, source, keys, accept_unverified=accept_unverified)
+
+
+def _open_one(
     row: StoredSubmission,
     source: SubmissionSource,
     keys: dict[str, X25519PrivateKey],
-    out_dir: Path,
-    report: ExportReport,
     *,
     accept_unverified: bool,
-) -> None:
-    """Export one row: open it under one of the sender's lineage ids, then check the device signature."""
+) -> OpenedInterview | ExportFailure:
+    """Open one row under one of the sender's lineage ids, then check the device signature."""
 
-    def fail(reason: str) -> None:
-        report.failures.append(ExportFailure(row.interview_id, row.device_id, reason))
+    def fail(reason: str) -> ExportFailure:
+        return ExportFailure(row.interview_id, row.device_id, reason)
 
     if not SAFE_FILE_STEM.fullmatch(row.interview_id):
-        fail("unsafe_id")
-        return
+        return fail("unsafe_id")
     try:
         key = keys.get(read_header(row.envelope).key_id)
     except EnvelopeError:
-        fail("does_not_open")
-        return
+        return fail("does_not_open")
     if key is None:
-        fail("no_key")
-        return
+        return fail("no_key")
     plaintext, sealed_by = None, row.device_id
     for sealed_by in source.lineage(row.device_id):
         try:
@@ -185,12 +218,10 @@ def _export_one(
         except EnvelopeError:
             continue
     if plaintext is None:
-        fail("does_not_open")
-        return
+        return fail("does_not_open")
     device_keys = source.device_keys(sealed_by)
     if not device_keys:
-        fail("unknown_device")
-        return
+        return fail("unknown_device")
     binding = binding_info(
         device_id=sealed_by,
         interview_id=row.interview_id,
@@ -209,14 +240,12 @@ def _export_one(
         if reason == "bad_signature" and _signed_by_any(plaintext, device_keys, binding):
             reason = "unvouched_device_key"
         if not (accept_unverified and reason in ACCEPTABLE_UNVERIFIED):
-            fail(reason)
-            return
+            return fail(reason)
         unverified_reason, plaintext = reason, signed_content(plaintext)
     try:
         recorded = SealedInterview.from_json(plaintext)
     except SealedDocumentError:
-        fail("not_an_interview")
-        return
+        return fail("not_an_interview")
     routing = (
         (recorded.interview_id, row.interview_id),
         (recorded.protocol_id, row.protocol_id),
@@ -224,15 +253,8 @@ def _export_one(
         (recorded.device_id or sealed_by, sealed_by),
     )
     if any(inside != outside for inside, outside in routing):
-        fail("binding_mismatch")
-        return
-    if unverified_reason is None:
-        report.written.append(_write_private_file(out_dir / f"{row.interview_id}.json", plaintext))
-        return
-    folder = out_dir / UNVERIFIED_FOLDER
-    folder.mkdir(exist_ok=True, mode=0o700)
-    _write_private_file(folder / f"{row.interview_id}.json", plaintext)
-    report.unverified.append(ExportFailure(row.interview_id, row.device_id, unverified_reason))
+        return fail("binding_mismatch")
+    return OpenedInterview(row.interview_id, row.device_id, plaintext, recorded, key, unverified_reason)
 
 
 def _signed_by_any(plaintext: bytes, device_keys: Sequence[VouchedKey], binding: bytes) -> bool:
@@ -249,7 +271,7 @@ def _signed_by_any(plaintext: bytes, device_keys: Sequence[VouchedKey], binding:
     return True
 
 
-def _write_private_file(path: Path, content: bytes) -> Path:
+def write_private_file(path: Path, content: bytes) -> Path:
     """Write `content` to `path` atomically, readable by this user only."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".tmp")
     try:

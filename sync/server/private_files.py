@@ -4,7 +4,7 @@ The database holds the server's receipt-signing key (whoever reads it can sign r
 devices delete interviews the server never stored) and every sealed interview. A missing folder and
 file are made private before SQLite opens them (SQLite gives its WAL and shared-memory files the
 database file's mode). One that already exists with a wider mode is refused, not silently narrowed:
-someone may have read it, and the operator should know and decide (for the key: see docs/security.md).
+someone may have read it, and the operator should know and decide (for the key: see docs/sync.md).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from screening_protocols import ErrorCode, ProtocolError, load_protocol, plain_yaml
+from screening_protocols import ErrorCode, ProtocolError, drafts, load_protocol, plain_yaml
 from screening_protocols.errors import Severity
 from screening_protocols.lint import lint_paths
 from waypoint.cli import main
@@ -147,6 +147,14 @@ def _yaml_reason(path: Path) -> str:
 
 
 EXPECTED["pr001"][0][2]["reason"] = _yaml_reason(BROKEN / "pr001.yaml")
+EXPECTED["pr030"] = [  # an imported draft: one warning per missing piece, errors none
+    *sorted(
+        [(4, ErrorCode.PR030, {"missing": missing, "todo": todo}) for _, missing, todo in drafts.PIECES]
+        + [(4, ErrorCode.PR030, {"missing": "is not reviewed", "todo": drafts.REVIEW})],
+        key=lambda item: str(item[2]["missing"]),
+    ),
+    (9, ErrorCode.PR030, {"missing": drafts.CHILD_RULE[0], "todo": drafts.CHILD_RULE[1]}),
+]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -1,10 +1,10 @@
 """Nothing acknowledged is lost when the app is killed.
 
-VK100: a process recording answers through `ScreeningService` is SIGKILLed at a random moment (20-300 ms
-       after it is ready), 50 times (200 with --campaign=full). After each kill: `PRAGMA integrity_check`
-       is ok; every acknowledged answer is stored (in the draft, or in the completed document); every
-       acknowledged finish is completed; and the interrupted draft resumes at the question after its
-       last saved answer.
+VK100: a process recording answers through `ScreeningService` is SIGKILLed at a random moment (after a
+       random number, 2 to 6, of acknowledged answers, then 0-50 ms more), 50 times (200 with
+       --campaign=full). After each kill: `PRAGMA integrity_check` is ok; every acknowledged answer is
+       stored (in the draft, or in the completed document); every acknowledged finish is completed; and
+       the interrupted draft resumes at the question after its last saved answer.
 
 The worker is a `multiprocessing` process started through a fork server that has already imported the
 vault, the engine and sync: each restart skips ~2 s of imports, which keeps 50 kills within the suite's
@@ -37,7 +37,7 @@ from screening_protocols import AskQuestion
 class Acknowledged:
     answers: dict[str, dict[str, object]] = field(default_factory=dict)  # interview id -> qid -> value
     finished: set[str] = field(default_factory=set)
-    lines: int = 0
+    lines: int = 0  # acknowledgement lines (ACK and FINISH) read so far
 
 
 def _read_available(fd: int, pending: bytearray, acknowledged: Acknowledged, timeout: float) -> bool:
@@ -63,11 +63,24 @@ def _read_available(fd: int, pending: bytearray, acknowledged: Acknowledged, tim
                 acknowledged.answers.setdefault(parts[0], {})
             elif kind == "ACK":
                 acknowledged.answers.setdefault(parts[0], {})[parts[1]] = json.loads(parts[2])
+                acknowledged.lines += 1
             elif kind == "FINISH":
                 acknowledged.finished.add(parts[0])
+                acknowledged.lines += 1
         if ready:
             return True
     return ready
+
+
+def _read_until_acknowledged(
+    fd: int, pending: bytearray, acknowledged: Acknowledged, count: int, timeout: float
+) -> None:
+    """Read until `count` more answers or finishes are acknowledged (a count, not a time: a loaded
+    machine makes the worker slower, never the campaign weaker), or `timeout` seconds pass."""
+    target = acknowledged.lines + count
+    deadline = time.monotonic() + timeout
+    while acknowledged.lines < target and (remaining := deadline - time.monotonic()) > 0:
+        _read_available(fd, pending, acknowledged, timeout=min(remaining, 0.05))
 
 
 def _check(data_dir: Path, acknowledged: Acknowledged, only: set[str]) -> None:
@@ -116,7 +129,8 @@ def test_vk100_kill_campaign(tmp_path: Path, campaign_full: bool) -> None:
         pending = bytearray()
         seen_before = {k: len(v) for k, v in acknowledged.answers.items()}
         assert _read_available(read_fd, pending, acknowledged, timeout=60), f"run {run}: worker never ready"
-        _read_available(read_fd, pending, acknowledged, timeout=rng.uniform(0.02, 0.3))
+        _read_until_acknowledged(read_fd, pending, acknowledged, rng.randint(2, 6), timeout=60)
+        _read_available(read_fd, pending, acknowledged, timeout=rng.uniform(0, 0.05))
         process.kill()  # SIGKILL: no cleanup, no flush, no atexit
         process.join(10)
         assert process.exitcode == -9, process.exitcode
@@ -127,6 +141,6 @@ def test_vk100_kill_campaign(tmp_path: Path, campaign_full: bool) -> None:
         touched_before = touched
     _check(data_dir, acknowledged, set(acknowledged.answers))
     answered = sum(len(v) for v in acknowledged.answers.values())
-    assert answered > kills * 2, f"only {answered} answers acknowledged in {kills} runs"
+    assert answered >= kills * 2, f"only {answered} answers acknowledged in {kills} runs"
     assert len(acknowledged.finished) > 5
     print(f"kill campaign: {kills} kills, {answered} answers, {len(acknowledged.finished)} finishes acked")

@@ -29,25 +29,57 @@ def desk_group() -> None:
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for <interview id>.json files.",
+    type=click.Path(path_type=Path),
+    help="Folder for <interview id>.json files; with --format htcds, FILE.csv, .xlsx or .json.",
+)
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(["interviews", "htcds"]),
+    default="interviews",
+    show_default=True,
+    help="interviews: one JSON file each, as recorded; htcds: one HTCDS 2.0 row each.",
+)
+@click.option(
+    "--htcds-settings",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help='JSON: {"identifiers": "pseudonymous"|"allowed", "decision_making_org": "NGO"}.',
 )
 @click.option(
     "--accept-unverified",
     is_flag=True,
     default=False,
     help="Also write interviews whose sender cannot be verified (sealed by older versions, or by devices "
-    "enrolled with unauthorised codes) to OUT/unverified/. They may be forged: a migration's choice only.",
+    "enrolled with unauthorised codes) to OUT/unverified/. They may be forged: a migration's choice only. "
+    "Interview files only: HTCDS exports only verified interviews.",
 )
 def desk_export(
-    database_url: str, key_files: tuple[Path, ...], out_dir: Path, accept_unverified: bool
+    database_url: str,
+    key_files: tuple[Path, ...],
+    out_dir: Path,
+    export_format: str,
+    htcds_settings: Path | None,
+    accept_unverified: bool,
 ) -> None:
-    """Open every submission and write one JSON file per interview, exactly as recorded."""
+    """Open every submission and write one JSON file per interview, exactly as recorded (or HTCDS)."""
     from sync.desk import export_submissions, load_private_key
     from sync.desk.export import REFUSAL_REASONS
 
     passphrase = organisation_passphrase()
     keys = [load_private_key(path, passphrase) for path in key_files]
+    if export_format == "htcds":
+        if accept_unverified:
+            raise click.BadParameter(
+                "HTCDS exports only verified interviews; export interview files to review unverified ones",
+                param_hint="--accept-unverified",
+            )
+        from interop.commands import export_htcds_file
+
+        for line, err in export_htcds_file(database_url, keys, out_dir, htcds_settings):
+            click.echo(line, err=err)
+        return
+    if out_dir.is_file():
+        raise click.BadParameter("give a folder for the interview files", param_hint="--out")
     report = export_submissions(database_url, keys, out_dir, accept_unverified=accept_unverified)
     click.echo(f"exported {len(report.written)} of {report.total} interview(s) to {out_dir}")
     for unverified in report.unverified:

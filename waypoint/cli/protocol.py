@@ -233,4 +233,35 @@ def translations_command(protocol_id: str | None, as_json: bool) -> None:
             click.echo(f"{pid:<20} {lang:<4} {summary['total']:>4} strings: {counts}")
 
 
+@protocol_group.command("import")
+@click.argument("form", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="ID.yaml to write."
+)
+@click.option("--skip-unsupported", is_flag=True, help="Leave out what Waypoint cannot express (listed).")
+@click.option("--po-dir", type=click.Path(file_okay=False, path_type=Path), help="Where ID.<lang>.po go.")
+@click.option("--source-lang", default=None, help="ISO code of the form's unlabelled language column.")
+def import_command(
+    form: Path, out: Path, skip_unsupported: bool, po_dir: Path | None, source_lang: str | None
+) -> None:
+    """Turn an XLSForm (.xlsx/.xls) into a draft protocol (status: imported) and .po catalogs."""
+    from interop.commands import import_form
+
+    for line, err in import_form(
+        form, out, skip_unsupported=skip_unsupported, po_dir=po_dir, source_language=source_lang
+    ):
+        click.echo(line, err=err)
+
+
+@protocol_group.command("export-xlsform")
+@click.argument("protocol_id")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.xlsx")
+def export_xlsform_command(protocol_id: str, out: Path) -> None:
+    """Write a protocol as an XLSForm for ODK Collect / KoboToolbox (checked with pyxform)."""
+    from interop.commands import export_form
+
+    for line, err in export_form(protocol_id, out):
+        click.echo(line, err=err)
+
+
 commands: list[click.Command] = [protocol_group]
