@@ -88,11 +88,13 @@ def export_htcds_file(
 ) -> Iterator[Line]:
     """`waypoint desk export --format htcds --out FILE.csv|.xlsx|.json`; exits 1 when any is not exported."""
     from interop.htcds import export_htcds, read_settings
+    from sync.desk.export import REFUSAL_REASONS
 
     settings = read_settings(settings_file)
     report = export_htcds(database_url, keys, out, settings)
     yield f"exported {report.written} interview(s) as HTCDS 2.0 to {out} ({settings.identifiers} ids)", False
     for failure in report.failures:
-        yield f"not exported: {failure.interview_id} from device {failure.device_id}: {failure.reason}", True
+        reason = f"{failure.reason} ({REFUSAL_REASONS.get(failure.reason, failure.reason)})"
+        yield f"not exported: {failure.interview_id} from device {failure.device_id}: {reason}", True
     if report.failures:
         raise SystemExit(1)

@@ -14,6 +14,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.client import SyncClient
+from sync.code_authority import key_proof
 from sync.enrollment_code import EnrollmentCode, OrganisationPolicy
 from sync.errors import DeviceRefused, EnrollmentError, SyncRejected
 from sync.identity import ed25519_public_bytes, ed25519_raw_private
@@ -79,6 +80,7 @@ def join(
         device_public_key=public_key,
         proof=b64u_encode(signing_key.sign(message)),
         **_continuity(device_store, message),
+        **_vouching(parsed, ed25519_public_bytes(signing_key)),
     )
     with SyncClient(parsed.server_url, transport=transport, insecure_http=insecure_http) as client:
         try:
@@ -102,6 +104,14 @@ def join(
     )
     device_store.save_enrollment(enrollment, ed25519_raw_private(signing_key))
     return enrollment
+
+
+def _vouching(code: EnrollmentCode, device_public_key: bytes) -> dict[str, str]:
+    """The organisation's vouching for the new key, when the case desk authorised the code."""
+    if code.authority is None:
+        return {}
+    proof = key_proof(code.authority.secret, device_public_key)
+    return {"code_id": code.authority.code_id, "key_proof": b64u_encode(proof)}
 
 
 def _continuity(device_store: DeviceStore, message: bytes) -> dict[str, str]:

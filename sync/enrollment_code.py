@@ -3,7 +3,9 @@
 It carries everything a device needs to trust the organisation before it has ever talked to it: the
 server URL, the organisation's public key and its id (envelopes are sealed to it), the server's
 receipt-signing key (receipts and the enrollment answer are checked with it), a one-time token and its
-expiry, and, optionally, the organisation's policy for the device's vault. It is a short-lived bearer
+expiry, optionally the organisation's policy for the device's vault, and, once the case desk has
+authorised it, the code's authority (`a`: a code id and a secret the device vouches for its key with,
+see `sync.code_authority`; devices that predate it ignore it). It is a short-lived bearer
 secret: show it once, on the administrator's screen, never print it.
 
 Versions: `WP1:` codes carry no policy; `WP2:` codes add `p`, the organisation's policy. A code without
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sync.code_authority import CodeAuthority
 from sync.errors import EnrollmentError
 from sync.transport_security import check_server_transport
 from sync.wire import TOKEN_PATTERN, b64u_decode, b64u_encode, canonical_json
@@ -137,6 +140,7 @@ class EnrollmentCode:
     token: str
     expires_at: int  # Unix seconds
     policy: OrganisationPolicy | None = None
+    authority: CodeAuthority | None = None  # added by the case desk (`waypoint desk authorize-code`)
 
     def encode(self) -> str:
         """The code as one line of text (`WP2:` with a policy, `WP1:` without)."""
@@ -152,6 +156,8 @@ class EnrollmentCode:
         if self.policy is not None:
             payload["p"] = self.policy.to_wire()
             prefix = POLICY_CODE_PREFIX
+        if self.authority is not None:
+            payload["a"] = {"c": self.authority.code_id, "s": b64u_encode(self.authority.secret)}
         return prefix + b64u_encode(canonical_json(payload))
 
     @classmethod
@@ -183,6 +189,7 @@ class EnrollmentCode:
                 token=_token(payload["t"]),
                 expires_at=int(payload["e"]),
                 policy=policy,
+                authority=_authority(payload.get("a")),
             )
         except (KeyError, TypeError, ValueError, binascii.Error) as error:
             raise _unreadable() from error
@@ -226,6 +233,16 @@ def _url(value: object) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ValueError("url")
     return value.rstrip("/")
+
+
+def _authority(value: object) -> CodeAuthority | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"c", "s"} or not isinstance(value["c"], str):
+        raise ValueError("authority")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value["c"]):
+        raise ValueError("authority")
+    return CodeAuthority(value["c"], _key(value["s"]))
 
 
 def _token(value: object) -> str:

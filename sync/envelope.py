@@ -21,9 +21,11 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyhpke import AEADId, CipherSuite, KDFId, KEMId, PyHPKEError
 
 from sync.errors import EnvelopeError
+from sync.sender_signature import sign_document
 from sync.stores import Enrollment
 from waypoint.core.i18n import N_
 
@@ -94,9 +96,15 @@ def binding_info(
 
 
 def seal_submission(
-    plaintext: bytes, *, enrollment: Enrollment, interview_id: str, protocol_id: str, protocol_version: str
+    plaintext: bytes,
+    *,
+    enrollment: Enrollment,
+    interview_id: str,
+    protocol_id: str,
+    protocol_version: str,
+    signing_key: bytes | None = None,
 ) -> bytes:
-    """Seal a completed interview to the organisation's public key.
+    """Seal a completed interview to the organisation's public key, signed by this device.
 
     Args:
         plaintext: the sealed-plaintext JSON object, encoded (see docs/architecture.md).
@@ -104,6 +112,8 @@ def seal_submission(
         interview_id: the interview's id, also the outbox idempotency key.
         protocol_id: the screening protocol's id.
         protocol_version: the screening protocol's version.
+        signing_key: the device's raw Ed25519 private key; the plaintext is signed with it before
+            sealing (`sync.sender_signature`). None seals it unsigned, which the case desk refuses.
 
     Returns:
         The envelope bytes; only the organisation's private key opens them.
@@ -127,6 +137,14 @@ def seal_submission(
         protocol_version=protocol_version,
         key_id=key_id,
     )
+    if signing_key is not None:
+        try:
+            device_key = Ed25519PrivateKey.from_private_bytes(signing_key)
+        except ValueError as error:
+            raise EnvelopeError(
+                N_("This device's signing key is not usable."), N_("Enroll the device again with a new code.")
+            ) from error
+        plaintext = sign_document(plaintext, signing_key=device_key, binding=info)
     enc, sender = HPKE_SUITE.create_sender_context(recipient, info=info)
     ciphertext = sender.seal(plaintext)
     kid = key_id.encode("ascii")

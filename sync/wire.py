@@ -56,6 +56,8 @@ PublicKey32 = Annotated[str, Field(pattern=_b64u(32))]
 Signature64 = Annotated[str, Field(pattern=_b64u(64))]
 TOKEN_PATTERN = _b64u(16)  # a one-time enrollment token: 16 random bytes
 Token16 = Annotated[str, Field(pattern=TOKEN_PATTERN)]
+CodeId16 = Annotated[str, Field(pattern=_b64u(16))]  # an authorised enrollment code's id
+Mac32 = Annotated[str, Field(pattern=_b64u(32))]
 Sha256Hex = Annotated[str, Field(pattern=SHA256_HEX_PATTERN)]
 UnixMillis = Annotated[int, Field(ge=0, le=2**53)]
 
@@ -90,6 +92,13 @@ class EnrollRequest(_Strict):
     )
     previous_proof: Signature64 | None = Field(
         default=None, description="The same proof message, signed with the previous device key."
+    )
+    code_id: CodeId16 | None = Field(
+        default=None, description="The authorised code's id (a code the case desk authorised carries it)."
+    )
+    key_proof: Mac32 | None = Field(
+        default=None,
+        description='HMAC-SHA256 with the code\'s secret of "waypoint-device-key/1|" + the raw device key.',
     )
 
 

@@ -15,11 +15,11 @@ with the key at that moment. They are built so that they only move forward and c
 * at every unlock, the MAC also covers `attested_attempts`, the attempt count at the last unlock that
   attested; counters rolled back below it are refused then.
 
-Residual risk (see docs/security-notes-vault.md): an attacker who edits the file can move
-`forgiven_total` up to `attempts_total` exactly as a duress unlock does (which cannot attest: it does
-not hold the officer's key), gaining more guesses before the officer's next unlock reveals nothing
-wrong. Restoring a whole earlier copy of the file is not detectable without hardware-backed storage.
-The enrollment written before the vault exists is trusted on first use, when the vault is created.
+Residual risk (see docs/vault.md, "Integrity of what stays in clear"): an attacker who edits the
+file can move `forgiven_total` up to `attempts_total` exactly as a duress unlock does, gaining more
+guesses before the officer's next unlock, which reveals nothing wrong. Restoring a whole earlier copy
+of the file is not detectable without hardware-backed storage. The enrollment written before the
+vault exists is trusted on first use, when the vault is created.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from app.vault.errors import InterviewError
 from app.vault.fields import FieldCodec, pad, unpad
 from app.vault.integrity import integrity_key, verify
 from app.vault.stores import load_enrollment
-from app.vault.tables import InterviewRow, OutboxRow
+from app.vault.tables import EnrollmentRow, InterviewRow, OutboxRow
 from sync.sealed import SealedInterview
 from sync.stores import Enrollment
 
@@ -406,6 +406,8 @@ class InterviewRecords:
             interview_id=row.id,
             protocol_id=row.protocol_id,
             protocol_version=row.protocol_version,
+            # The device signs what it seals, so the desk can tell it from a server's forgery.
+            signing_key=connection.execute(select(col(EnrollmentRow.signing_key))).scalar_one(),
         )
         now = format_time(self._clock.now())
         last_seq = connection.execute(select(func.max(OutboxRow.seq))).scalar_one_or_none()

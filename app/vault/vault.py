@@ -9,7 +9,7 @@
 Nothing about interviews is listed without a secret (`list_interviews` needs an unlocked session).
 
 Unlocking with the organisation's duress secret destroys the real vault and opens what is left as an
-ordinary one (docs/security-notes-duress.md): the officer's data key is overwritten, every interview
+ordinary one (docs/vault.md, "Duress in detail"): the officer's data key is overwritten, every interview
 and outbox envelope of the real space is deleted (secure_delete, VACUUM, WAL truncated), and the
 (so far empty) decoy key takes the officer's slot under the duress secret, so the file looks like a
 fresh vault whose owner knows that secret. Nothing in the database shows whether a duress secret
@@ -293,7 +293,7 @@ class Vault:
         """Unlock with the officer's secret, or with the duress secret, which destroys the real vault.
 
         After a duress unlock the real interviews, their envelopes and the officer's key are gone, and
-        the session is an ordinary one in what was the decoy space (docs/security-notes-duress.md).
+        the session is an ordinary one in what was the decoy space (docs/vault.md, "Duress in detail").
         Then, on an enrolled device, completed interviews are sealed.
 
         Raises:

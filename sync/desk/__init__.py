@@ -4,7 +4,8 @@ generate_organisation_keys(out_dir, passphrase) -> KeyFiles
 load_private_key(path, passphrase) -> X25519PrivateKey
 export_submissions(database_url, private_keys, out_dir) -> ExportReport   (via the server's reader)
 export_from(source, private_keys, out_dir) -> ExportReport                  (any SubmissionSource)
-open_from(source, private_keys) -> iterator of OpenedInterview | ExportFailure (for other desk exports)
+authorize_code(code, private_key) -> str           (sync.desk.codes: devices can then prove their keys)
+open_from(source, private_keys) -> iterator of OpenedInterview | ExportFailure (senders verified)
 """
 
 from sync.desk.export import (

@@ -21,11 +21,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from sync.code_authority import VouchedKey
 from sync.envelope import read_header
 from sync.errors import EnvelopeError
 from sync.server.models import (
     AuditEvent,
     Device,
+    DeviceKeyHistory,
     DeviceSuccession,
     EnrollmentToken,
     OrganisationKey,
@@ -138,21 +140,25 @@ def register_device(
     now: int,
     keep_device_id: str | None = None,
     succeeds_device_id: str | None = None,
+    vouching: tuple[str, bytes] | None = None,
 ) -> Device:
     """Add a device, or give an existing one (proved by the caller) its new key.
 
     `keep_device_id`: an active device re-enrolling keeps its id. `succeeds_device_id`: a revoked
     device (proved by the caller) gets a new id that continues the old one (`DeviceSuccession`).
+    `vouching`: the authorised code's id and the key proof the device sent, kept with the key.
     """
     if keep_device_id is not None:
         device = session.get(Device, keep_device_id)
         if device is not None:
             device.public_key = public_key
             session.add(device)
+            session.add(_key_row(device.device_id, public_key, now, vouching))
             record_event(session=session, at=now, kind="re_enrolled", device_id=device.device_id)
             return device
     device = Device(device_id=str(uuid.uuid4()), public_key=public_key, enrolled_at=now)
     session.add(device)
+    session.add(_key_row(device.device_id, public_key, now, vouching))
     record_event(session=session, at=now, kind="enrolled", device_id=device.device_id)
     if succeeds_device_id is not None:
         session.add(
@@ -179,6 +185,32 @@ def lineage(*, session: Session, device_id: str) -> list[str]:
             break
         chain.append(predecessor)
     return chain
+
+
+def _key_row(device_id: str, public_key: bytes, now: int, vouching: tuple[str, bytes] | None) -> Any:
+    code_id, proof = vouching if vouching is not None else (None, None)
+    return DeviceKeyHistory(
+        device_id=device_id, public_key=public_key, enrolled_at=now, code_id=code_id, key_proof=proof
+    )
+
+
+def device_keys(*, session: Session, device_id: str) -> list[VouchedKey]:
+    """Every Ed25519 key `device_id` has enrolled with and its vouching, newest first; [] if unknown.
+
+    A key from before keys were kept (`Device.public_key` with no history row) comes without vouching.
+    """
+    device = session.get(Device, device_id)
+    if device is None:
+        return []
+    history = session.exec(
+        select(DeviceKeyHistory)
+        .where(col(DeviceKeyHistory.device_id) == device_id)
+        .order_by(col(DeviceKeyHistory.row_id).desc())
+    ).all()
+    keys = [VouchedKey(bytes(row.public_key), row.code_id, row.key_proof) for row in history]
+    if not any(key.public_key == bytes(device.public_key) for key in keys):
+        keys.insert(0, VouchedKey(bytes(device.public_key)))
+    return keys
 
 
 def revoke_device(*, session: Session, device_id: str, now: int) -> bool:

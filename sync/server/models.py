@@ -15,6 +15,7 @@ __all__ = [
     "UNIQUE_INTERVIEW_INDEX",
     "AuditEvent",
     "Device",
+    "DeviceKeyHistory",
     "DeviceSuccession",
     "EnrollmentToken",
     "OrganisationKey",
@@ -59,6 +60,21 @@ class DeviceSuccession(_ServerTable, table=True):
     device_id: str = Field(primary_key=True, max_length=64)  # the new device
     predecessor_id: str = Field(max_length=64, index=True)  # the revoked one it continues
     linked_at: int = Field(sa_type=BigInteger)
+
+
+class DeviceKeyHistory(_ServerTable, table=True):
+    """Every Ed25519 key a device id has enrolled with, so the desk can check signatures made before a
+    re-enrollment replaced `Device.public_key`. A table of its own, so earlier databases gain it on start.
+    """
+
+    __tablename__ = "device_key_history"
+
+    row_id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(max_length=64, index=True)
+    public_key: bytes = Field(sa_type=LargeBinary)
+    enrolled_at: int = Field(sa_type=BigInteger)
+    code_id: str | None = Field(default=None, max_length=64)  # with `key_proof`: the organisation
+    key_proof: bytes | None = Field(default=None, sa_type=LargeBinary)  # vouches (`sync.code_authority`)
 
 
 class EnrollmentToken(_ServerTable, table=True):

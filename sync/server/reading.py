@@ -7,6 +7,7 @@ reads; it opens an existing referral server database and never creates one.
     with SubmissionReader.open(database_url) as reader:
         for stored in reader.submissions(batch_size=200): ...
         reader.lineage(device_id)          # [device_id, the revoked device it continues, ...]
+        reader.device_keys(device_id)      # the device's Ed25519 keys and the organisation's vouching
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlmodel import Session, col, select
 
+from sync.code_authority import VouchedKey
 from sync.server import crud
 from sync.server.db import make_engine
-from sync.server.models import DeviceSuccession, Submission
+from sync.server.models import Device, DeviceKeyHistory, DeviceSuccession, Submission
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
@@ -46,7 +48,9 @@ class SubmissionReader:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._has_successions = inspect(engine).has_table(DeviceSuccession.__tablename__)
+        tables = inspect(engine)
+        self._has_successions = tables.has_table(DeviceSuccession.__tablename__)
+        self._has_key_history = tables.has_table(DeviceKeyHistory.__tablename__)
         self._lookups = Session(engine)
         self._lineages: dict[str, list[str]] = {}  # per device, not per row: a device sends many
 
@@ -82,6 +86,17 @@ class SubmissionReader:
             )
             self._lineages[device_id] = chain
         return chain
+
+    def device_keys(self, device_id: str) -> list[VouchedKey]:
+        """The Ed25519 keys `device_id` enrolled with and their vouching, current first; [] if unknown.
+
+        Revoked devices keep theirs. A database made before keys were kept lists only the current key,
+        without vouching.
+        """
+        if not self._has_key_history:
+            device = self._lookups.get(Device, device_id)
+            return [] if device is None else [VouchedKey(bytes(device.public_key))]
+        return crud.device_keys(session=self._lookups, device_id=device_id)
 
     def close(self) -> None:
         self._lookups.close()

@@ -219,6 +219,11 @@ def _cases(folder: Path, setting: dict[str, Any]) -> dict[str, Bad]:
         "export_not_a_database": export(
             not_a_database, keys.private, passphrase, mentions=("--database-url",)
         ),
+        "authorize_garbled_code": Bad(
+            ("desk", "authorize-code", "--key", keys.private, "--code-file", not_json),
+            env=passphrase,
+            mentions=("WP1:",),
+        ),
         # the organisation's side
         "server_database_url_garbled": Bad(("server", "--database-url", "mysql://db/x", "--port", "0")),
         "server_not_a_database": Bad(
@@ -302,6 +307,7 @@ CORE_CASES = [
     "export_wrong_passphrase",
     "export_missing_key_file",
     "export_database_missing",
+    "authorize_garbled_code",
     "enroll_create_server_url_not_a_url",
     "keys_generate_over_existing_keys",
     "record_into_a_folder_others_can_open",

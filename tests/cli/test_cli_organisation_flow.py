@@ -2,7 +2,8 @@
 referral server failing mid-sync the way servers do. On SQLite; with `--campaign=full` on PostgreSQL
 too (the server suite in tests/sync runs every server test on both).
 
-OF001: keys generate -> server -> enroll create (--qr draws a PNG) -> enroll join -> interview record
+OF001: keys generate -> server -> enroll create (--qr draws a PNG) -> desk authorize-code -> enroll join
+       -> interview record
        (four protocols and respondent languages; two on PostgreSQL) -> interview list (sealed, then
        sent) -> sync (exit 0, outbox empty; a second sync sends nothing, exit 0) -> desk export: one
        `<id>.json` per interview, holding exactly the answers, notes, checks, consent, language and
@@ -142,7 +143,13 @@ def journey(
             created = trip.run(
                 "enroll", "create", "--database-url", database_url, "--server-url", proxy.url, "--qr", trip.qr
             )
-            trip.code = ok(created).out.strip()
+            plain_code = work / "plain-code.txt"
+            plain_code.write_text(ok(created).out)
+            authorised = trip.run(
+                "desk", "authorize-code", "--key", org_keys.private, "--code-file", plain_code,
+                WAYPOINT_KEY_PASSPHRASE=KEY_PASSPHRASE,
+            )  # fmt: skip
+            trip.code = ok(authorised).out.strip()
             ok(trip.run("enroll", "join", "--data-dir", trip.device, "--code", trip.code, WAYPOINT_PIN=PIN))
             for protocol in PROTOCOLS[backend]:
                 case = make_case(protocol, LANGUAGES[protocol], COMPLETE_ANSWERS[protocol], protocol)

@@ -55,7 +55,10 @@ class RevokedDevice:
     on_server_after_refusal: list[str]
 
 
-def _join(server: ServerProcess, device: Path, server_url: str | None = None) -> str:
+def _join(
+    server: ServerProcess, device: Path, keys: OrganisationKeys | None = None, server_url: str | None = None
+) -> str:
+    """Enroll `device`; with the organisation's `keys`, the code is authorised on the desk first."""
     code = ok(
         waypoint(
             "enroll",
@@ -66,6 +69,14 @@ def _join(server: ServerProcess, device: Path, server_url: str | None = None) ->
             server_url or server.url,
         )
     ).out.strip()
+    if keys is not None:
+        plain = device.parent / f"{device.name}-code.txt"
+        plain.write_text(code)
+        passphrase = {"WAYPOINT_KEY_PASSPHRASE": KEY_PASSPHRASE}
+        authorised = waypoint(
+            "desk", "authorize-code", "--key", keys.private, "--code-file", plain, env=passphrase
+        )
+        code = ok(authorised).out.strip()
     joined = ok(waypoint("enroll", "join", "--data-dir", device, "--code", code, env={"WAYPOINT_PIN": PIN}))
     match = re.search(r"device (\S+)", joined.out)
     assert match, str(joined)
@@ -73,10 +84,12 @@ def _join(server: ServerProcess, device: Path, server_url: str | None = None) ->
 
 
 @pytest.fixture(scope="module")
-def revoked(sqlite_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> RevokedDevice:
+def revoked(
+    sqlite_server: ServerProcess, org_keys: OrganisationKeys, tmp_path_factory: pytest.TempPathFactory
+) -> RevokedDevice:
     work = tmp_path_factory.mktemp("revoked")
     device = work / "device"
-    device_id = _join(sqlite_server, device)
+    device_id = _join(sqlite_server, device, org_keys)
     case = make_case("border-rapid", "fr", COMPLETE_ANSWERS["border-rapid"], "revoked")
     interview_id, _ = record(device, case, work)
     ok(waypoint("device", "revoke", "--database-url", sqlite_server.database_url, device_id))
@@ -108,7 +121,7 @@ def test_ss001_a_revoked_device_is_told_and_keeps_its_interview(revoked: Revoked
 def test_ss002_re_enrolled_after_revocation_its_interview_reaches_the_desk(
     revoked: RevokedDevice, sqlite_server: ServerProcess, org_keys: OrganisationKeys, tmp_path: Path
 ) -> None:
-    _join(sqlite_server, revoked.folder)
+    _join(sqlite_server, revoked.folder, org_keys)
     ok(waypoint("sync", "--data-dir", revoked.folder, "--deadline", "30"))
     exported = waypoint(
         "desk",

@@ -71,8 +71,14 @@ class MemoryOutboxStore:
             self.items[item_id] = OutboxItem(item_id, seq, protocol_id, version, key_id, envelope, 0)
 
     def seal_and_add(self, enrollment: Enrollment, item_id: str, plaintext: bytes) -> None:
+        device = getattr(self, "device", None)  # the device store, when a test attached one: it signs
         envelope = seal_submission(
-            plaintext, enrollment=enrollment, interview_id=item_id, protocol_id="adult", protocol_version="1"
+            plaintext,
+            enrollment=enrollment,
+            interview_id=item_id,
+            protocol_id="adult",
+            protocol_version="1",
+            signing_key=device.signing_key if device is not None else None,
         )
         self.add(item_id, envelope)
 

@@ -1,7 +1,8 @@
 """The sync commands of the `waypoint` command line, end to end with the real vault and a real server.
 
 CL001: `waypoint keys generate` needs WAYPOINT_KEY_PASSPHRASE and writes the key pair.
-CL002: keys -> `waypoint server` -> `enroll create --qr` -> `enroll join` -> interviews recorded in the
+CL002: keys -> `waypoint server` -> `enroll create --qr` -> `desk authorize-code` -> `enroll join`
+       -> interviews recorded in the
        vault -> `waypoint sync` (exit 0, outbox empty) -> `desk export` (one file per interview) ->
        `device revoke` -> `waypoint sync` exits 1 and keeps what it could not send.
 CL003: a device with a vault is only re-enrolled with its officer's secret.
@@ -115,8 +116,18 @@ def test_cl001_keys_generate_needs_the_passphrase(tmp_path: Path, desk: Path) ->
 @pytest.mark.timeout(300)
 def test_cl002_the_whole_journey(tmp_path: Path, desk: Path, server: dict[str, Any]) -> None:
     qr = tmp_path / "code.png"
-    code = _code(server, "--qr", str(qr))
+    plain_code = tmp_path / "code.txt"
+    plain_code.write_text(_code(server, "--qr", str(qr)))
     assert qr.read_bytes().startswith(b"\x89PNG")
+    private_key = str(desk / "organisation.private.json")
+    authorised_qr = tmp_path / "authorised.png"
+    authorised = _run(
+        "desk", "authorize-code", "--key", private_key, "--code-file", str(plain_code),
+        "--qr", str(authorised_qr), WAYPOINT_KEY_PASSPHRASE=PASSPHRASE,
+    )  # fmt: skip
+    assert authorised.exit_code == 0, authorised.output
+    assert authorised_qr.read_bytes().startswith(b"\x89PNG")
+    code = authorised.output.strip()
     data_dir = tmp_path / "device"
     joined = _run("enroll", "join", "--data-dir", str(data_dir), "--code", code, WAYPOINT_PIN=PIN)
     assert joined.exit_code == 0, joined.output

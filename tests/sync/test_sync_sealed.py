@@ -17,10 +17,13 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from sync.code_authority import VouchedKey, key_proof, new_code_authority
 from sync.desk import export_from
 from sync.envelope import key_id_for, seal_submission
+from sync.identity import ed25519_public_bytes, ed25519_raw_private
 from sync.sealed import SEALED_FIELDS, SEALED_FORMAT, SealedDocumentError, SealedInterview
 from sync.server.reading import StoredSubmission
 from sync.stores import Enrollment
@@ -83,14 +86,18 @@ def test_sd002_not_a_document(data: bytes) -> None:
 class ListSource:
     """A `SubmissionSource` holding envelopes in memory."""
 
-    def __init__(self, stored: list[StoredSubmission]) -> None:
+    def __init__(self, stored: list[StoredSubmission], keys: dict[str, list[VouchedKey]]) -> None:
         self.stored = stored
+        self.keys = keys
 
     def submissions(self, *, batch_size: int = 200) -> Iterator[StoredSubmission]:
         yield from self.stored
 
     def lineage(self, device_id: str) -> list[str]:
         return [device_id]
+
+    def device_keys(self, device_id: str) -> list[VouchedKey]:
+        return self.keys.get(device_id, [])
 
 
 def test_sd003_export_from_a_source(tmp_path: Path) -> None:
@@ -106,15 +113,21 @@ def test_sd003_export_from_a_source(tmp_path: Path) -> None:
     )
     document = _document()
     plaintext = document.to_json()
+    device_key = Ed25519PrivateKey.generate()
     envelope = seal_submission(
         plaintext,
         enrollment=enrollment,
         interview_id=document.interview_id,
         protocol_id=document.protocol_id,
         protocol_version=document.protocol_version,
+        signing_key=ed25519_raw_private(device_key),
     )
     stored = StoredSubmission(document.interview_id, "device-1", "border-rapid", "1", envelope)
     moved = dataclasses.replace(stored, interview_id="another-interview")
-    report = export_from(ListSource([stored, moved]), [key], tmp_path / "out")
+    device_public = ed25519_public_bytes(device_key)
+    authority = new_code_authority(key)  # the organisation authorised the device's enrollment code
+    vouched = VouchedKey(device_public, authority.code_id, key_proof(authority.secret, device_public))
+    source = ListSource([stored, moved], {"device-1": [vouched]})
+    report = export_from(source, [key], tmp_path / "out")
     assert [path.read_bytes() for path in report.written] == [plaintext]
     assert [(f.interview_id, f.reason) for f in report.failures] == [("another-interview", "does_not_open")]

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flet_harness import AppHarness
 from ui_organisation import Organisation
 from ui_support import ANSWERS, SECRET, answer_current, question_id, set_up, to_first_question, unlock
@@ -44,7 +45,9 @@ from app.vault import KdfPolicy, Vault, WeakSecretError
 from sync import join, open_submission
 from sync.enroll import OrganisationEnrollment
 from sync.enrollment_code import OrganisationPolicy
+from sync.envelope import binding_info
 from sync.sealed import SealedInterview
+from sync.sender_signature import verify_signed_document
 
 DURESS = "lantern orchard 58 duress"
 
@@ -195,14 +198,21 @@ async def test_ui085_notes_are_sealed_with_the_interview(
         ).fetchone()
         connection.close()
         assert b"NOTES-CANARY" not in envelope
-        opened = json.loads(
-            open_submission(
-                envelope,
-                private_key=organisation.private_key,
-                device_id=vault.device_store.load_enrollment().device_id,
+        enrollment = vault.device_store.load_enrollment()
+        binding = {
+            "device_id": enrollment.device_id,
+            "interview_id": summary.id,
+            "protocol_id": "border-rapid",
+            "protocol_version": protocol_version,
+        }
+        signed = open_submission(envelope, private_key=organisation.private_key, **binding)
+        device_key = Ed25519PrivateKey.from_private_bytes(vault.device_store.device_signing_key())
+        opened = json.loads(  # the device signed it: checked as the desk checks it
+            verify_signed_document(
+                signed,
+                device_public_keys=[device_key.public_key().public_bytes_raw()],
+                binding=binding_info(**binding, key_id=enrollment.organisation_key_id),
                 interview_id=summary.id,
-                protocol_id="border-rapid",
-                protocol_version=protocol_version,
             )
         )
         assert opened["notes"] == notes

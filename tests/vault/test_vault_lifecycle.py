@@ -16,7 +16,6 @@ VL010: listings filter by state, newest first, and limit (locked or not).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,6 @@ import pytest
 from vault_support import SECRET, FakeClock, Organisation, all_bytes_under, store_interview, submission_for
 
 from app.vault import InterviewError, Vault, VaultLockedError, VaultPolicy
-from sync.envelope import open_submission
 from sync.errors import EnvelopeError
 from sync.sealed import SEALED_FIELDS
 
@@ -39,15 +37,7 @@ def _row(vault: Vault, sql: str, *params: object) -> tuple[object, ...]:
 
 def _open(organisation: Organisation, vault: Vault, interview_id: str) -> dict[str, object]:
     item = next(i for i in vault.outbox_store.pending(100) if i.id == interview_id)
-    plaintext = open_submission(
-        item.envelope,
-        private_key=organisation.private_key,
-        device_id=organisation.enrollment.device_id,
-        interview_id=item.id,
-        protocol_id=item.protocol_id,
-        protocol_version=item.protocol_version,
-    )
-    return dict(json.loads(plaintext))
+    return organisation.open(item)
 
 
 def _enroll(vault: Vault, organisation: Organisation) -> None:

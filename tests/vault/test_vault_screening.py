@@ -12,7 +12,6 @@ SC007: resuming with another version of the protocol is refused clearly, the dat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -22,7 +21,6 @@ from vault_support import DURESS_SECRET, SECRET, Organisation, protocols_for_tes
 from app.screening import ScreeningError, ScreeningService
 from app.vault import InterviewError, Vault, VaultLockedError, VaultPolicy
 from screening_protocols import AnswerError, AskQuestion, EmergencyStop, Finished
-from sync.envelope import open_submission
 
 
 def _service(vault: Vault) -> ScreeningService:
@@ -69,16 +67,8 @@ def test_sc002_finish_seals_with_outcome(vault: Vault, organisation: Organisatio
     result = screening.finish(notes="  calm, asked for a lawyer  ")
     assert screening.sealed and result.level.value != ""
     (item,) = vault.outbox_store.pending(10)
-    document = json.loads(
-        open_submission(
-            item.envelope,
-            private_key=organisation.private_key,
-            device_id=organisation.enrollment.device_id,
-            interview_id=item.id,
-            protocol_id="vault-test",
-            protocol_version="1.0.0",
-        )
-    )
+    assert (item.protocol_id, item.protocol_version) == ("vault-test", "1.0.0")
+    document = organisation.open(item)
     assert document["answers"] == {"in_danger": "no", "age": 17, "works": "no", "papers": "employer"}
     assert document["asked"] == ["in_danger", "age", "works", "papers"]
     assert document["outcome"] == result.to_dict()

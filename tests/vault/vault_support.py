@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from app.vault import Clock, KdfPolicy, Vault
 from screening_protocols import Protocol, get_protocol, load_protocol
+from sync.envelope import binding_info, open_submission
 from sync.sealed import SealedInterview
-from sync.stores import Enrollment
+from sync.sender_signature import verify_signed_document
+from sync.stores import Enrollment, OutboxItem
 from tests.tooling import files_under
 
 SECRET = "amber kettle violin 42 harbour"
@@ -46,6 +51,24 @@ class Organisation:
     private_key: X25519PrivateKey
     enrollment: Enrollment
     signing_key: bytes
+
+    def open(self, item: OutboxItem) -> dict[str, Any]:
+        """Open a sealed outbox item as the desk does, checking the device's signature inside it."""
+        binding = {
+            "device_id": self.enrollment.device_id,
+            "interview_id": item.id,
+            "protocol_id": item.protocol_id,
+            "protocol_version": item.protocol_version,
+        }
+        plaintext = open_submission(item.envelope, private_key=self.private_key, **binding)
+        device_key = Ed25519PrivateKey.from_private_bytes(self.signing_key).public_key().public_bytes_raw()
+        document = verify_signed_document(
+            plaintext,
+            device_public_keys=[device_key],
+            binding=binding_info(**binding, key_id=item.key_id),
+            interview_id=item.id,
+        )
+        return dict(json.loads(document))
 
 
 def store_interview(vault: Vault, answers: dict[str, object], **context: object) -> str:

@@ -17,15 +17,16 @@ import shutil
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from sync.desk import KeyFiles, generate_organisation_keys
+from sync.desk import KeyFiles, generate_organisation_keys, load_private_key
 from sync.desk.keys import PRIVATE_KEY_FILE
 from waypoint.cli.options import PASSPHRASE_VARIABLE
 from waypoint.core.data_folder import ensure_private_dir
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
-__all__ = ["DEMO_FOLDER_SUFFIX", "demo_key_folder", "demo_organisation_keys"]
+__all__ = ["DEMO_FOLDER_SUFFIX", "demo_key_folder", "demo_organisation_keys", "demo_private_key"]
 
 DEMO_FOLDER_SUFFIX = "-DEMO-organisation-key"
 PASSPHRASE_FILE = "demo-passphrase.txt"  # noqa: S105 - a file name
@@ -63,6 +64,12 @@ def demo_organisation_keys(data_dir: Path) -> KeyFiles:
         err=True,
     )
     return keys
+
+
+def demo_private_key(data_dir: Path) -> X25519PrivateKey:
+    """The demo organisation's private key (made by `demo_organisation_keys`), to authorise its codes."""
+    folder = demo_key_folder(data_dir)
+    return load_private_key(folder / PRIVATE_KEY_FILE, _passphrase(folder))
 
 
 def _move_older_folder(older: Path, folder: Path) -> None:

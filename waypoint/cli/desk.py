@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -44,19 +45,34 @@ def desk_group() -> None:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help='JSON: {"identifiers": "pseudonymous"|"allowed", "decision_making_org": "NGO"}.',
 )
+@click.option(
+    "--accept-unverified",
+    is_flag=True,
+    default=False,
+    help="Also write interviews whose sender cannot be verified (sealed by older versions, or by devices "
+    "enrolled with unauthorised codes) to OUT/unverified/. They may be forged: a migration's choice only. "
+    "Interview files only: HTCDS exports only verified interviews.",
+)
 def desk_export(
     database_url: str,
     key_files: tuple[Path, ...],
     out_dir: Path,
     export_format: str,
     htcds_settings: Path | None,
+    accept_unverified: bool,
 ) -> None:
     """Open every submission and write one JSON file per interview, exactly as recorded (or HTCDS)."""
     from sync.desk import export_submissions, load_private_key
+    from sync.desk.export import REFUSAL_REASONS
 
     passphrase = organisation_passphrase()
     keys = [load_private_key(path, passphrase) for path in key_files]
     if export_format == "htcds":
+        if accept_unverified:
+            raise click.BadParameter(
+                "HTCDS exports only verified interviews; export interview files to review unverified ones",
+                param_hint="--accept-unverified",
+            )
         from interop.commands import export_htcds_file
 
         for line, err in export_htcds_file(database_url, keys, out_dir, htcds_settings):
@@ -64,15 +80,62 @@ def desk_export(
         return
     if out_dir.is_file():
         raise click.BadParameter("give a folder for the interview files", param_hint="--out")
-    report = export_submissions(database_url, keys, out_dir)
+    report = export_submissions(database_url, keys, out_dir, accept_unverified=accept_unverified)
     click.echo(f"exported {len(report.written)} of {report.total} interview(s) to {out_dir}")
+    for unverified in report.unverified:
+        click.echo(
+            f"UNVERIFIED, may be forged: {unverified.interview_id} from device {unverified.device_id}"
+            f" ({REFUSAL_REASONS[unverified.reason]}) written to {out_dir / 'unverified'}",
+            err=True,
+        )
     for failure in report.failures:
         click.echo(
-            f"not exported: {failure.interview_id} from device {failure.device_id}: {failure.reason}",
+            f"not exported: {failure.interview_id} from device {failure.device_id}: {failure.reason}"
+            f" ({REFUSAL_REASONS.get(failure.reason, failure.reason)})",
             err=True,
         )
     if report.failures:
         raise SystemExit(1)
+
+
+@desk_group.command("authorize-code")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="organisation.private.json of the key the code names.",
+)
+@click.option(
+    "--code-file",
+    type=click.File("r"),
+    default="-",
+    show_default=True,
+    help="A file holding the code from `waypoint enroll create` (- reads standard input).",
+)
+@click.option(
+    "--qr",
+    "qr_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also draw the authorised code as a QR image (PNG) at this path.",
+)
+def desk_authorize_code(key_file: Path, code_file: TextIO, qr_file: Path | None) -> None:
+    """Read an enrollment code and print it authorised by the organisation.
+
+    Only devices enrolled with an authorised code are trusted at export: the authorisation lets the
+    device prove its key with a secret the server's operator cannot make. Hand the authorised code to
+    the officer yourself; it is a one-time bearer secret.
+    """
+    from sync.desk import load_private_key
+    from sync.desk.codes import authorize_code
+    from sync.enrollment_code import save_qr_png
+
+    code = code_file.readline().strip()
+    authorised = authorize_code(code, load_private_key(key_file, organisation_passphrase()))
+    if qr_file is not None:
+        save_qr_png(authorised, qr_file)
+    click.echo(authorised)
 
 
 commands: list[click.Command] = [desk_group]

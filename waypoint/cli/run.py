@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from waypoint.cli.demo_keys import demo_organisation_keys
+from waypoint.cli.demo_keys import demo_organisation_keys, demo_private_key
 from waypoint.cli.options import data_dir_option
 from waypoint.cli.serving import Listener, bind, serve_until_stopped
 from waypoint.cli.web_guard import WebGuard
@@ -86,6 +86,7 @@ def _enrolled_port(data_dir: Path) -> int | None:
 def run_command(data_dir: Path, port: int, server_port: int | None) -> None:
     """Start a local referral server on SQLite and the app, enrolled against it."""
     from sync import join
+    from sync.desk.codes import authorize_code
     from sync.server import ServerSettings, create_app, create_enrollment_code
 
     root = ensure_private_dir(data_dir)
@@ -113,6 +114,7 @@ def run_command(data_dir: Path, port: int, server_port: int | None) -> None:
             from app.vault import Vault
 
             code = await asyncio.to_thread(create_enrollment_code, database_url, server.url.rstrip("/"))
+            code = await asyncio.to_thread(authorize_code, code, demo_private_key(root))
             await asyncio.to_thread(join, code, Vault.open(root).device_store)
         if started is app:
             _announce(app)

@@ -62,8 +62,16 @@ def enroll(body: EnrollRequest, request: Request, session: SessionDep, state: St
                     keep = previous.device_id
                 else:
                     succeeds = previous.device_id
+        vouching = None
+        if body.code_id is not None and body.key_proof is not None:
+            vouching = (body.code_id, b64u_decode(body.key_proof))  # checked by the desk, not here
         device = crud.register_device(
-            session=session, public_key=public_key, now=now, keep_device_id=keep, succeeds_device_id=succeeds
+            session=session,
+            public_key=public_key,
+            now=now,
+            keep_device_id=keep,
+            succeeds_device_id=succeeds,
+            vouching=vouching,
         )
         device_id = device.device_id
         session.commit()
