@@ -221,13 +221,19 @@ def test_dk006_sealed_before_revocation_opens_after_re_enrollment(
     assert (tmp_path / "out" / f"{interview_id}.json").read_bytes() == recorded
 
 
+def _send_one(outbox: MemoryOutboxStore, transport: InProcessTransport, enrollment: Enrollment) -> str:
+    """Seal and send one genuine interview the device signed; its id."""
+    genuine = str(uuid.uuid4())
+    outbox.seal_and_add(enrollment, genuine, _document(genuine, enrollment))
+    _send(outbox, transport)
+    return genuine
+
+
 def test_dk007_forged_rows_are_refused_at_export(
     keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
 ) -> None:
     database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key, private_key)
-    genuine = str(uuid.uuid4())
-    outbox.seal_and_add(enrollment, genuine, _document(genuine, enrollment))
-    _send(outbox, transport)
+    genuine = _send_one(outbox, transport, enrollment)
     device_key = Ed25519PrivateKey.from_private_bytes(outbox.device.signing_key)  # type: ignore[attr-defined]
     forged = {name: str(uuid.uuid4()) for name in ("unsigned", "operator_key", "altered_signature")}
 
@@ -288,9 +294,7 @@ def test_dk008_only_keys_the_organisation_vouched_for(
     keys: KeyFiles, private_key: X25519PrivateKey, tmp_path: Path
 ) -> None:
     database_url, transport, enrollment, outbox = _server_with(tmp_path, keys.public_key, private_key)
-    genuine = str(uuid.uuid4())
-    outbox.seal_and_add(enrollment, genuine, _document(genuine, enrollment))
-    _send(outbox, transport)
+    genuine = _send_one(outbox, transport, enrollment)
 
     operator_device = MemoryDeviceStore()  # enrolled with a plain code: the operator can make those
     operator_enrollment = join(
