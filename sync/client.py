@@ -19,7 +19,21 @@ from pydantic import BaseModel, ValidationError
 from sync.errors import DeviceRefused, NotTheServerError, SyncRejected, SyncTransportError
 from sync.identity import DeviceIdentity
 from sync.transport_security import check_server_transport
-from sync.wire import BatchResult, EnrollRequest, EnrollResponse, Problem, SubmissionBatch, UpdatesResponse
+from sync.wire import (
+    BatchResult,
+    EnrollRequest,
+    EnrollResponse,
+    InboxItem,
+    InboxResponse,
+    PartnerEnrollRequest,
+    Problem,
+    ReferralBatch,
+    ReferralEvent,
+    ReferralEventRequest,
+    ReferralEvents,
+    SubmissionBatch,
+    UpdatesResponse,
+)
 from waypoint.core.i18n import N_
 
 __all__ = ["DEFAULT_TIMEOUT", "BatchReply", "RateLimited", "SyncClient"]
@@ -98,6 +112,35 @@ class SyncClient:
         body = batch.model_dump_json().encode()
         response = self._send("POST", "/v1/submissions", body, signed=True, accept=(200, 409))
         return BatchReply(_parse(BatchResult, response), body, response.status_code)
+
+    def enroll_partner(self, request: PartnerEnrollRequest) -> EnrollResponse:
+        """A partner joins with a one-time partner token (unsigned; the body carries a proof)."""
+        body = request.model_dump_json().encode()
+        return _parse(EnrollResponse, self._send("POST", "/v1/partners/enroll", body, signed=False))
+
+    def send_referrals(self, batch: ReferralBatch) -> BatchReply:
+        """Send sealed referrals; the answer is a signed receipt, as for interviews."""
+        body = batch.model_dump_json().encode()
+        response = self._send("POST", "/v1/referrals", body, signed=True)
+        return BatchReply(_parse(BatchResult, response), body, response.status_code)
+
+    def referral_events(self) -> ReferralEvents:
+        """The status changes of the referrals this device sent."""
+        return _parse(ReferralEvents, self._send("GET", "/v1/referrals/events", b"", signed=True))
+
+    def post_referral_event(self, path: str, request: ReferralEventRequest) -> ReferralEvent:
+        """Record a signed status change at `path` (a partner's or the device's events path)."""
+        body = request.model_dump_json().encode()
+        return _parse(ReferralEvent, self._send("POST", path, body, signed=True))
+
+    def partner_inbox(self) -> InboxResponse:
+        """The referrals addressed to this partner."""
+        return _parse(InboxResponse, self._send("GET", "/v1/partner/inbox", b"", signed=True))
+
+    def partner_referral(self, referral_id: str) -> InboxItem:
+        """One referral addressed to this partner (SyncRejected with status 404 for any other)."""
+        path = f"/v1/partner/referrals/{referral_id}"
+        return _parse(InboxItem, self._send("GET", path, b"", signed=True))
 
     def updates(self) -> UpdatesResponse:
         """Fetch what the server has for this device (raises DeviceRefused once it is revoked)."""

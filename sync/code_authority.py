@@ -35,12 +35,14 @@ __all__ = [
     "authority_key",
     "key_proof",
     "new_code_authority",
+    "partner_key_material",
     "vouched_keys",
 ]
 
 AUTHORITY_LABEL = b"waypoint-code-authority/1"
 SECRET_LABEL = b"waypoint-code-secret/1|"
 KEY_PROOF_LABEL = b"waypoint-device-key/1|"
+PARTNER_MATERIAL_LABEL = b"waypoint-partner-keys/1|"
 CODE_ID_BYTES = 16
 
 
@@ -78,6 +80,18 @@ def new_code_authority(organisation_key: X25519PrivateKey) -> CodeAuthority:
 def key_proof(secret: bytes, device_public_key: bytes) -> bytes:
     """What a device sends at enrollment: the code's secret, vouching for its raw Ed25519 public key."""
     return hmac.new(secret, KEY_PROOF_LABEL + device_public_key, hashlib.sha256).digest()
+
+
+def partner_key_material(organization_id: str, signing_key: bytes, sealing_key: bytes) -> bytes:
+    """What a partner's key proof vouches for: its HSDS organization id and both raw public keys.
+
+    Used in place of a device's public key with `key_proof` and `vouched_keys`, so the organisation's
+    vouching binds a partner's keys to the organisation they serve: the server's operator can neither
+    swap a key nor move a partner to another organization id. Longer than 32 bytes and labelled, so
+    it never equals a device key.
+    """
+    org = organization_id.encode()
+    return PARTNER_MATERIAL_LABEL + len(org).to_bytes(2, "big") + org + signing_key + sealing_key
 
 
 def vouched_keys(keys: Sequence[VouchedKey], organisation_keys: Sequence[X25519PrivateKey]) -> list[bytes]:

@@ -72,6 +72,11 @@ def join(
         ReceiptError: the server that answered does not hold the key the code names.
     """
     parsed = EnrollmentCode.decode(code, insecure_http=insecure_http)
+    if parsed.partner_organization is not None:
+        raise EnrollmentError(
+            N_("This code enrolls a partner organisation, not a device."),
+            N_("Ask your coordinator for a device enrollment code."),
+        )
     signing_key = Ed25519PrivateKey.generate()
     public_key = b64u_encode(ed25519_public_bytes(signing_key))
     message = proof_message(parsed.token, public_key)

@@ -8,6 +8,9 @@ authorised it, the code's authority (`a`: a code id and a secret the device vouc
 see `sync.code_authority`; devices that predate it ignore it). It is a short-lived bearer
 secret: show it once, on the administrator's screen, never print it.
 
+A partner organisation's code (`waypoint partner enroll-code`) also carries `o`, the HSDS organization
+id the partner serves; a device refuses such a code and a partner refuses a device's.
+
 Versions: `WP1:` codes carry no policy; `WP2:` codes add `p`, the organisation's policy. A code without
 a policy is still written as `WP1:`, so devices of every version read it; a device too old to know
 `WP2:` refuses such a code as unreadable rather than silently enrolling without the organisation's
@@ -27,7 +30,7 @@ from urllib.parse import urlsplit
 from sync.code_authority import CodeAuthority
 from sync.errors import EnrollmentError
 from sync.transport_security import check_server_transport
-from sync.wire import TOKEN_PATTERN, b64u_decode, b64u_encode, canonical_json
+from sync.wire import ORGANIZATION_ID_PATTERN, TOKEN_PATTERN, b64u_decode, b64u_encode, canonical_json
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
@@ -141,6 +144,7 @@ class EnrollmentCode:
     expires_at: int  # Unix seconds
     policy: OrganisationPolicy | None = None
     authority: CodeAuthority | None = None  # added by the case desk (`waypoint desk authorize-code`)
+    partner_organization: str | None = None  # a partner's code: the HSDS organization id it serves
 
     def encode(self) -> str:
         """The code as one line of text (`WP2:` with a policy, `WP1:` without)."""
@@ -158,6 +162,8 @@ class EnrollmentCode:
             prefix = POLICY_CODE_PREFIX
         if self.authority is not None:
             payload["a"] = {"c": self.authority.code_id, "s": b64u_encode(self.authority.secret)}
+        if self.partner_organization is not None:
+            payload["o"] = self.partner_organization
         return prefix + b64u_encode(canonical_json(payload))
 
     @classmethod
@@ -190,6 +196,7 @@ class EnrollmentCode:
                 expires_at=int(payload["e"]),
                 policy=policy,
                 authority=_authority(payload.get("a")),
+                partner_organization=_organization(payload.get("o")),
             )
         except (KeyError, TypeError, ValueError, binascii.Error) as error:
             raise _unreadable() from error
@@ -243,6 +250,14 @@ def _authority(value: object) -> CodeAuthority | None:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value["c"]):
         raise ValueError("authority")
     return CodeAuthority(value["c"], _key(value["s"]))
+
+
+def _organization(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(ORGANIZATION_ID_PATTERN, value):
+        raise ValueError("organization")
+    return value
 
 
 def _token(value: object) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pyhpke import AEADId, CipherSuite, KDFId, KEMId, PyHPKEError
+from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKeyInterface, PyHPKEError
 
 from sync.errors import EnvelopeError
 from sync.sender_signature import sign_document
@@ -39,8 +39,11 @@ __all__ = [
     "binding_info",
     "key_id_for",
     "open_submission",
+    "open_with",
     "read_header",
+    "recipient_key",
     "seal_submission",
+    "seal_to",
 ]
 
 ENVELOPE_MAGIC = b"WPS1"
@@ -124,8 +127,8 @@ def seal_submission(
     key_id = enrollment.organisation_key_id
     _check_ids(enrollment.device_id, interview_id, protocol_id, protocol_version, key_id)
     try:
-        recipient = HPKE_SUITE.kem.deserialize_public_key(enrollment.organisation_public_key)
-    except (PyHPKEError, ValueError) as error:
+        recipient = recipient_key(enrollment.organisation_public_key)
+    except ValueError as error:
         raise EnvelopeError(
             N_("The organisation key in this device's enrollment is not usable."),
             N_("Enroll the device again with a new code."),
@@ -145,10 +148,48 @@ def seal_submission(
                 N_("This device's signing key is not usable."), N_("Enroll the device again with a new code.")
             ) from error
         plaintext = sign_document(plaintext, signing_key=device_key, binding=info)
+    return seal_to(recipient, key_id, info, plaintext)
+
+
+def seal_to(recipient: KEMKeyInterface, key_id: str, info: bytes, plaintext: bytes) -> bytes:
+    """HPKE-seal `plaintext` to `recipient` under `info`, in the versioned wrapper naming `key_id`.
+
+    The one sealing path: interviews (`seal_submission`) and referral packages (`sync.referral_seal`)
+    differ only in their `info` and recipient.
+    """
     enc, sender = HPKE_SUITE.create_sender_context(recipient, info=info)
     ciphertext = sender.seal(plaintext)
     kid = key_id.encode("ascii")
     return _FIXED.pack(ENVELOPE_MAGIC, *SUITE_IDS, len(kid)) + kid + enc + ciphertext
+
+
+def recipient_key(public_key: bytes) -> KEMKeyInterface:
+    """A raw X25519 public key as pyhpke's recipient (ValueError when it is not one)."""
+    try:
+        return HPKE_SUITE.kem.deserialize_public_key(public_key)
+    except PyHPKEError as error:
+        raise ValueError("not an X25519 public key") from error
+
+
+def open_with(envelope: bytes, private_key: X25519PrivateKey, info: bytes) -> bytes:
+    """Open an envelope made by `seal_to` with the recipient's private key and the same `info`.
+
+    Raises:
+        EnvelopeError: malformed, sealed to another key, altered, or bound to another `info`.
+    """
+    # Imported here: phone builds ship a `cryptography` without HPKE.
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives import hpke
+
+    header = read_header(envelope)
+    suite = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+    try:
+        return suite.decrypt(header.enc + header.ciphertext, private_key, info=info)
+    except (InvalidTag, ValueError) as error:
+        raise EnvelopeError(
+            N_("A sealed record does not open: it was altered or belongs to another record."),
+            N_("Keep the envelope and tell the person who runs the server."),
+        ) from error
 
 
 def read_header(envelope: bytes) -> EnvelopeHeader:
@@ -198,8 +239,7 @@ def open_submission(
         EnvelopeError: malformed, sealed to another key, tampered with, or bound to other ids.
     """
     # Imported here: phone builds ship a `cryptography` without HPKE, and they never open envelopes.
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives import hpke, serialization
+    from cryptography.hazmat.primitives import serialization
 
     header = read_header(envelope)
     public_raw = private_key.public_key().public_bytes(
@@ -219,10 +259,9 @@ def open_submission(
         protocol_version=protocol_version,
         key_id=header.key_id,
     )
-    suite = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
     try:
-        return suite.decrypt(header.enc + header.ciphertext, private_key, info=info)
-    except (InvalidTag, ValueError) as error:
+        return open_with(envelope, private_key, info)
+    except EnvelopeError as error:
         raise EnvelopeError(
             N_("Interview {interview_id} does not open: it was altered or belongs to another record."),
             N_("Keep the envelope and tell the person who runs the server."),

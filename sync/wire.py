@@ -27,6 +27,14 @@ __all__ = [
     "SubmissionBatch",
     "SubmissionItem",
     "UpdatesResponse",
+    "InboxItem",
+    "InboxResponse",
+    "PartnerEnrollRequest",
+    "ReferralBatch",
+    "ReferralEvent",
+    "ReferralEventRequest",
+    "ReferralEvents",
+    "ReferralItem",
     "b64u_decode",
     "b64u_encode",
     "canonical_json",
@@ -37,6 +45,7 @@ ENVELOPE_MAX_BYTES = 256 * 1024
 ENVELOPE_MAX_CHARS = 4 * ((ENVELOPE_MAX_BYTES + 2) // 3)
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+ORGANIZATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"  # an HSDS organization id
 VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$"
 SHA256_HEX_PATTERN = r"^[0-9a-f]{64}$"
 
@@ -159,6 +168,87 @@ class UpdatesResponse(_Strict):
     status: Literal["active"]
     server_time: UnixMillis
     updates: list[dict[str, str]] = Field(default_factory=list, max_length=0)
+
+
+Envelope = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=ENVELOPE_MAX_CHARS,
+        json_schema_extra={"format": "byte"},
+        description="A sealed envelope, standard base64.",
+    ),
+]
+ReferralStatus = Literal["sent", "accepted", "declined", "completed", "revoked"]
+
+
+class PartnerEnrollRequest(_Strict):
+    """A partner organisation joins with a one-time partner token and proves it holds both keys."""
+
+    token: Token16
+    signing_public_key: PublicKey32 = Field(description="Raw Ed25519 public key, base64url.")
+    sealing_public_key: PublicKey32 = Field(description="Raw X25519 public key referrals are sealed to.")
+    proof: Signature64 = Field(
+        description='Ed25519 signature of "waypoint-partner-enroll/1|<token>|<signing>|<sealing>".'
+    )
+    code_id: CodeId16 | None = None
+    key_proof: Mac32 | None = Field(
+        default=None, description="HMAC with the code's secret over the partner's organization id and keys."
+    )
+
+
+class ReferralItem(_Strict):
+    """One referral a device sends: sealed once to the partner and once to the organisation."""
+
+    referral_id: Id = Field(description="The referral id: the idempotency key.")
+    partner_id: Id
+    for_partner: Envelope
+    for_organisation: Envelope
+
+
+class ReferralBatch(_Strict):
+    items: list[ReferralItem] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
+
+
+class InboxItem(_Strict):
+    """A referral as its receiving partner fetches it: the partner's sealed copy and the sender's keys."""
+
+    referral_id: Id
+    device_id: Id
+    received_at: UnixMillis
+    status: ReferralStatus
+    envelope: Envelope
+    device_keys: list[PublicKey32] = Field(max_length=32)
+
+
+class InboxResponse(_Strict):
+    items: list[InboxItem] = Field(max_length=10_000)
+
+
+class ReferralEventRequest(_Strict):
+    """A status change, signed by whoever makes it (the partner, or the sending device to revoke)."""
+
+    status: ReferralStatus
+    at: UnixMillis
+    detail: Envelope | None = Field(
+        default=None, description="The reason or note, sealed to the organisation."
+    )
+    signature: Signature64
+
+
+class ReferralEvent(_Strict):
+    event_id: int = Field(ge=0)
+    referral_id: Id
+    status: ReferralStatus
+    at: UnixMillis
+    actor_id: Id
+    actor_role: Literal["device", "partner"]
+    detail_sha256: Sha256Hex | None = None
+    signature: Signature64
+
+
+class ReferralEvents(_Strict):
+    events: list[ReferralEvent] = Field(max_length=100_000)
 
 
 def canonical_json(value: Any) -> bytes:

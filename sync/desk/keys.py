@@ -37,6 +37,8 @@ __all__ = [
     "KeyFiles",
     "generate_organisation_keys",
     "load_private_key",
+    "read_locked_file",
+    "write_locked_file",
 ]
 
 PUBLIC_KEY_FILE = "organisation.public.pem"
@@ -101,21 +103,13 @@ def load_private_key(path: Path, passphrase: str) -> X25519PrivateKey:
         ConfigError: the file is missing or not a Waypoint key, or the passphrase is wrong.
     """
     try:
-        document = json.loads(Path(path).read_text())
-        if document.get("format") != KEY_FORMAT:
-            raise ValueError("format")
-        kdf = document["kdf"]
-        salt, nonce = _b64(kdf["salt"]), _b64(document["nonce"])
-        ciphertext = _b64(document["ciphertext"])
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        raw, document = read_locked_file(path, KEY_FORMAT, passphrase)
+    except ValueError as error:
         raise ConfigError(
             N_("{path} is not a Waypoint organisation private key file."),
             N_("Pass the organisation.private.json file made by `waypoint keys generate`."),
             path=str(path),
         ) from error
-    kek = _derive(passphrase, salt, kdf)
-    try:
-        raw = AESGCM(kek).decrypt(nonce, ciphertext, _associated_data(document))
     except InvalidTag as error:
         raise ConfigError(
             N_("The passphrase does not open the organisation private key {path}."),
@@ -129,26 +123,55 @@ def load_private_key(path: Path, passphrase: str) -> X25519PrivateKey:
 
 
 def _write_private(path: Path, key: X25519PrivateKey, key_id: str, passphrase: str) -> None:
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    header = {"key_id": key_id, "public_key": base64.b64encode(_raw_public(key)).decode()}
+    write_locked_file(path, raw, KEY_FORMAT, header, passphrase)
+
+
+def write_locked_file(path: Path, secret: bytes, file_format: str, header: dict[str, Any], passphrase: str) -> None:
+    """Write `secret` to a new file (0600) locked under `passphrase` (Argon2id, AES-256-GCM).
+
+    `file_format` and `header` (public values) are stored in clear and bound as associated data.
+    The organisation's key file and a partner's key file (`sync.partner`) are both written here.
+    """
     salt, nonce = os.urandom(16), os.urandom(12)
     document: dict[str, Any] = {
-        "format": KEY_FORMAT,
-        "key_id": key_id,
-        "public_key": base64.b64encode(_raw_public(key)).decode(),
+        "format": file_format,
+        **header,
         "kdf": {**KDF_PARAMETERS, "salt": base64.b64encode(salt).decode()},
         "aead": "aes-256-gcm",
         "nonce": base64.b64encode(nonce).decode(),
     }
-    raw = key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
     ciphertext = AESGCM(_derive(passphrase, salt, document["kdf"])).encrypt(
-        nonce, raw, _associated_data(document)
+        nonce, secret, _associated_data(document)
     )
     document["ciphertext"] = base64.b64encode(ciphertext).decode()
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         json.dump(document, handle, indent=1)
         handle.write("\n")
+
+
+def read_locked_file(path: Path, file_format: str, passphrase: str) -> tuple[bytes, dict[str, Any]]:
+    """The secret in a file `write_locked_file` made, and the file's clear fields.
+
+    Raises:
+        ValueError: not such a file (missing, another format, damaged).
+        InvalidTag: the passphrase is wrong.
+    """
+    try:
+        document = json.loads(Path(path).read_text())
+        if not isinstance(document, dict) or document.get("format") != file_format:
+            raise ValueError("format")
+        kdf = document["kdf"]
+        salt, nonce = _b64(kdf["salt"]), _b64(document["nonce"])
+        ciphertext = _b64(document["ciphertext"])
+    except (OSError, KeyError, TypeError) as error:
+        raise ValueError("not a key file") from error
+    kek = _derive(passphrase, salt, kdf)
+    return AESGCM(kek).decrypt(nonce, ciphertext, _associated_data(document)), document
 
 
 def _associated_data(document: dict[str, Any]) -> bytes:

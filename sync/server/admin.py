@@ -7,6 +7,7 @@ revoke`), so no admin endpoint is exposed on the network.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,8 +27,9 @@ from sync.server.db import (
     read_public_key_file,
     register_organisation_key,
 )
-from sync.server.models import Device
+from sync.server.models import Device, PartnerToken
 from sync.transport_security import check_server_transport
+from sync.wire import ORGANIZATION_ID_PATTERN
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
@@ -53,8 +55,9 @@ def create_enrollment_code(
     ttl: timedelta = DEFAULT_CODE_TTL,
     policy: OrganisationPolicy | None = None,
     insecure_http: bool = False,
+    partner_organization: str | None = None,
 ) -> str:
-    """Make a one-time enrollment code for one device.
+    """Make a one-time enrollment code for one device (or, with `partner_organization`, one partner).
 
     The token is random (128 bits), kept in the database only as its SHA-256, usable once, until
     `ttl` runs out. The organisation's policy, when given, travels inside the code (`WP2:`) and is
@@ -69,6 +72,8 @@ def create_enrollment_code(
             lock, retention); None leaves the device's defaults.
         insecure_http: a test lab's explicit choice of a plain http:// server address that is not
             loopback (devices must then also be told `--insecure-http`).
+        partner_organization: a partner organisation's code for the HSDS organization it serves:
+            its token is kept apart (`PartnerToken`), so it never enrolls a device.
 
     Returns:
         The code, one line starting with `WP1:` (no policy) or `WP2:` (with one).
@@ -82,6 +87,11 @@ def create_enrollment_code(
         raise ConfigError(N_("An enrollment code must stay valid for some time."), N_("Use a positive TTL."))
     if policy is not None:
         policy.check()
+    if partner_organization is not None and not re.fullmatch(ORGANIZATION_ID_PATTERN, partner_organization):
+        raise ConfigError(
+            N_("--organization must be the partner's HSDS organization id (letters, digits, - _ . :)."),
+            N_("Copy the organization id from the directory."),
+        )
     try:
         server_url = check_server_url(server_url)
     except ValueError:
@@ -108,13 +118,20 @@ def create_enrollment_code(
         now = now_ms()
         expires_at = now + int(ttl.total_seconds() * 1000)
         with Session(engine) as session:
-            crud.create_token(
-                session=session,
-                token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-                now=now,
-                expires_at=expires_at,
-            )
-            crud.record_event(session=session, at=now, kind="code_created")
+            token_sha256 = hashlib.sha256(token.encode()).hexdigest()
+            if partner_organization is None:
+                crud.create_token(session=session, token_sha256=token_sha256, now=now, expires_at=expires_at)
+                crud.record_event(session=session, at=now, kind="code_created")
+            else:
+                session.add(
+                    PartnerToken(
+                        token_sha256=token_sha256,
+                        organization_id=partner_organization,
+                        created_at=now,
+                        expires_at=expires_at,
+                    )
+                )
+                crud.record_event(session=session, at=now, kind="partner_code_created")
             session.commit()
         code = EnrollmentCode(
             server_url=server_url,
@@ -126,6 +143,7 @@ def create_enrollment_code(
             token=token,
             expires_at=expires_at // 1000,
             policy=policy,
+            partner_organization=partner_organization,
         )
         return code.encode()
     finally:

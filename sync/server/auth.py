@@ -24,7 +24,7 @@ from sqlmodel import Session
 from sync.errors import SignatureError
 from sync.server import crud
 from sync.server.deps import ServerState
-from sync.server.models import Device
+from sync.server.models import Device, Partner
 from sync.server.rate_limits import RateLimit, prune_rate_limits, retry_after_header, take
 from sync.server.refusals import Refusal
 from sync.signing import ParsedSignature, check_content_digest, parse_signature
@@ -124,8 +124,14 @@ def limit_address(state: ServerState, key: str, limit: RateLimit, detail: str) -
         raise Refusal(429, "rate_limited", detail, headers={"Retry-After": retry_after_header(wait_ms)})
 
 
-def authenticate(signed: SignedRequest, session: Session, state: ServerState) -> Device:
-    """The device making this request, after every check passed.
+def authenticate(
+    signed: SignedRequest, session: Session, state: ServerState, *, role: str = "device"
+) -> Device:
+    """The principal making this request, after every check passed, with the route's `role`.
+
+    `role`: "device" (every principal without a `partners` row) or "partner"; a principal of the
+    other role is refused (403 `wrong_role`), so a device cannot read an inbox and a partner cannot
+    send interviews.
 
     Called at the start of a route, in the route's own thread: the transaction it opens (SQLite's
     write lock) must begin and end in one thread, never across FastAPI's dependency threads.
@@ -147,6 +153,9 @@ def authenticate(signed: SignedRequest, session: Session, state: ServerState) ->
         raise record_refusal(session, state, Refusal(401, error.check, _UNAUTHENTICATED)) from error
     if device.status != "active":
         refusal = Refusal(403, "device_revoked", "This device was revoked by the organisation.")
+        raise record_refusal(session, state, refusal)
+    if (session.get(Partner, device.device_id) is not None) != (role == "partner"):
+        refusal = Refusal(403, "wrong_role", "This principal may not use this endpoint.")
         raise record_refusal(session, state, refusal)
     now_ms = state.clock_ms()
     if abs(now_ms // 1000 - signature.created) > state.settings.signature_window_seconds:

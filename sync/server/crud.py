@@ -31,6 +31,7 @@ from sync.server.models import (
     DeviceSuccession,
     EnrollmentToken,
     OrganisationKey,
+    PartnerToken,
     RefusalTally,
     RequestNonce,
     Submission,
@@ -120,15 +121,21 @@ def create_token(*, session: Session, token_sha256: str, now: int, expires_at: i
     session.add(EnrollmentToken(token_sha256=token_sha256, created_at=now, expires_at=expires_at))
 
 
-def consume_token(*, session: Session, token: str, now: int) -> bool:
-    """Use a one-time token, atomically: only the first caller inside its lifetime gets True."""
+def consume_token(
+    *, session: Session, token: str, now: int, table: type[EnrollmentToken | PartnerToken] = EnrollmentToken
+) -> bool:
+    """Use a one-time token, atomically: only the first caller inside its lifetime gets True.
+
+    `table`: device tokens (`EnrollmentToken`) or partner tokens (`PartnerToken`); one never counts
+    as the other.
+    """
     statement = (
-        update(EnrollmentToken)
-        .where(col(EnrollmentToken.token_sha256) == hashlib.sha256(token.encode()).hexdigest())
-        .where(col(EnrollmentToken.used_at).is_(None))
-        .where(col(EnrollmentToken.expires_at) > now)
+        update(table)
+        .where(col(table.token_sha256) == hashlib.sha256(token.encode()).hexdigest())
+        .where(col(table.used_at).is_(None))
+        .where(col(table.expires_at) > now)
         .values(used_at=now)
-        .returning(col(EnrollmentToken.token_sha256))
+        .returning(col(table.token_sha256))
     )
     return session.execute(statement).first() is not None
 

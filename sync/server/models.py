@@ -19,6 +19,10 @@ __all__ = [
     "DeviceSuccession",
     "EnrollmentToken",
     "OrganisationKey",
+    "Partner",
+    "PartnerToken",
+    "Referral",
+    "ReferralEventRow",
     "RateLimitState",
     "RefusalTally",
     "RequestNonce",
@@ -174,3 +178,72 @@ class OrganisationKey(_ServerTable, table=True):
     key_id: str = Field(primary_key=True, max_length=64)
     public_key: bytes = Field(sa_type=LargeBinary)
     registered_at: int = Field(sa_type=BigInteger)
+
+
+class Partner(_ServerTable, table=True):
+    """A partner organisation's principal: its `devices` row (id, signing key, status, revocation) has
+    the role partner when a row here names it; every other principal is a device.
+
+    Kept in a table of its own, so databases made by earlier versions gain it on start and their
+    principals stay devices. `code_id` and `key_proof` are the organisation's vouching
+    (`sync.code_authority.partner_key_material`), checked by the case desk, never by the server.
+    """
+
+    __tablename__ = "partners"
+
+    partner_id: str = Field(primary_key=True, max_length=64)
+    organization_id: str = Field(max_length=128, index=True)  # the HSDS organization it serves
+    sealing_public_key: bytes = Field(sa_type=LargeBinary)  # raw X25519: referrals are sealed to it
+    signing_public_key: bytes = Field(sa_type=LargeBinary)  # raw Ed25519, as its `devices` row
+    enrolled_at: int = Field(sa_type=BigInteger)
+    code_id: str | None = Field(default=None, max_length=64)
+    key_proof: bytes | None = Field(default=None, sa_type=LargeBinary)
+
+
+class PartnerToken(_ServerTable, table=True):
+    """A one-time partner enrollment token (its SHA-256) and the organization id it enrolls for.
+
+    Apart from device tokens, so a partner code never enrolls a device and the other way round.
+    """
+
+    __tablename__ = "partner_tokens"
+
+    token_sha256: str = Field(primary_key=True, max_length=64)
+    organization_id: str = Field(max_length=128)
+    created_at: int = Field(sa_type=BigInteger)
+    expires_at: int = Field(sa_type=BigInteger)
+    used_at: int | None = Field(default=None, sa_type=BigInteger)
+    used_by: str | None = Field(default=None, max_length=64)
+
+
+class Referral(_ServerTable, table=True):
+    """One referral: two sealed copies (the partner's and the organisation's) and routing metadata."""
+
+    __tablename__ = "referrals"
+
+    referral_id: str = Field(primary_key=True, max_length=64)
+    partner_id: str = Field(max_length=64, index=True)
+    device_id: str = Field(max_length=64, index=True)
+    for_partner: bytes = Field(sa_type=LargeBinary)
+    for_organisation: bytes = Field(sa_type=LargeBinary)
+    envelope_sha256: str = Field(max_length=64)  # of both copies: tells a resend from a conflict
+    status: str = Field(default="sent", max_length=16)
+    received_at: int = Field(sa_type=BigInteger)
+    updated_at: int = Field(sa_type=BigInteger)
+
+
+class ReferralEventRow(_ServerTable, table=True):
+    """One signed status change (`sync.referral_seal.StatusStatement`); the detail is sealed."""
+
+    __tablename__ = "referral_events"
+
+    event_id: int | None = Field(default=None, primary_key=True)
+    referral_id: str = Field(max_length=64, index=True)
+    status: str = Field(max_length=16)
+    at: int = Field(sa_type=BigInteger)  # the actor's time, Unix ms UTC, as signed
+    actor_id: str = Field(max_length=64)
+    actor_role: str = Field(max_length=16)
+    detail: bytes | None = Field(default=None, sa_type=LargeBinary)  # sealed to the organisation
+    detail_sha256: str | None = Field(default=None, max_length=64)
+    signature: bytes = Field(sa_type=LargeBinary)
+    recorded_at: int = Field(sa_type=BigInteger)

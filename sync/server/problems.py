@@ -27,6 +27,7 @@ DESCRIPTIONS = {
     401: "Not signed by an enrolled device, a replay, or a clock outside the window.",
     403: "The device is revoked, or the enrollment token or proof is refused.",
     404: "No such resource.",
+    409: "The change does not follow from the current state.",
     413: "The body is too large; split the batch.",
     422: "The body does not fit the schema.",
     429: "Too many requests; wait Retry-After seconds.",

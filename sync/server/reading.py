@@ -25,11 +25,19 @@ from sqlmodel import Session, col, select
 from sync.code_authority import VouchedKey
 from sync.server import crud
 from sync.server.db import make_engine
-from sync.server.models import Device, DeviceKeyHistory, DeviceSuccession, Submission
+from sync.server.models import (
+    Device,
+    DeviceKeyHistory,
+    DeviceSuccession,
+    Partner,
+    Referral,
+    ReferralEventRow,
+    Submission,
+)
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
-__all__ = ["StoredSubmission", "SubmissionReader"]
+__all__ = ["StoredPartner", "StoredReferral", "StoredSubmission", "SubmissionReader"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,32 @@ class StoredSubmission:
     protocol_id: str
     protocol_version: str
     envelope: bytes
+
+
+@dataclass(frozen=True)
+class StoredPartner:
+    """An enrolled partner as the server keeps it, with the organisation's vouching (unchecked)."""
+
+    partner_id: str
+    organization_id: str
+    status: str
+    signing_public_key: bytes
+    sealing_public_key: bytes
+    enrolled_at: int
+    code_id: str | None
+    key_proof: bytes | None
+
+
+@dataclass(frozen=True)
+class StoredReferral:
+    """A referral's organisation copy, routing metadata and its status changes as stored."""
+
+    referral_id: str
+    device_id: str
+    partner_id: str
+    for_organisation: bytes
+    received_at: int
+    events: tuple[ReferralEventRow, ...]
 
 
 class SubmissionReader:
@@ -97,6 +131,51 @@ class SubmissionReader:
             device = self._lookups.get(Device, device_id)
             return [] if device is None else [VouchedKey(bytes(device.public_key))]
         return crud.device_keys(session=self._lookups, device_id=device_id)
+
+    def partners(self) -> list[StoredPartner]:
+        """Every partner principal, oldest first ([] on a database from before partners)."""
+        if not inspect(self._engine).has_table(Partner.__tablename__):
+            return []
+        with Session(self._engine) as session:
+            rows = session.exec(
+                select(Partner, Device)
+                .join(Device, col(Device.device_id) == col(Partner.partner_id))
+                .order_by(col(Partner.enrolled_at))
+            ).all()
+            return [
+                StoredPartner(
+                    partner.partner_id,
+                    partner.organization_id,
+                    device.status,
+                    bytes(partner.signing_public_key),
+                    bytes(partner.sealing_public_key),
+                    partner.enrolled_at,
+                    partner.code_id,
+                    None if partner.key_proof is None else bytes(partner.key_proof),
+                )
+                for partner, device in rows
+            ]
+
+    def referrals(self) -> list[StoredReferral]:
+        """Every referral with its status changes, oldest first ([] before referrals existed)."""
+        if not inspect(self._engine).has_table(Referral.__tablename__):
+            return []
+        with Session(self._engine) as session:
+            events: dict[str, list[ReferralEventRow]] = {}
+            for event in session.exec(select(ReferralEventRow).order_by(col(ReferralEventRow.event_id))):
+                events.setdefault(event.referral_id, []).append(event)
+            rows = session.exec(select(Referral).order_by(col(Referral.received_at))).all()
+            return [
+                StoredReferral(
+                    row.referral_id,
+                    row.device_id,
+                    row.partner_id,
+                    bytes(row.for_organisation),
+                    row.received_at,
+                    tuple(events.get(row.referral_id, ())),
+                )
+                for row in rows
+            ]
 
     def close(self) -> None:
         self._lookups.close()

@@ -19,7 +19,7 @@ from sync.wire import EnrollRequest, EnrollResponse, b64u_decode, b64u_encode
 router = APIRouter(prefix="/v1", tags=["devices"])
 
 
-def _proof_holds(public_key: bytes, proof: str, message: bytes) -> bool:
+def proof_holds(public_key: bytes, proof: str, message: bytes) -> bool:
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(b64u_decode(proof), message)
     except (InvalidSignature, ValueError):
@@ -39,7 +39,7 @@ def enroll(body: EnrollRequest, request: Request, session: SessionDep, state: St
     with unit_of_work(session):
         public_key = b64u_decode(body.device_public_key)
         message = proof_message(body.token, body.device_public_key)
-        if not _proof_holds(public_key, body.proof, message):
+        if not proof_holds(public_key, body.proof, message):
             raise record_refusal(
                 session, state, Refusal(403, "bad_proof", "The proof of possession is wrong.")
             )
@@ -52,7 +52,7 @@ def enroll(body: EnrollRequest, request: Request, session: SessionDep, state: St
         if body.previous_device_id is not None and body.previous_proof is not None:
             previous = session.get(Device, body.previous_device_id)
             if previous is not None:
-                if not _proof_holds(previous.public_key, body.previous_proof, message):
+                if not proof_holds(previous.public_key, body.previous_proof, message):
                     refusal = Refusal(403, "bad_proof", "The proof for the previous device key is wrong.")
                     session.rollback()  # the token stays usable
                     raise record_refusal(session, state, refusal)
