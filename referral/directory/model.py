@@ -78,6 +78,7 @@ class Service:
         name: the service's public name.
         organization_id: the HSDS id of the organisation providing it.
         organization_name: that organisation's name.
+        active: HSDS `status` is "active" (an inactive, defunct or closed service is never matched).
         needs: Waypoint need codes it serves (`referral.needs`); empty = not yet mapped.
         languages: BCP-47 codes of languages spoken by its staff (not through an interpreter).
         interpreter: it provides interpretation for other languages.
@@ -96,6 +97,7 @@ class Service:
     name: str
     organization_id: str
     organization_name: str
+    active: bool = True
     needs: frozenset[str] = frozenset()
     languages: tuple[str, ...] = ()
     interpreter: bool = False
