@@ -121,6 +121,9 @@ REFERRAL_NEEDS = {
     "child_protection": NC_("engine:referral", "Child protection services"),
     "interpretation": NC_("engine:referral", "Interpreter in the person's language"),
     "safe_return": NC_("engine:referral", "Safe, voluntary return"),
+    "reintegration": NC_("engine:referral", "Support to settle back home"),
+    "labour_rights": NC_("engine:referral", "Help to claim unpaid wages and work rights"),
+    "immigration_status": NC_("engine:referral", "Advice on permission to stay and time to decide"),
 }
 
 CONSENT_TOPICS = {
