@@ -74,7 +74,9 @@ class PartnerKeyPair:
 
     @property
     def sealing_public(self) -> bytes:
-        return self.sealing.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return self.sealing.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,15 @@ def _open(item: InboxItem, state: PartnerState, keys: PartnerKeyPair) -> InboxRe
             device_public_keys=[b64u_decode(key) for key in item.device_keys],
         )
     except ReferralNotVerifiedError as error:
-        return InboxReferral(item.referral_id, item.status, item.received_at, None, str(error.params["reason"]))
+        return InboxReferral(
+            item.referral_id, item.status, item.received_at, None, str(error.params["reason"])
+        )
     return InboxReferral(item.referral_id, item.status, item.received_at, package)
 
 
-def _client(state: PartnerState, keys: PartnerKeyPair, transport: httpx.BaseTransport | None, insecure: bool) -> SyncClient:
+def _client(
+    state: PartnerState, keys: PartnerKeyPair, transport: httpx.BaseTransport | None, insecure: bool
+) -> SyncClient:
     return SyncClient(
         state.server_url, identity=state.identity(keys), transport=transport, insecure_http=insecure
     )
@@ -116,7 +120,9 @@ def change_status(
         detail = seal_detail(
             text, referral_id=referral_id, status=status, organisation_public_key=organisation_key(state)
         )
-    statement = StatusStatement(referral_id, status, int(time.time() * 1000), state.partner_id, detail_digest(detail))
+    statement = StatusStatement(
+        referral_id, status, int(time.time() * 1000), state.partner_id, detail_digest(detail)
+    )
     request = ReferralEventRequest(
         status=status,  # type: ignore[arg-type]  # the command line offers only valid ones
         at=statement.at,

@@ -68,9 +68,7 @@ class ReferralNotVerifiedError(SyncError):
 
     code = "WP-SYNC-030"
     what = N_("Referral {referral_id} could not be verified ({reason}).")
-    todo = N_(
-        "Do not act on it: keep it and tell your coordinator; the server may have been tampered with."
-    )
+    todo = N_("Do not act on it: keep it and tell your coordinator; the server may have been tampered with.")
 
 
 @dataclass(frozen=True)
@@ -113,9 +111,14 @@ def seal_referral(
             binding=canonical_json(binding),
         )
         copies = []
-        for recipient, public_key in (("partner", partner_sealing_key), ("organisation", organisation_public_key)):
+        for recipient, public_key in (
+            ("partner", partner_sealing_key),
+            ("organisation", organisation_public_key),
+        ):
             key_id = key_id_for(public_key)
-            copies.append(seal_to(recipient_key(public_key), key_id, _info(binding, recipient, key_id), signed))
+            copies.append(
+                seal_to(recipient_key(public_key), key_id, _info(binding, recipient, key_id), signed)
+            )
     except ValueError as error:
         raise EnvelopeError(
             N_("A referral could not be sealed: a key is not usable."),

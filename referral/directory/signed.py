@@ -98,7 +98,9 @@ def open_directory(
             document does not say the version it was delivered as.
         OlderDirectoryError: it is not newer than `held_version`.
     """
-    if not organisation_signature.verify(organisation_public_key, _SIGNATURE_LABEL + signed.document, signed.signature):
+    if not organisation_signature.verify(
+        organisation_public_key, _SIGNATURE_LABEL + signed.document, signed.signature
+    ):
         raise TamperedDirectoryError()
     try:
         directory = read_directory(signed.document)

@@ -130,7 +130,9 @@ def _write_private(path: Path, key: X25519PrivateKey, key_id: str, passphrase: s
     write_locked_file(path, raw, KEY_FORMAT, header, passphrase)
 
 
-def write_locked_file(path: Path, secret: bytes, file_format: str, header: dict[str, Any], passphrase: str) -> None:
+def write_locked_file(
+    path: Path, secret: bytes, file_format: str, header: dict[str, Any], passphrase: str
+) -> None:
     """Write `secret` to a new file (0600) locked under `passphrase` (Argon2id, AES-256-GCM).
 
     `file_format` and `header` (public values) are stored in clear and bound as associated data.

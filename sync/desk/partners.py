@@ -29,7 +29,9 @@ class VouchedPartner:
     signing_public_key: bytes  # raw Ed25519
 
 
-def vouched_partners(database_url: str, organisation_keys: Sequence[X25519PrivateKey]) -> dict[str, VouchedPartner]:
+def vouched_partners(
+    database_url: str, organisation_keys: Sequence[X25519PrivateKey]
+) -> dict[str, VouchedPartner]:
     """HSDS organization id → its newest active partner whose enrollment the organisation vouched for.
 
     Raises:

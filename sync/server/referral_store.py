@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,11 +31,18 @@ from sync.server.models import (
     ReferralEventRow,
 )
 from sync.server.refusals import Refusal
-from sync.wire import ReferralBatch, ReferralEvent, ReferralEventRequest, RejectedItem, b64u_decode, b64u_encode
+from sync.wire import (
+    ReferralBatch,
+    ReferralEvent,
+    ReferralEventRequest,
+    RejectedItem,
+    b64u_decode,
+    b64u_encode,
+)
 
 __all__ = [
-    "ReferralOutcome",
     "InboxEntry",
+    "ReferralOutcome",
     "add_event",
     "as_event",
     "events_for_device",
@@ -97,7 +103,8 @@ def store_referrals(*, session: Session, device_id: str, batch: ReferralBatch, n
     partners = {
         row.device_id
         for row in session.exec(
-            select(Device).join(Partner, col(Partner.partner_id) == col(Device.device_id))
+            select(Device)
+            .join(Partner, col(Partner.partner_id) == col(Device.device_id))
             .where(col(Device.device_id).in_({item.partner_id for item in batch.items}))
             .where(col(Device.status) == "active")
         )
@@ -192,7 +199,9 @@ def add_event(
             `invalid_transition`, 422 `bad_status_signature`.
     """
     referral = session.get(Referral, referral_id)
-    owner = None if referral is None else (referral.partner_id if actor_role == "partner" else referral.device_id)
+    owner = (
+        None if referral is None else (referral.partner_id if actor_role == "partner" else referral.device_id)
+    )
     if referral is None or owner != actor_id:
         raise Refusal(404, "not_found", "No such referral.")
     allowed_from, who = TRANSITIONS[request.status] if request.status in TRANSITIONS else (frozenset(), "")
@@ -218,7 +227,11 @@ def add_event(
     )
     session.add(row)
     crud.record_event(
-        session=session, at=now, kind=f"referral_{request.status}", device_id=actor_id, interview_id=referral_id
+        session=session,
+        at=now,
+        kind=f"referral_{request.status}",
+        device_id=actor_id,
+        interview_id=referral_id,
     )
     session.flush()
     return row
@@ -248,4 +261,3 @@ def events_for_device(*, session: Session, device_id: str) -> list[ReferralEvent
         .limit(100_000)
     ).all()
     return [as_event(row) for row in rows]
-

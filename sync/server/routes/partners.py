@@ -43,7 +43,9 @@ def enroll_partner(
         signing_key = b64u_decode(body.signing_public_key)
         message = partner_proof_message(body.token, body.signing_public_key, body.sealing_public_key)
         if not proof_holds(signing_key, body.proof, message):
-            raise record_refusal(session, state, Refusal(403, "bad_proof", "The proof of possession is wrong."))
+            raise record_refusal(
+                session, state, Refusal(403, "bad_proof", "The proof of possession is wrong.")
+            )
         now = state.clock_ms()
         token_sha256 = hashlib.sha256(body.token.encode()).hexdigest()
         organization_id = session.exec(

@@ -24,7 +24,14 @@ from sync.receipts import sign_receipt
 from sync.server.auth import SignedRequestDep, authenticate
 from sync.server.deps import SessionDep, StateDep, unit_of_work
 from sync.server.problems import problem_responses
-from sync.server.referral_store import InboxEntry, add_event, as_event, events_for_device, inbox, store_referrals
+from sync.server.referral_store import (
+    InboxEntry,
+    add_event,
+    as_event,
+    events_for_device,
+    inbox,
+    store_referrals,
+)
 from sync.server.refusals import Refusal
 from sync.wire import (
     ID_PATTERN,
