@@ -16,7 +16,7 @@ software that does not know our taxonomy ignores it and still reads a valid HSDS
 | `open_24_7` | service | `true` |
 | `interpreter` | service | `true` (else: `interpretation_services` is given) |
 | `will_happen`, `will_not_happen` | service | the text, in the term's `language` |
-| `partner_id`, `partner_sealing_key`, `partner_signing_key` | organization | the partner's id and raw public keys (base64url) |
+| `partner_id`, `partner_sealing_key`, `partner_signing_key` | organization | id, raw keys (base64url) |
 
 Plain HSDS fields are read too: `languages[].code`, `phones[].number`, `assured_date` (last verified),
 `minimum_age`/`maximum_age`, `status` and the organisation. A directory from another system, with no
@@ -89,7 +89,9 @@ def problems_of(services: Sequence[Any], prefix: str) -> list[DirectoryProblem]:
     seen: set[str] = set()
     for index, service in enumerate(services):
         base = f"{prefix}[{index}]"
-        problems.extend(DirectoryProblem(_path(base, where), message) for where, message in schema_errors(service))
+        problems.extend(
+            DirectoryProblem(_path(base, where), message) for where, message in schema_errors(service)
+        )
         if not isinstance(service, dict):
             continue
         service_id = service.get("id")
@@ -139,7 +141,10 @@ def with_partners(service: Mapping[str, Any], partners: Mapping[str, PartnerKeys
     keys = partners[organization["id"]]
     kept = [a for a in organization.get("attributes") or () if _term_code(a) not in PARTNER_TERMS]
     values = (keys.partner_id, _b64(keys.sealing_public_key), _b64(keys.signing_public_key))
-    added = [_attribute(organization["id"], "organization", code, value) for code, value in zip(PARTNER_TERMS, values)]
+    added = [
+        _attribute(organization["id"], "organization", code, value)
+        for code, value in zip(PARTNER_TERMS, values, strict=True)
+    ]
     result["organization"] = {**organization, "attributes": kept + added}
     return result
 
@@ -174,7 +179,9 @@ def hsds_page(services: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _attribute(link_id: str, entity: str, code: str, value: str, language: str | None = None) -> dict[str, Any]:
+def _attribute(
+    link_id: str, entity: str, code: str, value: str, language: str | None = None
+) -> dict[str, Any]:
     term: dict[str, Any] = {
         "id": str(uuid.uuid5(_NAMESPACE, f"term/{code}/{language or ''}")),
         "code": code,
@@ -229,7 +236,9 @@ def _waypoint_problems(service: Mapping[str, Any], base: str) -> Iterator[Direct
             yield DirectoryProblem(f"{where}.value", "expected a 32-byte public key in base64url")
         found[code] = value
     if found and set(found) != set(PARTNER_TERMS):
-        yield DirectoryProblem(f"{base}.organization.attributes", "partner keys need partner_id and both keys")
+        yield DirectoryProblem(
+            f"{base}.organization.attributes", "partner keys need partner_id and both keys"
+        )
 
 
 def _value_problem(code: str, language: object, value: object) -> str | None:
@@ -262,7 +271,11 @@ def _values(attributes: object, codes: frozenset[str]) -> dict[str, list[str]]:
 def _texts(attributes: object) -> dict[str, dict[str, str]]:
     texts: dict[str, dict[str, str]] = {}
     for _index, code, language, value in _waypoint(attributes):
-        if code in ("will_happen", "will_not_happen") and isinstance(language, str) and isinstance(value, str):
+        if (
+            code in ("will_happen", "will_not_happen")
+            and isinstance(language, str)
+            and isinstance(value, str)
+        ):
             texts.setdefault(code, {})[language] = value
     return texts
 
@@ -288,7 +301,11 @@ def _age_groups(service: Mapping[str, Any]) -> frozenset[str]:
 
 def _area(value: str) -> Area:
     parts = value.split("/")
-    return Area(country=parts[0], region=parts[1] if len(parts) > 1 else None, city=parts[2] if len(parts) > 2 else None)
+    return Area(
+        country=parts[0],
+        region=parts[1] if len(parts) > 1 else None,
+        city=parts[2] if len(parts) > 2 else None,
+    )
 
 
 def _phone(number: str) -> str:
