@@ -142,12 +142,23 @@ class SyncClient:
         path = f"/v1/partner/referrals/{referral_id}"
         return _parse(InboxItem, self._send("GET", path, b"", signed=True))
 
-    def updates(self) -> UpdatesResponse:
-        """Fetch what the server has for this device (raises DeviceRefused once it is revoked)."""
-        return _parse(UpdatesResponse, self._send("GET", "/v1/updates", b"", signed=True))
+    def updates(self, *, directory_version: int = 0) -> UpdatesResponse:
+        """Fetch what the server has for this device (raises DeviceRefused once it is revoked).
+
+        `directory_version` is the directory the device holds (0: none): a newer one comes back.
+        """
+        query = {"directory_version": str(directory_version)} if directory_version else None
+        return _parse(UpdatesResponse, self._send("GET", "/v1/updates", b"", signed=True, params=query))
 
     def _send(
-        self, method: str, path: str, body: bytes, *, signed: bool, accept: tuple[int, ...] = (200,)
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        *,
+        signed: bool,
+        accept: tuple[int, ...] = (200,),
+        params: dict[str, str] | None = None,
     ) -> httpx.Response:
         for clock_retry in (False, True):
             headers = {"Content-Type": "application/json"} if body else {}
@@ -157,7 +168,7 @@ class SyncClient:
                 created = int(time.time() + self.clock_offset)
                 headers.update(self.identity.sign(method, path, body, created=created))
             try:
-                response = self._http.request(method, path, content=body, headers=headers)
+                response = self._http.request(method, path, content=body, headers=headers, params=params)
             except httpx.TransportError as error:
                 raise SyncTransportError() from error
             if signed and not clock_retry and self._learned_clock(response):

@@ -18,6 +18,7 @@ __all__ = [
     "ENVELOPE_MAX_CHARS",
     "MAX_BATCH_ITEMS",
     "BatchResult",
+    "DirectoryUpdate",
     "EnrollRequest",
     "EnrollResponse",
     "Health",
@@ -161,13 +162,32 @@ class BatchResult(_Strict):
     receipt: Receipt
 
 
+class DirectoryUpdate(_Strict):
+    """The organisation's signed directory of services, newer than the one the device said it holds.
+
+    Opaque here: the server stores and serves it; the device checks the signature with the
+    organisation key from its enrollment and reads it (`referral.directory.signed`).
+    """
+
+    version: int = Field(ge=1, le=2**53, description="Grows by one with every import.")
+    document: str = Field(
+        min_length=1,
+        json_schema_extra={"format": "byte"},
+        description="The signed document, standard base64.",
+    )
+    signature: Signature64 = Field(description="XEdDSA by the organisation's X25519 key (docs/referral.md).")
+
+
 class UpdatesResponse(_Strict):
-    """Server to device: the device's status now; directory and referral status later."""
+    """Server to device: the device's status now, a newer directory if there is one; referral status later."""
 
     device_id: Id
     status: Literal["active"]
     server_time: UnixMillis
     updates: list[dict[str, str]] = Field(default_factory=list, max_length=0)
+    directory: DirectoryUpdate | None = Field(
+        default=None, description="Only when the device's `directory_version` is older than the newest."
+    )
 
 
 Envelope = Annotated[

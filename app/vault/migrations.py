@@ -13,6 +13,8 @@ Versions:
     3. the organisation's duress requirement, kept only until the officer has chosen the secret.
     4. forward-only unlock counters and the MAC over the enrollment, settings and counters
        (`integrity.py`). An existing vault has no MAC yet: its first unlock writes one (`Vault.unlock`).
+    8. the organisation's signed directory of services (`directory.py`), encrypted, one row per space.
+       (5-7 and 9 are other changes' numbers.)
 """
 
 from __future__ import annotations
@@ -127,6 +129,16 @@ STEPS: tuple[MigrationStep, ...] = (
                 attested_attempts INTEGER NOT NULL DEFAULT 0,
                 mac BLOB)""",
             "INSERT INTO vault_integrity (id, attested_attempts) VALUES (1, 0)",
+        ),
+    ),
+    MigrationStep(
+        8,
+        "the organisation's signed directory of services, encrypted, one row per space",
+        (
+            """CREATE TABLE directory (
+                space VARCHAR NOT NULL PRIMARY KEY,
+                sealed BLOB NOT NULL,
+                received_at VARCHAR NOT NULL)""",
         ),
     ),
 )

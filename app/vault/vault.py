@@ -38,6 +38,7 @@ from sqlmodel import col
 
 from app.vault.clock import Clock, format_time
 from app.vault.database import Database
+from app.vault.directory import VaultDirectoryStore
 from app.vault.errors import (
     NoVaultError,
     VaultExistsError,
@@ -470,6 +471,16 @@ class Vault:
         """
         session = self._require_session()
         return InterviewRecords(self._database, session.keys, self._clock, self._sealer)
+
+    @property
+    def directory_store(self) -> VaultDirectoryStore:
+        """The unlocked space's copy of the organisation's directory of services (encrypted).
+
+        Raises:
+            VaultLockedError: no unlocked session.
+        """
+        session = self._require_session()
+        return VaultDirectoryStore(self._database, session.keys, self._clock)
 
     def seal_completed(self) -> list[str]:
         """Seal every completed interview to the organisation, once the device is enrolled.

@@ -16,7 +16,7 @@ software that does not know our taxonomy ignores it and still reads a valid HSDS
 | `open_24_7` | service | `true` |
 | `interpreter` | service | `true` (else: `interpretation_services` is given) |
 | `will_happen`, `will_not_happen` | service | the text, in the term's `language` |
-| `partner_id`, `partner_sealing_key`, `partner_signing_key` | organization | the partner's id and raw public keys (base64url) |
+| `partner_id`, `partner_sealing_key`, `partner_signing_key` | organization | id, raw keys (base64url) |
 
 Plain HSDS fields are read too: `languages[].code`, `phones[].number`, `assured_date` (last verified),
 `minimum_age`/`maximum_age`, `status` and the organisation. A directory from another system, with no
@@ -143,7 +143,7 @@ def with_partners(service: Mapping[str, Any], partners: Mapping[str, PartnerKeys
     values = (keys.partner_id, _b64(keys.sealing_public_key), _b64(keys.signing_public_key))
     added = [
         _attribute(organization["id"], "organization", code, value)
-        for code, value in zip(PARTNER_TERMS, values)
+        for code, value in zip(PARTNER_TERMS, values, strict=True)
     ]
     result["organization"] = {**organization, "attributes": kept + added}
     return result

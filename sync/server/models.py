@@ -17,6 +17,7 @@ __all__ = [
     "Device",
     "DeviceKeyHistory",
     "DeviceSuccession",
+    "DirectoryVersion",
     "EnrollmentToken",
     "OrganisationKey",
     "Partner",
@@ -247,3 +248,19 @@ class ReferralEventRow(_ServerTable, table=True):
     detail_sha256: str | None = Field(default=None, max_length=64)
     signature: bytes = Field(sa_type=LargeBinary)
     recorded_at: int = Field(sa_type=BigInteger)
+
+
+class DirectoryVersion(_ServerTable, table=True):
+    """One signed version of the organisation's directory of services, stored as the desk signed it.
+
+    Opaque to the server: the document and the organisation's signature are kept and served as bytes;
+    devices check the signature. The newest version is the one delivered.
+    """
+
+    __tablename__ = "directory_versions"
+
+    version: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    document: bytes = Field(sa_type=LargeBinary)
+    signature: bytes = Field(sa_type=LargeBinary)
+    document_sha256: str = Field(max_length=64)
+    published_at: int = Field(sa_type=BigInteger)

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "waypoint.cli.sync",
     "waypoint.cli.device",
     "waypoint.cli.desk",
+    "waypoint.cli.directory",
     "waypoint.cli.training",
 )
 

@@ -1,27 +1,50 @@
-"""`GET /v1/updates`: what the server has for a device (its status now; directory and referrals later).
+"""`GET /v1/updates`: what the server has for a device: its status, and a newer directory of services.
 
 A revoked device gets 403 `device_revoked` here as everywhere, which is how it learns it was revoked.
+The device says which directory version it holds (`?directory_version=N`, 0 or absent for none); the
+newest signed directory comes back only when it is newer, so a device downloads each version once.
+The query is not covered by the request signature on purpose: changing it can only make the server
+send a directory the device then checks (signature, version) and keeps or refuses.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from sync.server.auth import SignedRequestDep, authenticate
 from sync.server.deps import SessionDep, StateDep, unit_of_work
+from sync.server.directory import newer_directory
 from sync.server.problems import problem_responses
-from sync.wire import Health, UpdatesResponse
+from sync.wire import DirectoryUpdate, Health, UpdatesResponse, b64u_encode
 
 router = APIRouter(prefix="/v1", tags=["devices"])
 
 
-@router.get("/updates", responses=problem_responses(400, 401, 403, 429))
-def updates(signed: SignedRequestDep, session: SessionDep, state: StateDep) -> UpdatesResponse:
+@router.get("/updates", responses=problem_responses(400, 401, 403, 422, 429))
+def updates(
+    signed: SignedRequestDep,
+    session: SessionDep,
+    state: StateDep,
+    directory_version: Annotated[int, Query(ge=0, le=2**53)] = 0,
+) -> UpdatesResponse:
     """The device's status and anything the organisation sends it."""
     with unit_of_work(session):
         device_id = authenticate(signed, session, state).device_id
+        newer = newer_directory(session, directory_version)
         session.commit()  # the nonce: a replay of this request is refused even after a restart
-    return UpdatesResponse(device_id=device_id, status="active", server_time=state.clock_ms(), updates=[])
+    directory = None
+    if newer is not None:
+        directory = DirectoryUpdate(
+            version=newer.version,
+            document=base64.b64encode(newer.document).decode(),
+            signature=b64u_encode(newer.signature),
+        )
+    return UpdatesResponse(
+        device_id=device_id, status="active", server_time=state.clock_ms(), updates=[], directory=directory
+    )
 
 
 @router.get("/health", tags=["operations"])
