@@ -13,8 +13,9 @@ Versions:
     3. the organisation's duress requirement, kept only until the officer has chosen the secret.
     4. forward-only unlock counters and the MAC over the enrollment, settings and counters
        (`integrity.py`). An existing vault has no MAC yet: its first unlock writes one (`Vault.unlock`).
+    7. referrals (`referrals.py`): the encrypted record, the sealed copies and the statuses received.
     8. the organisation's signed directory of services (`directory.py`), encrypted, one row per space.
-       (5-7 and 9 are other changes' numbers.)
+       (5, 6 and 9 are other changes' numbers.)
 """
 
 from __future__ import annotations
@@ -129,6 +130,37 @@ STEPS: tuple[MigrationStep, ...] = (
                 attested_attempts INTEGER NOT NULL DEFAULT 0,
                 mac BLOB)""",
             "INSERT INTO vault_integrity (id, attested_attempts) VALUES (1, 0)",
+        ),
+    ),
+    MigrationStep(
+        7,
+        "referrals and the statuses received",
+        (
+            """CREATE TABLE referral (
+            id VARCHAR NOT NULL PRIMARY KEY,
+            owner_tag BLOB NOT NULL,
+            created_at VARCHAR NOT NULL,
+            state VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,
+            status_at VARCHAR,
+            partner_id VARCHAR,
+            partner_signing_key BLOB,
+            for_partner BLOB,
+            for_organisation BLOB,
+            parked_reason VARCHAR,
+            receipt BLOB,
+            sent_at VARCHAR,
+            record BLOB NOT NULL)""",
+            "CREATE INDEX ix_referral_state ON referral (state, created_at)",
+            """CREATE TABLE referral_status (
+            event_id INTEGER NOT NULL PRIMARY KEY,
+            referral_id VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,
+            at VARCHAR NOT NULL,
+            actor_id VARCHAR NOT NULL,
+            actor_role VARCHAR NOT NULL,
+            verified BOOLEAN NOT NULL)""",
+            "CREATE INDEX ix_referral_status_referral ON referral_status (referral_id)",
         ),
     ),
     MigrationStep(

@@ -39,6 +39,7 @@ from sqlmodel import col
 from app.vault.clock import Clock, format_time
 from app.vault.database import Database
 from app.vault.directory import VaultDirectoryStore
+from app.vault.referrals import ReferralRecords, VaultReferralStore, delete_other_referrals
 from app.vault.errors import (
     NoVaultError,
     VaultExistsError,
@@ -209,6 +210,20 @@ class Vault:
     def outbox_store(self) -> VaultOutboxStore:
         """The outbox store `sync` uses (works while locked)."""
         return VaultOutboxStore(self._database, self._clock)
+
+    @property
+    def referral_store(self) -> VaultReferralStore:
+        """The referral store `sync` sends referrals and records statuses through (works while locked)."""
+        return VaultReferralStore(self._database, self._clock)
+
+    @property
+    def referrals(self) -> ReferralRecords:
+        """The unlocked space's referrals.
+
+        Raises:
+            VaultLockedError: no unlocked session.
+        """
+        return ReferralRecords(self._database, self._require_session().keys, self._clock)
 
     def list_interviews(
         self, states: Collection[str] | None = None, *, newest_first: bool = False, limit: int | None = None
@@ -580,6 +595,7 @@ class Vault:
             slots.store(connection, duress_kek, decoy_key, OFFICER_SLOT, now)
             slots.store(connection, os.urandom(len(duress_kek)), new_data_key(), DURESS_SLOT, now)
             delete_other_spaces(connection, decoy)
+            delete_other_referrals(connection, decoy)
             self._guard.forgive_in(connection)
             attest(connection, integrity_key(decoy_key))  # the protected state, now under the only key
         with _destructions_lock:

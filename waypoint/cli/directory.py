@@ -40,6 +40,7 @@ def directory_import(database_url: str, hsds_file: Path, key_file: Path) -> None
 
     from referral.directory.errors import DirectoryFileError, InvalidDirectoryError
     from referral.directory.signed import import_directory
+    from referral.partners import enrolled_partner_keys
     from sync.desk import load_private_key
     from sync.server.db import current_organisation_key, make_engine, prepare_database
     from sync.server.directory import latest_directory, publish_directory
@@ -64,7 +65,9 @@ def directory_import(database_url: str, hsds_file: Path, key_file: Path) -> None
     latest = latest_directory(database_url)
     version = (latest.version if latest else 0) + 1
     try:
-        directory, signed = import_directory(data, version=version, organisation_key=key, partners={})
+        directory, signed = import_directory(
+            data, version=version, organisation_key=key, partners=enrolled_partner_keys(database_url, [key])
+        )
     except InvalidDirectoryError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)

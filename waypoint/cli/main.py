@@ -28,6 +28,8 @@ COMMAND_MODULES = (
     "waypoint.cli.desk",
     "waypoint.cli.directory",
     "waypoint.cli.training",
+    "waypoint.cli.partner",
+    "waypoint.cli.referral",
 )
 
 

@@ -50,11 +50,14 @@ def sync_command(data_dir: Path, deadline: float, insecure_http: bool, pin: str 
             _not_enrolled(vault, report.pending, pin)
             return
         counts = vault.outbox_store.counts()
+        referral_line = _sync_referrals(vault, insecure_http) if report.stopped != "refused" else None
     finally:
         vault.close()
     click.echo(
         f"sent {report.sent}, parked {report.parked}, pending {counts.pending} ({report.requests} requests)"
     )
+    if referral_line is not None:
+        click.echo(referral_line)
     if report.error is not None and counts.pending:
         click.echo(report.error.coded_message(), err=True)
         if report.stopped == "deadline":
@@ -67,6 +70,22 @@ def sync_command(data_dir: Path, deadline: float, insecure_http: bool, pin: str 
         )
     if counts.pending or counts.parked:
         raise SystemExit(1)
+
+
+def _sync_referrals(vault: Any, insecure_http: bool) -> str | None:
+    """Send the sealed referrals and fetch the statuses of those sent (no secret needed)."""
+    from sync.referral_outbox import fetch_statuses, send_referrals
+
+    report = send_referrals(vault.referral_store, vault.device_store, insecure_http=insecure_http)
+    fetch_statuses(vault.referral_store, vault.device_store, insecure_http=insecure_http, report=report)
+    if not (report.sent or report.parked or report.statuses or report.refused_statuses or report.errors):
+        return None
+    line = f"referrals: sent {report.sent}, parked {report.parked}, statuses {report.statuses}"
+    if report.refused_statuses:
+        line += f", {report.refused_statuses} status(es) refused: not signed by the partner"
+    if report.errors:
+        line += f"; {report.errors[0].coded_message()}"
+    return line
 
 
 def _show_retry(progress: Any) -> None:

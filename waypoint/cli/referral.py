@@ -1,0 +1,185 @@
+"""`waypoint referral`: refer a finished interview to a service of the directory, and follow it up.
+
+    WAYPOINT_PIN=... waypoint referral send --data-dir DIR --interview ID --service ID --consent yes|no
+    WAYPOINT_PIN=... waypoint referral list --data-dir DIR [--json]
+
+`send` works from what the vault keeps of a finished interview (its outcome summary, until the
+retention purge), so a referral can be made later, and from the organisation-signed directory the
+device holds. With consent, the minimised package (docs/referral.md) is sealed to the service's partner
+and to the organisation and kept for `waypoint sync`. Without consent nothing is sent: the referral is
+recorded as information only. `--mandatory` records a child-protection referral the law requires
+without consent, with the legal basis text the organisation set (`--legal-basis` until the directory
+carries it).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import click
+
+from waypoint.cli.options import data_dir_option, existing_vault, pin_from_environment
+from waypoint.core.errors import ConfigError
+from waypoint.core.i18n import N_
+
+
+@click.group("referral")
+def referral_group() -> None:
+    """Referrals from finished interviews to services of the directory."""
+
+
+@referral_group.command("send")
+@data_dir_option
+@click.option("--interview", "interview_id", required=True, help="The finished interview's id.")
+@click.option("--service", "service_id", required=True, help="The HSDS id of the service in the directory.")
+@click.option(
+    "--consent",
+    required=True,
+    type=click.Choice(["yes", "no"]),
+    help="Did the person agree to share with this organisation? No: nothing is sent (information only).",
+)
+@click.option(
+    "--contact-preference",
+    type=click.Choice(["through_officer", "in_person", "phone"]),
+    default="through_officer",
+    show_default=True,
+    help="How the person wants the service to reach them.",
+)
+@click.option(
+    "--mandatory",
+    is_flag=True,
+    default=False,
+    help="A child-protection referral the law requires without consent (needs --legal-basis).",
+)
+@click.option(
+    "--legal-basis", default=None, help="The organisation's legal basis text for a mandatory referral."
+)
+@pin_from_environment(required=True)
+def referral_send(
+    data_dir: Path,
+    interview_id: str,
+    service_id: str,
+    consent: str,
+    contact_preference: str,
+    mandatory: bool,
+    legal_basis: str | None,
+    pin: str,
+) -> None:
+    """Refer a finished interview to one service; prints the referral id."""
+    from referral.directory.device import held_directory
+    from referral.package import Consent, ReferralFacts, ReferralRefusedError, build_package
+    from sync.referral_seal import seal_referral
+
+    vault = existing_vault(data_dir)
+    try:
+        vault.unlock(pin)
+        enrollment = vault.device_store.load_enrollment()
+        signing_key = vault.device_store.device_signing_key()
+        if enrollment is None or signing_key is None:
+            raise ConfigError(
+                N_("This device is not enrolled, so it cannot refer anyone."),
+                N_("Run `waypoint enroll join` with the code from your coordinator first."),
+            )
+        directory = held_directory(vault.device_store, vault.directory_store)
+        if directory is None:
+            raise ConfigError(
+                N_("This device has no directory of services yet."),
+                N_("Run `waypoint sync` with WAYPOINT_PIN to fetch it, then try again."),
+            )
+        service = directory.service(service_id)
+        summary: Any = vault.finished_summary(interview_id)
+        facts = ReferralFacts(
+            needs=tuple(summary.referral_needs),
+            emergency=tuple(summary.emergency),
+            language=summary.respondent_language,
+            age_group=summary.age_group,
+            gender=summary.gender,
+        )
+        referral_id = str(uuid.uuid4())
+        record: dict[str, Any] = {
+            "interview_id": interview_id,
+            "service_id": service.id,
+            "service_name": service.name,
+            "organization_id": service.organization_id,
+            "organization_name": service.organization_name,
+            "directory_version": directory.version,
+        }
+        if mandatory:
+            basis = Consent.mandatory(legal_basis or "")
+        elif consent == "yes":
+            basis = Consent.given()
+        else:
+            vault.referrals.information_only(referral_id, {**record, "consent": {"basis": "none"}})
+            click.echo(f"{referral_id} information only: no consent, nothing was sent")
+            return
+        if service.partner is None:
+            raise ReferralRefusedError(
+                N_("Service {service_id} cannot receive referrals through Waypoint."),
+                N_("Give the person its contact card instead (information only)."),
+                service_id=service.id,
+            )
+        package = build_package(
+            facts,
+            service,
+            referral_id=referral_id,
+            device_id=enrollment.device_id,
+            consent=basis,
+            contact_preference=contact_preference,
+        )
+        copies = seal_referral(
+            package.to_json(),
+            referral_id=referral_id,
+            device_id=enrollment.device_id,
+            partner_id=service.partner.partner_id,
+            partner_sealing_key=service.partner.sealing_public_key,
+            organisation_public_key=enrollment.organisation_public_key,
+            device_signing_key=signing_key,
+        )
+        vault.referrals.queue(
+            referral_id,
+            {
+                **record,
+                "needs": list(package.document["needs"]),
+                "fields_shared": sorted(package.document["fields"]),
+                "consent": basis.to_dict(),
+            },
+            partner_id=service.partner.partner_id,
+            partner_signing_key=service.partner.signing_public_key,
+            for_partner=copies.for_partner,
+            for_organisation=copies.for_organisation,
+        )
+    finally:
+        vault.close()
+    kind = "mandatory child-protection referral" if mandatory else "referral"
+    click.echo(
+        f"{referral_id} {kind} sealed for {service.organization_name}: sent at the next `waypoint sync`"
+    )
+
+
+@referral_group.command("list")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True, default=False, help="One JSON document.")
+@pin_from_environment(required=True)
+def referral_list(data_dir: Path, as_json: bool, pin: str) -> None:
+    """This device's referrals with their status; a status counts only when its signature verified."""
+    vault = existing_vault(data_dir)
+    try:
+        vault.unlock(pin)
+        referrals = vault.referrals.list()
+    finally:
+        vault.close()
+    if as_json:
+        click.echo(json.dumps([item.to_dict() for item in referrals], ensure_ascii=False, indent=1))
+        return
+    for item in referrals:
+        name = item.record.get("organization_name", "")
+        when = f" on {item.status_at}" if item.status_at and item.status != "not_sent" else ""
+        click.echo(f"{item.referral_id}  {item.status}{when}  {name}  ({item.state})")
+    if not referrals:
+        click.echo("no referrals")
+
+
+commands: list[click.Command] = [referral_group]
