@@ -3,6 +3,7 @@ referrals routed to one partner only, signed status changes, and forgeries refus
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from sync_servers import Server
 from sync.client import SyncClient
 from sync.desk.codes import authorize_code
 from sync.desk.partners import vouched_partners
+from sync.desk.referrals import export_referrals
 from sync.enroll import join
 from sync.errors import DeviceRefused, EnrollmentError, SyncRejected
 from sync.partner_enroll import PartnerKeyPair, PartnerState, join_partner
@@ -37,6 +39,7 @@ from sync.referral_seal import (
     sign_status,
 )
 from sync.server.admin import create_enrollment_code
+from sync.server.reading import SubmissionReader
 
 
 @dataclass
@@ -89,8 +92,6 @@ def _package(referral_id: str, device_id: str, partner_id: str) -> bytes:
         "partner_id": partner_id,
         "fields": {"language": "ro", "contact_preference": "through_officer", "urgency": "soon"},
     }
-    import json
-
     return json.dumps(document).encode()
 
 
@@ -195,14 +196,14 @@ def test_rf002_forgeries_in_the_database_are_refused(
     server: Server, organisation_key: X25519PrivateKey, tmp_path: Any
 ) -> None:
     a_state, a_keys = _partner(server, "org-a", organisation_key, tmp_path)
-    b_state, b_keys = _partner(server, "org-b", organisation_key, tmp_path)
-    device, _ = server.enroll()
+    _b_state, b_keys = _partner(server, "org-b", organisation_key, tmp_path)
+    device = MemoryDeviceStore()
+    join(authorize_code(server.enrollment_code(), organisation_key), device, transport=server.transport)
     assert device.enrollment is not None
     store = MemoryReferralStore()
     genuine = _queue(store, device, a_state, a_keys, organisation_key)
     send_referrals(store, device, transport=server.transport)
     # The operator seals a referral to A's public key, signed by a key of its own, under the device's id.
-    forged_id = str(uuid.uuid4())
     impostor = MemoryDeviceStore(device.enrollment, Ed25519PrivateKey.generate().private_bytes_raw())
     forged = MemoryReferralStore()
     _queue(forged, impostor, a_state, a_keys, organisation_key)
@@ -211,8 +212,9 @@ def test_rf002_forgeries_in_the_database_are_refused(
     with engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO referrals (referral_id, partner_id, device_id, for_partner, for_organisation,"
-                " envelope_sha256, status, received_at, updated_at) VALUES (:r, :p, :d, :fp, :fo, :h, 'sent', 1, 1)"
+                "INSERT INTO referrals (referral_id, partner_id, device_id, for_partner,"
+                " for_organisation, envelope_sha256, status, received_at, updated_at)"
+                " VALUES (:r, :p, :d, :fp, :fo, :h, 'sent', 1, 1)"
             ),
             {
                 "r": item.referral_id,
@@ -233,8 +235,8 @@ def test_rf002_forgeries_in_the_database_are_refused(
     with engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO referral_events (referral_id, status, at, actor_id, actor_role, signature, recorded_at)"
-                " VALUES (:r, 'accepted', :at, :a, 'partner', :s, 1)"
+                "INSERT INTO referral_events (referral_id, status, at, actor_id, actor_role, signature,"
+                " recorded_at) VALUES (:r, 'accepted', :at, :a, 'partner', :s, 1)"
             ),
             {
                 "r": genuine,
@@ -247,4 +249,17 @@ def test_rf002_forgeries_in_the_database_are_refused(
     report = fetch_statuses(store, device, transport=server.transport)
     assert report.refused_statuses == 1 and report.statuses == 0
     assert store.verified_status(genuine) == "sent"
-    del forged_id
+    change_status(a_state, a_keys, genuine, "accepted", transport=server.transport)
+    # The desk opens the organisation's copies: the genuine one with its history, the forged one refused.
+    with SubmissionReader.open(server.settings.database_url) as reader:
+        exported = export_referrals(reader, [organisation_key], tmp_path / "desk")
+    assert exported.failures == [(item.referral_id, "bad_signature")]
+    written = json.loads((tmp_path / "desk" / "referrals" / f"{genuine}.json").read_text())
+    assert written["status"] == "accepted"
+    assert [h["signature_verified"] for h in written["history"]] == [False, True]
+    assert written["package"]["fields"] == {
+        "language": "ro",
+        "contact_preference": "through_officer",
+        "urgency": "soon",
+    }
+    assert exported.refused_statuses == 1

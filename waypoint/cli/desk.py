@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -94,8 +94,29 @@ def desk_export(
             f" ({REFUSAL_REASONS.get(failure.reason, failure.reason)})",
             err=True,
         )
-    if report.failures:
+    referrals_failed = _export_referrals(database_url, keys, out_dir)
+    if report.failures or referrals_failed:
         raise SystemExit(1)
+
+
+def _export_referrals(database_url: str, keys: list[Any], out_dir: Path) -> bool:
+    """Write the referrals and their status history next to the interviews; True when some failed."""
+    from sync.desk.referrals import REFERRALS_FOLDER, export_referrals
+    from sync.server.reading import SubmissionReader
+
+    with SubmissionReader.open(database_url) as reader:
+        report = export_referrals(reader, keys, out_dir)
+    total = len(report.written) + len(report.failures)
+    if total:
+        click.echo(f"exported {len(report.written)} of {total} referral(s) to {out_dir / REFERRALS_FOLDER}")
+    for referral_id, reason in report.failures:
+        click.echo(f"not exported: referral {referral_id}: {reason}", err=True)
+    if report.refused_statuses:
+        click.echo(
+            f"{report.refused_statuses} referral status change(s) not signed by their actor: listed, not counted",
+            err=True,
+        )
+    return bool(report.failures)
 
 
 @desk_group.command("authorize-code")
