@@ -133,7 +133,8 @@ class ReferralRecords:
             history: dict[str, list[dict[str, Any]]] = {}
             for event in connection.execute(
                 text(
-                    "SELECT referral_id, status, at, actor_role, verified FROM referral_status ORDER BY event_id"
+                    "SELECT referral_id, status, at, actor_role, verified FROM referral_status"
+                    " ORDER BY event_id"
                 )
             ).all():
                 history.setdefault(event.referral_id, []).append(
@@ -214,9 +215,9 @@ class VaultReferralStore:
                 at = format_time(update.at / 1000)
                 inserted = connection.execute(
                     text(
-                        "INSERT INTO referral_status (event_id, referral_id, status, at, actor_id, actor_role,"
-                        " verified) VALUES (:event_id, :referral_id, :status, :at, :actor_id, :actor_role,"
-                        " :verified) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+                        "INSERT INTO referral_status (event_id, referral_id, status, at, actor_id,"
+                        " actor_role, verified) VALUES (:event_id, :referral_id, :status, :at, :actor_id,"
+                        " :actor_role, :verified) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
                     ),
                     {
                         "event_id": update.event_id,

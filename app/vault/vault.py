@@ -39,7 +39,6 @@ from sqlmodel import col
 from app.vault.clock import Clock, format_time
 from app.vault.database import Database
 from app.vault.directory import VaultDirectoryStore
-from app.vault.referrals import ReferralRecords, VaultReferralStore, delete_other_referrals
 from app.vault.errors import (
     NoVaultError,
     VaultExistsError,
@@ -64,6 +63,7 @@ from app.vault.records import (
     delete_other_spaces,
     summaries,
 )
+from app.vault.referrals import ReferralRecords, VaultReferralStore, delete_other_referrals
 from app.vault.secret_rules import DIFFERENT_SECRET_TODO, check_duress_secret, check_new_secret
 from app.vault.stores import VaultDeviceStore, VaultOutboxStore, purge_sent_envelopes
 from app.vault.tables import PolicyRow, VaultKeysRow

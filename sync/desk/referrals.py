@@ -39,8 +39,8 @@ from sync.referral_seal import (
     open_referral,
     verify_status,
 )
-from sync.server.reading import StoredReferral, SubmissionReader
 from sync.server.models import ReferralEventRow
+from sync.server.reading import StoredReferral, SubmissionReader
 
 __all__ = ["REFERRALS_FOLDER", "ReferralExportReport", "export_referrals"]
 

@@ -113,7 +113,8 @@ def _export_referrals(database_url: str, keys: list[Any], out_dir: Path) -> bool
         click.echo(f"not exported: referral {referral_id}: {reason}", err=True)
     if report.refused_statuses:
         click.echo(
-            f"{report.refused_statuses} referral status change(s) not signed by their actor: listed, not counted",
+            f"{report.refused_statuses} referral status change(s) not signed by their actor:"
+            " listed, not counted",
             err=True,
         )
     return bool(report.failures)

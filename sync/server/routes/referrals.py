@@ -174,7 +174,7 @@ def _item(entry: InboxEntry) -> InboxItem:
         referral_id=referral.referral_id,
         device_id=referral.device_id,
         received_at=referral.received_at,
-        status=referral.status,
+        status=referral.status,  # type: ignore[arg-type]  # only the five statuses are ever stored
         envelope=base64.b64encode(bytes(referral.for_partner)).decode(),
         device_keys=[b64u_encode(bytes(key)) for key in keys],
     )
