@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +28,7 @@ from sync.referral_seal import (
 )
 from sync.wire import InboxItem, ReferralEvent, ReferralEventRequest, b64u_decode, b64u_encode
 
-__all__ = ["InboxReferral", "change_status", "fetch_inbox", "fetch_referral"]
+__all__ = ["InboxReferral", "change_status", "fetch_inbox", "fetch_referral", "partner_client"]
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,32 @@ def _open(item: InboxItem, state: PartnerState, keys: PartnerKeyPair) -> InboxRe
     return InboxReferral(item.referral_id, item.status, item.received_at, package)
 
 
-def _client(
-    state: PartnerState, keys: PartnerKeyPair, transport: httpx.BaseTransport | None, insecure: bool
+def partner_client(
+    state: PartnerState,
+    keys: PartnerKeyPair,
+    transport: httpx.BaseTransport | None = None,
+    *,
+    insecure_http: bool = False,
 ) -> SyncClient:
+    """A client that signs as this partner; pass it to the calls below to reuse its connections."""
     return SyncClient(
-        state.server_url, identity=state.identity(keys), transport=transport, insecure_http=insecure
+        state.server_url, identity=state.identity(keys), transport=transport, insecure_http=insecure_http
     )
+
+
+@contextmanager
+def _using(
+    client: SyncClient | None,
+    state: PartnerState,
+    keys: PartnerKeyPair,
+    transport: httpx.BaseTransport | None,
+    insecure_http: bool,
+) -> Iterator[SyncClient]:
+    if client is not None:
+        yield client
+        return
+    with partner_client(state, keys, transport, insecure_http=insecure_http) as made:
+        yield made
 
 
 def fetch_inbox(
@@ -72,10 +94,11 @@ def fetch_inbox(
     transport: httpx.BaseTransport | None = None,
     *,
     insecure_http: bool = False,
+    client: SyncClient | None = None,
 ) -> list[InboxReferral]:
     """Every referral addressed to this partner, opened and verified, oldest first."""
-    with _client(state, keys, transport, insecure_http) as client:
-        items = client.partner_inbox().items
+    with _using(client, state, keys, transport, insecure_http) as using:
+        items = using.partner_inbox().items
     return [_open(item, state, keys) for item in items]
 
 
@@ -86,10 +109,11 @@ def fetch_referral(
     transport: httpx.BaseTransport | None = None,
     *,
     insecure_http: bool = False,
+    client: SyncClient | None = None,
 ) -> InboxReferral:
     """One referral addressed to this partner (SyncRejected, status 404, for any other id)."""
-    with _client(state, keys, transport, insecure_http) as client:
-        item = client.partner_referral(referral_id)
+    with _using(client, state, keys, transport, insecure_http) as using:
+        item = using.partner_referral(referral_id)
     return _open(item, state, keys)
 
 
@@ -102,6 +126,7 @@ def change_status(
     transport: httpx.BaseTransport | None = None,
     *,
     insecure_http: bool = False,
+    client: SyncClient | None = None,
 ) -> ReferralEvent:
     """Accept, decline (with a reason) or complete (with a note) a referral, signed by the partner.
 
@@ -112,22 +137,22 @@ def change_status(
         ReferralNotVerifiedError: the referral does not verify.
         SyncRejected: 404 (not this partner's) or 409 (the status cannot follow the current one).
     """
-    opened = fetch_referral(state, keys, referral_id, transport, insecure_http=insecure_http)
-    if opened.package is None:
-        raise ReferralNotVerifiedError(referral_id=referral_id, reason=opened.refused or "refused")
-    detail = None
-    if text:
-        detail = seal_detail(
-            text, referral_id=referral_id, status=status, organisation_public_key=organisation_key(state)
+    with _using(client, state, keys, transport, insecure_http) as using:
+        opened = fetch_referral(state, keys, referral_id, client=using)
+        if opened.package is None:
+            raise ReferralNotVerifiedError(referral_id=referral_id, reason=opened.refused or "refused")
+        detail = None
+        if text:
+            detail = seal_detail(
+                text, referral_id=referral_id, status=status, organisation_public_key=organisation_key(state)
+            )
+        statement = StatusStatement(
+            referral_id, status, int(time.time() * 1000), state.partner_id, detail_digest(detail)
         )
-    statement = StatusStatement(
-        referral_id, status, int(time.time() * 1000), state.partner_id, detail_digest(detail)
-    )
-    request = ReferralEventRequest(
-        status=status,  # type: ignore[arg-type]  # the command line offers only valid ones
-        at=statement.at,
-        detail=None if detail is None else base64.b64encode(detail).decode(),
-        signature=b64u_encode(sign_status(statement, keys.signing)),
-    )
-    with _client(state, keys, transport, insecure_http) as client:
-        return client.post_referral_event(f"/v1/partner/referrals/{referral_id}/events", request)
+        request = ReferralEventRequest(
+            status=status,  # type: ignore[arg-type]  # the command line offers only valid ones
+            at=statement.at,
+            detail=None if detail is None else base64.b64encode(detail).decode(),
+            signature=b64u_encode(sign_status(statement, keys.signing)),
+        )
+        return using.post_referral_event(f"/v1/partner/referrals/{referral_id}/events", request)
