@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from app.vault.clock import Clock, format_time
 from app.vault.database import Database
@@ -19,9 +19,18 @@ from app.vault.fields import pad, unpad
 from app.vault.records import SessionKeys
 from referral.directory.signed import SignedDirectory
 
-__all__ = ["VaultDirectoryStore"]
+__all__ = ["VaultDirectoryStore", "delete_other_directories"]
 
 _TABLE, _COLUMN = "directory", "signed"
+
+
+def _space(keys: SessionKeys) -> str:
+    return keys.owner_tag("directory").hex()
+
+
+def delete_other_directories(connection: Connection, keys: SessionKeys) -> None:
+    """Delete the directory rows of every space but `keys`' (the duress path)."""
+    connection.execute(text("DELETE FROM directory WHERE space != :space"), {"space": _space(keys)})
 
 
 class VaultDirectoryStore:
@@ -29,7 +38,7 @@ class VaultDirectoryStore:
 
     def __init__(self, database: Database, keys: SessionKeys, clock: Clock) -> None:
         self._database, self._keys, self._clock = database, keys, clock
-        self._space = keys.owner_tag("directory").hex()
+        self._space = _space(keys)
 
     def load_directory(self) -> SignedDirectory | None:
         """The signed directory this space holds, or None."""

@@ -14,6 +14,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "DirectoryRow",
     "EnrollmentRow",
     "IntegrityRow",
     "InterviewRow",
@@ -132,3 +133,13 @@ class OutboxRow(SQLModel, table=True):
     receipt: bytes | None = None
     created_at: str
     sent_at: str | None = None
+
+
+class DirectoryRow(SQLModel, table=True):
+    """The organisation's signed directory of services for one space, encrypted (schema version 8)."""
+
+    __tablename__ = "directory"
+
+    space: str = Field(primary_key=True)  # the space's owner tag for "directory", hex
+    sealed: bytes  # field ciphertext of the signed document, its signature and version
+    received_at: str

@@ -38,7 +38,7 @@ from sqlmodel import col
 
 from app.vault.clock import Clock, format_time
 from app.vault.database import Database
-from app.vault.directory import VaultDirectoryStore
+from app.vault.directory import VaultDirectoryStore, delete_other_directories
 from app.vault.errors import (
     NoVaultError,
     VaultExistsError,
@@ -586,7 +586,7 @@ class Vault:
 
         One transaction moves the decoy key into the officer's slot (under the duress secret), fills
         the duress slot with a wrap under a random key (as on a vault without a duress secret), and
-        deletes every interview and outbox row the decoy did not make. VACUUM then rebuilds the file
+        deletes every interview, outbox and directory row the decoy did not make. VACUUM then rebuilds the file
         without their pages, and the WAL is truncated.
         """
         now = format_time(self._clock.now())
@@ -596,6 +596,7 @@ class Vault:
             slots.store(connection, os.urandom(len(duress_kek)), new_data_key(), DURESS_SLOT, now)
             delete_other_spaces(connection, decoy)
             delete_other_referrals(connection, decoy)
+            delete_other_directories(connection, decoy)
             self._guard.forgive_in(connection)
             attest(connection, integrity_key(decoy_key))  # the protected state, now under the only key
         with _destructions_lock:

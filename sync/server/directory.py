@@ -33,7 +33,7 @@ class PublishedDirectory:
 
 def latest_directory(database_url: str) -> PublishedDirectory | None:
     """The newest published directory, or None before the first import."""
-    engine = make_engine(database_url, writer=False)
+    engine = make_engine(database_url)
     try:
         prepare_database(engine)
         with Session(engine) as session:

@@ -51,7 +51,7 @@ def directory_import(database_url: str, hsds_file: Path, key_file: Path) -> None
         raise DirectoryFileError(path=str(hsds_file)) from error
     key = load_private_key(key_file, organisation_passphrase())
     public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    engine = make_engine(database_url, writer=False)
+    engine = make_engine(database_url)
     try:
         prepare_database(engine)
         registered = current_organisation_key(engine)

@@ -34,6 +34,9 @@ DEFAULT_SYNC_DEADLINE_SECONDS = 30.0
 def sync_command(data_dir: Path, deadline: float, insecure_http: bool, pin: str | None) -> None:
     """Send every sealed interview; exit 0 only when the outbox is empty. Needs no secret.
 
+    With WAYPOINT_PIN it also fetches a newer directory of services (checked against the
+    organisation's signature, kept encrypted in the vault).
+
     While the server cannot be reached it retries (with growing waits, said on stderr) until
     --deadline. A device that is not enrolled exits 1 when finished interviews wait for it (they
     are counted only with WAYPOINT_PIN: nothing about interviews is listed without a secret).
@@ -50,12 +53,15 @@ def sync_command(data_dir: Path, deadline: float, insecure_http: bool, pin: str 
             _not_enrolled(vault, report.pending, pin)
             return
         counts = vault.outbox_store.counts()
+        directory_line = _fetch_directory(vault, pin, insecure_http) if report.stopped != "refused" else None
         referral_line = _sync_referrals(vault, insecure_http) if report.stopped != "refused" else None
     finally:
         vault.close()
     click.echo(
         f"sent {report.sent}, parked {report.parked}, pending {counts.pending} ({report.requests} requests)"
     )
+    if directory_line is not None:
+        click.echo(directory_line)
     if referral_line is not None:
         click.echo(referral_line)
     if report.error is not None and counts.pending:
@@ -70,6 +76,35 @@ def sync_command(data_dir: Path, deadline: float, insecure_http: bool, pin: str 
         )
     if counts.pending or counts.parked:
         raise SystemExit(1)
+
+
+def _fetch_directory(vault: Any, pin: str | None, insecure_http: bool) -> str | None:
+    """With the officer's secret, fetch a newer directory of services (checked, kept encrypted).
+
+    The directory is kept in the vault under the officer's key, so it is fetched only with
+    WAYPOINT_PIN. A directory the organisation did not sign is refused (the one held stays).
+
+    Raises:
+        TamperedDirectoryError: what the server sent is not signed by the organisation.
+    """
+    if pin is None:
+        return None
+    from referral.directory.device import fetch_directory
+    from referral.directory.errors import OlderDirectoryError
+    from sync.errors import SyncError
+
+    vault.unlock(pin)
+    store = vault.directory_store
+    try:
+        fetched = fetch_directory(vault.device_store, store, insecure_http=insecure_http)
+    except (SyncError, OlderDirectoryError) as error:
+        return f"directory: not updated: {error.coded_message()}"
+    held_now = store.load_directory()
+    vault.lock()
+    if fetched is not None:
+        return f"directory: version {fetched.version}, {len(fetched.services)} service(s)"
+    held = held_now.version if held_now is not None else 0
+    return f"directory: version {held}, up to date" if held else "directory: none published yet"
 
 
 def _sync_referrals(vault: Any, insecure_http: bool) -> str | None:

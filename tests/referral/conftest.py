@@ -1,0 +1,1 @@
+"""The referral tests import their helpers from this folder."""
