@@ -75,7 +75,7 @@ def join(
     if parsed.partner_organization is not None:
         raise EnrollmentError(
             N_("This code enrolls a partner organisation, not a device."),
-            N_("Ask your coordinator for a device enrollment code."),
+            N_("Ask your coordinator for a new enrollment code."),
         )
     signing_key = Ed25519PrivateKey.generate()
     public_key = b64u_encode(ed25519_public_bytes(signing_key))

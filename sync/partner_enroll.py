@@ -160,7 +160,7 @@ def load_partner_keys(key_dir: Path, passphrase: str) -> PartnerKeyPair:
     except InvalidTag as error:
         raise ConfigError(
             N_("The passphrase does not open the partner key {path}."),
-            N_("Set WAYPOINT_KEY_PASSPHRASE to the passphrase used when the keys were made."),
+            N_("Set WAYPOINT_KEY_PASSPHRASE to the passphrase used when the key was made."),
             path=str(path),
         ) from error
 

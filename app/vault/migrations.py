@@ -160,7 +160,7 @@ STEPS: tuple[MigrationStep, ...] = (
             actor_id VARCHAR NOT NULL,
             actor_role VARCHAR NOT NULL,
             verified BOOLEAN NOT NULL)""",
-            "CREATE INDEX ix_referral_status_referral ON referral_status (referral_id)",
+            "CREATE INDEX ix_referral_status_referral_id ON referral_status (referral_id)",
         ),
     ),
     MigrationStep(

@@ -20,6 +20,8 @@ __all__ = [
     "InterviewRow",
     "OutboxRow",
     "PolicyRow",
+    "ReferralRow",
+    "ReferralStatusRow",
     "UnlockGuardRow",
     "VaultKeysRow",
 ]
@@ -143,3 +145,39 @@ class DirectoryRow(SQLModel, table=True):
     space: str = Field(primary_key=True)  # the space's owner tag for "directory", hex
     sealed: bytes  # field ciphertext of the signed document, its signature and version
     received_at: str
+
+
+class ReferralRow(SQLModel, table=True):
+    """One referral (schema version 7): the encrypted record, the sealed copies and the sending state."""
+
+    __tablename__ = "referral"
+    __table_args__ = (Index("ix_referral_state", "state", "created_at"),)
+
+    id: str = Field(primary_key=True)  # the referral id
+    owner_tag: bytes  # which space made it (as interviews)
+    created_at: str
+    state: str  # information_only | pending | sent | parked
+    status: str  # the newest verified status, or not_sent
+    status_at: str | None = None
+    partner_id: str | None = None
+    partner_signing_key: bytes | None = None  # from the signed directory, to verify statuses while locked
+    for_partner: bytes | None = None  # HPKE to the partner
+    for_organisation: bytes | None = None  # HPKE to the organisation
+    parked_reason: str | None = None
+    receipt: bytes | None = None
+    sent_at: str | None = None
+    record: bytes  # encrypted: interview, service, organisation, needs, fields shared, consent
+
+
+class ReferralStatusRow(SQLModel, table=True):
+    """One status change received for a referral (schema version 7), and whether its signature verified."""
+
+    __tablename__ = "referral_status"
+
+    event_id: int = Field(primary_key=True)  # the server's event id
+    referral_id: str = Field(index=True)
+    status: str
+    at: str
+    actor_id: str
+    actor_role: str
+    verified: bool

@@ -105,6 +105,8 @@ def test_vm002_migrated_schema_matches_the_models(tmp_path: Path, open_vault: Ca
         "outbox",
         "vault_integrity",
         "directory",
+        "referral",
+        "referral_status",
     )
     SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[name] for name in names])
     engine.dispose()
