@@ -13,6 +13,8 @@ Versions:
     3. the organisation's duress requirement, kept only until the officer has chosen the secret.
     4. forward-only unlock counters and the MAC over the enrollment, settings and counters
        (`integrity.py`). An existing vault has no MAC yet: its first unlock writes one (`Vault.unlock`).
+    5. the encrypted outcome summary of a finished interview (`finished.py`), kept after sealing until
+       the retention purge. Interviews completed earlier get theirs from their final document.
 """
 
 from __future__ import annotations
@@ -128,6 +130,11 @@ STEPS: tuple[MigrationStep, ...] = (
                 mac BLOB)""",
             "INSERT INTO vault_integrity (id, attested_attempts) VALUES (1, 0)",
         ),
+    ),
+    MigrationStep(
+        5,
+        "the encrypted outcome summary of finished interviews",
+        ("ALTER TABLE interview ADD COLUMN finished BLOB",),
     ),
 )
 
