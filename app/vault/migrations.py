@@ -13,9 +13,11 @@ Versions:
     3. the organisation's duress requirement, kept only until the officer has chosen the secret.
     4. forward-only unlock counters and the MAC over the enrollment, settings and counters
        (`integrity.py`). An existing vault has no MAC yet: its first unlock writes one (`Vault.unlock`).
+    5. the encrypted outcome summary of a finished interview (`finished.py`), kept after sealing until
+       the retention purge. Interviews completed earlier get theirs from their final document.
     7. referrals (`referrals.py`): the encrypted record, the sealed copies and the statuses received.
     8. the organisation's signed directory of services (`directory.py`), encrypted, one row per space.
-       (5, 6 and 9 are other changes' numbers.)
+       (6 and 9 are other changes' numbers.)
 """
 
 from __future__ import annotations
@@ -131,6 +133,11 @@ STEPS: tuple[MigrationStep, ...] = (
                 mac BLOB)""",
             "INSERT INTO vault_integrity (id, attested_attempts) VALUES (1, 0)",
         ),
+    ),
+    MigrationStep(
+        5,
+        "the encrypted outcome summary of finished interviews",
+        ("ALTER TABLE interview ADD COLUMN finished BLOB",),
     ),
     MigrationStep(
         7,
