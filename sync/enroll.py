@@ -23,7 +23,7 @@ from sync.stores import DeviceStore, Enrollment
 from sync.wire import EnrollRequest, b64u_encode
 from waypoint.core.i18n import N_
 
-__all__ = ["OrganisationEnrollment", "join", "proof_message"]
+__all__ = ["OrganisationEnrollment", "join", "partner_proof_message", "proof_message"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,11 @@ class OrganisationEnrollment(Enrollment):
 def proof_message(token: str, device_public_key: str) -> bytes:
     """What a device signs to prove it holds the private half of the key it enrolls."""
     return f"waypoint-enroll/1|{token}|{device_public_key}".encode()
+
+
+def partner_proof_message(token: str, signing_public_key: str, sealing_public_key: str) -> bytes:
+    """What a partner signs to prove it holds its signing key, naming the sealing key it enrolls."""
+    return f"waypoint-partner-enroll/1|{token}|{signing_public_key}|{sealing_public_key}".encode()
 
 
 def join(

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sync.client import SyncClient
 from sync.code_authority import key_proof, partner_key_material
 from sync.desk.keys import MIN_PASSPHRASE_LENGTH, read_locked_file, write_locked_file
+from sync.enroll import partner_proof_message
 from sync.enrollment_code import EnrollmentCode
 from sync.errors import DeviceRefused, EnrollmentError, SyncRejected
 from sync.identity import DeviceIdentity, ed25519_public_bytes
@@ -51,7 +52,6 @@ __all__ = [
     "join_partner",
     "load_partner_keys",
     "load_partner_state",
-    "partner_proof_message",
 ]
 
 PARTNER_PUBLIC_FILE = "partner.public.json"
@@ -93,11 +93,6 @@ class PartnerState:
     def identity(self, keys: PartnerKeyPair) -> DeviceIdentity:
         """Who signs the partner's requests: its id and its Ed25519 key."""
         return DeviceIdentity(self.partner_id, keys.signing)
-
-
-def partner_proof_message(token: str, signing_public_key: str, sealing_public_key: str) -> bytes:
-    """What a partner signs to prove it holds its signing key, naming the sealing key it enrolls."""
-    return f"waypoint-partner-enroll/1|{token}|{signing_public_key}|{sealing_public_key}".encode()
 
 
 def generate_partner_keys(out_dir: Path, passphrase: str) -> Path:

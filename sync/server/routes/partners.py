@@ -13,7 +13,7 @@ import hashlib
 from fastapi import APIRouter, Request
 from sqlmodel import select
 
-from sync.partner_enroll import partner_proof_message
+from sync.enroll import partner_proof_message
 from sync.receipts import enrollment_message
 from sync.server import crud
 from sync.server.auth import client_address, limit_address, record_refusal
