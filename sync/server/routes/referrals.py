@@ -107,7 +107,7 @@ def partner_inbox(signed: SignedRequestDep, session: SessionDep, state: StateDep
     return InboxResponse(items=[_item(entry) for entry in entries])
 
 
-@router.get("/partner/referrals/{referral_id}", responses=problem_responses(*SIGNED_REFUSALS, 404))
+@router.get("/partner/referrals/{referral_id}", responses=problem_responses(*SIGNED_REFUSALS, 404, 422))
 def partner_referral(
     signed: SignedRequestDep, session: SessionDep, state: StateDep, referral_id: str = ReferralId
 ) -> InboxItem:
