@@ -161,7 +161,7 @@ def test_pt001_partner_enrolls_vouched_and_roles_are_enforced(
     assert report.sent == 0 and isinstance(report.errors[0], DeviceRefused)
 
 
-def test_rf001_referral_reaches_only_its_partner_and_status_comes_back(
+def test_rf006_referral_reaches_only_its_partner_and_status_comes_back(
     server: Server, organisation_key: X25519PrivateKey, tmp_path: Any
 ) -> None:
     a_state, a_keys = _partner(server, "org-a", organisation_key, tmp_path)
@@ -192,7 +192,7 @@ def test_rf001_referral_reaches_only_its_partner_and_status_comes_back(
     assert store.verified_status(referral_id) == "accepted"
 
 
-def test_rf002_forgeries_in_the_database_are_refused(
+def test_rf007_forgeries_in_the_database_are_refused(
     server: Server, organisation_key: X25519PrivateKey, tmp_path: Any
 ) -> None:
     a_state, a_keys = _partner(server, "org-a", organisation_key, tmp_path)
