@@ -12,6 +12,7 @@ status. Neither needs the officer's secret: the store holds ciphertext and statu
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -19,12 +20,20 @@ from typing import Protocol
 import httpx
 
 from sync.client import SyncClient
-from sync.errors import ReceiptError, SyncError
+from sync.errors import DeviceRefused, ReceiptError, SyncError
 from sync.identity import DeviceIdentity, ed25519_public_bytes
 from sync.receipts import verify_receipt
-from sync.referral_seal import StatusStatement, verify_status
+from sync.referral_seal import StatusStatement, sign_status, verify_status
 from sync.stores import DeviceStore
-from sync.wire import MAX_BATCH_ITEMS, ReferralBatch, ReferralEvent, ReferralItem, b64u_decode
+from sync.wire import (
+    MAX_BATCH_ITEMS,
+    ReferralBatch,
+    ReferralEvent,
+    ReferralEventRequest,
+    ReferralItem,
+    b64u_decode,
+    b64u_encode,
+)
 
 __all__ = [
     "PendingReferral",
@@ -33,6 +42,7 @@ __all__ = [
     "ReferralSyncReport",
     "SentReferral",
     "fetch_statuses",
+    "revoke_referral",
     "send_referrals",
 ]
 
@@ -209,3 +219,29 @@ def _checked(
     return ReferralStatusUpdate(
         event.event_id, event.referral_id, event.status, event.at, event.actor_id, event.actor_role, verified
     )
+
+
+def revoke_referral(
+    device_store: DeviceStore,
+    referral_id: str,
+    transport: httpx.BaseTransport | None = None,
+    *,
+    insecure_http: bool = False,
+) -> ReferralEvent:
+    """Revoke a referral this device sent, signed with its device key (the next sync records it).
+
+    Raises:
+        DeviceRefused: the device is not enrolled (or was revoked).
+        SyncRejected: 404 (not this device's referral) or 409 (already declined, completed or revoked).
+    """
+    enrollment, key = device_store.load_enrollment(), device_store.device_signing_key()
+    client = _client(device_store, transport, insecure_http)
+    if client is None or enrollment is None or key is None:
+        raise DeviceRefused()
+    signing_key = DeviceIdentity.from_raw(enrollment.device_id, key).signing_key
+    statement = StatusStatement(referral_id, "revoked", int(time.time() * 1000), enrollment.device_id)
+    request = ReferralEventRequest(
+        status="revoked", at=statement.at, signature=b64u_encode(sign_status(statement, signing_key))
+    )
+    with client:
+        return client.post_referral_event(f"/v1/referrals/{referral_id}/events", request)

@@ -29,6 +29,7 @@ from sync.referral_outbox import (
     ReferralStatusUpdate,
     SentReferral,
     fetch_statuses,
+    revoke_referral,
     send_referrals,
 )
 from sync.referral_seal import (
@@ -190,6 +191,18 @@ def test_rf006_referral_reaches_only_its_partner_and_status_comes_back(
     report = fetch_statuses(store, device, transport=server.transport)
     assert report.statuses == 1 and report.refused_statuses == 0
     assert store.verified_status(referral_id) == "accepted"
+    # The sending device revokes a second referral; the partner can no longer accept it.
+    second = _queue(store, device, a_state, a_keys, organisation_key)
+    send_referrals(store, device, transport=server.transport)
+    other_device, _ = server.enroll()
+    with pytest.raises(SyncRejected):  # another device's referral is not found
+        revoke_referral(other_device, second, server.transport)
+    assert revoke_referral(device, second, server.transport).status == "revoked"
+    with pytest.raises(SyncRejected) as gone:
+        change_status(a_state, a_keys, second, "accepted", transport=server.transport)
+    assert gone.value.params["status"] == 409
+    fetch_statuses(store, device, transport=server.transport)
+    assert store.verified_status(second) == "revoked"
 
 
 def test_rf007_forgeries_in_the_database_are_refused(

@@ -2,6 +2,7 @@
 
     WAYPOINT_PIN=... waypoint referral send --data-dir DIR --interview ID --service ID --consent yes|no
     WAYPOINT_PIN=... waypoint referral list --data-dir DIR [--json]
+    WAYPOINT_PIN=... waypoint referral revoke --data-dir DIR REFERRAL_ID
 
 `send` works from what the vault keeps of a finished interview (its outcome summary, until the
 retention purge), so a referral can be made later, and from the organisation-signed directory the
@@ -21,7 +22,7 @@ from typing import Any
 
 import click
 
-from waypoint.cli.options import data_dir_option, existing_vault, pin_from_environment
+from waypoint.cli.options import data_dir_option, existing_vault, insecure_http_option, pin_from_environment
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
@@ -180,6 +181,31 @@ def referral_list(data_dir: Path, as_json: bool, pin: str) -> None:
         click.echo(f"{item.referral_id}  {item.status}{when}  {name}  ({item.state})")
     if not referrals:
         click.echo("no referrals")
+
+
+@referral_group.command("revoke")
+@data_dir_option
+@click.argument("referral_id")
+@insecure_http_option
+@pin_from_environment(required=True)
+def referral_revoke(data_dir: Path, referral_id: str, insecure_http: bool, pin: str) -> None:
+    """Revoke a referral this device sent (signed with the device key); needs a connection."""
+    from sync.referral_outbox import fetch_statuses, revoke_referral
+
+    vault = existing_vault(data_dir)
+    try:
+        vault.unlock(pin)
+        if referral_id not in {item.referral_id for item in vault.referrals.list() if item.state == "sent"}:
+            raise ConfigError(
+                N_("Referral {referral_id} is not one this device sent."),
+                N_("Check the id with `waypoint referral list` (a referral is revoked once it was sent)."),
+                referral_id=referral_id,
+            )
+        event = revoke_referral(vault.device_store, referral_id, insecure_http=insecure_http)
+        fetch_statuses(vault.referral_store, vault.device_store, insecure_http=insecure_http)
+    finally:
+        vault.close()
+    click.echo(f"{event.referral_id} revoked")
 
 
 commands: list[click.Command] = [referral_group]
