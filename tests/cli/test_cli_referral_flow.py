@@ -45,6 +45,10 @@ from cli_support import (
     write_json,
 )
 
+# The flow is about 25 commands, each a new process with a key derivation (vault, organisation or
+# partner key): the module fixture takes several minutes on a loaded 2-core machine.
+pytestmark = pytest.mark.timeout(1200)
+
 PARTNER_PASSPHRASE = "partner passphrase for the referral flow"
 SHELTER_NEEDS_FIELDS = {"language", "contact_preference", "urgency", "age_group", "gender"}
 
