@@ -6,7 +6,8 @@ Builds a synthetic directory (random needs, languages, eligibility, areas, 24/7)
 it as the desk does, opens it as the device does (signature, then read; the device leaves the HSDS
 schema check to the desk), then times `match_services` for random people and needs, in wall time and
 in CPU time (the machine this runs on is often shared: CPU time shows what the code costs).
-Baseline in the same run: a bare scan over the same services that keeps those serving a need, so the ratio shows what the matching rules add. Target: match p99 < 50 ms. Reported, never asserted.
+Baseline in the same run: a bare scan over the same services that keeps those serving a need, so
+the ratio shows what the matching rules add. Target: match p99 < 50 ms. Reported, never asserted.
 """
 
 from __future__ import annotations

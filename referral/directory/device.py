@@ -4,8 +4,8 @@ The device asks for a directory newer than the one it holds; the server answers 
 version or nothing. The device checks it (`open_directory`: the organisation's signature with the key
 from its enrollment, the version, the document's shape; the HSDS schema check is the desk's, before it
 signs: thousands of services take a device too long) before the store keeps it. A tampered directory
-is refused with `TamperedDirectoryError` and the one held stays. What the store keeps is read back with its signature
-checked again (`held_directory`), so matching always runs on a directory the organisation signed.
+is refused with `TamperedDirectoryError` and the one held stays. What the store keeps is read back with
+its signature checked again (`held_directory`), so matching always runs on what the organisation signed.
 """
 
 from __future__ import annotations
