@@ -19,8 +19,9 @@ software that does not know our taxonomy ignores it and still reads a valid HSDS
 | `partner_id`, `partner_sealing_key`, `partner_signing_key` | organization | id, raw keys (base64url) |
 
 Plain HSDS fields are read too: `languages[].code`, `phones[].number`, `assured_date` (last verified),
-`minimum_age`/`maximum_age`, `status` and the organisation. A directory from another system, with no
-Waypoint attributes, imports: its services have no needs ("not yet mapped").
+`minimum_age`/`maximum_age`, `status` and the organisation (nested, or only its `organization_id`).
+A directory from another system, with no Waypoint attributes, imports: its services have no needs
+("not yet mapped").
 """
 
 from __future__ import annotations
@@ -216,8 +217,9 @@ def _waypoint_problems(service: Mapping[str, Any], base: str) -> Iterator[Direct
         if problem:
             yield DirectoryProblem(where, problem)
     organization = service.get("organization")
-    if not isinstance(organization, dict) or not organization.get("id"):
-        yield DirectoryProblem(f"{base}.organization", "a service needs its organization (id and name)")
+    if not isinstance(organization, dict):
+        if not service.get("organization_id"):
+            yield DirectoryProblem(base, "a service needs its organization (or at least organization_id)")
         return
     found: dict[str, object] = {}
     for index, code, _language, value in _waypoint(organization.get("attributes")):

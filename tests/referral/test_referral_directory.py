@@ -82,6 +82,9 @@ def test_dr001_hsds_examples_import_as_not_yet_mapped() -> None:
     assert service.phones == ("+44 1234 234567",)
     assert service.last_verified == date(2005, 1, 1)
     assert service.age_groups == frozenset()  # 12 to 100: children and adults
+    bare = {"id": new_id(), "name": "Drop-in", "status": "active", "organization_id": new_id()}
+    directory, _signed = import_directory([bare], version=3, organisation_key=key)
+    assert directory.services[0].organization_id == bare["organization_id"]
     with pytest.raises(UnknownServiceError) as raised:
         directory.service("no-such-service")
     assert raised.value.code == "WP-REFERRAL-002"
