@@ -1,9 +1,10 @@
 """Layout at 412×915 in five languages: every screen measured in headless Chromium.
 
-Each test runs its own `waypoint run` (one server per language) and walks the whole tour of tour.py
-(every screen, officer and respondent in that language); on each screen `layout_probe` reads the
-semantics tree, scrolling the screen from top to bottom, and every problem is collected before the
-test fails, so one run lists them all:
+One `waypoint run` and one browser tab serve the whole test: the device is set up once (in English,
+the device's language), then the tour of tour.py runs one whole interview per language (officer and
+respondent in that language: every screen, the emergency one in a second, short interview). On each
+screen `layout_probe` reads the semantics tree, scrolling the screen from top to bottom, and every
+problem is collected, so one run lists them all, per language:
 
 * no control or text reaches past the 412 px viewport, and the page never scrolls sideways;
 * no one-line text that needs far more room than it has (a warning cut mid-sentence);
@@ -13,11 +14,9 @@ On the set-up screen the probe first taps "Create secret" with nothing typed: th
 refuses it must sit above the main button, never over it. Screenshots of every screen go to
 `artifacts/screenshots/<lang>/`, as in the screening tour.
 
-LO001: English; then a reload of the page asks for the secret again (no unlocked new page).
-LO002: Arabic (mirrored: switches and warnings must stay on screen).
-LO003: Burmese (tall script, long words).
-LO004: Amharic (Ethiopic).
-LO005: Russian (long words).
+LO001: English, Arabic (mirrored: switches and warnings stay on screen), Burmese (a tall script),
+       Amharic (Ethiopic) and Russian (long words): no problem on any screen; then a reload of the
+       page asks for the secret again (no unlocked new page).
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from playwright.sync_api import Page, expect
 from tour import emergency_interview, main_interview
 
 pytestmark = pytest.mark.e2e
+LANGUAGES = ("en", "ar", "my", "am", "ru")
 
 
 def _box(page: Page, identifier: str) -> dict[str, float]:
@@ -49,48 +49,26 @@ def _refusal_above_the_button(page: Page) -> list[str]:
     return []
 
 
-def _walk(browser: object, app: RunningApp, artifacts: Path, language: str) -> tuple[Page, list[str]]:
-    page = open_app(browser, app.url, VIEWPORT)
-    problems: list[str] = []
+def test_lo001_every_screen_in_five_languages(
+    browser: object, running_app: RunningApp, artifacts_dir: Path
+) -> None:
+    page = open_app(browser, running_app.url, VIEWPORT)
+    problems: dict[str, list[str]] = {}
+    for language in LANGUAGES:
+        found = problems.setdefault(language, [])
 
-    def measure(screen: str) -> None:
-        if screen == "setup":
-            problems.extend(_refusal_above_the_button(page))
-        problems.extend(f"{screen}: {p}" for p in layout_problems(page, VIEWPORT["width"]))
+        def measure(screen: str, found: list[str] = found) -> None:
+            if screen == "setup":
+                found.extend(_refusal_above_the_button(page))
+            found.extend(f"{screen}: {p}" for p in layout_problems(page, VIEWPORT["width"]))
 
-    tour = main_interview(page, artifacts, language, on_screen=measure)
-    emergency_interview(tour)
-    return page, problems
-
-
-def test_lo001_english(browser: object, running_app: RunningApp, artifacts_dir: Path) -> None:
-    page, problems = _walk(browser, running_app, artifacts_dir, "en")
-    assert problems == []
+        fresh = language == LANGUAGES[0]
+        tour = main_interview(page, artifacts_dir, language, on_screen=measure, fresh_device=fresh)
+        emergency_interview(tour)
+    assert {lang: found for lang, found in problems.items() if found} == {}
     page.reload()
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
     wait_screen(page, "unlock", timeout=30_000)
     expect(by_id(page, "screen-home")).to_have_count(0)
     page.close()
-
-
-def _every_screen(browser: object, app: RunningApp, artifacts: Path, language: str) -> None:
-    page, problems = _walk(browser, app, artifacts, language)
-    assert problems == []
-    page.close()
-
-
-def test_lo002_arabic(browser: object, running_app: RunningApp, artifacts_dir: Path) -> None:
-    _every_screen(browser, running_app, artifacts_dir, "ar")
-
-
-def test_lo003_burmese(browser: object, running_app: RunningApp, artifacts_dir: Path) -> None:
-    _every_screen(browser, running_app, artifacts_dir, "my")
-
-
-def test_lo004_amharic(browser: object, running_app: RunningApp, artifacts_dir: Path) -> None:
-    _every_screen(browser, running_app, artifacts_dir, "am")
-
-
-def test_lo005_russian(browser: object, running_app: RunningApp, artifacts_dir: Path) -> None:
-    _every_screen(browser, running_app, artifacts_dir, "ru")

@@ -130,15 +130,21 @@ class Tour:
 
 
 def main_interview(
-    page: Page, artifacts: Path, language: str, on_screen: Callable[[str], None] | None = None
+    page: Page,
+    artifacts: Path,
+    language: str,
+    on_screen: Callable[[str], None] | None = None,
+    fresh_device: bool = True,
 ) -> Tour:
-    """Set up a fresh device and run one whole interview through every screen but the emergency one."""
+    """Set up a fresh device (or start from home on one set up already) and run one whole interview
+    through every screen but the emergency one."""
     tour = Tour(page, artifacts, language, on_screen=on_screen)
-    wait_screen(page, "setup", timeout=30_000)
-    tour.shot("setup")
-    type_into(page, "setup-secret", SECRET)
-    type_into(page, "setup-confirm", SECRET)
-    click(page, "setup-create")
+    if fresh_device:
+        wait_screen(page, "setup", timeout=30_000)
+        tour.shot("setup")
+        type_into(page, "setup-secret", SECRET)
+        type_into(page, "setup-confirm", SECRET)
+        click(page, "setup-create")
     wait_screen(page, "home", timeout=30_000)
     tour.shot("home")
     tour.start_interview(respondent=language, officer=language)
