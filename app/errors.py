@@ -1,7 +1,8 @@
 """The one place a `WaypointError` becomes a message on screen, in the officer's language.
 
 Screens never build error text themselves: an action that fails raises a `WaypointError` (from the
-engine, the vault or sync) and the shell hands it to `show_error`. Anything else is a bug: the person
+engine, the vault or sync); the session keeps `error_text` in its state and the shell shows it
+in `error_banner`, above the screen's buttons. Anything else is a bug: the person
 sees the generic message, and the details go to the log without any respondent data (exception
 messages in this project never carry answers; see waypoint/core/errors.py).
 """
@@ -13,11 +14,18 @@ import traceback
 
 import flet as ft
 
+from app.components.text import para
 from app.i18n import Translator
 from waypoint.core.errors import WaypointError
 from waypoint.core.i18n import N_
 
-__all__ = ["ChoiceMissingError", "DuressMissingError", "SecretMismatchError", "error_text", "show_error"]
+__all__ = [
+    "ChoiceMissingError",
+    "DuressMissingError",
+    "SecretMismatchError",
+    "error_banner",
+    "error_text",
+]
 
 log = logging.getLogger(__name__)
 ERROR_KEY = "error-message"
@@ -59,18 +67,34 @@ def error_text(exc: BaseException, translator: Translator) -> str:
     return WaypointError().coded_message(translator.gettext)
 
 
-def show_error(page: ft.Page, exc: BaseException, translator: Translator) -> str:
-    """Show `exc` as a snack bar on `page` and return the text shown."""
-    text = error_text(exc, translator)
-    page.show_dialog(
-        ft.SnackBar(
-            content=ft.Semantics(
-                identifier=ERROR_KEY,
-                live_region=True,
-                content=ft.Text(text, key=ERROR_KEY, rtl=translator.rtl),
+def error_banner(text: str, rtl: bool, within_rtl: bool) -> ft.Control:
+    """The message of the last failed action, in the screen's layout just above its buttons: it wraps,
+    and pushes the content up rather than covering the main button as a snack bar would. `rtl`: the
+    message's language (the officer's); `within_rtl`: the screen's direction."""
+    return ft.Semantics(
+        identifier=ERROR_KEY,
+        label=text,
+        live_region=True,
+        content=ft.Container(
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.ON_ERROR_CONTAINER),
+                    ft.Container(
+                        para(
+                            text,
+                            rtl=rtl,
+                            color=ft.Colors.ON_ERROR_CONTAINER,
+                            key=ERROR_KEY,
+                            within_rtl=within_rtl,
+                        ),
+                        expand=True,
+                    ),
+                ],
+                rtl=within_rtl,
+                vertical_alignment=ft.CrossAxisAlignment.START,
             ),
-            duration=ft.Duration(seconds=8),
-            show_close_icon=True,
-        )
+            bgcolor=ft.Colors.ERROR_CONTAINER,
+            padding=10,
+            border_radius=8,
+        ),
     )
-    return text

@@ -3,7 +3,8 @@
 The session composes the controllers (`app.controllers`) over one shared `SessionRuntime` and offers
 them to the screens as `app.actions.Actions`. Every action runs through `Session.run`: it resets the
 idle timer, shows the busy bar for slow work, turns a `WaypointError` into a translated message in one
-place (`app.errors.show_error`), and renders the state once at the end. Changes made outside an
+place (`app.errors.error_text`, shown above the buttons), and renders the state once at the end.
+Changes made outside an
 action (the sender's status, the audio player, the idle lock, the unlock countdown) re-render as the
 state announces them, when the screen on show depends on them.
 """
@@ -25,7 +26,7 @@ from app.controllers.practice import PracticeController
 from app.controllers.private import PrivateController
 from app.controllers.prompts import PromptController
 from app.controllers.setup import SetupController
-from app.errors import show_error
+from app.errors import error_text
 from app.i18n import Translator, translator
 from app.runtime import SessionRuntime, Superseded
 from app.services import AppServices
@@ -150,9 +151,9 @@ class Session:
             pass
         except VaultLockedError as exc:  # the vault's own idle lock came first: same as ours
             self.locking.lock_now(Screen.UNLOCK)
-            self.state.last_error = show_error(self.page, exc, self.officer)
+            self.state.last_error = error_text(exc, self.officer)
         except Exception as exc:
-            self.state.last_error = show_error(self.page, exc, self.officer)
+            self.state.last_error = error_text(exc, self.officer)
         finally:
             self.state.busy = False
             self._actions_running -= 1

@@ -14,9 +14,10 @@ import flet as ft
 
 from app.components.chrome import APP_TITLE, app_bar, busy_bar, quick_exit_button
 from app.components.practice_band import practice_band
+from app.errors import error_banner
 from app.screens import SCREENS
 from app.screens.base import ScreenContext
-from app.state import LOCKED_SCREENS
+from app.state import LOCKED_SCREENS, Screen
 
 if TYPE_CHECKING:
     from app.session import Session
@@ -62,6 +63,8 @@ def build_view(session: Session) -> ft.View:
     band = practice_band(ctx) if state.screen not in LOCKED_SCREENS else None
     if band is not None:  # practice: on every screen, above everything else
         column.insert(1, band)
+    if state.last_error and state.screen is not Screen.NEUTRAL:
+        column.append(error_banner(state.last_error, ctx.officer.rtl, language.rtl))
     if body.actions:
         *others, main = body.actions
         if others:

@@ -43,6 +43,9 @@ def _theme() -> ft.Theme:
         text_theme=text_theme,
         primary_text_theme=text_theme,
         use_material3=True,
+        # In a desktop browser Flutter picks the compact density: buttons 32 px tall, icon buttons 40.
+        # The standard density keeps every tap target at 48 px, as on a phone.
+        visual_density=ft.VisualDensity.STANDARD,
     )
 
 

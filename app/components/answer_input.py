@@ -13,7 +13,7 @@ import flet as ft
 from app.components.secret_field import text_field
 from app.components.tagged import secondary_button
 from app.wording import QuestionWording
-from screening_protocols import Question
+from screening_protocols import Audience, Question
 
 if TYPE_CHECKING:
     from app.screens.base import ScreenContext
@@ -32,7 +32,7 @@ def answer_input(
     interview = ctx.actions.interview
     selection = ctx.state.selection
     kind = str(question.kind)
-    rtl = ctx.respondent.rtl
+    rtl = ctx.officer.rtl if question.audience is Audience.OFFICER else ctx.respondent.rtl
     officer_labels = {o.value: o.label for o in theirs.options}
     if kind in ("yes_no", "single_choice"):
         buttons = [

@@ -22,8 +22,10 @@ def quick_exit_button(label: str, on_exit: Callable[..., Any]) -> ft.Control:
         content=label,
         icon=ft.Icons.CLOSE,
         on_click=on_exit,
-        height=MIN_TAP,
-        style=ft.ButtonStyle(shape=ft.RoundedRectangleBorder(radius=24)),
+        style=ft.ButtonStyle(
+            shape=ft.RoundedRectangleBorder(radius=24),
+            padding=ft.Padding.symmetric(horizontal=16, vertical=(MIN_TAP - 20) // 2),
+        ),
     )
     return tagged(QUICK_EXIT_ID, button, label=label, button=True)
 

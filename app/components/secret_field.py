@@ -20,8 +20,13 @@ def secret_field(
     rtl: bool,
     on_submit: Callable[..., Any] | None = None,
     autofocus: bool = False,
+    within_rtl: bool = False,
 ) -> tuple[ft.TextField, ft.Control]:
-    """A password field and its semantics wrapper; read `field.value` when the action runs."""
+    """A password field and its semantics wrapper; read `field.value` when the action runs.
+
+    `within_rtl`: the field sits on a mirrored screen; for a left-to-right officer what is typed then
+    still starts at the left.
+    """
     field = ft.TextField(
         label=label,
         password=True,
@@ -32,6 +37,7 @@ def secret_field(
         smart_quotes_type=False,
         enable_ime_personalized_learning=False,
         rtl=rtl,
+        text_align=ft.TextAlign.LEFT if within_rtl and not rtl else None,
         on_submit=on_submit,
         autofocus=autofocus,
         text_style=fallback_style(),

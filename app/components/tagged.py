@@ -14,9 +14,18 @@ import flet as ft
 
 from app.theme import MIN_TAP
 
-__all__ = ["choice_group", "icon_action", "primary_button", "secondary_button", "tagged", "text_button"]
+__all__ = [
+    "choice_group",
+    "icon_action",
+    "primary_button",
+    "secondary_button",
+    "switch_row",
+    "tagged",
+    "text_button",
+]
 
 Handler = Callable[..., Any]
+SWITCH_WIDTH = 60
 
 
 def tagged(identifier: str, control: ft.Control, label: str | None = None, **semantics: Any) -> ft.Semantics:
@@ -25,9 +34,11 @@ def tagged(identifier: str, control: ft.Control, label: str | None = None, **sem
     return ft.Semantics(identifier=identifier, label=label, content=control, **semantics)
 
 
-def _style() -> ft.ButtonStyle:
+def _style(vertical: int = 14) -> ft.ButtonStyle:
+    """Padding instead of a fixed height: a label that wraps (Burmese, Amharic) makes the button taller
+    instead of being cut; one line of label text (20 px) plus the padding is at least 48 px."""
     return ft.ButtonStyle(
-        padding=ft.Padding.symmetric(horizontal=20, vertical=12),
+        padding=ft.Padding.symmetric(horizontal=20, vertical=vertical),
         shape=ft.RoundedRectangleBorder(radius=12),
     )
 
@@ -35,10 +46,8 @@ def _style() -> ft.ButtonStyle:
 def primary_button(
     identifier: str, text: str, on_click: Handler, icon: ft.IconData | None = None
 ) -> ft.Control:
-    """The screen's main action: filled, full width, at least 48 px tall."""
-    button = ft.FilledButton(
-        content=text, icon=icon, on_click=on_click, height=max(MIN_TAP, 52), style=_style()
-    )
+    """The screen's main action: filled, full width, at least 48 px tall (52 for one line)."""
+    button = ft.FilledButton(content=text, icon=icon, on_click=on_click, style=_style(vertical=16))
     return tagged(identifier, button, label=text, button=True, expand=True)
 
 
@@ -47,12 +56,12 @@ def secondary_button(
 ) -> ft.Control:
     """Another action (outlined), or a chosen option (filled tonal when `selected`)."""
     kind = ft.FilledTonalButton if selected else ft.OutlinedButton
-    button = kind(content=text, icon=icon, on_click=on_click, height=MIN_TAP, style=_style())
+    button = kind(content=text, icon=icon, on_click=on_click, style=_style())
     return tagged(identifier, button, label=text, button=True, selected=selected)
 
 
 def text_button(identifier: str, text: str, on_click: Handler, icon: ft.IconData | None = None) -> ft.Control:
-    button = ft.TextButton(content=text, icon=icon, on_click=on_click, height=MIN_TAP)
+    button = ft.TextButton(content=text, icon=icon, on_click=on_click, style=_style())
     return tagged(identifier, button, label=text, button=True)
 
 
@@ -87,3 +96,22 @@ def choice_group(
         for value, label in options
     ]
     return ft.Row(buttons, wrap=True, spacing=8, run_spacing=8, rtl=rtl)
+
+
+def switch_row(identifier: str, switch: ft.Switch, words: ft.Control, label: str, rtl: bool) -> ft.Control:
+    """A switch and what it means: the switch first (at the right in a mirrored screen), the words
+    beside it taking the rest of the line and wrapping, so a long label never pushes the switch off
+    screen. The switch keeps its own 48 px tap target; `label` is what a screen reader says."""
+    switch.label = None
+    switch.height = MIN_TAP  # a browser's switch is 40 px tall: its tap target is made 48 px
+    switch.width = SWITCH_WIDTH
+    return ft.Row(
+        [
+            tagged(identifier, switch, label=label, toggled=bool(switch.value)),
+            ft.Container(words, expand=True),
+        ],
+        rtl=rtl,
+        spacing=8,
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        key=f"{identifier}-row",
+    )

@@ -17,7 +17,7 @@ from app.runtime import SessionRuntime
 from app.screening import Screening
 from app.state import CHECK_OPTIONS, Consent, InterviewPlan, Screen, Selection
 from app.wording import private_answerable, step_kind
-from screening_protocols import AnswerValue, AskQuestion, Question, QuestionKind, Step
+from screening_protocols import DECLINED, AnswerValue, AskQuestion, Question, QuestionKind, Step
 
 __all__ = ["InterviewController"]
 
@@ -41,6 +41,19 @@ def typed_answer(question: Question, value: Selection) -> AnswerValue:
             return value
         return int(number) if number.is_integer() else number
     return value
+
+
+def earlier_selection(value: AnswerValue | None) -> Selection:
+    """An answer given before, as the question screen marks it; "prefer not to answer" marks nothing."""
+    if value is None or value == DECLINED:
+        return None
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 class InterviewController:
@@ -220,7 +233,13 @@ class InterviewController:
         self.show_step(await self._runtime.off_loop(self._runtime.screening.decline))
 
     async def back(self) -> None:
-        self.show_step(await self._runtime.off_loop(self._runtime.screening.back))
+        """The question before, showing the answer given to it (marked, or typed), ready to change."""
+        screening = self._runtime.screening
+        earlier = dict(screening.interview.answers)
+        step = await self._runtime.off_loop(screening.back)
+        self.show_step(step)
+        if isinstance(step, AskQuestion):
+            self.state.selection = earlier_selection(earlier.get(step.question.id))
 
     # -- stopping and finishing ----------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import flet as ft
 
-from app.components.tagged import choice_group, primary_button, secondary_button, tagged
+from app.components.tagged import choice_group, primary_button, secondary_button, switch_row
 from app.components.text import heading, para
 from app.screens.base import Handler, ScreenBody, ScreenContext, checked
 from app.state import CHECK_OPTIONS, RISKY_INTERPRETERS, Screen
@@ -43,10 +43,13 @@ def _warning(text: str, rtl: bool, key: str) -> ft.Control:
         label=text,
         content=ft.Container(
             ft.Row(
-                [ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR), para(text, rtl=rtl, key=key)],
+                [
+                    ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR),
+                    # The words take the rest of the line and wrap (a bare Text in a Row is cut off).
+                    ft.Container(para(text, rtl=rtl, key=key), expand=True),
+                ],
                 rtl=rtl,
-                wrap=False,
-                expand=True,
+                vertical_alignment=ft.CrossAxisAlignment.START,
             ),
             bgcolor=ft.Colors.ERROR_CONTAINER,
             padding=12,
@@ -100,13 +103,11 @@ def build(ctx: ScreenContext) -> ScreenBody:
                 )
             )
 
-    private = ft.Switch(
-        label=_("The person answers privately: audio through headphones, no text on screen"),
-        value=plan.private_mode,
-    )
+    private_label = _("The person answers privately: audio through headphones, no text on screen")
+    private = ft.Switch(value=plan.private_mode)
     private.on_change = ctx.on(interview.set_private_mode, checked(private))
     controls.append(
-        tagged("check-private-mode", private, label=str(private.label), toggled=plan.private_mode)
+        switch_row("check-private-mode", private, para(private_label, rtl=rtl), private_label, rtl)
     )
     return ScreenBody(
         controls=controls,

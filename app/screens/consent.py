@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from app.components.tagged import primary_button, secondary_button, tagged
+from app.components.tagged import primary_button, secondary_button, switch_row
 from app.components.text import bilingual
 from app.screens.base import ScreenBody, ScreenContext, checked
 from app.state import Screen
@@ -39,22 +39,14 @@ def build(ctx: ScreenContext) -> ScreenBody:
         ctx.state.keep_research_use(bool(event.control.value))
 
     research = ft.Switch(value=ctx.state.research_use, on_change=switched)
+    statistics = N_("My answers may be used, without my name, for statistics")
     controls.append(
-        ft.Row(
-            [
-                tagged(
-                    "consent-research-use",
-                    research,
-                    label=ctx.respondent.gettext(
-                        N_("My answers may be used, without my name, for statistics")
-                    ),
-                ),
-                ft.Container(
-                    ctx.both(N_("My answers may be used, without my name, for statistics"), size=15),
-                    expand=True,
-                ),
-            ],
-            rtl=r_rtl,
+        switch_row(
+            "consent-research-use",
+            research,
+            ctx.both(statistics, size=15),
+            ctx.respondent.gettext(statistics),
+            r_rtl,
         )
     )
     controls.append(

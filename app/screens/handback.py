@@ -13,7 +13,10 @@ from waypoint.core.i18n import N_
 
 def build(ctx: ScreenContext) -> ScreenBody:
     _ = ctx.officer.gettext
-    secret, secret_control = secret_field("handback-secret", _("Officer's secret"), ctx.officer.rtl)
+    rtl, within_rtl = ctx.officer.rtl, ctx.respondent.rtl  # the officer's part of a respondent's screen
+    secret, secret_control = secret_field(
+        "handback-secret", _("Officer's secret"), rtl, within_rtl=within_rtl
+    )
     take_back = ctx.on(ctx.actions.private.hand_back, text_of(secret))
     secret.on_submit = take_back
     return ScreenBody(
@@ -23,8 +26,8 @@ def build(ctx: ScreenContext) -> ScreenBody:
                 N_("Thank you. Please give the device back to the officer."), size=22, key="title-handback"
             ),
             ft.Divider(),
-            heading(_("Officer"), rtl=ctx.officer.rtl),
-            para(_("Enter your secret to take the device back."), rtl=ctx.officer.rtl),
+            heading(_("Officer"), rtl=rtl, within_rtl=within_rtl),
+            para(_("Enter your secret to take the device back."), rtl=rtl, within_rtl=within_rtl),
             secret_control,
         ],
         actions=[primary_button("handback-submit", _("Take back"), take_back, icon=ft.Icons.LOCK_OPEN)],

@@ -121,12 +121,13 @@ def build(ctx: ScreenContext) -> ScreenBody:
     rtl = ctx.officer.rtl
     actions = ctx.actions
     home = ctx.state.home
-    controls: list[ft.Control] = [heading(_("Screenings"), rtl=rtl, key="title-home")]
+    controls: list[ft.Control] = []
     drafts = home.drafts if home else []
-    if drafts:
-        controls.append(
-            para(_("Unfinished: continue where you stopped"), rtl=rtl, weight=ft.FontWeight.W_500)
-        )
+    if drafts:  # the heading only over something: on first use the screen starts with the outbox
+        controls += [
+            heading(_("Screenings"), rtl=rtl, key="title-home"),
+            para(_("Unfinished: continue where you stopped"), rtl=rtl, weight=ft.FontWeight.W_500),
+        ]
         for summary in drafts:
             resume = secondary_button(
                 f"resume-{summary.id}", _("Continue"), ctx.on(actions.interview.resume_interview, summary.id)

@@ -158,7 +158,22 @@ def _answers(ctx: ScreenContext, step: AskQuestion) -> list[ft.Control]:
             border_radius=12,
         ),
     )
-    return [display, ft.Row(keys, wrap=True, spacing=8, run_spacing=8, width=3 * 72 + 2 * 8 + 2)]
+    return [display, _keypad(keys, ctx.respondent.rtl)]
+
+
+def _keypad(keys: list[ft.Control], rtl: bool) -> ft.Control:
+    """Keys in rows of three, 1 2 3 from left to right as on every phone, also on a mirrored screen:
+    Flet cannot switch a row back to left to right, so a mirrored row gets its keys in reverse."""
+    rows = [keys[start : start + 3] for start in range(0, len(keys), 3)]
+    return ft.Column(
+        [
+            ft.Row(list(reversed(row)) if rtl else row, spacing=8, rtl=rtl, width=3 * 72 + 2 * 8)
+            for row in rows
+        ],
+        spacing=8,
+        tight=True,
+        key="private-keypad",
+    )
 
 
 def build(ctx: ScreenContext) -> ScreenBody:

@@ -11,15 +11,15 @@ import flet as ft
 from app.components.answer_input import answer_input
 from app.components.progress import progress_header
 from app.components.tagged import primary_button, secondary_button, text_button
-from app.components.text import bilingual, para
+from app.components.text import bilingual, for_officer, para
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import question_wording
-from screening_protocols import AskQuestion
+from screening_protocols import AskQuestion, Audience
 from waypoint.core.i18n import N_
 
 
-def interview_tools(ctx: ScreenContext) -> ft.Control:
-    """Pause, stop and hand-over: the officer's controls under every question."""
+def interview_tools(ctx: ScreenContext, rtl: bool) -> ft.Control:
+    """Pause, stop and hand-over: the officer's controls under every question (`rtl`: the screen's)."""
     _ = ctx.officer.gettext
     actions = ctx.actions
     return ft.Row(
@@ -34,7 +34,7 @@ def interview_tools(ctx: ScreenContext) -> ft.Control:
             ),
         ],
         wrap=True,
-        rtl=ctx.respondent.rtl,
+        rtl=rtl,
     )
 
 
@@ -44,26 +44,45 @@ def build(ctx: ScreenContext) -> ScreenBody:
     if screening is None or not isinstance(step, AskQuestion):
         raise RuntimeError("the question screen needs a question")
     question = step.question
-    mine = question_wording(screening.protocol, question, ctx.respondent.language)
+    officer_only = question.audience is Audience.OFFICER
     theirs = question_wording(screening.protocol, question, ctx.officer.language)
+    # An observation for the officer is never put to the person: officer's language only, small.
+    mine = theirs if officer_only else question_wording(screening.protocol, question, ctx.respondent.language)
+    shown = ctx.officer if officer_only else ctx.respondent  # whose language and direction lead
+    within_rtl = shown.rtl
+    officer = ctx.officer.gettext
+    text: ft.Control
+    if officer_only:
+        text = for_officer(
+            officer(N_("For the officer")),
+            para(theirs.text, rtl=ctx.officer.rtl, size=16, weight=ft.FontWeight.W_500),
+            rtl=ctx.officer.rtl,
+            within_rtl=within_rtl,
+            key=f"question-text-{question.id}",
+        )
+    else:
+        text = bilingual(
+            mine.text,
+            theirs.text,
+            primary_rtl=ctx.respondent.rtl,
+            secondary_rtl=ctx.officer.rtl,
+            size=22,
+            key=f"question-text-{question.id}",
+        )
     controls: list[ft.Control] = [
-        progress_header(step.position, step.estimated_total, ctx.respondent, ctx.officer),
-        ft.Semantics(
-            identifier=f"q-{question.id}",
-            content=bilingual(
-                mine.text,
-                theirs.text,
-                primary_rtl=ctx.respondent.rtl,
-                secondary_rtl=ctx.officer.rtl,
-                size=22,
-                key=f"question-text-{question.id}",
-            ),
-        ),
+        progress_header(step.position, step.estimated_total, shown, ctx.officer),
+        ft.Semantics(identifier=f"q-{question.id}", content=text),
     ]
     if theirs.guidance:
         controls.append(
             ft.Container(
-                para(theirs.guidance, rtl=ctx.officer.rtl, size=14, color=ft.Colors.ON_SURFACE_VARIANT),
+                para(
+                    theirs.guidance,
+                    rtl=ctx.officer.rtl,
+                    size=14,
+                    color=ft.Colors.ON_SURFACE_VARIANT,
+                    within_rtl=within_rtl,
+                ),
                 key="question-guidance",
                 bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
                 padding=10,
@@ -71,22 +90,18 @@ def build(ctx: ScreenContext) -> ScreenBody:
             )
         )
     controls.append(answer_input(ctx, question, mine, theirs))
-    controls.append(interview_tools(ctx))
+    controls.append(interview_tools(ctx, shown.rtl))
     first = step.position <= 1
-    back = secondary_button("question-back", ctx.officer.gettext(N_("Back")), ctx.on(interview.back))
+    back = secondary_button("question-back", officer(N_("Back")), ctx.on(interview.back))
     back.content.disabled = first  # type: ignore[attr-defined]
     return ScreenBody(
         controls=controls,
         actions=[
             back,
             secondary_button(
-                "question-decline",
-                ctx.respondent.gettext(N_("Prefer not to answer")),
-                ctx.on(interview.decline),
+                "question-decline", shown.gettext(N_("Prefer not to answer")), ctx.on(interview.decline)
             ),
-            primary_button(
-                "question-next", ctx.respondent.gettext(N_("Next")), ctx.on(interview.answer_selection)
-            ),
+            primary_button("question-next", shown.gettext(N_("Next")), ctx.on(interview.answer_selection)),
         ],
-        respondent_facing=True,
+        respondent_facing=not officer_only,
     )

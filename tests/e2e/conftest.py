@@ -33,7 +33,17 @@ def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
 def running_app(tmp_path: Path) -> Iterator[RunningApp]:
     """`waypoint run --data-dir <tmp> --port 0`, up and answering; stopped (SIGTERM) afterwards. Its
     `url` is the printed address with this launch's token: the only way in (waypoint/cli/web_guard.py)."""
-    data_dir = tmp_path / "waypoint"
+    yield from start_app(tmp_path / "waypoint")
+
+
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """One `waypoint run` shared by the tests of a module (one device: set up by the first test)."""
+    yield from start_app(tmp_path_factory.mktemp("module-app") / "waypoint")
+
+
+def start_app(data_dir: Path) -> Iterator[RunningApp]:
+    """Start `waypoint run` on `data_dir`, yield it once it answers, then stop it."""
     env = {
         **os.environ,
         "FLET_WEB_NO_CDN": "true",

@@ -9,6 +9,7 @@ emergency screen. Screenshots go to `artifacts/screenshots/<lang>/<NN>-<screen>.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,10 +39,13 @@ class Tour:
     language: str
     number: int = 0
     saved: list[Path] = field(default_factory=list)
+    on_screen: Callable[[str], None] | None = None  # called on every screen, after its screenshot
 
     def shot(self, name: str) -> None:
         self.number += 1
         self.saved.append(shot(self.page, self.artifacts, self.language, self.number, name))
+        if self.on_screen is not None:
+            self.on_screen(name)
 
     def leave(self, screen: str) -> None:
         expect(by_id(self.page, f"screen-{screen}")).to_have_count(0, timeout=TIMEOUT_MS)
@@ -125,14 +129,22 @@ class Tour:
         self.leave("consent")
 
 
-def main_interview(page: Page, artifacts: Path, language: str) -> Tour:
-    """Set up a fresh device and run one whole interview through every screen but the emergency one."""
-    tour = Tour(page, artifacts, language)
-    wait_screen(page, "setup", timeout=30_000)
-    tour.shot("setup")
-    type_into(page, "setup-secret", SECRET)
-    type_into(page, "setup-confirm", SECRET)
-    click(page, "setup-create")
+def main_interview(
+    page: Page,
+    artifacts: Path,
+    language: str,
+    on_screen: Callable[[str], None] | None = None,
+    fresh_device: bool = True,
+) -> Tour:
+    """Set up a fresh device (or start from home on one set up already) and run one whole interview
+    through every screen but the emergency one."""
+    tour = Tour(page, artifacts, language, on_screen=on_screen)
+    if fresh_device:
+        wait_screen(page, "setup", timeout=30_000)
+        tour.shot("setup")
+        type_into(page, "setup-secret", SECRET)
+        type_into(page, "setup-confirm", SECRET)
+        click(page, "setup-create")
     wait_screen(page, "home", timeout=30_000)
     tour.shot("home")
     tour.start_interview(respondent=language, officer=language)
