@@ -33,11 +33,11 @@ def _style() -> ft.ButtonStyle:
 
 
 def primary_button(
-    identifier: str, text: str, on_click: Handler, icon: ft.IconData | None = None
+    identifier: str, text: str, on_click: Handler, icon: ft.IconData | None = None, disabled: bool = False
 ) -> ft.Control:
     """The screen's main action: filled, full width, at least 48 px tall."""
     button = ft.FilledButton(
-        content=text, icon=icon, on_click=on_click, height=max(MIN_TAP, 52), style=_style()
+        content=text, icon=icon, on_click=on_click, height=max(MIN_TAP, 52), style=_style(), disabled=disabled
     )
     return tagged(identifier, button, label=text, button=True, expand=True)
 
