@@ -88,6 +88,17 @@ def build(ctx: ScreenContext) -> ScreenBody:
         agreement = _spoken(ctx, agreement_clip, len(clips), agreement)
     controls.append(agreement)
 
+    required = {*clips, agreement_clip}
+    heard = len(required & ctx.state.consent_heard)
+    if private:  # how much of the consent has been heard; "agree" turns on at the end
+        controls.append(
+            ft.Semantics(
+                identifier="consent-heard",
+                label=f"{heard}/{len(required)}",
+                content=ft.ProgressBar(value=heard / len(required), rtl=r_rtl),
+            )
+        )
+
     yes = ctx.respondent.gettext(N_("Yes, I agree"))
     no = ctx.respondent.gettext(N_("No"))
     agree = primary_button(
@@ -95,7 +106,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
         yes,
         ctx.on(interview.give_consent, checked(research)),
         icon=ft.Icons.CHECK,
-        disabled=private and not {*clips, agreement_clip} <= ctx.state.consent_heard,
+        disabled=private and heard < len(required),
     )
     return ScreenBody(
         controls=controls,
