@@ -144,7 +144,7 @@ def check_walk(browser: object, running_app: RunningApp, artifacts_dir: Path, la
     heard = private_walk(page, tour, language)
     tour.shot("summary")
     files = manifest_files(language)
-    asked = [label.split()[-1] for label in heard]
+    asked = [label.split()[1] for label in heard]  # "audio:<state> <context>", then the value
     expected = {files[context] for context in asked}
     consent = {f for c, f in files.items() if c.startswith(f"{PROTOCOL}:consent.")}
     requested = requests.audio_files()
