@@ -157,10 +157,15 @@ class PromptPlayer:
         await self._call(audio, "play")
         return True
 
-    async def play_all(self, clips: list[tuple[str, str]]) -> None:
-        """Play (context, src) clips one after the other, each after the previous one completed."""
+    async def play_all(
+        self, clips: list[tuple[str, str]], on_started: Callable[[str], None] | None = None
+    ) -> None:
+        """Play (context, src) clips one after the other, each after the previous one completed;
+        `on_started(context)` once playing a clip was asked for."""
         for index, (context, src) in enumerate(clips):
             played = await self.play(src, context)
+            if played and on_started is not None:
+                on_started(context)
             if played and index < len(clips) - 1:
                 try:
                     await asyncio.wait_for(self._completed.wait(), COMPLETION_TIMEOUT_SECONDS)

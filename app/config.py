@@ -27,6 +27,11 @@ class Setting:
 SETTINGS = (
     Setting("data_dir", "Folder holding the encrypted vault (default: the platform's private data folder)."),
     Setting("idle_lock_seconds", "Lock the vault after this many seconds without a tap (default 120)."),
+    Setting(
+        "private_idle_lock_seconds",
+        "While the respondent holds the device (private answering): lock after this many seconds "
+        "without a tap, after asking for the device back (default 600; never shorter than the idle lock).",
+    ),
     Setting("default_language", "Officer's interface language on first start (default 'en')."),
     Setting(
         "sync_interval_seconds", "How often the sender wakes to look for pending interviews (default 30)."
@@ -44,6 +49,7 @@ class AppConfig:
 
     data_dir: Path = field(default_factory=default_data_dir)
     idle_lock_seconds: float = 120.0
+    private_idle_lock_seconds: float = 600.0
     default_language: str = "en"
     sync_interval_seconds: float = 30.0
     sync_backoff_max_seconds: float = 300.0
@@ -55,6 +61,7 @@ class AppConfig:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         for name in (
             "idle_lock_seconds",
+            "private_idle_lock_seconds",
             "sync_interval_seconds",
             "sync_backoff_max_seconds",
             "sync_deadline_seconds",

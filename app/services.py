@@ -20,6 +20,7 @@ from app.clock import EventLoopClock, SessionClock
 from app.config import AppConfig
 from app.device_secret import device_secret_for
 from app.screening import ScreeningService
+from app.spoken import missing_clips
 from app.sync_worker import SyncWorker
 from app.vault import Vault
 from screening_protocols import Protocol, get_protocol, list_protocols
@@ -75,6 +76,11 @@ class AppServices:
 
     def protocol(self, protocol_id: str) -> Protocol:
         return get_protocol(protocol_id)
+
+    def audio_gaps(self, protocol_id: str, language: str) -> tuple[int, int]:
+        """How many clips private answering needs in `protocol_id` and `language` have no audio,
+        of how many."""
+        return missing_clips(self.audio_catalog(), self.protocol(protocol_id), language)
 
     def session_clock(self) -> SessionClock:
         """The clock a new session counts its idle lock and unlock wait on."""

@@ -49,6 +49,9 @@ class Session:
         self.state = SessionState(
             ui_language=services.config.default_language,
             idle_lock_seconds=float(services.config.idle_lock_seconds),
+            private_idle_lock_seconds=float(
+                max(services.config.private_idle_lock_seconds, services.config.idle_lock_seconds)
+            ),
         )
         runtime = SessionRuntime(page, services, self.state, clock or services.session_clock())
         self.prompts = PromptController(runtime)

@@ -99,6 +99,7 @@ SHOWN_ONLY_ON: dict[str, frozenset[Screen]] = {
     "unlock_wait": frozenset({Screen.UNLOCK, Screen.PAUSED}),
     "audio_state": frozenset({Screen.PRIVATE}),
     "audio_clip": frozenset({Screen.PRIVATE}),
+    "consent_heard": frozenset({Screen.CONSENT}),
 }
 
 Listener = Callable[[str], None]
@@ -129,6 +130,7 @@ class SessionState:
     unlock_wait: int = 0  # seconds before the next secret may be tried (counted down on screen)
     vault_wiped: bool = False  # the organisation's wrong-secret limit erased the vault
     idle_lock_seconds: float = 120.0  # the organisation's idle lock once set; until then the app's
+    private_idle_lock_seconds: float = 600.0  # while the respondent holds the device (never shorter)
     # First start: the enrollment code accepted on the set-up screen's first step (pasted or read
     # from a QR picture; a one-time code, kept only until the device has joined), and whether its
     # policy, or an earlier enrollment, requires a duress secret.
@@ -139,6 +141,10 @@ class SessionState:
     # action shows them again. Dropped with the rest by `forget_sensitive()`.
     notes: str = ""  # the officer's notes on the summary
     research_use: bool = False  # the consent screen's "statistics" switch
+    # Private answering: the consent items heard so far (their manifest contexts), and the feedback
+    # shown and spoken to the respondent (a clip context, e.g. "ui:private-choose-first").
+    consent_heard: frozenset[str] = frozenset()
+    private_notice: str = ""
     practice: PracticeRun | None = None  # practice mode: the case being run (nothing of it is saved)
     _listeners: list[Listener] = field(default_factory=list, init=False, repr=False)
 
@@ -194,3 +200,10 @@ class SessionState:
         self.audio_clip = ""
         self.notes = ""
         self.research_use = False
+        self.consent_heard = frozenset()
+        self.private_notice = ""
+
+    @property
+    def handed_over(self) -> bool:
+        """The respondent holds the device: private answering, on a screen addressed to them."""
+        return self.plan.private_mode and self.screen in RESPONDENT_SCREENS

@@ -63,6 +63,7 @@ class QuestionWording:
     guidance: str
     options: tuple[OptionWording, ...]
     fallback: bool
+    constraint: str = ""  # what is said when a number is out of range
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,12 @@ def private_answerable(step: Any) -> bool:
 
     Officer observations, free text, dates and multiple choices go back to the officer.
     """
-    return (
-        isinstance(step, AskQuestion)
-        and step.question.audience is Audience.RESPONDENT
-        and step.question.kind in PRIVATE_KINDS
-    )
+    return isinstance(step, AskQuestion) and private_answerable_question(step.question)
+
+
+def private_answerable_question(question: Question) -> bool:
+    """The question itself: asked to the person, and of a kind the private screen answers."""
+    return question.audience is Audience.RESPONDENT and question.kind in PRIVATE_KINDS
 
 
 def protocol_title(protocol: Protocol, language: str) -> str:
@@ -144,6 +146,7 @@ def question_wording(protocol: Protocol, question: Question, language: str) -> Q
         guidance=rendered.guidance.text if rendered.guidance else "",
         options=tuple(OptionWording(o.value, o.label.text, o.value in exclusive) for o in rendered.options),
         fallback=rendered.fallback,
+        constraint=rendered.constraint_message.text if rendered.constraint_message else "",
     )
 
 

@@ -1,4 +1,4 @@
-"""Generate the spoken prompts for private answering: one MP3 per respondent-facing string and language.
+"""Generate the spoken prompts for private answering: an MP3 for every respondent-facing string and language.
 
     .venv/bin/python -m scripts.generate_audio            generate what is missing or stale
     .venv/bin/python -m scripts.generate_audio --check    change nothing; exit 1 if anything is stale
@@ -6,7 +6,10 @@
 Offline and deterministic: Debian's `espeak-ng` speaks the text that the protocol engine renders for the
 respondent (so audio and screen never disagree), `lame` encodes it, and
 `waypoint/assets/audio/manifest.json` lists every clip with the SHA-256 of the text it speaks. An entry
-whose text hash, voice and settings still match, and whose file is intact, is skipped. Recorded human
+whose text hash, voice and settings still match, and whose file is intact, is skipped. Every protocol in
+the library is spoken, in every shipped language espeak-ng has a voice for (the manifest lists the
+others under `languages_without_voice`). One text in one language is one file: entries that say the
+same words (the same option in two protocols, "No" on two screens) share it. Recorded human
 voices are never overwritten while their text is current (docs/languages.md says how to add them). CI
 does not run this: it only checks the manifest against the catalogs (tests/i18n/test_audio_manifest.py).
 
@@ -26,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+import wave
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +44,7 @@ from screening_protocols import (
     Protocol,
     QuestionKind,
     RenderedText,
-    get_protocol,
+    list_protocols,
     render_consent,
     render_question,
 )
@@ -48,7 +53,7 @@ from waypoint.core.resources import ASSETS_DIR, LOCALES_DIR
 AUDIO_DIR = ASSETS_DIR / "audio"
 MANIFEST_PATH = AUDIO_DIR / "manifest.json"
 MANIFEST_FORMAT = "waypoint-audio/1"
-PROTOCOLS_WITH_AUDIO = ("border-rapid",)
+LICENCE_NOTE = "LICENSE.md"  # beside the clips: how they were made and under which terms
 
 # espeak-ng voice per shipped language. Spanish and Portuguese use the Latin American and Brazilian
 # voices, matching CLDR's `es`-for-the-Americas usage and `pt` (= pt-BR) of the written catalogs.
@@ -66,9 +71,10 @@ VOICES = {
     "my": "my",
     "am": "am",
 }
+SYNTHESIS_WORKERS = 6  # espeak-ng and lame processes at once (mostly waiting on files, not the CPU)
 SPEED_WPM = 140  # a little slower than espeak-ng's 175: clearer for people hearing a second language
-SAMPLE_RATE_HZ = 16000  # lame --resample 16 below
-BITRATE_KBPS = 24  # mono speech; about 3 kB per second of audio
+SAMPLE_RATE_HZ = 16000  # lame --resample 16 below: espeak-ng's formant speech has little above 8 kHz
+BITRATE_KBPS = 16  # mono speech; 2 kB per second of audio. MP3 because every Flet platform plays it
 LAME_OPTIONS = ("--quiet", "--noreplaygain", "-m", "m", "-b", str(BITRATE_KBPS), "--resample", "16")
 SETTINGS = f"espeak-ng -s {SPEED_WPM}; lame -m m -b {BITRATE_KBPS} --resample 16"
 
@@ -86,7 +92,13 @@ UI_PROMPTS = {
     "ui:private-confirm": "That is my answer",
     "ui:private-key-back": "Delete",
     "ui:private-instructions": "Listen to each question. Then touch a picture to answer.",
+    "ui:private-choose-first": "Please touch an answer first.",
     "ui:handback": "Thank you. Please give the device back to the officer.",
+    "ui:consent-title": "Before we talk",
+    "ui:consent-title-child": "Before we talk (for young people)",
+    "ui:consent-research-use": "My answers may be used, without my name, for statistics",
+    "ui:consent-agree": "Yes, I agree",
+    "ui:consent-refuse": "No",
 }
 
 
@@ -110,6 +122,20 @@ def text_sha256(text: str) -> str:
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def voiced_languages(languages: tuple[str, ...] = SHIPPED_LANGUAGES) -> tuple[str, ...]:
+    """The languages espeak-ng has the voice `VOICES` names for (the others get no audio)."""
+    listing = subprocess.run(
+        [tool("espeak-ng"), "--voices"], capture_output=True, text=True, check=True
+    ).stdout
+    installed: set[str] = set()
+    for line in listing.splitlines()[1:]:  # Pty Language Age/Gender VoiceName File (alias priority)...
+        parts = line.split()
+        if len(parts) > 1:
+            installed.add(parts[1])
+            installed.update(part.lstrip("(") for part in parts[2:] if part.startswith("("))
+    return tuple(lang for lang in languages if VOICES.get(lang) in installed)
 
 
 def clip_filename(lang: str, key: str) -> str:
@@ -221,11 +247,11 @@ def collect_clips(
     languages: tuple[str, ...] = SHIPPED_LANGUAGES, locales_dir: Path = LOCALES_DIR
 ) -> list[Clip]:
     """Every clip Waypoint ships, in a stable order."""
-    clips = []
-    for protocol_id in PROTOCOLS_WITH_AUDIO:
-        clips += protocol_clips(get_protocol(protocol_id), languages, locales_dir)
-    clips += prompt_clips(languages, locales_dir)
-    return clips
+    clips: dict[str, Clip] = {}  # by key: the engine's answer words are shared by every protocol
+    for protocol in list_protocols():
+        for clip in protocol_clips(protocol, languages, locales_dir):
+            clips.setdefault(clip.key, clip)
+    return [*clips.values(), *prompt_clips(languages, locales_dir)]
 
 
 def tool(name: str) -> str:
@@ -251,18 +277,39 @@ def synthesise(text: str, voice: str, target: Path) -> None:
     """Speak `text` with espeak-ng's `voice` and write a mono MP3 to `target`."""
     with tempfile.TemporaryDirectory() as scratch:
         wav = Path(scratch) / "speech.wav"
-        subprocess.run(
-            [tool("espeak-ng"), "-v", voice, "-s", str(SPEED_WPM), "-w", str(wav)],
-            input=text.encode("utf-8"),
-            check=True,
-            capture_output=True,
-        )
+        _speak(text, voice, wav)
         target.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [tool("lame"), *LAME_OPTIONS, str(wav), str(target)],
             check=True,
             capture_output=True,
         )
+
+
+def _speak(text: str, voice: str, wav: Path, depth: int = 0) -> None:
+    """espeak-ng `text` into `wav`. espeak-ng 1.51 aborts (a buffer overflow) on some long Burmese
+    sentences: then each half of the words is spoken on its own and the two are joined."""
+    run = subprocess.run(
+        [tool("espeak-ng"), "-v", voice, "-s", str(SPEED_WPM), "-w", str(wav)],
+        input=text.encode("utf-8"),
+        capture_output=True,
+        check=False,
+    )
+    if run.returncode == 0:
+        return
+    words = text.split()
+    if len(words) < 2 or depth >= 6:
+        run.check_returncode()
+    middle = len(words) // 2
+    halves = [wav.with_name(f"{wav.stem}.{part}.wav") for part in (1, 2)]
+    _speak(" ".join(words[:middle]), voice, halves[0], depth + 1)
+    _speak(" ".join(words[middle:]), voice, halves[1], depth + 1)
+    with wave.open(str(wav), "wb") as joined:
+        for index, half in enumerate(halves):
+            with wave.open(str(half), "rb") as part:
+                if index == 0:
+                    joined.setparams(part.getparams())
+                joined.writeframes(part.readframes(part.getnframes()))
 
 
 def mp3_duration_ms(path: Path) -> int:
@@ -308,25 +355,41 @@ def generate(
     versions = tool_versions() if not check_only else {}
     made: list[str] = []
     missing: list[str] = []
-    entries: list[dict[str, Any]] = []
+    # One file per (language, text): the first clip that says it owns it, the others share it.
+    owners: dict[tuple[str, str], tuple[Clip, str]] = {}
     for clip in clips:
         for lang, text in clip.texts.items():
             if text is None:
                 missing.append(f"{clip.key} [{lang}]")
-                continue
-            entry = old.get((clip.key, lang))
-            voice = VOICES[lang]
-            if not _current(entry, text, voice, audio_dir):
-                made.append(f"{clip.key} [{lang}]")
-                if check_only:
-                    continue
-                if entry is not None and not entry.get("synthetic", True):
-                    print(
-                        f"replacing a recorded voice whose text changed: {clip.key} [{lang}]", file=sys.stderr
-                    )
-                entry = _synthesise_entry(clip, lang, text, audio_dir, versions)
-            assert entry is not None
-            entries.append({**entry, **_describe(clip, lang)})
+            else:
+                owners.setdefault((lang, text_sha256(text)), (clip, lang))
+    spoken: dict[tuple[str, str], dict[str, Any] | None] = {}
+    to_make: list[tuple[tuple[str, str], Clip, str, str]] = []
+    for said, (clip, lang) in owners.items():
+        text = clip.texts[lang]
+        assert text is not None
+        entry = old.get((clip.key, lang))
+        if _current(entry, text, VOICES[lang], audio_dir):
+            spoken[said] = entry
+            continue
+        made.append(f"{clip.key} [{lang}]")
+        if entry is not None and not entry.get("synthetic", True):
+            print(f"replacing a recorded voice whose text changed: {clip.key} [{lang}]", file=sys.stderr)
+        to_make.append((said, clip, lang, text))
+    if not check_only:
+        with ThreadPoolExecutor(max_workers=SYNTHESIS_WORKERS) as pool:
+            made_entries = pool.map(
+                lambda job: _synthesise_entry(job[1], job[2], job[3], audio_dir, versions), to_make
+            )
+            for (said, *_rest), entry in zip(to_make, made_entries, strict=True):
+                spoken[said] = entry
+    entries: list[dict[str, Any]] = []
+    for clip in clips:
+        for lang, text in clip.texts.items():
+            found = spoken.get((lang, text_sha256(text))) if text is not None else None
+            if found is not None:
+                kept = {key: value for key, value in found.items() if key not in _DESCRIPTION}
+                entries.append({**kept, **_describe(clip, lang)})
     manifest = {
         "format": MANIFEST_FORMAT,
         "about": "Spoken prompts for private answering; synthetic ones are drafts. See docs/languages.md.",
@@ -337,10 +400,17 @@ def generate(
             "bitrate_kbps": BITRATE_KBPS,
         },
         "languages": [lang for lang in SHIPPED_LANGUAGES if any(lang in clip.texts for clip in clips)],
-        "protocols": list(PROTOCOLS_WITH_AUDIO),
+        "languages_without_voice": [
+            lang for lang in SHIPPED_LANGUAGES if not any(lang in clip.texts for clip in clips)
+        ],
+        "licence": LICENCE_NOTE,
+        "protocols": [protocol.id for protocol in list_protocols()],
         "clips": sorted(entries, key=lambda e: (e["context"], SHIPPED_LANGUAGES.index(e["language"]))),
     }
     return manifest, made, missing
+
+
+_DESCRIPTION = frozenset({"context", "language", "kind", "domain", "msgctxt", "msgid"})
 
 
 def _describe(clip: Clip, lang: str) -> dict[str, Any]:
@@ -394,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.check:
         tool("espeak-ng"), tool("lame")
-    clips = collect_clips()
+    clips = collect_clips(voiced_languages())
     manifest, made, missing = generate(clips, check_only=args.check)
     for item in missing:
         print(f"not translated yet, no audio: {item}", file=sys.stderr)
@@ -405,8 +475,13 @@ def main(argv: list[str] | None = None) -> int:
     MANIFEST_PATH.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     removed = remove_orphans(manifest)
     files = [AUDIO_DIR / entry["file"] for entry in manifest["clips"]]
+    files = sorted(set(files))
     total = sum(path.stat().st_size for path in files)
-    print(f"generated {len(made)}, removed {len(removed)}; {len(files)} clips, {total / 1e6:.2f} MB in all")
+    print(
+        f"generated {len(made)}, removed {len(removed)}; {len(manifest['clips'])} entries, "
+        f"{len(files)} files, {total / 1e6:.2f} MB in all; "
+        f"no voice: {', '.join(manifest['languages_without_voice']) or 'none'}"
+    )
     return 1 if missing else 0
 
 

@@ -44,10 +44,12 @@ def _style(vertical: int = 14) -> ft.ButtonStyle:
 
 
 def primary_button(
-    identifier: str, text: str, on_click: Handler, icon: ft.IconData | None = None
+    identifier: str, text: str, on_click: Handler, icon: ft.IconData | None = None, disabled: bool = False
 ) -> ft.Control:
     """The screen's main action: filled, full width, at least 48 px tall (52 for one line)."""
-    button = ft.FilledButton(content=text, icon=icon, on_click=on_click, style=_style(vertical=16))
+    button = ft.FilledButton(
+        content=text, icon=icon, on_click=on_click, style=_style(vertical=16), disabled=disabled
+    )
     return tagged(identifier, button, label=text, button=True, expand=True)
 
 

@@ -124,6 +124,8 @@ class InterviewController:
         if any(name not in self.state.plan.checks for name in REQUIRED_CHECKS):
             raise ChoiceMissingError
         self.state.screen = Screen.CONSENT
+        if self.state.plan.private_mode:
+            self._prompts.play_consent()
 
     async def back_to(self, screen: Screen) -> None:
         self.state.screen = screen
@@ -162,6 +164,7 @@ class InterviewController:
         """Show `step` (as the engine returned it) on the screen of whoever holds the device."""
         self.state.step = step
         self.state.selection = None
+        self.state.private_notice = ""
         kind = step_kind(step)
         private = self.state.plan.private_mode
         if private and not (kind == "question" and private_answerable(step)):

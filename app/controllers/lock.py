@@ -2,7 +2,10 @@
 
 The unlock screen is honest about the vault's state: how long the officer must wait after wrong
 secrets (counted down on the session's clock), and that the organisation's limit erased the vault.
-The idle lock counts on the same clock, so tests move time instead of sleeping.
+The idle lock counts on the same clock, so tests move time instead of sleeping. While the respondent
+holds the device (private answering) the limit is the longer private one, and when it runs out the
+respondent first sees and hears "please give the device back" in their language; only if nobody
+touches the device for `IDLE_WARNING_SECONDS` more does it lock.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable
 
-from app.controllers.prompts import PromptController
+from app.controllers.prompts import HANDBACK_CLIP, PromptController
 from app.device_status import read_device_status
 from app.runtime import SessionRuntime
 from app.state import LOCKED_SCREENS, Screen
@@ -19,6 +22,8 @@ from app.vault import ThrottledError, VaultWipedError, WrongSecretError
 from sync.enrollment_code import EnrollmentCode
 
 __all__ = ["LockController"]
+
+IDLE_WARNING_SECONDS = 30.0  # "please give the device back" is on screen (and spoken) this long
 
 Resume = Callable[[str, Screen | None], Awaitable[None]]
 GoHome = Callable[[], Awaitable[None]]
@@ -37,6 +42,7 @@ class LockController:
         self.state = runtime.state
         self._last_touch = runtime.clock.monotonic()
         self._unlock_allowed_at = 0.0
+        self._asked_back_at: float | None = None  # when the idle lock asked for the device back
 
     # -- unlocking -----------------------------------------------------------------------------
 
@@ -122,19 +128,51 @@ class LockController:
     def touch(self) -> None:
         """Someone interacted: restart the idle countdown (ours and the vault's)."""
         self._last_touch = self._runtime.clock.monotonic()
+        self._asked_back_at = None
         if self.state.vault is not None:
             self.state.vault.touch()
 
     async def watch_idle(self) -> None:
-        """Lock after `state.idle_lock_seconds` without a touch; count the unlock wait down. Forever."""
+        """Lock after the idle limit without a touch; count the unlock wait down. Forever."""
         clock = self._runtime.clock
         while True:
             await clock.sleep(min(1.0, self.state.idle_lock_seconds / 4))
             self.tick_unlock_wait()
-            showing_content = self.state.screen not in LOCKED_SCREENS | {Screen.PAUSED}
-            if showing_content and clock.monotonic() - self._last_touch >= self.state.idle_lock_seconds:
-                self.lock_now(Screen.UNLOCK)
-                self._runtime.page.pop_dialog()
+            self.check_idle()
+
+    def check_idle(self) -> None:
+        """Lock when the limit has passed; while handed over, ask for the device back first."""
+        state = self.state
+        if state.screen in LOCKED_SCREENS | {Screen.PAUSED}:
+            return
+        idle = self._runtime.clock.monotonic() - self._last_touch
+        if not state.handed_over:
+            if idle >= state.idle_lock_seconds:
+                self._idle_lock()
+            return
+        if self._asked_back_at is not None:
+            if self._runtime.clock.monotonic() - self._asked_back_at >= IDLE_WARNING_SECONDS:
+                self._idle_lock()
+            return
+        if idle >= state.private_idle_lock_seconds:
+            self._ask_device_back()
+        elif state.vault is not None:
+            # The vault's own idle limit is the shorter one: the private limit keeps its session open.
+            state.vault.touch()
+
+    def _ask_device_back(self) -> None:
+        """The respondent sees and hears, in their language, that the device must go back."""
+        self._asked_back_at = self._runtime.clock.monotonic()
+        if self.state.vault is not None:
+            self.state.vault.touch()  # the request stays on screen until the lock, not a second more
+        self.state.private_notice = ""
+        self.state.screen = Screen.HANDBACK
+        self._prompts.play([HANDBACK_CLIP])
+
+    def _idle_lock(self) -> None:
+        self._asked_back_at = None
+        self.lock_now(Screen.UNLOCK)
+        self._runtime.page.pop_dialog()
 
     def tick_unlock_wait(self) -> None:
         """Count the wait down on the unlock screen (called about once a second)."""
@@ -149,6 +187,7 @@ class LockController:
         self.state.vault_wiped = status.wiped
         self.state.duress_required = status.duress_required or self._code_requires_duress()
         self.state.idle_lock_seconds = status.idle_lock_seconds
+        self.state.private_idle_lock_seconds = max(config.private_idle_lock_seconds, status.idle_lock_seconds)
         self._unlock_allowed_at = self._runtime.clock.monotonic() + status.unlock_wait
         self.state.unlock_wait = status.unlock_wait
 

@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from app.controllers.interview import InterviewController
-from app.controllers.prompts import PromptController
-from app.errors import ChoiceMissingError
+from app.controllers.prompts import CHOOSE_FIRST_CLIP, PromptController
 from app.runtime import SessionRuntime
+from screening_protocols import AnswerError
 
 __all__ = ["PRIVATE_DECLINE", "PrivateController"]
 
@@ -58,17 +58,31 @@ class PrivateController:
     # -- answering -----------------------------------------------------------------------------
 
     async def replay_prompt(self) -> None:
+        self.state.private_notice = ""
         self._prompts.play([self._prompts.question_clip()])
 
     async def choose_private_answer(self, value: str, clip: str) -> None:
         """Mark yes / no / don't know / prefer not to say and say it; the tick then answers."""
         self.state.selection = value
+        self.state.private_notice = ""
         self._prompts.play([f"ui:{clip}"])
 
     async def choose_private_option(self, value: str) -> None:
         """Mark an option tile and say its label, so the respondent hears what they chose."""
         self.state.selection = value
+        self.state.private_notice = ""
         self._prompts.play([self._prompts.question_clip(f"option.{value}")])
+
+    # -- consent, spoken -----------------------------------------------------------------------
+
+    async def replay_consent_item(self, context: str) -> None:
+        """The respondent touches a consent item's speaker: it is said (again)."""
+        self._prompts.play_consent([context])
+
+    def _notice(self, context: str) -> None:
+        """Feedback for the respondent: shown in their language on the private screen, and spoken."""
+        self.state.private_notice = context
+        self._prompts.play([context])
 
     async def keypad(self, key: str) -> None:
         """A keypad tap: a digit, or "back" to delete the last one (which says "Delete")."""
@@ -76,14 +90,24 @@ class PrivateController:
         typed = selection if isinstance(selection, str) and selection.isdigit() else ""
         typed = typed[:-1] if key == "back" else (typed + key)[:3]
         self.state.selection = typed
+        self.state.private_notice = ""
         if key == "back":
             self._prompts.play(["ui:private-key-back"])
 
     async def confirm_private(self) -> None:
-        """The tick: answer with what is marked ("prefer not to say" is stored as declined)."""
-        if self.state.selection is None:
-            raise ChoiceMissingError
+        """The tick: answer with what is marked ("prefer not to say" is stored as declined).
+
+        Nothing marked, or a number out of range: the respondent is told in their language, on
+        screen and aloud (never an error in the officer's language)."""
+        if self.state.selection in (None, "", ()):
+            self._notice(CHOOSE_FIRST_CLIP)
+            return
         if self.state.selection == PRIVATE_DECLINE:
             await self._interview.decline()
-        else:
+            return
+        try:
             await self._interview.answer_selection()
+        except AnswerError:
+            question = self._interview.current_question()
+            part = "constraint" if question.constraint_message else ""
+            self._notice(self._prompts.question_clip(part) if part else CHOOSE_FIRST_CLIP)

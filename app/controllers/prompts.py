@@ -5,7 +5,11 @@
   so a person who cannot read hears what they chose before confirming it with the tick; an option
   tile says its option; the keypad's delete key says "Delete";
 * when the device must go back to the officer, "Thank you. Please give the device back to the
-  officer." (`ui:handback`).
+  officer." (`ui:handback`), also when the idle lock is about to close a handed-over session;
+* on the consent screen in private mode, the title, every item, the statistics switch and the
+  agreement question, one after the other; each item counts as heard once its clip has started;
+* feedback in the respondent's language: "Please touch an answer first." (`ui:private-choose-first`)
+  or the question's own range message.
 
 Clips are looked up in the audio manifest by context and language (`app.audio`); a missing clip shows
 the state `unavailable` and the screen still works. The player's state is kept in the session state.
@@ -14,19 +18,15 @@ the state `unavailable` and the screen still works. The player's state is kept i
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from app.audio import PromptPlayer
 from app.runtime import SessionRuntime
+from app.spoken import CHOOSE_FIRST_CLIP, HANDBACK_CLIP, INSTRUCTIONS_CLIP, consent_clips
 from screening_protocols import AskQuestion
 from screening_protocols.messages import question_context
-from waypoint.core.i18n import N_
 
-__all__ = ["HANDBACK_CLIP", "INSTRUCTIONS_CLIP", "PromptController"]
-
-INSTRUCTIONS_CLIP = "ui:private-instructions"
-# What the instruction clip says (scripts/generate_audio.py speaks the catalog's translations of it).
-INSTRUCTIONS_TEXT = N_("Listen to each question. Then touch a picture to answer.")
-HANDBACK_CLIP = "ui:handback"
+__all__ = ["CHOOSE_FIRST_CLIP", "HANDBACK_CLIP", "INSTRUCTIONS_CLIP", "PromptController"]
 
 
 class PromptController:
@@ -52,8 +52,9 @@ class PromptController:
             raise RuntimeError("no question is on screen")
         return question_context(self._runtime.screening.protocol.id, step.question, part)
 
-    def play(self, contexts: list[str]) -> None:
-        """Play these clips one after the other in the respondent's language (the first available)."""
+    def play(self, contexts: list[str], on_started: Callable[[str], None] | None = None) -> None:
+        """Play these clips one after the other in the respondent's language (those that exist);
+        `on_started(context)` is called as each one starts playing."""
         state = self._runtime.state
         catalog = self._runtime.services.audio_catalog()
         clips = [c for c in (catalog.clip(key, state.respondent_language) for key in contexts) if c]
@@ -64,8 +65,26 @@ class PromptController:
         if self.player is None:
             self.player = PromptPlayer(self._on_audio_state)
         self._prompt_task = asyncio.get_running_loop().create_task(
-            self.player.play_all([(clip.context, clip.src) for clip in clips])
+            self.player.play_all([(clip.context, clip.src) for clip in clips], on_started)
         )
+
+    def play_consent(self, contexts: list[str] | None = None) -> None:
+        """Say the consent screen (or some of its parts); each item counts as heard once it starts."""
+        state = self._runtime.state
+        if contexts is None:
+            contexts = consent_clips(self._runtime.services.protocol(state.plan.protocol_id or ""))
+            # An item with no audio in this language counts as shown: its text is on screen.
+            state.consent_heard = frozenset(c for c in contexts if not self.has_clip(c))
+        self.play(contexts, self._heard)
+
+    def _heard(self, context: str) -> None:
+        state = self._runtime.state
+        state.consent_heard = state.consent_heard | {context}
+
+    def has_clip(self, context: str) -> bool:
+        """Whether `context` has audio in the respondent's language."""
+        catalog = self._runtime.services.audio_catalog()
+        return catalog.clip(context, self._runtime.state.respondent_language) is not None
 
     def stop(self) -> None:
         """Silence the prompt now (quick exit, pause, hand-back)."""

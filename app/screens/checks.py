@@ -12,6 +12,7 @@ import flet as ft
 
 from app.components.tagged import choice_group, primary_button, secondary_button, switch_row
 from app.components.text import heading, para
+from app.i18n import language_name
 from app.screens.base import Handler, ScreenBody, ScreenContext, checked
 from app.state import CHECK_OPTIONS, RISKY_INTERPRETERS, Screen
 from waypoint.core.i18n import N_
@@ -56,6 +57,35 @@ def _warning(text: str, rtl: bool, key: str) -> ft.Control:
             border_radius=8,
         ),
     )
+
+
+def _audio_status(ctx: ScreenContext) -> ft.Control:
+    """Before the hand-over: is every spoken prompt there for this protocol in the person's language?"""
+    _ = ctx.officer.gettext
+    plan = ctx.state.plan
+    language = plan.respondent_language or ""
+    missing, total = ctx.protocols.audio_gaps(plan.protocol_id or "", language)
+    name = language_name(language, ctx.officer.language)
+    if missing == 0:
+        return ft.Semantics(
+            identifier="audio-status-ready",
+            content=ft.Row(
+                [
+                    ft.Icon(ft.Icons.VOLUME_UP, color=ft.Colors.GREEN_700),
+                    para(
+                        _("Spoken audio is ready for this protocol in {language}.").format(language=name),
+                        rtl=ctx.officer.rtl,
+                        key="audio-status-ready",
+                    ),
+                ],
+                rtl=ctx.officer.rtl,
+            ),
+        )
+    text = _(
+        "Spoken audio is missing for {missing} of {total} prompts of this protocol in {language}. "
+        "The person may not hear every question: stay close, or use a professional interpreter."
+    ).format(missing=missing, total=total, language=name)
+    return _warning(text, ctx.officer.rtl, "audio-status-missing")
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
@@ -109,6 +139,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
     controls.append(
         switch_row("check-private-mode", private, para(private_label, rtl=rtl), private_label, rtl)
     )
+    controls.append(_audio_status(ctx))
     return ScreenBody(
         controls=controls,
         actions=[

@@ -19,7 +19,9 @@ from app.components.tagged import tagged
 from app.components.text import para
 from app.controllers.private import PRIVATE_DECLINE
 from app.screens.base import ScreenBody, ScreenContext
+from app.spoken import UI_TEXTS
 from app.theme import MIN_TAP
+from app.wording import question_wording
 from screening_protocols import AskQuestion
 from waypoint.core.i18n import N_
 
@@ -176,6 +178,28 @@ def _keypad(keys: list[ft.Control], rtl: bool) -> ft.Control:
     )
 
 
+def _notice(ctx: ScreenContext, step: AskQuestion) -> list[ft.Control]:
+    """Feedback for the respondent (nothing marked, a number out of range), in their language; it
+    is spoken too (`PrivateController`)."""
+    context = ctx.state.private_notice
+    if not context:
+        return []
+    if context in UI_TEXTS:
+        text = ctx.respondent.gettext(UI_TEXTS[context])
+    else:
+        protocol = ctx.protocols.protocol(ctx.state.plan.protocol_id or "")
+        text = question_wording(protocol, step.question, ctx.respondent.language).constraint
+    box = ft.Container(
+        para(text, rtl=ctx.respondent.rtl, size=20, weight=ft.FontWeight.W_600),
+        bgcolor=ft.Colors.AMBER_100,
+        padding=12,
+        border_radius=12,
+    )
+    return [
+        ft.Semantics(identifier="private-notice", label=text, value=context, live_region=True, content=box)
+    ]
+
+
 def build(ctx: ScreenContext) -> ScreenBody:
     private = ctx.actions.private
     _ = ctx.respondent.gettext
@@ -224,7 +248,9 @@ def build(ctx: ScreenContext) -> ScreenBody:
             key=f"audio-state-{audio_state}",
         ),
     )
-    officer = ctx.officer.gettext(N_("Officer"))
+    # The respondent may need to call the officer too: the button says it in both languages.
+    words = [ctx.respondent.gettext(N_("Officer")), ctx.officer.gettext(N_("Officer"))]
+    officer = " / ".join(dict.fromkeys(words))
     handback = tagged(
         "private-handback",
         ft.TextButton(
@@ -233,10 +259,12 @@ def build(ctx: ScreenContext) -> ScreenBody:
         label=officer,
         button=True,
     )
+    notice = _notice(ctx, step)
     return ScreenBody(
         controls=[
             progress,
             ft.Row([status], alignment=ft.MainAxisAlignment.CENTER),
+            *notice,
             ft.Row(
                 buttons,
                 wrap=True,

@@ -15,8 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Locator, Page, WebSocket, expect
+from playwright.sync_api import Locator, Page, Request, WebSocket, expect
 
 from waypoint.cli.demo_keys import demo_key_folder
 
@@ -45,14 +46,44 @@ class Connections:
         )
 
 
+@dataclass
+class Requests:
+    """Every request the page makes, watched from before it loads: offline means none leaves the
+    device (only 127.0.0.1), and private answering shows up as requests for audio clips."""
+
+    urls: list[str] = field(default_factory=list)
+
+    def watch(self, request: Request) -> None:
+        self.urls.append(request.url)
+
+    def off_device(self) -> list[str]:
+        """Requests for anything not on 127.0.0.1 (`data:` and `blob:` URLs are not requests)."""
+        return [
+            url
+            for url in self.urls
+            if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).hostname != "127.0.0.1"
+        ]
+
+    def audio_files(self) -> set[str]:
+        """The clips requested, as manifest file names (`ar/...mp3`)."""
+        marker = "/audio/"
+        return {urlsplit(url).path.split(marker, 1)[1] for url in self.urls if marker in urlsplit(url).path}
+
+
 def open_app(
-    browser: Any, url: str, viewport: dict[str, int], connections: Connections | None = None
+    browser: Any,
+    url: str,
+    viewport: dict[str, int],
+    connections: Connections | None = None,
+    requests: Requests | None = None,
 ) -> Page:
     """A new tab (with its own cookies) at `url`: the printed address, with this launch's token."""
     page: Page = browser.new_page(viewport=viewport)
     page.set_default_timeout(TIMEOUT_MS)
     if connections is not None:
         page.on("websocket", connections.watch)
+    if requests is not None:
+        page.on("request", requests.watch)
     page.goto(url)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")

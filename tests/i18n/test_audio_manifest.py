@@ -14,6 +14,16 @@ AU003: each listed file exists, matches its recorded size and hash, decodes as m
 AU004: each entry says whether it is synthetic; synthetic entries name the engine, voice and settings.
 AU005: no unlisted audio files, no duplicate (context, language) pairs.
 AU006: the app's own manifest reader finds the clips (the format is the one `app/audio.py` reads).
+AU100: every protocol (issue 13): every respondent-facing string of every protocol in the library
+       (consent items and agreement, questions asked to the person, options, "prefer not to answer",
+       range messages) and the app's spoken words (buttons, feedback, consent screen, "give the device
+       back") have a current clip in every language with a voice; the app finds no gap in what private
+       answering needs (`app.spoken.missing_clips`).
+AU101: the languages without a voice are listed in the manifest (and named in this test's output);
+       every other required language has clips.
+AU102: one text in one language is one file (shared by every entry that says it); the audio stays
+       small (mono, 16 kbit/s, under the budget below).
+AU103: the licence note sits beside the clips and the manifest points to it.
 """
 
 from __future__ import annotations
@@ -35,13 +45,15 @@ from screening_protocols import (
     Audience,
     QuestionKind,
     get_protocol,
+    list_protocols,
     render_consent,
     render_question,
 )
 from waypoint.core.resources import ASSETS_DIR
 
 PROTOCOL_ID = "border-rapid"
-# The private answering screen's buttons (app/screens/private.py): semantics identifier -> label.
+# The private answering screen's buttons (app/screens/private.py): semantics identifier -> label;
+# and the app's other spoken words (feedback, the consent screen, "give the device back").
 PRIVATE_BUTTONS = (
     "private-yes",
     "private-no",
@@ -49,7 +61,17 @@ PRIVATE_BUTTONS = (
     "private-decline",
     "private-repeat",
     "private-confirm",
+    "private-instructions",
+    "private-choose-first",
+    "handback",
+    "consent-title",
+    "consent-title-child",
+    "consent-research-use",
+    "consent-agree",
+    "consent-refuse",
 )
+MAX_AUDIO_MB = 25.0  # all clips together; 2 kB per second of speech
+MAX_BITRATE_KBPS = 16
 MIN_SECONDS, MIN_SECONDS_PER_CHAR = 0.4, 0.03
 MAX_SECONDS, MAX_SECONDS_PER_CHAR = 1.5, 0.6
 PEAK_AT_LEAST = 1000  # of 32767: speech, not silence
@@ -73,7 +95,17 @@ def _entries() -> dict[tuple[str, str], dict[str, Any]]:
 
 @cache
 def _protocol_texts(language: str) -> dict[str, str]:
-    """What the respondent hears in `language`, by clip context (None-free: missing text is an error)."""
+    """What the respondent hears in `language` in every protocol, by clip context."""
+    found: dict[str, str] = {}
+    for protocol in list_protocols():
+        found.update(_texts_of(protocol.id, language))
+    return found
+
+
+@cache
+def _texts_of(protocol_id: str, language: str) -> dict[str, str]:
+    """What the respondent hears in `language` in one protocol (None-free: missing text is an error)."""
+    PROTOCOL_ID = protocol_id
     protocol = get_protocol(PROTOCOL_ID)
     found: dict[str, str] = {}
 
@@ -219,3 +251,60 @@ def test_au006_the_app_finds_the_clips() -> None:
             clip = catalog.clip(context, language)
             assert clip is not None, f"the app finds no {language} clip for {context}"
             assert (ASSETS_DIR / clip.src).is_file()
+
+
+def _voiced() -> list[str]:
+    return [lang for lang in REQUIRED_LANGUAGES if lang not in _manifest()["languages_without_voice"]]
+
+
+@pytest.mark.parametrize("language", REQUIRED_LANGUAGES)
+def test_au100_every_protocol_is_spoken(language: str) -> None:
+    from app.audio import AudioCatalog
+    from app.spoken import missing_clips
+
+    if language not in _voiced():
+        pytest.skip(f"espeak-ng has no voice for {language} (listed in the manifest)")
+    expected = {**_protocol_texts(language), **_button_texts(language)}
+    for protocol in list_protocols():
+        assert any(context.startswith(f"{protocol.id}:") for context in expected), protocol.id
+    missing = sorted(context for context in expected if (context, language) not in _entries())
+    assert not missing, f"no {language} audio for: {missing}"
+    stale = sorted(
+        c for c, text in expected.items() if _entries()[c, language]["text_sha256"] != _sha256(text)
+    )
+    assert not stale, f"{language} audio no longer matches its text (regenerate): {stale}"
+    catalog = AudioCatalog.load(ASSETS_DIR)
+    for protocol in list_protocols():
+        gaps, needed = missing_clips(catalog, protocol, language)
+        assert gaps == 0, f"private answering in {protocol.id} lacks {gaps} of {needed} {language} clips"
+
+
+def test_au101_languages_without_a_voice_are_listed() -> None:
+    without = _manifest()["languages_without_voice"]
+    print(f"languages without an espeak-ng voice: {', '.join(without) or 'none'}")
+    assert set(without) <= set(REQUIRED_LANGUAGES)
+    with_clips = {entry["language"] for entry in _manifest()["clips"]}
+    assert with_clips == set(REQUIRED_LANGUAGES) - set(without)
+    assert _manifest()["languages"] == [lang for lang in REQUIRED_LANGUAGES if lang not in without]
+
+
+def test_au102_one_file_per_text_and_small() -> None:
+    files: dict[tuple[str, str], set[str]] = {}
+    for entry in _manifest()["clips"]:
+        files.setdefault((entry["language"], entry["text_sha256"]), set()).add(entry["file"])
+    shared = {key: names for key, names in files.items() if len(names) > 1}
+    assert not shared, f"the same words in several files: {sorted(shared.items())[:5]}"
+    on_disk = list(AUDIO_DIR.rglob("*.mp3"))
+    assert len(on_disk) == len(files)
+    total_mb = sum(path.stat().st_size for path in on_disk) / 1e6
+    print(f"{len(_manifest()['clips'])} entries, {len(on_disk)} files, {total_mb:.2f} MB")
+    assert total_mb <= MAX_AUDIO_MB
+    codec = _manifest()["codec"]
+    assert codec["channels"] == 1 and codec["bitrate_kbps"] <= MAX_BITRATE_KBPS
+
+
+def test_au103_licence_beside_the_clips() -> None:
+    note = AUDIO_DIR / _manifest()["licence"]
+    assert note.is_file()
+    text = note.read_text(encoding="utf-8")
+    assert "espeak" in text.lower() and "LAME" in text and "Apache-2.0" in text

@@ -102,7 +102,8 @@ async def test_ui051_icon_answers_are_stored(app: AppHarness) -> None:
     screening = app.page.data.state.screening
     await app.click("private-no")
     assert "in_danger" not in screening.interview.answers  # marked and said, not yet answered
-    await app.wait_for(lambda: audio_service(app).src == "audio/ar/ui.private-no.mp3", what="'No' said")
+    player = app.page.data.prompts.player
+    await app.wait_for(lambda: player.current_context == "ui:private-no", what="'No' said")
     await app.click("private-confirm")
     await app.wait_for(lambda: question_id(app) == "age", what="the next question")
     assert screening.interview.answers["in_danger"] == "no"

@@ -65,8 +65,33 @@ async def to_first_question(
         await app.toggle("check-private-mode", True)
     await app.click("checks-continue")
     await app.wait_for(lambda: app.top_view.route == "/consent", what="the consent screen")
+    if private:
+        await hear_consent(app)
     await app.click("consent-agree")
     await app.wait_for(lambda: app.top_view.route in ("/question", "/private"), what="the first question")
+
+
+async def hear_consent(app: AppHarness) -> None:
+    """Private mode: the consent plays through as a browser plays it (each clip loads, plays and
+    completes), until "agree" is enabled."""
+    prompts = app.page.data.prompts
+
+    def agree_enabled() -> bool:
+        return not app.by_key("consent-agree").disabled
+
+    for _ in range(30):  # more than any protocol's consent clips
+        if agree_enabled():
+            return
+        await app.wait_for(
+            lambda: prompts.player is not None and prompts.player._audio is not None, what="a consent clip"
+        )
+        audio = prompts.player._audio
+        await app.fire(audio, "loaded")
+        await app.fire(audio, "state_change", {"state": "completed"})
+        await app.wait_for(
+            lambda audio=audio: prompts.player._audio is not audio or agree_enabled(), what="the next clip"
+        )
+    assert agree_enabled(), "the consent never finished playing"
 
 
 def question_id(app: AppHarness) -> str:
