@@ -415,6 +415,7 @@ def test_sv015_updates_for_an_active_device(device: Device) -> None:
         "status": "active",
         "server_time": 0,
         "updates": [],
+        "directory": None,  # none published yet
     }
 
 
@@ -466,7 +467,19 @@ def test_sv018_a_renewed_device_continues_the_revoked_one(server: Server) -> Non
 
 def test_openapi_lists_the_endpoints(server: Server) -> None:
     document = httpx.Client(transport=server.transport, base_url=server.url).get("/openapi.json").json()
-    assert set(document["paths"]) == {"/v1/enroll", "/v1/submissions", "/v1/updates", "/v1/health"}
+    assert set(document["paths"]) == {
+        "/v1/enroll",
+        "/v1/submissions",
+        "/v1/updates",
+        "/v1/health",
+        "/v1/partners/enroll",
+        "/v1/referrals",
+        "/v1/referrals/events",
+        "/v1/referrals/{referral_id}/events",
+        "/v1/partner/inbox",
+        "/v1/partner/referrals/{referral_id}",
+        "/v1/partner/referrals/{referral_id}/events",
+    }
     assert "DeviceSignature" in document["components"]["securitySchemes"]
     assert set(document["paths"]["/v1/submissions"]["post"]["responses"]) >= {
         "200",
