@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from screening_protocols.errors import UnknownProtocolError
-from screening_protocols.loader import load_protocol
+from screening_protocols.compiled import load_compiled
 from screening_protocols.model import Protocol
 from waypoint.core.resources import package_folder
 
@@ -25,7 +25,7 @@ def get_protocol(protocol_id: str) -> Protocol:
     if "/" in protocol_id or "\\" in protocol_id or not path.is_file():
         allowed = ", ".join(p.stem for p in library_paths())
         raise UnknownProtocolError(protocol=protocol_id, allowed=allowed)
-    return load_protocol(path)
+    return load_compiled(path)
 
 
 def list_protocols() -> tuple[Protocol, ...]:
