@@ -53,7 +53,7 @@ from screening_protocols.errors import (
     WRONG_PROTOCOL_TODO,
     AnswerError,
 )
-from screening_protocols.expressions import EMPTY, SELF, UNKNOWN, Value
+from screening_protocols.expressions import EMPTY, SELF, UNKNOWN, Value, term_number
 from screening_protocols.interview import (
     DECLINED,
     NO,
@@ -131,8 +131,40 @@ class _Walk:
     cursor: int  # index of the question to ask; len(questions) when none is left
     emergencies: tuple[EmergencyRule, ...]
     protocol: Protocol  # the walk is only valid for the protocol it was computed with
+    sums: dict[int, _Sum] = field(default_factory=dict, repr=False)  # by calculate index, like values
     stale: bool = False
     step: Step | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class _Sum:
+    """A calculate that is a chain of `+` terms, kept term by term: the value of each term, how many
+    are unknown, the exact total of the whole-number ones and how many are not whole numbers."""
+
+    terms: list[Value]
+    unknown: int = 0
+    total: int = 0
+    fractional: int = 0
+
+    def count(self, value: Value, sign: int) -> None:
+        if value is UNKNOWN:
+            self.unknown += sign
+            return
+        number = term_number(value)
+        if math.isfinite(number) and number == int(number):
+            self.total += sign * int(number)
+        else:
+            self.fractional += sign
+
+    def value(self) -> Value:
+        if self.unknown:
+            return UNKNOWN
+        if self.fractional:  # left to right, exactly as `a + b + c` adds
+            total = 0.0
+            for term in self.terms:
+                total += term_number(term)
+            return total
+        return float(self.total)
 
 
 def start(protocol: Protocol, facts: Mapping[str, AnswerValue] | None = None) -> Interview:
@@ -324,7 +356,7 @@ def _advance(
     values[question.id] = _rule_value(question, value)
     new_walk = _continue(
         protocol, interview.facts, AnswersView(log, size + 1), values, question.index + 1, interview.resumed,
-        changed,
+        changed, walk.sums,
     )  # fmt: skip
     answered = Interview(
         interview.protocol_id,
@@ -366,22 +398,25 @@ def _continue(
     index: int,
     resumed: tuple[str, ...] = (),
     changed: list[str] | None = None,
+    sums: dict[int, _Sum] | None = None,
 ) -> _Walk:
     """Walk on from question `index`, resolving what is skipped, up to the next question to ask.
 
-    `changed` lists the names whose values changed since `values` was last consistent; None means
-    `values` is new, so every calculate runs once.
+    `changed` lists the names whose values changed since `values` (and `sums`) were last consistent;
+    None means they are new, so every calculate runs once in full.
     """
     questions = protocol.questions
     calculates = protocol.calculates
+    sums = {} if sums is None else sums
     pending: list[int] = []
+    dirty: dict[int, set[str] | None] = {}
     if calculates:
         if changed is None:
             pending = list(range(len(calculates)))
+            dirty = dict.fromkeys(pending)
         else:
-            readers = protocol.calculate_readers
-            pending = [i for name in changed for i in readers.get(name, ())]
-            heapq.heapify(pending)
+            for name in changed:
+                _mark(protocol, pending, dirty, name)
     reads_calculates = protocol.reads_calculates
 
     def resolve(name: str) -> Value:
@@ -396,7 +431,7 @@ def _continue(
             value = _rule_value(question, facts[question.fact])
         else:
             if pending and index in reads_calculates:
-                _recalculate(protocol, values, pending)
+                _recalculate(protocol, values, sums, pending, dirty)
             relevant = True if question.relevant is None else question.relevant.holds(resolve)
             if relevant is True or (relevant is UNKNOWN and question.ask_when_unknown):
                 cursor = index
@@ -404,43 +439,81 @@ def _continue(
             value = EMPTY if relevant is False else UNKNOWN
         values[question.id] = value
         if calculates:
-            for reader in protocol.calculate_readers.get(question.id, ()):
-                heapq.heappush(pending, reader)
+            _mark(protocol, pending, dirty, question.id)
         index += 1
     if pending:
-        _recalculate(protocol, values, pending)
+        _recalculate(protocol, values, sums, pending, dirty)
     fired = tuple(
         rule for rule in protocol.emergencies if rule.id not in resumed and rule.when.holds(resolve) is True
     )
-    return _Walk(values, cursor, fired, protocol)
+    return _Walk(values, cursor, fired, protocol, sums)
 
 
-def _recalculate(protocol: Protocol, values: dict[str, Value], pending: list[int]) -> None:
-    """Run the calculates in `pending` (a heap of indexes in dependency order), and the calculates
-    that read one whose value changed; each runs at most once."""
+def _mark(protocol: Protocol, pending: list[int], dirty: dict[int, set[str] | None], name: str) -> None:
+    """Queue the calculates that read `name`, remembering which names changed for each."""
+    for reader in protocol.calculate_readers.get(name, ()):
+        if reader not in dirty:
+            dirty[reader] = {name}
+            heapq.heappush(pending, reader)
+        elif (names := dirty[reader]) is not None:
+            names.add(name)
+
+
+def _recalculate(
+    protocol: Protocol,
+    values: dict[str, Value],
+    sums: dict[int, _Sum],
+    pending: list[int],
+    dirty: dict[int, set[str] | None],
+) -> None:
+    """Run the queued calculates in dependency order (a heap of indexes), each at most once, and
+    queue the readers of each one whose value changed."""
     calculates = protocol.calculates
-    readers = protocol.calculate_readers
-    done = -1
     while pending:
         index = heapq.heappop(pending)
-        if index <= done:
-            continue  # already run in this pass (pushed twice)
-        done = index
+        names = dirty.pop(index, None)
         calculate = calculates[index]
-        new = _evaluate_calculate(calculate, values)
+        new = _run_calculate(calculate, protocol, index, values, sums, names)
         old = values.get(calculate.id, _ABSENT)
         if old is new or (type(old) is type(new) and old == new):
             continue
         values[calculate.id] = new
-        for reader in readers.get(calculate.id, ()):
-            heapq.heappush(pending, reader)
+        _mark(protocol, pending, dirty, calculate.id)
 
 
 _ABSENT = object()
 
 
-def _evaluate_calculate(calculate: Calculate, values: Mapping[str, Value]) -> Value:
-    return calculate.calculation.evaluate(lambda name: values.get(name, UNKNOWN))
+def _run_calculate(
+    calculate: Calculate,
+    protocol: Protocol,
+    index: int,
+    values: Mapping[str, Value],
+    sums: dict[int, _Sum],
+    names: set[str] | None,
+) -> Value:
+    """The calculate's value; a chain of `+` terms re-evaluates only the terms that read `names`."""
+
+    def resolve(name: str) -> Value:
+        return values.get(name, UNKNOWN)
+
+    chain = protocol.calculate_terms[index]
+    if chain is None:
+        return calculate.calculation.evaluate(resolve)
+    terms, readers = chain
+    kept = sums.get(index)
+    if kept is None or names is None:
+        kept = sums[index] = _Sum([term.evaluate(resolve) for term in terms])
+        for value in kept.terms:
+            kept.count(value, 1)
+        return kept.value()
+    for term_index in sorted({i for name in names for i in readers.get(name, ())}):
+        old, new = kept.terms[term_index], terms[term_index].evaluate(resolve)
+        if old is not new:
+            kept.count(old, -1)
+            kept.count(new, 1)
+            kept.terms[term_index] = new
+    return kept.value()
 
 
 def _rule_value(question: Question, value: AnswerValue) -> Value:

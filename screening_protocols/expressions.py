@@ -292,6 +292,31 @@ def parse(source: str) -> Expression:
     return Expression(source, tree, frozenset(references(tree)), _compile(tree))
 
 
+@dataclass(frozen=True)
+class Term:
+    """One operand of a top-level `a + b + c ...` chain: how to evaluate it and the names it reads."""
+
+    evaluate: Evaluator
+    references: frozenset[str]
+
+
+def sum_terms(expression: Expression) -> tuple[Term, ...] | None:
+    """The operands of `expression` when it is a chain of three or more `+` terms, else None.
+
+    Its value is then exactly the sum of the terms (UNKNOWN when one is): the engine keeps each
+    term's value and re-evaluates only the terms that read a changed name.
+    """
+    tree = expression.tree
+    if tree.op != "+" or len(tree.args) < 3:
+        return None
+    return tuple(Term(_compile(child), frozenset(references(child))) for child in tree.args)
+
+
+def term_number(value: Value) -> float:
+    """What a term adds to a chained sum (as `a + b + c` evaluates it)."""
+    return value if type(value) is int or type(value) is float else _number(value)  # type: ignore[return-value]
+
+
 def references(node: Node) -> list[str]:
     """Every `${name}` (and `.`) the tree reads, in order of appearance."""
     found: list[str] = []

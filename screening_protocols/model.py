@@ -8,7 +8,7 @@ from enum import StrEnum
 from functools import cached_property
 
 from screening_protocols.catalogue import PalermoElement, Strength
-from screening_protocols.expressions import Expression
+from screening_protocols.expressions import Expression, Term, sum_terms
 
 
 class QuestionKind(StrEnum):
@@ -214,6 +214,23 @@ class Protocol:
                 found |= sources.get(ref, {ref})
             sources[calculate.id] = frozenset(found)
         return sources
+
+    @cached_property
+    def calculate_terms(self) -> tuple[tuple[tuple[Term, ...], Mapping[str, tuple[int, ...]]] | None, ...]:
+        """For each calculate that is a chain of `+` terms: its terms, and for each name the terms
+        that read it (the engine then re-evaluates only those); None for other calculates."""
+        found: list[tuple[tuple[Term, ...], Mapping[str, tuple[int, ...]]] | None] = []
+        for calculate in self.calculates:
+            terms = sum_terms(calculate.calculation)
+            if terms is None:
+                found.append(None)
+                continue
+            readers: dict[str, list[int]] = {}
+            for index, term in enumerate(terms):
+                for name in term.references:
+                    readers.setdefault(name, []).append(index)
+            found.append((terms, {name: tuple(indexes) for name, indexes in readers.items()}))
+        return tuple(found)
 
     @cached_property
     def reads_calculates(self) -> frozenset[int]:

@@ -16,6 +16,8 @@ CA007: an XLSForm `calculate` row imports as a calculate (if() included) and exp
 CA008: compiled protocols: checked once per content, read back from memory or from a JSON cache file
        equal to the checked protocol; a damaged cache file is ignored.
 CA009: a sum of 40 if() terms is one level of nesting, not 40; parentheses still group.
+CA010: a calculate that is a chain of `+` terms, kept term by term, always equals its full evaluation
+       (answers, declines, fractions, unknown terms, back).
 """
 
 from __future__ import annotations
@@ -151,13 +153,13 @@ def test_ca002_only_readers_of_a_changed_value_run(
     protocol: Protocol, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runs: list[str] = []
-    real = engine_module._evaluate_calculate
+    real = engine_module._run_calculate
 
-    def counted(calculate, values):  # type: ignore[no-untyped-def]
+    def counted(calculate, *args):  # type: ignore[no-untyped-def]
         runs.append(calculate.id)
-        return real(calculate, values)
+        return real(calculate, *args)
 
-    monkeypatch.setattr(engine_module, "_evaluate_calculate", counted)
+    monkeypatch.setattr(engine_module, "_run_calculate", counted)
     interview = start(protocol)
     next_step(protocol, interview)
     assert sorted(runs) == sorted(c.id for c in protocol.calculates)  # each once at the start
@@ -328,3 +330,42 @@ def test_ca009_long_sums_are_flat() -> None:
     grouped = parse("(1 + 2) * 3 + 1")
     assert grouped.evaluate(lambda name: UNKNOWN) == 10
     assert parse("2 - 1 - 1").evaluate(lambda name: UNKNOWN) == 0
+
+
+def test_ca010_term_by_term_sums_equal_full_evaluation() -> None:
+    import random
+
+    from screening_protocols import back
+
+    questions = "\n".join(
+        f"      - id: q{i}\n        kind: {'number' if i % 4 == 3 else 'yes_no'}\n        text: Q{i}?"
+        + (f"\n        relevant: ${{q{i - 1}}} != 'no'" if i % 5 == 4 else "")
+        for i in range(24)
+    )
+    terms = " + ".join(
+        f"${{q{i}}} div 4" if i % 4 == 3 else f"if(${{q{i}}} = 'yes', 1, 0)" for i in range(24)
+    )
+    body = (
+        "sections:\n  - id: s\n    title: S\n    questions:\n" + questions + "\n"
+        f"calculates:\n  - id: total\n    calculation: {terms}\n"
+        "  - id: doubled\n    calculation: ${total} + ${total} + 1\n"
+    )
+    protocol = protocol_from(body)
+    assert protocol.calculate_terms[0] is not None
+    rng = random.Random(3)
+    for _ in range(5):
+        interview = start(protocol)
+        for _ in range(60):
+            step = next_step(protocol, interview)
+            if not isinstance(step, AskQuestion):
+                break
+            if interview.asked and rng.random() < 0.1:
+                interview = back(protocol, interview)
+                continue
+            kind = step.question.kind.value
+            value = rng.choice(["yes", "no", "unsure", "declined"]) if kind == "yes_no" else rng.randrange(9)
+            interview = fill(protocol, interview, value)
+            values = resolved_values(protocol, interview)
+            for calculate in protocol.calculates:
+                full = calculate.calculation.evaluate(lambda name: values.get(name, UNKNOWN))
+                assert values[calculate.id] is full or values[calculate.id] == full
