@@ -146,9 +146,7 @@ def main(argv: list[str]) -> None:
             node, odk_dir = set_up(forms)
         except HarnessError as error:
             raise SystemExit(f"bench peers: {error}") from None
-        protocols = {
-            fid: load_compiled(protocol_yaml(forms / f"{fid}.spec.json"), name=fid) for fid in FORMS
-        }
+        protocols = {fid: load_compiled(protocol_yaml(forms / f"{fid}.spec.json"), name=fid) for fid in FORMS}
         for protocol in protocols.values():
             check_trace(protocol)
         print("traces: Waypoint reproduces ODK's reference traces on both full forms", file=sys.stderr)

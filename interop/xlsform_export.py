@@ -103,7 +103,9 @@ def protocol_sheets(protocol: Protocol, languages: Iterable[str] | None = None) 
             labels = {lang: _yes_no_label(protocol, lang, value) for lang in langs}
             choices.append({"list_name": YES_NO_LIST, "name": value, **columns("label", labels)})
     for calculate in protocol.calculates:
-        survey.append({"type": "calculate", "name": calculate.id, "calculation": calculate.calculation.source})
+        survey.append(
+            {"type": "calculate", "name": calculate.id, "calculation": calculate.calculation.source}
+        )
     for indicator in protocol.indicators:
         survey.append(
             {

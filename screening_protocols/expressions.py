@@ -314,7 +314,9 @@ def sum_terms(expression: Expression) -> tuple[Term, ...] | None:
 
 def term_number(value: Value) -> float:
     """What a term adds to a chained sum (as `a + b + c` evaluates it)."""
-    return value if type(value) is int or type(value) is float else _number(value)  # type: ignore[return-value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return _number(value)
 
 
 def references(node: Node) -> list[str]:
@@ -470,7 +472,9 @@ def _compile(node: Node) -> Evaluator:
         if (fast := _compare_ref_with_text(node.args[0])) is not None and all(
             child.op == "const" for child in node.args[1:]
         ):
-            return _if_ref_is_text(*fast, node.args[1].value, node.args[2].value)
+            then_value, otherwise_value = node.args[1].value, node.args[2].value
+            assert then_value is not None and otherwise_value is not None  # constants always hold a value
+            return _if_ref_is_text(*fast, then_value, otherwise_value)
         condition, then, otherwise = args
         return lambda resolve: _if(truth(condition(resolve)), then, otherwise, resolve)
     if op == "coalesce":

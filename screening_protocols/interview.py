@@ -29,7 +29,7 @@ AnswerValue: TypeAlias = str | int | float | tuple[str, ...] | None
 class AnswerLog:
     """One line of history: question ids and their answers, only ever appended to."""
 
-    __slots__ = ("asked", "answers", "position")
+    __slots__ = ("answers", "asked", "position")
 
     def __init__(self, asked: Sequence[str] = (), answers: Mapping[str, AnswerValue] | None = None) -> None:
         self.asked: list[str] = list(asked)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from screening_protocols.errors import UnknownProtocolError
 from screening_protocols.compiled import load_compiled
+from screening_protocols.errors import UnknownProtocolError
 from screening_protocols.model import Protocol
 from waypoint.core.resources import package_folder
 

@@ -244,7 +244,7 @@ def outcome(protocol: Protocol, interview: Interview) -> Outcome:
         indicators=findings,
         unknown=unknown,
         referral_needs=needs,
-        asked=interview.asked,
+        asked=tuple(interview.asked),
         facts=MappingProxyType(carried_facts(protocol, interview)),
         child_rule=child,
         elements=MappingProxyType(elements),
@@ -378,7 +378,9 @@ def _referrals(
     for emergency in protocol.emergencies:
         if emergency.id in emergencies:
             for need in emergency.referral_needs:
-                because.setdefault(need, []).extend(explain(emergency.when, values, protocol.calculate_sources))
+                because.setdefault(need, []).extend(
+                    explain(emergency.when, values, protocol.calculate_sources)
+                )
     if child:
         because.setdefault("child_protection", []).extend(child_because)
     order = list(REFERRAL_NEEDS)

@@ -38,7 +38,9 @@ def _node() -> str:
     version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout  # nosec B603
     major, minor = (int(part) for part in version.strip().lstrip("v").split(".")[:2])
     if (major, minor) < MINIMUM_NODE:
-        raise HarnessError(f"Node {version.strip()} is too old for @getodk/xforms-engine: install Node >= 20.19")
+        raise HarnessError(
+            f"Node {version.strip()} is too old for @getodk/xforms-engine: install Node >= 20.19"
+        )
     return node
 
 

@@ -12,7 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.odk.spec_protocol import odk_value
-from screening_protocols import AskQuestion, Interview, Protocol, Question, QuestionKind, answer, next_step, start
+from screening_protocols import (
+    AskQuestion,
+    Interview,
+    Protocol,
+    Question,
+    QuestionKind,
+    answer,
+    next_step,
+    start,
+)
 from screening_protocols.engine import resolved_values
 from screening_protocols.expressions import UNKNOWN, Value
 

@@ -69,4 +69,6 @@ def test_pk004_mulberry32_matches_the_harness() -> None:
     draws = [rand() for _ in range(3)]
     assert all(0 <= d < 1 for d in draws)
     # the reference trace's first answer is age = floor(r * 11) of the first draw
-    assert int(draws[0] * 11) == int(json.loads((REFERENCE / "trace-screen-30.json").read_text())["answers"][0][1])
+    assert int(draws[0] * 11) == int(
+        json.loads((REFERENCE / "trace-screen-30.json").read_text())["answers"][0][1]
+    )

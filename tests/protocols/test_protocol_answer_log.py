@@ -92,7 +92,9 @@ def wide(size: int = 300) -> Protocol:
     return load_protocol(text.encode(), name="wide.yaml")
 
 
-def answer_all(protocol: Protocol, interview: Interview, pick: str = "yes", limit: int = 1000) -> list[Interview]:
+def answer_all(
+    protocol: Protocol, interview: Interview, pick: str = "yes", limit: int = 1000
+) -> list[Interview]:
     states = [interview]
     for _ in range(limit):
         step = next_step(protocol, states[-1])
@@ -199,7 +201,9 @@ def test_en105_changes_since_and_with_changes() -> None:
         saved = state
     assert states[-1].changes_since(states[-2])["keep"] >= len(states[-1].asked) - 1
     with pytest.raises(InterviewStateError):
-        states[0].with_changes({"format": "waypoint-interview-change/1", "keep": 5, "answers": [], "resumed": []})
+        states[0].with_changes(
+            {"format": "waypoint-interview-change/1", "keep": 5, "answers": [], "resumed": []}
+        )
     with pytest.raises(InterviewStateError):
         states[0].with_changes({"format": "other"})
 
