@@ -16,6 +16,8 @@ CA007: an XLSForm `calculate` row imports as a calculate (if() included) and exp
 CA008: compiled protocols: checked once per content, read back from memory or from a JSON cache file
        equal to the checked protocol; a damaged cache file is ignored.
 CA009: a sum of 40 if() terms is one level of nesting, not 40; parentheses still group.
+CA011: the library can keep its compiled form in a cache folder; loading from it gives the same
+       protocols.
 CA010: a calculate that is a chain of `+` terms, kept term by term, always equals its full evaluation
        (answers, declines, fractions, unknown terms, back).
 """
@@ -373,3 +375,19 @@ def test_ca010_term_by_term_sums_equal_full_evaluation() -> None:
             for calculate in protocol.calculates:
                 full = calculate.calculation.evaluate(lambda name, resolve=resolve: resolve(name, UNKNOWN))
                 assert values[calculate.id] is full or values[calculate.id] == full
+
+
+def test_ca011_library_compiled_cache(tmp_path: Path) -> None:
+    from screening_protocols import library
+
+    checked = library.list_protocols()
+    try:
+        library.use_compiled_cache(tmp_path)
+        compiled_module._memory.clear()
+        assert library.list_protocols() == checked
+        assert len(list(tmp_path.glob("*.json"))) == len(checked)
+        compiled_module._memory.clear()
+        library.get_protocol.cache_clear()
+        assert library.list_protocols() == checked
+    finally:
+        library.use_compiled_cache(None)
