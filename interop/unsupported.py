@@ -54,12 +54,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "use select_one, select_multiple, integer, decimal, text, date or note, or remove the row",
     ),
     "XL005": (
-        "The calculate field '{name}' has no Waypoint equivalent.",
-        "write the condition into a relevance, or add it as an indicator after the import",
+        "The calculate field '{name}' has no calculation.",
+        "write its expression in the calculation column, or remove the row",
     ),
     "XL006": (
         "The {where} cannot be expressed: {reason}.",
-        "use ${{name}}, = != < <= > >=, and/or/not, + - * div mod, selected(), count-selected()",
+        "use ${{name}}, = != < <= > >=, and/or/not, + - * div mod, selected(), count-selected(), "
+        "if(), coalesce(), sum(), concat(), round()",
     ),
     "XL007": (
         "The question type '{type}' reads its choices from a file or an external list.",

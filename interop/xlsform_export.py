@@ -2,6 +2,7 @@
 
 Sections become groups, questions become rows (yes/no as `select_one waypoint_yes_no`, numbers as
 `decimal`), every language with a translation gets its own `label::Language (xx)` column, and each
+calculate becomes a `calculate` row with its expression, and each
 indicator becomes a `calculate` field holding its condition (true or false once answered). What
 XLSForm has no place for (a question's fact, audience, key flag, an option's `unknown` ...) goes into
 `waypoint_*` columns so the form imports back unchanged. See docs/interop.md for what ODK cannot run:
@@ -101,6 +102,10 @@ def protocol_sheets(protocol: Protocol, languages: Iterable[str] | None = None) 
         for value in YES_NO_VALUES:
             labels = {lang: _yes_no_label(protocol, lang, value) for lang in langs}
             choices.append({"list_name": YES_NO_LIST, "name": value, **columns("label", labels)})
+    for calculate in protocol.calculates:
+        survey.append(
+            {"type": "calculate", "name": calculate.id, "calculation": calculate.calculation.source}
+        )
     for indicator in protocol.indicators:
         survey.append(
             {

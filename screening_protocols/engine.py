@@ -14,18 +14,25 @@ question whose fact is already known is never asked. Relevance only reads earlie
 questions (lint enforces it), so each step continues from where the last one stopped: the cost of a
 step is the number of questions it skips, not the size of the protocol.
 
+Calculates are re-evaluated incrementally: when a value changes, only the calculates that read it
+run again, in dependency order, and theirs only when their own value changed. An answer appends to
+the interview's shared log (interview.AnswerLog) and updates the walk's values in place, so it costs
+the same at question 800 as at question 8; `answer` computes the next step once, and `next_step` on
+the Interview it returns reads it back.
+
 Why one module of this size: every public step (start, answer, decline, back, resume, next_step)
 walks the same state with the same rules; the outcome and the model live elsewhere.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import TypeGuard, TypeVar
+from typing import TypeGuard
 
 from screening_protocols.errors import (
     BAD_FACT,
@@ -46,9 +53,19 @@ from screening_protocols.errors import (
     WRONG_PROTOCOL_TODO,
     AnswerError,
 )
-from screening_protocols.expressions import EMPTY, SELF, UNKNOWN, Value
-from screening_protocols.interview import DECLINED, NO, UNSURE, YES, AnswerValue, Interview
-from screening_protocols.model import EmergencyRule, Protocol, Question, QuestionKind
+from screening_protocols.expressions import EMPTY, SELF, UNKNOWN, Value, term_number
+from screening_protocols.interview import (
+    DECLINED,
+    NO,
+    UNSURE,
+    YES,
+    AnswerLog,
+    AnswersView,
+    AnswerValue,
+    AskedView,
+    Interview,
+)
+from screening_protocols.model import Calculate, EmergencyRule, Protocol, Question, QuestionKind
 
 __all__ = [
     "AskQuestion",
@@ -67,7 +84,6 @@ __all__ = [
 ]
 
 YES_NO_ANSWERS = (YES, NO, UNSURE)
-_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -105,14 +121,50 @@ class Finished:
 Step = AskQuestion | EmergencyStop | Finished
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class _Walk:
-    """How far the interview has got: resolved values before `cursor`, the question at `cursor`."""
+    """How far the interview has got: resolved values (questions before `cursor`, and calculates),
+    the question at `cursor`. The next answer reuses `values` in place and marks this walk `stale`,
+    so an older Interview that still holds it walks again from the start instead of reading it."""
 
-    values: Mapping[str, Value]
+    values: dict[str, Value]
     cursor: int  # index of the question to ask; len(questions) when none is left
     emergencies: tuple[EmergencyRule, ...]
     protocol: Protocol  # the walk is only valid for the protocol it was computed with
+    sums: dict[int, _Sum] = field(default_factory=dict, repr=False)  # by calculate index, like values
+    stale: bool = False
+    step: Step | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class _Sum:
+    """A calculate that is a chain of `+` terms, kept term by term: the value of each term, how many
+    are unknown, the exact total of the whole-number ones and how many are not whole numbers."""
+
+    terms: list[Value]
+    unknown: int = 0
+    total: int = 0
+    fractional: int = 0
+
+    def count(self, value: Value, sign: int) -> None:
+        if value is UNKNOWN:
+            self.unknown += sign
+            return
+        number = term_number(value)
+        if math.isfinite(number) and number == int(number):
+            self.total += sign * int(number)
+        else:
+            self.fractional += sign
+
+    def value(self) -> Value:
+        if self.unknown:
+            return UNKNOWN
+        if self.fractional:  # left to right, exactly as `a + b + c` adds
+            total = 0.0
+            for term in self.terms:
+                total += term_number(term)
+            return total
+        return float(self.total)
 
 
 def start(protocol: Protocol, facts: Mapping[str, AnswerValue] | None = None) -> Interview:
@@ -139,9 +191,16 @@ def start(protocol: Protocol, facts: Mapping[str, AnswerValue] | None = None) ->
 def next_step(protocol: Protocol, interview: Interview) -> Step:
     """What to do now: ask a question, stop for an emergency, or finish."""
     walk = _walk(protocol, interview)
+    if walk.step is None:
+        walk.step = _step(protocol, interview, walk)
+    return walk.step
+
+
+def _step(protocol: Protocol, interview: Interview, walk: _Walk) -> Step:
     if walk.emergencies:
+        references = (protocol.question_sources(rule.when.references) for rule in walk.emergencies)
         because = sorted(
-            {ref for rule in walk.emergencies for ref in rule.when.references if ref in interview.answers},
+            {ref for refs in references for ref in refs if ref in interview.answers},
             key=lambda qid: protocol.by_id[qid].index,
         )
         return EmergencyStop(walk.emergencies, tuple(because))
@@ -204,14 +263,13 @@ def back(protocol: Protocol, interview: Interview) -> Interview:
     _same_protocol(protocol, interview)
     if not interview.asked:
         raise AnswerError(NO_PREVIOUS, NO_PREVIOUS_TODO)
-    last = interview.asked[-1]
-    answers = {k: v for k, v in interview.answers.items() if k != last}
+    log, size = _log(interview)
     return Interview(
         interview.protocol_id,
         interview.protocol_version,
         interview.facts,
-        answers,
-        interview.asked[:-1],
+        AnswersView(log, size - 1),
+        AskedView(log, size - 1),
         resumed=interview.resumed,
     )
 
@@ -251,9 +309,10 @@ def carried_facts(protocol: Protocol, interview: Interview) -> dict[str, AnswerV
 def resolved_values(protocol: Protocol, interview: Interview) -> Mapping[str, Value]:
     """What each question's value is for the rules: its answer, EMPTY (does not apply) or UNKNOWN.
 
-    Questions not reached yet are absent, and read as UNKNOWN.
+    Questions not reached yet are absent, and read as UNKNOWN. Calculates are included by id. A copy:
+    the walk's own values change in place with the next answer.
     """
-    return _walk(protocol, interview).values
+    return MappingProxyType(dict(_walk(protocol, interview).values))
 
 
 # --- internals ----------------------------------------------------------------------------------
@@ -287,30 +346,43 @@ def _current(protocol: Protocol, interview: Interview, qid: str) -> Question:
 def _advance(
     protocol: Protocol, interview: Interview, walk: _Walk, question: Question, value: AnswerValue
 ) -> Interview:
-    answers = _copy(interview.answers)
-    answers[question.id] = value
-    values = _copy(walk.values)
+    log, size = _log(interview)
+    if size != len(log.asked):
+        log = log.prefix(size)  # an earlier state answered again: its own line of history from here
+    log.append(question.id, value)
+    walk.stale = True  # its values are about to change in place
+    values = walk.values
+    changed = [question.id]
     values[question.id] = _rule_value(question, value)
-    new_walk = _continue(protocol, interview.facts, answers, values, question.index + 1, interview.resumed)
-    return Interview(
+    new_walk = _continue(
+        protocol, interview.facts, AnswersView(log, size + 1), values, question.index + 1, interview.resumed,
+        changed, walk.sums,
+    )  # fmt: skip
+    answered = Interview(
         interview.protocol_id,
         interview.protocol_version,
         interview.facts,
-        MappingProxyType(answers),
-        (*interview.asked, question.id),
+        AnswersView(log, size + 1),
+        AskedView(log, size + 1),
         new_walk,
         interview.resumed,
     )
+    new_walk.step = _step(protocol, answered, new_walk)
+    return answered
 
 
-def _copy(mapping: Mapping[str, _V]) -> dict[str, _V]:
-    # mappingproxy.copy() is dict.copy() in C; dict(proxy) walks the mapping protocol, 30x slower.
-    return mapping.copy() if isinstance(mapping, MappingProxyType) else dict(mapping)
+def _log(interview: Interview) -> tuple[AnswerLog, int]:
+    """The log the interview reads, making one from plain answers the first time (O(answers) once)."""
+    shared = interview.log
+    if shared is not None:
+        return shared
+    log = AnswerLog(interview.asked, interview.answers)
+    return log, len(log.asked)
 
 
 def _walk(protocol: Protocol, interview: Interview) -> _Walk:
     cached = interview.walk_cache
-    if isinstance(cached, _Walk) and cached.protocol is protocol:
+    if isinstance(cached, _Walk) and cached.protocol is protocol and not cached.stale:
         return cached
     _same_protocol(protocol, interview)
     walk = _continue(protocol, interview.facts, interview.answers, {}, 0, interview.resumed)
@@ -325,8 +397,27 @@ def _continue(
     values: dict[str, Value],
     index: int,
     resumed: tuple[str, ...] = (),
+    changed: list[str] | None = None,
+    sums: dict[int, _Sum] | None = None,
 ) -> _Walk:
+    """Walk on from question `index`, resolving what is skipped, up to the next question to ask.
+
+    `changed` lists the names whose values changed since `values` (and `sums`) were last consistent;
+    None means they are new, so every calculate runs once in full.
+    """
     questions = protocol.questions
+    calculates = protocol.calculates
+    sums = {} if sums is None else sums
+    pending: list[int] = []
+    dirty: dict[int, set[str] | None] = {}
+    if calculates:
+        if changed is None:
+            pending = list(range(len(calculates)))
+            dirty = dict.fromkeys(pending)
+        else:
+            for name in changed:
+                _mark(protocol, pending, dirty, name)
+    reads_calculates = protocol.reads_calculates
 
     def resolve(name: str) -> Value:
         return values.get(name, UNKNOWN)
@@ -335,20 +426,94 @@ def _continue(
     while index < len(questions):
         question = questions[index]
         if question.id in answers:
-            values[question.id] = _rule_value(question, answers[question.id])
+            value = _rule_value(question, answers[question.id])
         elif question.fact is not None and question.fact in facts:
-            values[question.id] = _rule_value(question, facts[question.fact])
+            value = _rule_value(question, facts[question.fact])
         else:
+            if pending and index in reads_calculates:
+                _recalculate(protocol, values, sums, pending, dirty)
             relevant = True if question.relevant is None else question.relevant.holds(resolve)
             if relevant is True or (relevant is UNKNOWN and question.ask_when_unknown):
                 cursor = index
                 break
-            values[question.id] = EMPTY if relevant is False else UNKNOWN
+            value = EMPTY if relevant is False else UNKNOWN
+        values[question.id] = value
+        if calculates:
+            _mark(protocol, pending, dirty, question.id)
         index += 1
+    if pending:
+        _recalculate(protocol, values, sums, pending, dirty)
     fired = tuple(
         rule for rule in protocol.emergencies if rule.id not in resumed and rule.when.holds(resolve) is True
     )
-    return _Walk(MappingProxyType(values), cursor, fired, protocol)
+    return _Walk(values, cursor, fired, protocol, sums)
+
+
+def _mark(protocol: Protocol, pending: list[int], dirty: dict[int, set[str] | None], name: str) -> None:
+    """Queue the calculates that read `name`, remembering which names changed for each."""
+    for reader in protocol.calculate_readers.get(name, ()):
+        if reader not in dirty:
+            dirty[reader] = {name}
+            heapq.heappush(pending, reader)
+        elif (names := dirty[reader]) is not None:
+            names.add(name)
+
+
+def _recalculate(
+    protocol: Protocol,
+    values: dict[str, Value],
+    sums: dict[int, _Sum],
+    pending: list[int],
+    dirty: dict[int, set[str] | None],
+) -> None:
+    """Run the queued calculates in dependency order (a heap of indexes), each at most once, and
+    queue the readers of each one whose value changed."""
+    calculates = protocol.calculates
+    while pending:
+        index = heapq.heappop(pending)
+        names = dirty.pop(index, None)
+        calculate = calculates[index]
+        new = _run_calculate(calculate, protocol, index, values, sums, names)
+        old = values.get(calculate.id, _ABSENT)
+        if old is new or (type(old) is type(new) and old == new):
+            continue
+        values[calculate.id] = new
+        _mark(protocol, pending, dirty, calculate.id)
+
+
+_ABSENT = object()
+
+
+def _run_calculate(
+    calculate: Calculate,
+    protocol: Protocol,
+    index: int,
+    values: Mapping[str, Value],
+    sums: dict[int, _Sum],
+    names: set[str] | None,
+) -> Value:
+    """The calculate's value; a chain of `+` terms re-evaluates only the terms that read `names`."""
+
+    def resolve(name: str) -> Value:
+        return values.get(name, UNKNOWN)
+
+    chain = protocol.calculate_terms[index]
+    if chain is None:
+        return calculate.calculation.evaluate(resolve)
+    terms, readers = chain
+    kept = sums.get(index)
+    if kept is None or names is None:
+        kept = sums[index] = _Sum([term.evaluate(resolve) for term in terms])
+        for value in kept.terms:
+            kept.count(value, 1)
+        return kept.value()
+    for term_index in sorted({i for name in names for i in readers.get(name, ())}):
+        old, new = kept.terms[term_index], terms[term_index].evaluate(resolve)
+        if old is not new:
+            kept.count(old, -1)
+            kept.count(new, 1)
+            kept.terms[term_index] = new
+    return kept.value()
 
 
 def _rule_value(question: Question, value: AnswerValue) -> Value:

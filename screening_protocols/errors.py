@@ -54,8 +54,8 @@ class ErrorCode(Enum):
     )
     PR004 = Detail(
         "Unknown reference",
-        "The expression refers to '${{{ref}}}', which is not a question of this protocol.",
-        "use the id of a question defined in this file, spelled exactly",
+        "The expression refers to '${{{ref}}}', which is not a question or calculate of this protocol.",
+        "use the id of a question or calculate defined in this file, spelled exactly",
     )
     PR005 = Detail(
         "Expression syntax",
@@ -65,7 +65,7 @@ class ErrorCode(Enum):
     PR006 = Detail(
         "Forward reference",
         "The {field} of question '{qid}' refers to '${{{ref}}}', "
-        "which is asked later or is the question itself.",
+        "which is asked later, is the question itself, or is a calculate that reads one of those.",
         "refer only to questions that come earlier in the file, or move this question after '{ref}'",
     )
     PR007 = Detail(
@@ -166,6 +166,11 @@ class ErrorCode(Enum):
         "ILO mapping ({mapping}).",
         "check that they do not ask the same fact twice in different words; merge them if they do",
         Severity.WARNING,
+    )
+    PR025 = Detail(
+        "Calculate cycle",
+        "The calculate '{id}' depends on itself: {cycle}.",
+        "break the cycle: a calculate may read questions and other calculates, never itself through them",
     )
     PR030 = Detail(
         "Imported draft",

@@ -13,10 +13,14 @@ Grammar (lowest precedence first)::
     unary    := '-' unary | primary
     primary  := NUMBER | STRING | '${' NAME '}' | '.' | NAME '(' [expr (',' expr)*] ')' | '(' expr ')'
 
-Functions: selected(${q}, 'value'), count-selected(${q}), true(), false(), not(x).
+Functions: selected(${q}, 'value'), count-selected(${q}), true(), false(), not(x), and for
+calculates: if(c, a, b), coalesce(a, b, ...), sum(a, ...) (numbers, or the numbers of a selection),
+concat(a, ...), round(x[, digits]).
 
-Limits: at most 2,000 characters, 32 levels of nesting (parentheses, operators, chained terms) and
+Limits: at most 2,000 characters, 32 levels of nesting (parentheses, operators, function calls) and
 20 characters per number; longer input is a syntax error, never a RecursionError or OverflowError.
+Terms chained by one operator (`a + b + c`, `x or y or z`) are one node with many operands: a long
+sum of 35 `if()` terms is one level deep, and evaluating it is a loop, not a recursion.
 
 Evaluation uses three-valued (Kleene) logic: a declined, unsure or not-yet-known answer is `UNKNOWN`,
 every operator except and/or returns `UNKNOWN` when an operand is unknown, and a condition holds only
@@ -30,6 +34,7 @@ three-valued evaluator are one grammar; splitting them would spread one contract
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -86,7 +91,20 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
-FUNCTIONS = {"selected": 2, "count-selected": 1, "true": 0, "false": 0, "not": 1}
+# name -> (fewest, most) arguments
+FUNCTIONS: Final[dict[str, tuple[int, int]]] = {
+    "selected": (2, 2),
+    "count-selected": (1, 1),
+    "true": (0, 0),
+    "false": (0, 0),
+    "not": (1, 1),
+    "if": (3, 3),
+    "coalesce": (2, 64),
+    "sum": (1, 64),
+    "concat": (1, 64),
+    "round": (1, 2),
+}
+_CHAINED = frozenset({"+", "*", "and", "or"})  # associative: a run of them becomes one n-ary node
 _WORD_OPERATORS = {"and", "or", "not", "div", "mod"}
 
 
@@ -97,6 +115,7 @@ class Node:
     op: str
     args: tuple[Node, ...] = ()
     value: Value | None = None
+    grouped: bool = field(default=False, compare=False)  # written in parentheses: not extended by a chain
 
 
 @dataclass(frozen=True)
@@ -176,7 +195,11 @@ class _Parser:
     def binary(self, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
         node = operand()
         while (op := self.take_op(*ops)) is not None:
-            node = Node(op, (node, operand()))
+            right = operand()
+            if op in _CHAINED and node.op == op and not node.grouped:
+                node = Node(op, (*node.args, right))
+            else:
+                node = Node(op, (node, right))
         return node
 
     def parse_or(self) -> Node:
@@ -237,7 +260,7 @@ class _Parser:
         if kind == "op" and text == "(":
             node = self.parse_or()
             self.expect(")")
-            return node
+            return Node(node.op, node.args, node.value, grouped=True) if node.op in _CHAINED else node
         if kind == "word":
             return self.parse_call(text)
         raise ExpressionSyntaxError(f"unexpected {text!r}")
@@ -252,15 +275,48 @@ class _Parser:
             while self.take_op(",") is not None:
                 args.append(self.parse_or())
             self.expect(")")
-        if len(args) != FUNCTIONS[name]:
-            raise ExpressionSyntaxError(f"{name}() takes {FUNCTIONS[name]} argument(s), not {len(args)}")
+        fewest, most = FUNCTIONS[name]
+        if not fewest <= len(args) <= most:
+            wanted = str(fewest) if fewest == most else f"{fewest} to {most}"
+            raise ExpressionSyntaxError(f"{name}() takes {wanted} argument(s), not {len(args)}")
         return Node(name, tuple(args))
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(source: str) -> Expression:
-    """Parse `source` into an Expression; raise ExpressionSyntaxError when it does not fit the grammar."""
+    """Parse `source` into an Expression; raise ExpressionSyntaxError when it does not fit the grammar.
+
+    Expressions are immutable, so the same text is parsed once (lint, build and a compiled load share it).
+    """
     tree = _Parser(source).parse()
     return Expression(source, tree, frozenset(references(tree)), _compile(tree))
+
+
+@dataclass(frozen=True)
+class Term:
+    """One operand of a top-level `a + b + c ...` chain: how to evaluate it and the names it reads."""
+
+    evaluate: Evaluator
+    references: frozenset[str]
+
+
+def sum_terms(expression: Expression) -> tuple[Term, ...] | None:
+    """The operands of `expression` when it is a chain of three or more `+` terms, else None.
+
+    Its value is then exactly the sum of the terms (UNKNOWN when one is): the engine keeps each
+    term's value and re-evaluates only the terms that read a changed name.
+    """
+    tree = expression.tree
+    if tree.op != "+" or len(tree.args) < 3:
+        return None
+    return tuple(Term(_compile(child), frozenset(references(child))) for child in tree.args)
+
+
+def term_number(value: Value) -> float:
+    """What a term adds to a chained sum (as `a + b + c` evaluates it)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return _number(value)
 
 
 def references(node: Node) -> list[str]:
@@ -403,17 +459,36 @@ def _compile(node: Node) -> Evaluator:
         (inner,) = args
         return lambda resolve: _not(truth(inner(resolve)))
     if op == "and":
-        left, right = args
-        return lambda resolve: _and(truth(left(resolve)), lambda: truth(right(resolve)))
+        return lambda resolve: _all(args, resolve)
     if op == "or":
-        left, right = args
-        return lambda resolve: _or(truth(left(resolve)), lambda: truth(right(resolve)))
+        return lambda resolve: _any(args, resolve)
     if op == "neg":
         (inner,) = args
         return lambda resolve: _strict1(inner(resolve), lambda v: -_number(v))
     if op == "count-selected":
         (inner,) = args
         return lambda resolve: _strict1(inner(resolve), lambda v: len(_selection(v)))
+    if op == "if":
+        if (fast := _compare_ref_with_text(node.args[0])) is not None and all(
+            child.op == "const" for child in node.args[1:]
+        ):
+            then_value, otherwise_value = node.args[1].value, node.args[2].value
+            assert then_value is not None and otherwise_value is not None  # constants always hold a value
+            return _if_ref_is_text(*fast, then_value, otherwise_value)
+        condition, then, otherwise = args
+        return lambda resolve: _if(truth(condition(resolve)), then, otherwise, resolve)
+    if op == "coalesce":
+        return lambda resolve: _coalesce(args, resolve)
+    if op == "sum":
+        return lambda resolve: _strict_n(args, resolve, _sum)
+    if op == "concat":
+        return lambda resolve: _strict_n(args, resolve, lambda values: "".join(_text(v) for v in values))
+    if op == "round":
+        return lambda resolve: _strict_n(args, resolve, _round)
+    if op == "+" and len(args) > 2:
+        return _adder(args)
+    if op == "*" and len(args) > 2:
+        return lambda resolve: _strict_n(args, resolve, _product)
     left, right = args
     if op == "selected":
         return lambda resolve: _strict2(left(resolve), right(resolve), lambda a, b: _text(b) in _selection(a))
@@ -424,6 +499,143 @@ def _compile(node: Node) -> Evaluator:
     if op in ("<", "<=", ">", ">="):
         return lambda resolve: _strict2(left(resolve), right(resolve), lambda a, b: _order(op, a, b))
     return lambda resolve: _strict2(left(resolve), right(resolve), lambda a, b: _arithmetic(op, a, b))
+
+
+def _compare_ref_with_text(node: Node) -> tuple[str, str, bool] | None:
+    """(name, text, equal?) when `node` is `${name} = 'text'` or `${name} != 'text'`."""
+    if node.op not in ("=", "!=") or len(node.args) != 2:
+        return None
+    left, right = node.args
+    if left.op == "const" and right.op == "ref":
+        left, right = right, left
+    if left.op == "ref" and right.op == "const" and isinstance(right.value, str):
+        return str(left.value), right.value, node.op == "="
+    return None
+
+
+def _if_ref_is_text(name: str, text: str, equal: bool, then: Value, otherwise: Value) -> Evaluator:
+    """`if(${name} = 'text', a, b)` with constant branches, the common calculate term, without the
+    general machinery (same result as the general path: a string answer compares as text)."""
+    general = _compile(Node("=", (Node("ref", value=name), Node("const", value=text))))
+
+    def evaluate(resolve: Resolver) -> Value:
+        value = resolve(name)
+        if value is UNKNOWN:
+            return UNKNOWN
+        if type(value) is str:
+            holds = value == text
+        else:
+            outcome = general(resolve)
+            if outcome is UNKNOWN:
+                return UNKNOWN
+            holds = bool(outcome)
+        return then if holds is equal else otherwise
+
+    return evaluate
+
+
+def _adder(args: list[Evaluator]) -> Evaluator:
+    """`a + b + c ...`: left-to-right additions, UNKNOWN as soon as one term is unknown."""
+
+    def evaluate(resolve: Resolver) -> Value:
+        total = 0.0
+        for term in args:
+            value = term(resolve)
+            if value is UNKNOWN:
+                return UNKNOWN
+            total += value if type(value) is int or type(value) is float else _number(value)
+        return total
+
+    return evaluate
+
+
+def _if(condition: bool | _Unknown, then: Evaluator, otherwise: Evaluator, resolve: Resolver) -> Value:
+    """if(c, a, b): only the chosen branch is evaluated; an unknown condition gives UNKNOWN."""
+    if condition is UNKNOWN:
+        return UNKNOWN
+    return then(resolve) if condition else otherwise(resolve)
+
+
+def _coalesce(args: list[Evaluator], resolve: Resolver) -> Value:
+    """The first non-empty value; an unknown one before it makes the result unknown (it may be empty
+    or not), so the result never changes from one known value to another when less is known."""
+    for evaluate in args:
+        value = evaluate(resolve)
+        if value is UNKNOWN:
+            return UNKNOWN
+        if value != EMPTY and value != ():
+            return value
+    return EMPTY
+
+
+def _strict_n(args: list[Evaluator], resolve: Resolver, apply: Callable[[list[Value]], Value]) -> Value:
+    values = []
+    for evaluate in args:
+        value = evaluate(resolve)
+        if value is UNKNOWN:
+            return UNKNOWN
+        values.append(value)
+    return apply(values)
+
+
+def _sum(values: list[Value]) -> float:
+    """Numbers add up; a selection (or a space-separated list) adds the number of each item."""
+    total = 0.0
+    for value in values:
+        if isinstance(value, tuple) or (isinstance(value, str) and " " in value.strip()):
+            total += math.fsum(_number(item) for item in _selection(value))
+        else:
+            total += _number(value)
+    return total
+
+
+def _plus(values: list[Value]) -> float:
+    """`a + b + c`: the same left-to-right additions as the two-operand `+`."""
+    total = _number(values[0])
+    for value in values[1:]:
+        total += _number(value)
+    return total
+
+
+def _product(values: list[Value]) -> float:
+    result = _number(values[0])
+    for value in values[1:]:
+        result *= _number(value)
+    return result
+
+
+def _round(values: list[Value]) -> float:
+    """XPath round(): halves go up (round(2.5) is 3, round(-2.5) is -2); an optional number of digits."""
+    number = _number(values[0])
+    digits = int(_number(values[1])) if len(values) > 1 and math.isfinite(_number(values[1])) else 0
+    if not math.isfinite(number) or abs(digits) > 15:
+        return number
+    scale = 10.0**digits
+    return math.floor(number * scale + 0.5) / scale
+
+
+def _all(args: list[Evaluator], resolve: Resolver) -> bool | _Unknown:
+    """Kleene and over any number of operands: one false decides, else any unknown leaves it unknown."""
+    unknown = False
+    for evaluate in args:
+        value = truth(evaluate(resolve))
+        if value is False:
+            return False
+        if value is UNKNOWN:
+            unknown = True
+    return UNKNOWN if unknown else True
+
+
+def _any(args: list[Evaluator], resolve: Resolver) -> bool | _Unknown:
+    """Kleene or over any number of operands: one true decides, else any unknown leaves it unknown."""
+    unknown = False
+    for evaluate in args:
+        value = truth(evaluate(resolve))
+        if value is True:
+            return True
+        if value is UNKNOWN:
+            unknown = True
+    return UNKNOWN if unknown else False
 
 
 def _strict1(value: Value, apply: Callable[[Value], Value]) -> Value:
@@ -438,21 +650,3 @@ def _strict2(left: Value, right: Value, apply: Callable[[Value, Value], Value]) 
 
 def _not(value: bool | _Unknown) -> bool | _Unknown:
     return UNKNOWN if value is UNKNOWN else not value
-
-
-def _and(left: bool | _Unknown, right: Callable[[], bool | _Unknown]) -> bool | _Unknown:
-    if left is False:
-        return False
-    other = right()
-    if other is False:
-        return False
-    return True if left is True and other is True else UNKNOWN
-
-
-def _or(left: bool | _Unknown, right: Callable[[], bool | _Unknown]) -> bool | _Unknown:
-    if left is True:
-        return True
-    other = right()
-    if other is True:
-        return True
-    return False if left is False and other is False else UNKNOWN

@@ -81,6 +81,7 @@ def semantic_problems(doc: RawDocument) -> list[Problem]:
         _duplicates,
         _facts,
         _expressions,
+        _calculate_cycles,
         _catalogue,
         _wording,
         _shape,
@@ -103,7 +104,8 @@ def _draft(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
 def _duplicates(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
     data = doc.data
     groups: list[list[tuple[str, FieldPath]]] = [
-        [(q.id, (*q.path, "id")) for q in questions],
+        [(q.id, (*q.path, "id")) for q in questions]
+        + [(c["id"], ("calculates", i, "id")) for i, c in _calculates(data) if isinstance(c.get("id"), str)],
         [(s["id"], ("sections", i, "id")) for i, s in enumerate(_dicts(data.get("sections"))) if "id" in s],
         [
             (r["id"], ("indicators", i, "id"))
@@ -140,6 +142,78 @@ def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _calculates(data: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    return [(i, raw) for i, raw in enumerate(_list(data.get("calculates"))) if isinstance(raw, dict)]
+
+
+def _calculate_references(data: Mapping[str, Any]) -> dict[str, tuple[int, frozenset[str]]]:
+    """Each readable calculate: its index in the file and the names it reads."""
+    found: dict[str, tuple[int, frozenset[str]]] = {}
+    for i, raw in _calculates(data):
+        if isinstance(raw.get("id"), str) and isinstance(raw.get("calculation"), str):
+            try:
+                found.setdefault(raw["id"], (i, expressions.parse(raw["calculation"]).references))
+            except expressions.ExpressionSyntaxError:
+                continue
+    return found
+
+
+def _calculate_sources(
+    calculates: Mapping[str, tuple[int, frozenset[str]]], name: str, seen: frozenset[str] = frozenset()
+) -> set[str]:
+    """The questions a calculate reads, directly or through other calculates (cycles cut)."""
+    found: set[str] = set()
+    stack = [name]
+    visited = set(seen)
+    while stack:
+        current = stack.pop()
+        if current in visited:
+            continue
+        visited.add(current)
+        for ref in calculates[current][1]:
+            if ref in calculates:
+                stack.append(ref)
+            else:
+                found.add(ref)
+    return found
+
+
+def _calculate_cycles(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
+    """A calculate that reads itself, directly or through others, can never be computed (PR025)."""
+    calculates = _calculate_references(doc.data)
+    reported: set[str] = set()
+    for name in calculates:
+        cycle = _cycle_from(calculates, name)
+        if cycle is None or name in reported:
+            continue
+        reported.update(cycle)
+        index = calculates[name][0]
+        yield problem(
+            ErrorCode.PR025,
+            doc.file,
+            doc.line(("calculates", index, "calculation")),
+            id=name,
+            cycle=" -> ".join((*cycle, cycle[0])),
+        )
+
+
+def _cycle_from(calculates: Mapping[str, tuple[int, frozenset[str]]], start: str) -> tuple[str, ...] | None:
+    """The shortest chain of calculates leading from `start` back to itself, if there is one."""
+    paths: dict[str, tuple[str, ...]] = {start: (start,)}
+    frontier = [start]
+    while frontier:
+        following = []
+        for current in frontier:
+            for ref in sorted(calculates[current][1]):
+                if ref == start:
+                    return paths[current]
+                if ref in calculates and ref not in paths:
+                    paths[ref] = (*paths[current], ref)
+                    following.append(ref)
+        frontier = following
+    return None
+
+
 def _facts(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
     seen: dict[str, _Q] = {}
     for q in questions:
@@ -168,6 +242,9 @@ def _expression_sites(
         for name in ("relevant", "constraint"):
             if isinstance(q.raw.get(name), str):
                 yield (*q.path, name), q.raw[name], q, name
+    for i, raw in _calculates(doc.data):
+        if isinstance(raw.get("calculation"), str):
+            yield ("calculates", i, "calculation"), raw["calculation"], None, "calculation"
     for block in ("indicators", "referrals", "emergency"):
         for i, raw in enumerate(_dicts(doc.data.get(block))):
             if isinstance(raw.get("when"), str):
@@ -176,6 +253,8 @@ def _expression_sites(
 
 def _expressions(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
     by_id = {q.id: q for q in questions}
+    calculates = _calculate_references(doc.data)
+    calculate_ids = {raw["id"] for _, raw in _calculates(doc.data) if isinstance(raw.get("id"), str)}
     for path, source, owner, name in _expression_sites(doc, questions):
         line = doc.line(path)
         try:
@@ -195,7 +274,12 @@ def _expressions(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
                     )
                 continue
             target = by_id.get(ref)
-            if target is None:
+            if target is None and ref in calculate_ids:
+                if owner is not None and ref in calculates:
+                    later = [by_id[q] for q in _calculate_sources(calculates, ref) if q in by_id]
+                    if any(q.index >= owner.index for q in later):
+                        yield problem(ErrorCode.PR006, doc.file, line, field=name, qid=owner.id, ref=ref)
+            elif target is None:
                 yield problem(ErrorCode.PR004, doc.file, line, ref=ref)
             elif owner is not None and target.index >= owner.index:
                 yield problem(ErrorCode.PR006, doc.file, line, field=name, qid=owner.id, ref=ref)

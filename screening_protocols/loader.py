@@ -28,6 +28,7 @@ from screening_protocols.catalogue import PalermoElement, Strength
 from screening_protocols.errors import ErrorCode, Problem, ProtocolError, Severity, problem
 from screening_protocols.model import (
     Audience,
+    Calculate,
     Consent,
     ConsentItem,
     Decision,
@@ -54,6 +55,7 @@ KEY_ALIASES = {
     "maximum": "max",
 }
 OPTION_KEY_ALIASES = {"name": "value", "text": "label"}
+CALCULATE_KEY_ALIASES = {"name": "id", "calculate": "calculation"}
 KIND_ALIASES = {
     "yesno": "yes_no",
     "yes-no": "yes_no",
@@ -165,6 +167,12 @@ def normalize(doc: RawDocument) -> RawDocument:
                     for i, o in enumerate(options)
                 ]
             section["questions"][q_index] = question
+    calculates = data.get("calculates")
+    if isinstance(calculates, list):
+        data["calculates"] = [
+            rename(c, ("calculates", i), CALCULATE_KEY_ALIASES) if isinstance(c, dict) else c
+            for i, c in enumerate(calculates)
+        ]
     return RawDocument(doc.file, data, lines, doc.problems)
 
 
@@ -294,6 +302,12 @@ def build(doc: RawDocument) -> Protocol:
         )
         for i, raw in enumerate(data.get("emergency", ()))
     )
+    calculates = dependency_order(
+        [
+            Calculate(raw["id"], expressions.parse(raw["calculation"]), doc.line(("calculates", i)))
+            for i, raw in enumerate(data.get("calculates", ()))
+        ]
+    )
     return Protocol(
         id=data["id"],
         version=str(data["version"]),
@@ -314,7 +328,37 @@ def build(doc: RawDocument) -> Protocol:
         decision=Decision(**data.get("decision", {})),
         status=data.get("status", ""),
         source_path=doc.file,
+        calculates=calculates,
     )
+
+
+def dependency_order(calculates: list[Calculate]) -> tuple[Calculate, ...]:
+    """The calculates so that each comes after every calculate it reads, otherwise in file order.
+    Lint has refused cycles (PR025) before a protocol is built."""
+    by_id = {c.id: c for c in calculates}
+    ordered: list[Calculate] = []
+    placed: set[str] = set()
+    visiting: set[str] = set()
+
+    def place(calculate: Calculate) -> None:
+        stack = [(calculate, iter(sorted(calculate.calculation.references & by_id.keys())))]
+        visiting.add(calculate.id)
+        while stack:
+            current, pending = stack[-1]
+            for ref in pending:
+                if ref not in placed and ref not in visiting:
+                    visiting.add(ref)
+                    stack.append((by_id[ref], iter(sorted(by_id[ref].calculation.references & by_id.keys()))))
+                    break
+            else:
+                stack.pop()
+                placed.add(current.id)
+                ordered.append(current)
+
+    for calculate in calculates:
+        if calculate.id not in placed:
+            place(calculate)
+    return tuple(ordered)
 
 
 def _question(raw: Mapping[str, Any], section: str, index: int, line: int) -> Question:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from functools import cached_property
 
 from screening_protocols.catalogue import PalermoElement, Strength
-from screening_protocols.expressions import Expression
+from screening_protocols.expressions import Expression, Term, sum_terms
 
 
 class QuestionKind(StrEnum):
@@ -75,6 +75,16 @@ class Question:
             if option.value == value:
                 return option
         return None
+
+
+@dataclass(frozen=True)
+class Calculate:
+    """A value computed from answers (XLSForm `calculate`): never asked, re-evaluated when what it
+    reads changes, and readable by `${id}` in relevance, constraints and rules."""
+
+    id: str
+    calculation: Expression
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,62 @@ class Protocol:
     decision: Decision
     status: str = ""  # "imported": a draft from an XLSForm (may lack consent); "" for a finished protocol
     source_path: str = field(default="", compare=False)
+    calculates: tuple[Calculate, ...] = ()  # in dependency order: each reads only those before it
+
+    @cached_property
+    def calculate_readers(self) -> Mapping[str, tuple[int, ...]]:
+        """For each question or calculate id: the (dependency-ordered) indexes of the calculates that
+        read it directly. The engine re-runs only these when a value changes."""
+        readers: dict[str, list[int]] = {}
+        for index, calculate in enumerate(self.calculates):
+            for ref in calculate.calculation.references:
+                readers.setdefault(ref, []).append(index)
+        return {name: tuple(indexes) for name, indexes in readers.items()}
+
+    @cached_property
+    def calculate_sources(self) -> Mapping[str, frozenset[str]]:
+        """For each calculate: every question it reads, directly or through other calculates."""
+        sources: dict[str, frozenset[str]] = {}
+        for calculate in self.calculates:
+            found: set[str] = set()
+            for ref in calculate.calculation.references:
+                found |= sources.get(ref, {ref})
+            sources[calculate.id] = frozenset(found)
+        return sources
+
+    @cached_property
+    def calculate_terms(self) -> tuple[tuple[tuple[Term, ...], Mapping[str, tuple[int, ...]]] | None, ...]:
+        """For each calculate that is a chain of `+` terms: its terms, and for each name the terms
+        that read it (the engine then re-evaluates only those); None for other calculates."""
+        found: list[tuple[tuple[Term, ...], Mapping[str, tuple[int, ...]]] | None] = []
+        for calculate in self.calculates:
+            terms = sum_terms(calculate.calculation)
+            if terms is None:
+                found.append(None)
+                continue
+            readers: dict[str, list[int]] = {}
+            for index, term in enumerate(terms):
+                for name in term.references:
+                    readers.setdefault(name, []).append(index)
+            found.append((terms, {name: tuple(indexes) for name, indexes in readers.items()}))
+        return tuple(found)
+
+    @cached_property
+    def reads_calculates(self) -> frozenset[int]:
+        """Indexes of the questions whose relevance reads a calculate (the engine brings the
+        calculates up to date before it decides whether to ask them)."""
+        names = {calculate.id for calculate in self.calculates}
+        return frozenset(
+            q.index for q in self.questions if q.relevant is not None and q.relevant.references & names
+        )
+
+    def question_sources(self, references: frozenset[str]) -> frozenset[str]:
+        """The questions an expression reading `references` depends on (calculates expanded)."""
+        sources = self.calculate_sources
+        found: set[str] = set()
+        for ref in references:
+            found |= sources.get(ref, {ref})
+        return frozenset(found)
 
     @cached_property
     def by_id(self) -> Mapping[str, Question]:
@@ -203,9 +269,9 @@ class Protocol:
         rule or the child rule."""
         keys = {question.id for question in self.questions if question.key}
         for indicator in self.indicators:
-            keys |= indicator.when.references
+            keys |= self.question_sources(indicator.when.references)
         for emergency in self.emergencies:
-            keys |= emergency.when.references
+            keys |= self.question_sources(emergency.when.references)
         for fact in (
             self.decision.age_fact,
             self.decision.age_disputed_fact,
@@ -235,5 +301,5 @@ class Protocol:
         found: set[str] = set()
         for indicator in self.indicators:
             if indicator.triggers:
-                found |= indicator.when.references
+                found |= self.question_sources(indicator.when.references)
         return frozenset(found)

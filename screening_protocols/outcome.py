@@ -175,7 +175,7 @@ def outcome(protocol: Protocol, interview: Interview) -> Outcome:
 
     step = next_step(protocol, interview)
     findings = tuple(
-        _finding(indicator, values)
+        _finding(indicator, values, protocol.calculate_sources)
         for indicator in protocol.indicators
         if indicator.when.holds(resolve) is True
     )
@@ -244,7 +244,7 @@ def outcome(protocol: Protocol, interview: Interview) -> Outcome:
         indicators=findings,
         unknown=unknown,
         referral_needs=needs,
-        asked=interview.asked,
+        asked=tuple(interview.asked),
         facts=MappingProxyType(carried_facts(protocol, interview)),
         child_rule=child,
         elements=MappingProxyType(elements),
@@ -280,13 +280,15 @@ def _ilo_ec_rule(positive: set[str], child: bool) -> bool:
     return recruitment and exploitation and (child or control)
 
 
-def _finding(indicator: Indicator, values: Mapping[str, Value]) -> IndicatorFinding:
+def _finding(
+    indicator: Indicator, values: Mapping[str, Value], sources: Mapping[str, frozenset[str]]
+) -> IndicatorFinding:
     return IndicatorFinding(
         id=indicator.id,
         element=indicator.element,
         dimension=indicator.dimension,
         strength=indicator.strength,
-        because=explain(indicator.when, values),
+        because=explain(indicator.when, values, sources),
         ilo=indicator.ilo,
         label=indicator.label,
         triggers=indicator.triggers,
@@ -294,12 +296,15 @@ def _finding(indicator: Indicator, values: Mapping[str, Value]) -> IndicatorFind
     )
 
 
-def explain(condition: Expression, values: Mapping[str, Value]) -> tuple[str, ...]:
+def explain(
+    condition: Expression, values: Mapping[str, Value], sources: Mapping[str, frozenset[str]] | None = None
+) -> tuple[str, ...]:
     """A smallest set of answered questions that on its own makes `condition` hold.
 
     Each reference is forgotten in turn (set to UNKNOWN); if the condition still holds, it was not
     needed. Three-valued logic makes this greedy pass sound: forgetting never turns true into false
-    for a reason other than the forgotten answer.
+    for a reason other than the forgotten answer. A calculate that is needed stands for the known
+    questions it reads (`sources`: Protocol.calculate_sources).
     """
     known = [ref for ref in sorted(condition.references) if values.get(ref, UNKNOWN) not in (UNKNOWN, EMPTY)]
     kept = list(known)
@@ -308,7 +313,15 @@ def explain(condition: Expression, values: Mapping[str, Value]) -> tuple[str, ..
         if condition.holds(_only(values, set(trial))) is True:
             kept = trial
     order = {ref: i for i, ref in enumerate(condition.references)}
-    return tuple(sorted(kept, key=lambda ref: order.get(ref, 0)))
+    kept.sort(key=lambda ref: order.get(ref, 0))
+    if not sources or not any(ref in sources for ref in kept):
+        return tuple(kept)
+    expanded: dict[str, None] = {}
+    for ref in kept:
+        for name in sorted(sources.get(ref, {ref})):
+            if values.get(name, UNKNOWN) not in (UNKNOWN, EMPTY):
+                expanded[name] = None
+    return tuple(expanded)
 
 
 def _only(values: Mapping[str, Value], allowed: set[str]) -> Callable[[str], Value]:
@@ -361,11 +374,13 @@ def _referrals(
     because: dict[str, list[str]] = {}
     for rule in protocol.referrals:
         if rule.when.holds(resolve) is True:
-            because.setdefault(rule.need, []).extend(explain(rule.when, values))
+            because.setdefault(rule.need, []).extend(explain(rule.when, values, protocol.calculate_sources))
     for emergency in protocol.emergencies:
         if emergency.id in emergencies:
             for need in emergency.referral_needs:
-                because.setdefault(need, []).extend(explain(emergency.when, values))
+                because.setdefault(need, []).extend(
+                    explain(emergency.when, values, protocol.calculate_sources)
+                )
     if child:
         because.setdefault("child_protection", []).extend(child_because)
     order = list(REFERRAL_NEEDS)

@@ -7,7 +7,7 @@ IX002: types, groups (as sections, group relevance carried to each question), re
 IX003: label::<lang>/hint::<lang> columns give the source text (--source-lang chooses) plus one .po
        catalog per other language, each entry marked `status: imported`; Waypoint renders them (as not
        reviewed).
-IX004: what Waypoint cannot express is located and coded: calculate, pulldata(), jr: functions, XPath
+IX004: what Waypoint cannot express is located and coded: pulldata(), jr: functions, XPath
        paths, choice_filter, media, default, external choices, bad names, ${...} in a label; a skipped
        question's dependants lose the condition, said as XL015.
 IX005: lint accepts an imported draft and explains each missing piece (consent, indicators, referrals,
@@ -157,7 +157,6 @@ def test_ix004_unsupported_is_located(tmp_path: Path) -> None:
     lines = caught.value.details().splitlines()
     codes = [line.split(" ")[0] + " " + line.split(" ")[1] for line in lines]
     assert codes == [
-        "odd.md:survey:3: XL005",
         "odd.md:survey:4: XL009",
         "odd.md:survey:4: XL006",
         "odd.md:survey:5: XL010",
@@ -168,7 +167,7 @@ def test_ix004_unsupported_is_located(tmp_path: Path) -> None:
         "odd.md:survey:9: XL007",
         "odd.md:survey:10: XL020",
     ]
-    assert "pulldata()" in lines[2] and "jr:choice-name()" in lines[4] and "XPath" in lines[7]
+    assert "pulldata()" in lines[1] and "jr:choice-name()" in lines[3] and "XPath" in lines[6]
     skipped = import_xlsform(form, protocol_id="odd", skip_unsupported=True)
     kept = [q["id"] for s in skipped.protocol["sections"] for q in s["questions"]]
     assert kept == ["age", "place", "later", "pic", "kids", "follow"]
@@ -179,7 +178,7 @@ def test_ix004_unsupported_is_located(tmp_path: Path) -> None:
 def test_ix004_dangling_condition_is_removed_and_said(tmp_path: Path) -> None:
     form = FORMS / "dangling.md"
     imported = import_xlsform(form, protocol_id="dangling", skip_unsupported=True)
-    assert [f.code for f in imported.skipped] == ["XL005", "XL015"]
+    assert [f.code for f in imported.skipped] == ["XL006", "XL015"]
     assert imported.skipped[1].line().startswith("dangling.md:survey:3: XL015 The relevant reads total")
     question = imported.protocol["sections"][0]["questions"][0]
     assert question["id"] == "kids" and "relevant" not in question
