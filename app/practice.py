@@ -139,8 +139,11 @@ class PracticeScreening(Screening):
             self.run.steps.add("stop_for_danger")
         return step
 
-    def stop(self, keep: bool = False) -> Outcome | None:
-        return None  # practice keeps nothing, whatever is chosen
+    def stop(self, keep: bool = False, notes: str | None = None) -> Outcome | None:
+        return self._complete(notes) if keep else None  # scored, never saved
+
+    def discard(self) -> datetime:
+        return datetime.now(UTC)  # practice keeps nothing to delete
 
     def _complete(self, notes: str | None) -> Outcome:
         answers = dict(self._interview.answers)

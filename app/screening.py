@@ -8,6 +8,7 @@
     screening.decline(); screening.back()
     outcome = screening.finish(notes)   # completed; sealed to the organisation when enrolled
     screening.stop(keep=False)          # discard (or withdrawn consent): a content-free record remains
+    deleted_at = screening.discard()    # the same, returning the time for the person's receipt
     screening = service.resume(id)      # after a crash or a lock: same question, all answers
 
 Every change is one engine call followed by one vault transaction: the in-memory state moves on only
@@ -135,6 +136,12 @@ class Screening:
         return str(self._context["officer_language"])
 
     @property
+    def checks(self) -> Mapping[str, Any]:
+        """The pre-checks as recorded (answers and red flags)."""
+        checks = self._context.get("checks")
+        return checks if isinstance(checks, Mapping) else {}
+
+    @property
     def step(self) -> Step:
         """What to do now: ask a question, stop for an emergency, or finish (computed once per change)."""
         return self._step
@@ -184,18 +191,22 @@ class Screening:
             raise QuestionsRemainError()
         return self._complete(notes)
 
-    def stop(self, keep: bool = False) -> Outcome | None:
+    def stop(self, keep: bool = False, notes: str | None = None) -> Outcome | None:
         """Stop now. `keep=False` (discard, or consent withdrawn): the content is deleted and only a
         deletion record remains. `keep=True` (the person agreed to keep what was said): completed with
-        the answers so far, unanswered questions counted as unknown.
+        the answers so far and the officer's `notes`, unanswered questions counted as unknown.
 
         Returns:
             The outcome when kept, None when discarded.
         """
         if keep:
-            return self._complete(None)
-        self._vault.interviews.discard(self.interview_id)
+            return self._complete(notes)
+        self.discard()
         return None
+
+    def discard(self) -> datetime:
+        """Delete the content now (only a content-free record remains); returns when, for a receipt."""
+        return self._vault.interviews.discard(self.interview_id)
 
     def _current_question(self) -> Question:
         step = self.step

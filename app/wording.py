@@ -26,7 +26,9 @@ from screening_protocols import (
     render_outcome,
     render_protocol_text,
     render_question,
+    translation_status,
 )
+from screening_protocols.translations import MISSING, SOURCE, STATUSES
 
 __all__ = [
     "ConsentWording",
@@ -42,6 +44,7 @@ __all__ = [
     "protocol_title_by_id",
     "question_wording",
     "step_kind",
+    "translation_level",
 ]
 
 # What a respondent can answer alone, by ear and with icons: yes/no, a few options, a number (keypad).
@@ -63,6 +66,7 @@ class QuestionWording:
     guidance: str
     options: tuple[OptionWording, ...]
     fallback: bool
+    status: str = SOURCE  # the weakest translation status of its parts (e.g. "machine-draft")
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,21 @@ def protocol_languages(protocol: Protocol) -> list[str]:
     return languages
 
 
+_LEVELS: dict[tuple[str, str, str], str] = {}
+
+
+def translation_level(protocol: Protocol, language: str) -> str:
+    """How far the protocol can be trusted in `language`: its weakest string's status ("source",
+    "missing", "machine-draft", "reviewed" or "field-tested"), computed once per protocol and language."""
+    if language == protocol.source_language:
+        return SOURCE
+    key = (protocol.id, protocol.version, language)
+    if key not in _LEVELS:
+        counts = translation_status(protocol, language).counts
+        _LEVELS[key] = next((status for status in (MISSING, *STATUSES) if counts.get(status)), SOURCE)
+    return _LEVELS[key]
+
+
 def question_wording(protocol: Protocol, question: Question, language: str) -> QuestionWording:
     rendered = render_question(protocol, question, language)
     exclusive = {option.value for option in question.options if option.exclusive}
@@ -144,6 +163,7 @@ def question_wording(protocol: Protocol, question: Question, language: str) -> Q
         guidance=rendered.guidance.text if rendered.guidance else "",
         options=tuple(OptionWording(o.value, o.label.text, o.value in exclusive) for o in rendered.options),
         fallback=rendered.fallback,
+        status=rendered.status,
     )
 
 
@@ -160,6 +180,14 @@ def emergency_wording(protocol: Protocol, stop: EmergencyStop, language: str) ->
     """The emergency guidance and the referral needs, in `language`."""
     rendered = render_emergency(protocol, stop, language)
     return [g.text for g in rendered.guidance], [label.text for _need, label in rendered.referral_needs]
+
+
+def _child_protection_first(result: Outcome, rendered: Any) -> list[Any]:
+    """The referral needs in the engine's order, but child protection first when the child rule applies."""
+    needs = list(rendered.referral_needs)
+    if result.child_rule:
+        needs.sort(key=lambda pair: pair[0] != "child_protection")
+    return needs
 
 
 def outcome_wording(protocol: Protocol, result: Outcome, language: str) -> OutcomeWording:
@@ -181,6 +209,6 @@ def outcome_wording(protocol: Protocol, result: Outcome, language: str) -> Outco
         notice=rendered.notice.text,
         indicators=findings,
         elements=tuple(label.text for _id, label in rendered.elements),
-        referral_needs=tuple(label.text for _need, label in rendered.referral_needs),
+        referral_needs=tuple(label.text for _need, label in _child_protection_first(result, rendered)),
         unknown=tuple(asked(qid) for qid in result.unknown),
     )

@@ -22,6 +22,8 @@ class HomeController:
         self.state.resume_interview_id = None
         self.state.resume_screen = None
         self.state.home = await self._runtime.off_loop(load_home, self._runtime.vault)
+        # The counters from the same moment as the rows (the sender's last count may be older).
+        self.state.sync_status = await self._runtime.services.sync_worker().refresh()
         self.state.screen = Screen.HOME
 
     def on_sync_status(self, status: SyncStatus) -> None:

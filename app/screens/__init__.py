@@ -7,6 +7,7 @@ from collections.abc import Callable
 from app.screens import (
     checks,
     consent,
+    deleted,
     duress,
     emergency,
     end,
@@ -43,6 +44,7 @@ SCREENS: dict[Screen, Callable[[ScreenContext], ScreenBody]] = {
     Screen.PRIVATE: private.build,
     Screen.HANDBACK: handback.build,
     Screen.STOP: stop.build,
+    Screen.DELETED: deleted.build,
     Screen.EMERGENCY: emergency.build,
     Screen.SUMMARY: summary.build,
     Screen.RIGHTS: rights.build,

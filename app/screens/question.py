@@ -12,6 +12,7 @@ from app.components.answer_input import answer_input
 from app.components.progress import progress_header
 from app.components.tagged import primary_button, secondary_button, text_button
 from app.components.text import bilingual, para
+from app.components.translation_status import draft_marker
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import question_wording
 from screening_protocols import AskQuestion
@@ -60,6 +61,9 @@ def build(ctx: ScreenContext) -> ScreenBody:
             ),
         ),
     ]
+    marker = draft_marker(ctx.officer, mine.status, "question-draft-translation")
+    if marker is not None:
+        controls.append(marker)
     if theirs.guidance:
         controls.append(
             ft.Container(
