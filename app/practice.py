@@ -131,8 +131,9 @@ class PracticeScreening(Screening):
         )
         self.run = run
 
-    def _save(self, interview: Interview) -> Step:
+    def _save(self, interview: Interview, distress: tuple[str, ...] | None = None) -> Step:
         self._interview = interview
+        self._distress = self._distress if distress is None else distress
         self._step = step = next_step(self.protocol, interview)
         self._outcome = None
         if isinstance(step, EmergencyStop):

@@ -231,6 +231,11 @@ class InterviewController:
         """ "Prefer not to answer": recorded as declined (unknown), never as "no"."""
         self.show_step(await self._runtime.off_loop(self._runtime.screening.decline))
 
+    async def not_asked_distress(self) -> None:
+        """The officer did not ask the question because the person is distressed: unknown, recorded."""
+        screening = self._runtime.screening
+        self.show_step(await self._runtime.off_loop(screening.decline, distress=True))
+
     async def back(self) -> None:
         self.show_step(await self._runtime.off_loop(self._runtime.screening.back))
 

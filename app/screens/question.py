@@ -20,13 +20,20 @@ from waypoint.core.i18n import N_
 
 
 def interview_tools(ctx: ScreenContext) -> ft.Control:
-    """Pause, stop and hand-over: the officer's controls under every question."""
+    """Pause, stop, "not asked because of distress" and hand-over: the officer's controls under every
+    question."""
     _ = ctx.officer.gettext
     actions = ctx.actions
     return ft.Row(
         [
             text_button("question-pause", _("Pause"), ctx.on(actions.locking.pause), icon=ft.Icons.PAUSE),
             text_button("question-stop", _("Stop"), ctx.on(actions.interview.ask_stop), icon=ft.Icons.STOP),
+            text_button(
+                "question-distress",
+                _("Not asked: distress"),
+                ctx.on(actions.interview.not_asked_distress),
+                icon=ft.Icons.FRONT_HAND,
+            ),
             text_button(
                 "question-private",
                 _("Hand over"),

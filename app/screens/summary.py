@@ -25,7 +25,7 @@ from app.screening import MAX_NOTES_LENGTH
 from app.screens.base import ScreenBody, ScreenContext, text_of
 from app.i18n import language_name
 from app.prechecks import RED_FLAG_LABELS, red_flags
-from app.wording import outcome_wording, translation_level
+from app.wording import outcome_wording, question_wording, translation_level
 from waypoint.core.i18n import N_
 
 STRENGTH_LABELS = {"strong": N_("strong"), "medium": N_("medium"), "weak": N_("weak")}
@@ -90,6 +90,14 @@ def build(ctx: ScreenContext) -> ScreenBody:
     if words.unknown:
         controls.append(para(_("Not known (not answered or not sure)"), rtl=rtl, weight=ft.FontWeight.W_600))
         controls += [para(f"• {q}", rtl=rtl, size=13) for q in words.unknown]
+    distressed = screening.not_asked_distress if screening is not None else ()
+    if distressed:
+        controls.append(para(_("Not asked because the person was distressed"), rtl=rtl, weight=ft.FontWeight.W_600))
+        controls += [
+            para(f"• {question_wording(protocol, protocol.by_id[qid], ctx.officer.language).text}", rtl=rtl, size=13, key=f"summary-distress-{qid}")
+            for qid in distressed
+            if qid in protocol.by_id
+        ]
     if words.referral_needs:
         controls.append(para(_("Referral needs"), rtl=rtl, weight=ft.FontWeight.W_600))
         controls += [

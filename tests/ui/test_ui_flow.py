@@ -10,6 +10,8 @@ UI263: a child found in an adult protocol: the headline says the child rule appl
 UI264: pre-check red flags ("not alone", a family interpreter): the officer must confirm them; they
        are on the summary and in the sealed record.
 UI265: what the pre-checks established is not asked again (consular-screen's interpreter question).
+UI267: the officer marks a question "not asked because of distress": recorded in the vault, counted as
+       unknown, listed on the summary and in what is completed; Back removes the mark.
 UI266: the translation status is on the protocol screen and the summary; a draft string carries a
        marker in the officer's view.
 """
@@ -28,6 +30,7 @@ from ui_support import ANSWERS, answer_current, question_id, set_up, to_first_qu
 from app.main import create_main
 from app.services import AppServices
 from app.vault import Vault
+from screening_protocols import DECLINED
 from sync import join, open_submission
 from sync.envelope import binding_info
 from sync.sender_signature import verify_signed_document
@@ -250,3 +253,29 @@ async def test_ui266_translation_status_for_the_officer(app: AppHarness) -> None
         await app.wait_for(lambda: not app.page.data.state.busy, what="the next step")
     await app.wait_for(lambda: app.top_view.route == "/summary", what="the summary")
     assert "machine draft" in app.by_key("summary-translation-status").value
+
+
+async def test_ui267_not_asked_because_of_distress(app: AppHarness) -> None:
+    await set_up(app)
+    await to_first_question(app)
+    await answer_until(app, "harmed")
+    screening = app.page.data.state.screening
+    await app.click("question-distress")
+    await app.wait_for(lambda: question_id(app) != "harmed", what="the next question")
+    stored = app.page.data.state.vault.interviews.load(screening.interview_id)
+    assert stored.engine_state["answers"]["harmed"] == DECLINED
+    assert stored.engine_state["not_asked_distress"] == ["harmed"]
+    await app.click("question-back")
+    await app.wait_for(lambda: question_id(app) == "harmed", what="the question again")
+    assert screening.not_asked_distress == ()
+    await app.click("question-distress")
+    await app.wait_for(lambda: question_id(app) != "harmed", what="the next question")
+    while app.top_view.route == "/question":
+        await answer_current(app, ANSWERS[question_id(app)])
+    await app.wait_for(lambda: app.top_view.route == "/summary", what="the summary")
+    assert app.find("summary-distress-harmed") is not None
+    assert "harmed" in app.page.data.state.outcome.unknown
+    await app.click("summary-rights")
+    await app.wait_for(lambda: app.top_view.route == "/rights", what="the rights")
+    vault = app.page.data.state.vault
+    assert vault.interviews.load_completed(screening.interview_id).outcome["not_asked_distress"] == ["harmed"]
