@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from app.screening import Screening
     from app.vault import Vault
     from screening_protocols import AnswerValue, Outcome, Step
+    from sync.enrollment_code import EmergencyNumbers
 
 __all__ = [
     "CHECK_OPTIONS",
@@ -168,6 +169,8 @@ class SessionState:
     deletion_receipt: DeletionReceipt | None = None  # shown once, after the answers were deleted
     # Facts carried into the next screening (an adult protocol found a child: the child screen).
     carried_facts: Mapping[str, AnswerValue] = field(default_factory=dict)
+    # The organisation's emergency and duty numbers by country (read when an interview opens; not secret).
+    emergency_numbers: tuple[EmergencyNumbers, ...] = ()
     _listeners: list[Listener] = field(default_factory=list, init=False, repr=False)
 
     def __setattr__(self, name: str, value: object) -> None:

@@ -65,6 +65,7 @@ class InterviewController:
         """Reopen a draft at the question it stopped on (after a pause, idle lock or quick exit)."""
         service = self._runtime.services.screening_service(self._runtime.vault)
         screening = await self._runtime.off_loop(service.resume, interview_id)
+        await self._read_emergency_numbers()
         self._open(screening, private=screen in (Screen.PRIVATE, Screen.HANDBACK))
         if screen in (Screen.STOP, Screen.HANDBACK):
             self.state.screen = screen
@@ -148,7 +149,14 @@ class InterviewController:
         )
         self.state.carried_facts = {}
         self.state.plan = replace(plan, consent=consent)
+        await self._read_emergency_numbers()
         self._open(screening, private=plan.private_mode)
+
+    async def _read_emergency_numbers(self) -> None:
+        """The organisation's emergency and duty numbers, ready before an emergency can stop the screen."""
+        vault = self._runtime.vault
+        policy = await self._runtime.off_loop(lambda: vault.policy)
+        self.state.emergency_numbers = policy.emergency_numbers
 
     async def refuse_consent(self) -> None:
         """The person did not agree: nothing is stored; they still get the rights information."""

@@ -13,6 +13,8 @@ Versions:
     3. the organisation's duress requirement, kept only until the officer has chosen the secret.
     4. forward-only unlock counters and the MAC over the enrollment, settings and counters
        (`integrity.py`). An existing vault has no MAC yet: its first unlock writes one (`Vault.unlock`).
+    9. the organisation's emergency and duty numbers by country (JSON, not secret; 5-8 belong to
+       other changes of the same release).
 """
 
 from __future__ import annotations
@@ -128,6 +130,11 @@ STEPS: tuple[MigrationStep, ...] = (
                 mac BLOB)""",
             "INSERT INTO vault_integrity (id, attested_attempts) VALUES (1, 0)",
         ),
+    ),
+    MigrationStep(
+        9,
+        "the organisation's emergency and duty numbers by country",
+        ("ALTER TABLE vault_policy ADD COLUMN emergency_numbers VARCHAR",),
     ),
 )
 

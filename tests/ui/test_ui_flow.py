@@ -12,6 +12,9 @@ UI264: pre-check red flags ("not alone", a family interpreter): the officer must
 UI265: what the pre-checks established is not asked again (consular-screen's interpreter question).
 UI267: the officer marks a question "not asked because of distress": recorded in the vault, counted as
        unknown, listed on the summary and in what is completed; Back removes the mark.
+UI268: the emergency screen shows the organisation's emergency and duty numbers by country (from the
+       enrollment code's policy, kept in the vault); without them it says who to ask.
+UI269: an emergency on a device without the organisation's numbers says who to call and to ask for them.
 UI266: the translation status is on the protocol screen and the summary; a draft string carries a
        marker in the officer's view.
 """
@@ -279,3 +282,33 @@ async def test_ui267_not_asked_because_of_distress(app: AppHarness) -> None:
     await app.wait_for(lambda: app.top_view.route == "/rights", what="the rights")
     vault = app.page.data.state.vault
     assert vault.interviews.load_completed(screening.interview_id).outcome["not_asked_distress"] == ["harmed"]
+
+
+async def test_ui268_emergency_numbers_from_the_organisation(
+    make_services: Callable[..., AppServices], organisation: Organisation
+) -> None:
+    services = make_services()
+    code = organisation.code("--emergency-numbers", "GR=112,+30 210 000 0000", "--emergency-numbers", "al=129,+355 4 000 000")
+    join(code, Vault.open(services.config.data_dir).device_store)
+    app = await AppHarness(create_main(services=services)).start()
+    try:
+        await set_up(app)
+        await to_first_question(app)
+        await answer_current(app, "yes")  # in danger now
+        await app.wait_for(lambda: app.top_view.route == "/emergency", what="the emergency screen")
+        greece = app.by_key("emergency-numbers-GR")
+        texts = strings_in([greece])
+        assert "Greece" in texts and "Emergency: 112" in texts and "Duty officer: +30 210 000 0000" in texts
+        assert "Duty officer: +355 4 000 000" in strings_in([app.by_key("emergency-numbers-AL")])
+        assert app.find("emergency-numbers-missing") is None
+    finally:
+        await app.close()
+        await services.close()
+
+
+async def test_ui269_emergency_without_numbers_says_who_to_ask(app: AppHarness) -> None:
+    await set_up(app)
+    await to_first_question(app)
+    await answer_current(app, "yes")
+    await app.wait_for(lambda: app.top_view.route == "/emergency", what="the emergency screen")
+    assert "supervisor" in app.by_key("emergency-numbers-missing").value
