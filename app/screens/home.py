@@ -118,6 +118,7 @@ def _outbox(ctx: ScreenContext) -> list[ft.Control]:
 
 def build(ctx: ScreenContext) -> ScreenBody:
     _ = ctx.officer.gettext
+    ngettext = ctx.officer.ngettext
     rtl = ctx.officer.rtl
     actions = ctx.actions
     home = ctx.state.home
@@ -136,6 +137,13 @@ def build(ctx: ScreenContext) -> ScreenBody:
     finished = home.finished if home else []
     if finished:
         controls.append(heading(_("Finished"), rtl=rtl))
+        days = home.retention_days if home else 0
+        retention = ngettext(
+            "Sent screenings stay on this device for {days} day, then they are deleted.",
+            "Sent screenings stay on this device for {days} days, then they are deleted.",
+            days,
+        ).format(days=ctx.officer.format_number(days))
+        controls.append(para(retention, rtl=rtl, size=13, key="home-retention"))
         controls += [_interview_row(ctx, summary, None) for summary in finished]
     return ScreenBody(
         controls=controls,

@@ -19,6 +19,12 @@ from screening_protocols import AskQuestion
 from waypoint.core.i18n import N_
 
 
+DISTRESS_CUES = N_(
+    "If the person goes silent, cries, shakes or keeps looking at the door: stop asking, offer a break, "
+    "or mark the question \"Not asked: distress\"."
+)
+
+
 def interview_tools(ctx: ScreenContext) -> ft.Control:
     """Pause, stop, "not asked because of distress" and hand-over: the officer's controls under every
     question."""
@@ -74,7 +80,20 @@ def build(ctx: ScreenContext) -> ScreenBody:
     if theirs.guidance:
         controls.append(
             ft.Container(
-                para(theirs.guidance, rtl=ctx.officer.rtl, size=14, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Column(
+                    [
+                        para(theirs.guidance, rtl=ctx.officer.rtl, size=14, color=ft.Colors.ON_SURFACE_VARIANT),
+                        para(
+                            ctx.officer.gettext(DISTRESS_CUES),
+                            rtl=ctx.officer.rtl,
+                            size=13,
+                            color=ft.Colors.ON_SURFACE_VARIANT,
+                            key="question-distress-cues",
+                        ),
+                    ],
+                    spacing=4,
+                    tight=True,
+                ),
                 key="question-guidance",
                 bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
                 padding=10,
