@@ -118,7 +118,6 @@ def _outbox(ctx: ScreenContext) -> list[ft.Control]:
 
 def build(ctx: ScreenContext) -> ScreenBody:
     _ = ctx.officer.gettext
-    ngettext = ctx.officer.ngettext
     rtl = ctx.officer.rtl
     actions = ctx.actions
     home = ctx.state.home
@@ -138,11 +137,9 @@ def build(ctx: ScreenContext) -> ScreenBody:
     if finished:
         controls.append(heading(_("Finished"), rtl=rtl))
         days = home.retention_days if home else 0
-        retention = ngettext(
-            "Sent screenings stay on this device for {days} day, then they are deleted.",
-            "Sent screenings stay on this device for {days} days, then they are deleted.",
-            days,
-        ).format(days=ctx.officer.format_number(days))
+        retention = _("Sent screenings stay on this device for {duration} after sending, then they are deleted.").format(
+            duration=ctx.officer.format_days(days)
+        )
         controls.append(para(retention, rtl=rtl, size=13, key="home-retention"))
         controls += [_interview_row(ctx, summary, None) for summary in finished]
     return ScreenBody(
