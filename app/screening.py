@@ -263,7 +263,7 @@ class Screening:
             officer_language=self.officer_language,
             answers=state["answers"],
             asked=tuple(state["asked"]),
-            outcome={**result.to_dict(), DISTRESS_KEY: list(self._distress)},
+            outcome={**result.to_dict(), **({DISTRESS_KEY: list(self._distress)} if self._distress else {})},
             notes=notes.strip() if notes and notes.strip() else None,
             checks=self._context.get("checks", {}),
             consent=self._context.get("consent", {}),

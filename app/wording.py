@@ -24,6 +24,7 @@ from screening_protocols import (
     render_consent,
     render_emergency,
     render_outcome,
+    render_outcome_labels,
     render_protocol_text,
     render_question,
     translation_status,
@@ -37,6 +38,7 @@ __all__ = [
     "QuestionWording",
     "consent_wording",
     "emergency_wording",
+    "finished_wording",
     "outcome_wording",
     "private_answerable",
     "protocol_languages",
@@ -211,4 +213,26 @@ def outcome_wording(protocol: Protocol, result: Outcome, language: str) -> Outco
         elements=tuple(label.text for _id, label in rendered.elements),
         referral_needs=tuple(label.text for _need, label in _child_protection_first(result, rendered)),
         unknown=tuple(asked(qid) for qid in result.unknown),
+    )
+
+
+def finished_wording(protocol: Protocol, summary: Any, language: str) -> OutcomeWording:
+    """A finished screening's kept summary (`app.vault.FinishedSummary`) in words; child protection
+    first when the child rule applied."""
+    needs = sorted(summary.referral_needs, key=lambda need: not (summary.child and need == "child_protection"))
+    rendered = render_outcome_labels(
+        protocol,
+        language,
+        level=summary.level,
+        indicator_ids=[indicator.id for indicator in summary.indicators],
+        referral_needs=needs,
+    )
+    return OutcomeWording(
+        level=summary.level,
+        headline=rendered.headline.text,
+        notice=rendered.notice.text,
+        indicators=tuple(FindingWording(label.text, "", ()) for _id, label in rendered.indicators),
+        elements=(),
+        referral_needs=tuple(label.text for _need, label in rendered.referral_needs),
+        unknown=(),
     )
