@@ -22,6 +22,7 @@ from app.vault.errors import (
     WeakSecretError,
     WrongSecretError,
 )
+from app.vault.finished import FinishedIndicator, FinishedSummary
 from app.vault.keys import KdfParams, KdfPolicy
 from app.vault.migrations import SCHEMA_VERSION
 from app.vault.policy import VaultPolicy
@@ -35,6 +36,8 @@ __all__ = [
     "STATES",
     "Clock",
     "DeviceSecretError",
+    "FinishedIndicator",
+    "FinishedSummary",
     "InterviewError",
     "InterviewRecords",
     "InterviewSummary",

@@ -13,7 +13,9 @@ Versions:
     3. the organisation's duress requirement, kept only until the officer has chosen the secret.
     4. forward-only unlock counters and the MAC over the enrollment, settings and counters
        (`integrity.py`). An existing vault has no MAC yet: its first unlock writes one (`Vault.unlock`).
-    9. the organisation's emergency and duty numbers by country (JSON, not secret; 5-8 belong to
+    5. the encrypted outcome summary of a finished interview (`finished.py`), kept after sealing until
+       the retention purge. Interviews completed earlier get theirs from their final document.
+    9. the organisation's emergency and duty numbers by country (JSON, not secret; 6-8 belong to
        other changes of the same release).
 """
 
@@ -130,6 +132,11 @@ STEPS: tuple[MigrationStep, ...] = (
                 mac BLOB)""",
             "INSERT INTO vault_integrity (id, attested_attempts) VALUES (1, 0)",
         ),
+    ),
+    MigrationStep(
+        5,
+        "the encrypted outcome summary of finished interviews",
+        ("ALTER TABLE interview ADD COLUMN finished BLOB",),
     ),
     MigrationStep(
         9,

@@ -37,6 +37,7 @@ from app.vault.clock import Clock, format_time, parse_time
 from app.vault.database import Database
 from app.vault.errors import InterviewError
 from app.vault.fields import FieldCodec, pad, unpad
+from app.vault.finished import FinishedSummary
 from app.vault.integrity import integrity_key, verify
 from app.vault.stores import load_enrollment
 from app.vault.tables import EnrollmentRow, InterviewRow, OutboxRow
@@ -336,6 +337,7 @@ class InterviewRecords:
                         completed_at=now,
                         updated_at=now,
                         submission=self._seal(interview_id, "submission", document.to_dict()),
+                        finished=self._seal_finished(FinishedSummary.from_document(document.to_dict())),
                         engine_state=None,
                         context=None,
                     )
@@ -353,7 +355,14 @@ class InterviewRecords:
             result = connection.execute(
                 update(InterviewRow)
                 .where(self._mine(interview_id), col(InterviewRow.state).in_(("in_progress", "completed")))
-                .values(state="discarded", updated_at=now, engine_state=None, context=None, submission=None)
+                .values(
+                    state="discarded",
+                    updated_at=now,
+                    engine_state=None,
+                    context=None,
+                    submission=None,
+                    finished=None,
+                )
             )
             if result.rowcount != 1:
                 raise self._state_error(connection, interview_id)
@@ -435,11 +444,59 @@ class InterviewRecords:
                 completed_at=document.completed_at or now,
                 sealed_at=now,
                 updated_at=now,
+                # Kept (encrypted) after the answers are gone, until the retention purge.
+                finished=self._seal_finished(FinishedSummary.from_document(document.to_dict())),
                 submission=None,
                 engine_state=None,
                 context=None,
             )
         )
+
+    def finished_summaries(self) -> list[FinishedSummary]:
+        """The outcome summaries of this session's finished interviews, newest first."""
+        with self._database.read() as connection:
+            rows = connection.execute(
+                select(
+                    col(InterviewRow.id),
+                    col(InterviewRow.owner_tag),
+                    col(InterviewRow.finished),
+                    col(InterviewRow.submission),
+                ).where(col(InterviewRow.finished).is_not(None) | col(InterviewRow.submission).is_not(None))
+            ).all()
+        found = [self._finished(row) for row in rows if self._keys.owns(row.id, row.owner_tag)]
+        return sorted(found, key=lambda summary: (summary.finished_at, summary.interview_id), reverse=True)
+
+    def finished_summary(self, interview_id: str) -> FinishedSummary:
+        """The outcome summary of one finished interview of this session.
+
+        Raises:
+            InterviewError: no such interview in this session, it is not finished, or its summary
+                was purged (retention) or discarded.
+        """
+        with self._database.read() as connection:
+            row = connection.execute(
+                select(
+                    col(InterviewRow.id),
+                    col(InterviewRow.owner_tag),
+                    col(InterviewRow.finished),
+                    col(InterviewRow.submission),
+                    col(InterviewRow.state),
+                ).where(self._mine(interview_id))
+            ).first()
+        if row is None or (row.finished is None and row.submission is None):
+            raise InterviewError(interview_id=interview_id, state=row.state if row else "unknown")
+        return self._finished(row)
+
+    def _seal_finished(self, summary: FinishedSummary) -> bytes:
+        return self._keys.codec.seal(TABLE, summary.interview_id, "finished", pad(summary.to_json()))
+
+    def _finished(self, row: Any) -> FinishedSummary:
+        if row.finished is not None:
+            return FinishedSummary.from_json(
+                unpad(self._keys.codec.open(TABLE, row.id, "finished", row.finished))
+            )
+        # Completed before schema version 5 and not sealed yet: derived from the final document.
+        return FinishedSummary.from_document(self._open(row.id, "submission", row.submission))
 
     def _state_error(self, connection: Connection, interview_id: str) -> InterviewError:
         state = connection.execute(

@@ -223,7 +223,7 @@ def purge_sent_envelopes(database: Database, *, sent_before: str, now: str) -> i
             connection.execute(
                 update(InterviewRow)
                 .where(col(InterviewRow.id).in_(ids), col(InterviewRow.state) == "sent")
-                .values(state="purged", purged_at=now, updated_at=now)
+                .values(state="purged", purged_at=now, updated_at=now, finished=None)
             )
     if ids:
         database.checkpoint()

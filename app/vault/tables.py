@@ -98,6 +98,8 @@ class InterviewRow(SQLModel, table=True):
     engine_state: bytes | None = None  # encrypted Interview.to_dict() while in progress
     context: bytes | None = None  # encrypted languages, checks and consent
     submission: bytes | None = None  # encrypted sealed-plaintext document once completed
+    # Schema version 5: the encrypted outcome summary (`finished.py`), kept after sealing until purged.
+    finished: bytes | None = None
 
 
 class EnrollmentRow(SQLModel, table=True):

@@ -48,6 +48,7 @@ from app.vault.errors import (
     WrongSecretError,
 )
 from app.vault.fields import FieldCipher, FieldCodec, UnencryptedFields
+from app.vault.finished import FinishedSummary
 from app.vault.guard import UnlockGuard
 from app.vault.integrity import attest, integrity_key, is_attested, verify
 from app.vault.keyring import DURESS_SLOT, OFFICER_SLOT, KeySlots, check_device_secret
@@ -471,6 +472,26 @@ class Vault:
         """
         session = self._require_session()
         return InterviewRecords(self._database, session.keys, self._clock, self._sealer)
+
+    def finished_summaries(self) -> list[FinishedSummary]:
+        """The outcome summaries of the session's finished interviews, newest first (see `finished.py`).
+
+        A summary exists from completion until the retention purge (or a discard); the answers are
+        not part of it and are gone once the interview is sealed.
+
+        Raises:
+            VaultLockedError: no unlocked session.
+        """
+        return self.interviews.finished_summaries()
+
+    def finished_summary(self, interview_id: str) -> FinishedSummary:
+        """The outcome summary of one finished interview of the session.
+
+        Raises:
+            VaultLockedError: no unlocked session.
+            InterviewError: no such finished interview in this session, or its summary was purged.
+        """
+        return self.interviews.finished_summary(interview_id)
 
     def seal_completed(self) -> list[str]:
         """Seal every completed interview to the organisation, once the device is enrolled.
