@@ -97,7 +97,11 @@ class Translator:
         """A number of days in words, with the language's own plural ("30 days", "1 day")."""
         long = format_unit(days, "duration-day", length="long", locale=self._locale)
         # Some CLDR locales lack the long form (Babel then prints the unit's id): use the short one.
-        return long if "duration-" not in long else format_unit(days, "duration-day", length="short", locale=self._locale)
+        return (
+            long
+            if "duration-" not in long
+            else format_unit(days, "duration-day", length="short", locale=self._locale)
+        )
 
     @property
     def has_catalog(self) -> bool:

@@ -22,7 +22,6 @@ __all__ = ["RED_FLAG_LABELS", "RedFlagsUnconfirmedError", "precheck_facts", "red
 INDEPENDENT_INTERPRETERS = ("professional", "colleague")
 
 
-
 class RedFlagsUnconfirmedError(WaypointError):
     """The pre-checks raised a red flag and the officer has not confirmed going on."""
 
@@ -51,7 +50,8 @@ def red_flags(checks: Mapping[str, object]) -> tuple[str, ...]:
 
 
 def with_red_flags(checks: Mapping[str, str], *, confirmed: bool) -> dict[str, object]:
-    """The checks as recorded and sealed: the answers, the red flags and whether the officer confirmed them."""
+    """The checks as recorded and sealed: the answers, the red flags, and whether the officer
+    confirmed them."""
     recorded: dict[str, object] = dict(checks)
     flags = red_flags(checks)
     recorded["red_flags"] = list(flags)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from app.home_data import HomeData
     from app.practice import PracticeRun
     from app.screening import Screening
-    from app.vault import Vault
+    from app.vault import FinishedSummary, Vault
     from screening_protocols import AnswerValue, Outcome, Step
     from sync.enrollment_code import EmergencyNumbers
 
@@ -58,6 +58,7 @@ class Screen(StrEnum):
     DELETED = "deleted"  # the answers were deleted: the receipt (id and time) for the person
     EMERGENCY = "emergency"  # immediate danger: stop questioning, act
     SUMMARY = "summary"  # outcome, explanation, referral needs (officer)
+    FINISHED = "finished"  # a finished screening's kept summary, reopened from home (officer)
     RIGHTS = "rights"  # rights information for the respondent
     END = "end"
     NEUTRAL = "neutral"  # quick exit: looks like nothing
@@ -171,6 +172,9 @@ class SessionState:
     carried_facts: Mapping[str, AnswerValue] = field(default_factory=dict)
     # The organisation's emergency and duty numbers by country (read when an interview opens; not secret).
     emergency_numbers: tuple[EmergencyNumbers, ...] = ()
+    # A finished screening's kept summary, reopened from home, and when it was sent (for its purge date).
+    finished: FinishedSummary | None = None
+    finished_sent_at: datetime | None = None
     _listeners: list[Listener] = field(default_factory=list, init=False, repr=False)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -229,3 +233,5 @@ class SessionState:
         self.stopped_early = False
         self.deletion_receipt = None
         self.carried_facts = {}
+        self.finished = None
+        self.finished_sent_at = None

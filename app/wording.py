@@ -219,7 +219,9 @@ def outcome_wording(protocol: Protocol, result: Outcome, language: str) -> Outco
 def finished_wording(protocol: Protocol, summary: Any, language: str) -> OutcomeWording:
     """A finished screening's kept summary (`app.vault.FinishedSummary`) in words; child protection
     first when the child rule applied."""
-    needs = sorted(summary.referral_needs, key=lambda need: not (summary.child and need == "child_protection"))
+    needs = sorted(
+        summary.referral_needs, key=lambda need: not (summary.child and need == "child_protection")
+    )
     rendered = render_outcome_labels(
         protocol,
         language,

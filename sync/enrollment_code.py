@@ -91,8 +91,10 @@ class EmergencyNumbers:
         if not parsed.valid():
             raise ConfigError(
                 N_("The emergency numbers {text} are not in the form CC=EMERGENCY,DUTY."),
-                N_("Give a two-letter country code, the emergency number and the duty number, e.g. "
-                   "GR=112,+30 210 000 0000."),
+                N_(
+                    "Give a two-letter country code, the emergency number and the duty number, e.g. "
+                    "GR=112,+30 210 000 0000."
+                ),
                 text=text,
             )
         return parsed
@@ -151,7 +153,11 @@ class OrganisationPolicy:
     @classmethod
     def from_wire(cls, wire: object) -> OrganisationPolicy:
         """Read the compact form; anything unknown or out of range is refused (ValueError)."""
-        if not isinstance(wire, dict) or wire.get("v") != 1 or not set(wire) <= {"v", "l", "w", "r", "d", "n"}:
+        if (
+            not isinstance(wire, dict)
+            or wire.get("v") != 1
+            or not set(wire) <= {"v", "l", "w", "r", "d", "n"}
+        ):
             raise ValueError("policy")
         duress = wire.get("d", False)
         if not isinstance(duress, bool):

@@ -30,6 +30,14 @@ class HomeController:
         """The background sender's news (counts only)."""
         self.state.sync_status = status
 
+    async def open_finished(self, interview_id: str) -> None:
+        """Reopen a finished screening's kept summary (never its answers), until the retention purge."""
+        vault = self._runtime.vault
+        self.state.finished = await self._runtime.off_loop(vault.finished_summary, interview_id)
+        rows = self.state.home.finished if self.state.home else []
+        self.state.finished_sent_at = next((row.sent_at for row in rows if row.id == interview_id), None)
+        self.state.screen = Screen.FINISHED
+
     async def send_now(self) -> None:
         status = await self._runtime.services.sync_worker().send_now()
         self.state.sync_status = status

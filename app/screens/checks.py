@@ -103,7 +103,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
             )
 
     if red_flags(plan.checks):
-        confirm = ft.Checkbox(
+        confirm = ft.Switch(
             label=_("I have read the warnings. I will record them and continue."),
             value=plan.red_flags_confirmed,
         )

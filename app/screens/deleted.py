@@ -35,7 +35,9 @@ def build(ctx: ScreenContext) -> ScreenBody:
                 identifier="deletion-receipt",
                 label=receipt_text,
                 content=ft.Container(
-                    para(receipt_text, rtl=ctx.respondent.rtl, size=16, selectable=True, key="deletion-receipt"),
+                    para(
+                        receipt_text, rtl=ctx.respondent.rtl, size=16, selectable=True, key="deletion-receipt"
+                    ),
                     bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
                     padding=12,
                     border_radius=8,

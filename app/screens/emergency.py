@@ -35,12 +35,16 @@ def _numbers(ctx: ScreenContext) -> list[ft.Control]:
     controls: list[ft.Control] = [para(_("Call now:"), rtl=rtl, weight=ft.FontWeight.W_600)]
     for entry in numbers:
         country = Locale.parse(ctx.officer.language).territories.get(entry.country, entry.country)
-        lines = [
-            para(country, rtl=rtl, weight=ft.FontWeight.W_500),
-            para(_("Emergency: {number}").format(number=entry.emergency), rtl=rtl, size=18),
-            para(_("Duty officer: {number}").format(number=entry.duty), rtl=rtl, size=18),
+        texts = [
+            country,
+            _("Emergency: {number}").format(number=entry.emergency),
+            _("Duty officer: {number}").format(number=entry.duty),
         ]
-        label = " · ".join(str(line.value) for line in lines)
+        lines: list[ft.Control] = [
+            para(texts[0], rtl=rtl, weight=ft.FontWeight.W_500),
+            *[para(text, rtl=rtl, size=18) for text in texts[1:]],
+        ]
+        label = " · ".join(texts)
         controls.append(
             ft.Semantics(
                 identifier=f"emergency-numbers-{entry.country}",

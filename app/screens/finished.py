@@ -58,7 +58,8 @@ def build(ctx: ScreenContext) -> ScreenBody:
     if words.referral_needs:
         controls.append(para(_("Referral needs"), rtl=rtl, weight=ft.FontWeight.W_600))
         controls += [
-            para(f"• {need}", rtl=rtl, key=f"finished-referral-{i}") for i, need in enumerate(words.referral_needs)
+            para(f"• {need}", rtl=rtl, key=f"finished-referral-{i}")
+            for i, need in enumerate(words.referral_needs)
         ]
     days = ctx.state.home.retention_days if ctx.state.home else 0
     sent_at = ctx.state.finished_sent_at
@@ -70,7 +71,14 @@ def build(ctx: ScreenContext) -> ScreenBody:
             "Sent screenings stay on this device for {duration} after sending, then they are deleted."
         ).format(duration=ctx.officer.format_days(days))
     controls += [
-        para(_("Only this summary is kept: the answers were deleted when the screening was sealed."), rtl=rtl, size=13),
+        para(
+            _(
+                "Only the outcome is shown here, never the answers. The answers are deleted once the "
+                "screening is sealed."
+            ),
+            rtl=rtl,
+            size=13,
+        ),
         para(kept, rtl=rtl, size=13, key="finished-retention"),
     ]
     return ScreenBody(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import flet as ft
 
 from app.components.tagged import choice_group, primary_button, secondary_button
-from app.components.translation_status import translation_badge
 from app.components.text import heading, para
+from app.components.translation_status import translation_badge
 from app.i18n import SHIPPED_LANGUAGES, language_name
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import protocol_languages, protocol_title, translation_level

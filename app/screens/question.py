@@ -18,10 +18,9 @@ from app.wording import question_wording
 from screening_protocols import AskQuestion
 from waypoint.core.i18n import N_
 
-
 DISTRESS_CUES = N_(
     "If the person goes silent, cries, shakes or keeps looking at the door: stop asking, offer a break, "
-    "or mark the question \"Not asked: distress\"."
+    'or mark the question "Not asked: distress".'
 )
 
 
@@ -82,7 +81,9 @@ def build(ctx: ScreenContext) -> ScreenBody:
             ft.Container(
                 ft.Column(
                     [
-                        para(theirs.guidance, rtl=ctx.officer.rtl, size=14, color=ft.Colors.ON_SURFACE_VARIANT),
+                        para(
+                            theirs.guidance, rtl=ctx.officer.rtl, size=14, color=ft.Colors.ON_SURFACE_VARIANT
+                        ),
                         para(
                             ctx.officer.gettext(DISTRESS_CUES),
                             rtl=ctx.officer.rtl,

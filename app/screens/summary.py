@@ -19,12 +19,12 @@ import flet as ft
 
 from app.components.secret_field import text_field
 from app.components.tagged import primary_button, secondary_button
-from app.components.translation_status import translation_badge
 from app.components.text import heading, para
-from app.screening import MAX_NOTES_LENGTH
-from app.screens.base import ScreenBody, ScreenContext, text_of
+from app.components.translation_status import translation_badge
 from app.i18n import language_name
 from app.prechecks import RED_FLAG_LABELS, red_flags
+from app.screening import MAX_NOTES_LENGTH
+from app.screens.base import ScreenBody, ScreenContext, text_of
 from app.wording import outcome_wording, question_wording, translation_level
 from waypoint.core.i18n import N_
 
@@ -92,9 +92,16 @@ def build(ctx: ScreenContext) -> ScreenBody:
         controls += [para(f"• {q}", rtl=rtl, size=13) for q in words.unknown]
     distressed = screening.not_asked_distress if screening is not None else ()
     if distressed:
-        controls.append(para(_("Not asked because the person was distressed"), rtl=rtl, weight=ft.FontWeight.W_600))
+        controls.append(
+            para(_("Not asked because the person was distressed"), rtl=rtl, weight=ft.FontWeight.W_600)
+        )
         controls += [
-            para(f"• {question_wording(protocol, protocol.by_id[qid], ctx.officer.language).text}", rtl=rtl, size=13, key=f"summary-distress-{qid}")
+            para(
+                f"• {question_wording(protocol, protocol.by_id[qid], ctx.officer.language).text}",
+                rtl=rtl,
+                size=13,
+                key=f"summary-distress-{qid}",
+            )
             for qid in distressed
             if qid in protocol.by_id
         ]
@@ -168,6 +175,6 @@ def build(ctx: ScreenContext) -> ScreenBody:
                 _("Rights information for the person"),
                 ctx.on(ctx.actions.interview.finish, text_of(notes)),
                 icon=ft.Icons.ARROW_FORWARD,
-            )
+            ),
         ],
     )

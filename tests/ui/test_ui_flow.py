@@ -15,6 +15,8 @@ UI267: the officer marks a question "not asked because of distress": recorded in
 UI268: the emergency screen shows the organisation's emergency and duty numbers by country (from the
        enrollment code's policy, kept in the vault); without them it says who to ask.
 UI269: an emergency on a device without the organisation's numbers says who to call and to ask for them.
+UI270: a finished screening's summary (not its answers) is reopened from home, with the retention
+       period on home and on the summary.
 UI266: the translation status is on the protocol screen and the summary; a draft string carries a
        marker in the officer's view.
 """
@@ -33,12 +35,14 @@ from ui_support import ANSWERS, answer_current, question_id, set_up, to_first_qu
 from app.main import create_main
 from app.services import AppServices
 from app.vault import Vault
-from screening_protocols import DECLINED
+from app.wording import question_wording
+from screening_protocols import DECLINED, get_protocol
 from sync import join, open_submission
 from sync.envelope import binding_info
 from sync.sender_signature import verify_signed_document
 
 KEPT_WORDS = ("kept", "keep")
+PROTOCOL = get_protocol("border-rapid")
 
 
 async def answer_until(app: AppHarness, qid: str, answers: dict[str, str] = ANSWERS) -> None:
@@ -288,7 +292,9 @@ async def test_ui268_emergency_numbers_from_the_organisation(
     make_services: Callable[..., AppServices], organisation: Organisation
 ) -> None:
     services = make_services()
-    code = organisation.code("--emergency-numbers", "GR=112,+30 210 000 0000", "--emergency-numbers", "al=129,+355 4 000 000")
+    code = organisation.code(
+        "--emergency-numbers", "GR=112,+30 210 000 0000", "--emergency-numbers", "al=129,+355 4 000 000"
+    )
     join(code, Vault.open(services.config.data_dir).device_store)
     app = await AppHarness(create_main(services=services)).start()
     try:
@@ -312,3 +318,31 @@ async def test_ui269_emergency_without_numbers_says_who_to_ask(app: AppHarness) 
     await answer_current(app, "yes")
     await app.wait_for(lambda: app.top_view.route == "/emergency", what="the emergency screen")
     assert "supervisor" in app.by_key("emergency-numbers-missing").value
+
+
+async def test_ui270_finished_summary_reopened_from_home(app: AppHarness) -> None:
+    await set_up(app)
+    await to_first_question(app)
+    while app.top_view.route == "/question":
+        await answer_current(app, ANSWERS[question_id(app)])
+    await app.wait_for(lambda: app.top_view.route == "/summary", what="the summary")
+    headline = app.by_key("outcome-headline").value
+    referral = app.by_key("referral-0").value
+    interview_id = app.page.data.state.screening.interview_id
+    await app.click("summary-rights")
+    await app.wait_for(lambda: app.top_view.route == "/rights", what="the rights")
+    await app.click("rights-done")
+    await app.click("end-done")
+    await app.wait_for(lambda: app.top_view.route == "/home", what="home")
+    assert "30 days" in app.by_key("home-retention").value
+    await app.click(f"finished-open-{interview_id}")
+    await app.wait_for(lambda: app.top_view.route == "/finished", what="the kept summary")
+    assert app.by_key("finished-headline").value == headline
+    assert app.by_key("finished-referral-0").value == referral
+    assert "30 days" in app.by_key("finished-retention").value
+    shown = set(on_screen(app))
+    wording = {question_wording(PROTOCOL, q, "en").text for q in PROTOCOL.questions}
+    assert not shown & wording, "the answers' questions are not shown, only the outcome"
+    await app.click("finished-back")
+    await app.wait_for(lambda: app.top_view.route == "/home", what="home")
+    assert app.page.data.state.finished is None
