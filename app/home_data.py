@@ -24,6 +24,7 @@ class HomeData:
     finished: list[InterviewSummary] = field(default_factory=list)
     enrolled: bool = False
     server: str | None = None
+    retention_days: int = 30  # the organisation's: how long a sent interview stays on the device
 
 
 def load_home(vault: Vault) -> HomeData:
@@ -43,4 +44,5 @@ def load_home(vault: Vault) -> HomeData:
         finished=finished,
         enrolled=enrollment is not None,
         server=enrollment.server_url if enrollment else None,
+        retention_days=vault.policy.retention_days,
     )

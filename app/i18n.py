@@ -18,6 +18,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 from waypoint.core.resources import LOCALES_DIR
 
@@ -91,6 +92,16 @@ class Translator:
 
     def format_number(self, number: float) -> str:
         return format_decimal(number, locale=self._locale)
+
+    def format_days(self, days: int) -> str:
+        """A number of days in words, with the language's own plural ("30 days", "1 day")."""
+        long = format_unit(days, "duration-day", length="long", locale=self._locale)
+        # Some CLDR locales lack the long form (Babel then prints the unit's id): use the short one.
+        return (
+            long
+            if "duration-" not in long
+            else format_unit(days, "duration-day", length="short", locale=self._locale)
+        )
 
     @property
     def has_catalog(self) -> bool:

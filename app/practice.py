@@ -131,16 +131,20 @@ class PracticeScreening(Screening):
         )
         self.run = run
 
-    def _save(self, interview: Interview) -> Step:
+    def _save(self, interview: Interview, distress: tuple[str, ...] | None = None) -> Step:
         self._interview = interview
+        self._distress = self._distress if distress is None else distress
         self._step = step = next_step(self.protocol, interview)
         self._outcome = None
         if isinstance(step, EmergencyStop):
             self.run.steps.add("stop_for_danger")
         return step
 
-    def stop(self, keep: bool = False) -> Outcome | None:
-        return None  # practice keeps nothing, whatever is chosen
+    def stop(self, keep: bool = False, notes: str | None = None) -> Outcome | None:
+        return self._complete(notes) if keep else None  # scored, never saved
+
+    def discard(self) -> datetime:
+        return datetime.now(UTC)  # practice keeps nothing to delete
 
     def _complete(self, notes: str | None) -> Outcome:
         answers = dict(self._interview.answers)

@@ -6,8 +6,10 @@
     screening.step                      # AskQuestion | EmergencyStop | Finished (from the engine)
     screening.answer("yes")             # committed (encrypted) before it returns
     screening.decline(); screening.back()
+    screening.decline(distress=True)    # not asked because the person was distressed (unknown)
     outcome = screening.finish(notes)   # completed; sealed to the organisation when enrolled
     screening.stop(keep=False)          # discard (or withdrawn consent): a content-free record remains
+    deleted_at = screening.discard()    # the same, returning the time for the person's receipt
     screening = service.resume(id)      # after a crash or a lock: same question, all answers
 
 Every change is one engine call followed by one vault transaction: the in-memory state moves on only
@@ -62,6 +64,9 @@ __all__ = [
 ]
 
 MAX_NOTES_LENGTH = 4000
+# Beside the engine's state (in the vault) and in the sealed outcome: questions not asked because the
+# person was distressed. The engine records them as declined (unknown).
+DISTRESS_KEY = "not_asked_distress"
 _ISO_639_1 = re.compile(r"[a-z]{2}")
 
 
@@ -99,6 +104,14 @@ def screening_context(
     }
 
 
+def stored_state(interview: Interview, distress: tuple[str, ...]) -> dict[str, Any]:
+    """What the vault keeps of a running interview: the engine's state, and the distress marks."""
+    state = interview.to_dict()
+    if distress:
+        state[DISTRESS_KEY] = list(distress)
+    return state
+
+
 class Screening:
     """One interview being run: the engine's state, kept in step with its encrypted copy in the vault."""
 
@@ -110,6 +123,7 @@ class Screening:
         interview: Interview,
         started_at: datetime,
         context: Mapping[str, Any],
+        not_asked_distress: tuple[str, ...] = (),
     ) -> None:
         self._vault = vault
         self.protocol = protocol
@@ -120,11 +134,18 @@ class Screening:
         self.sealed = False
         self._step: Step = next_step(protocol, interview)
         self._outcome: Outcome | None = None  # computed on first use, for the state it was asked in
+        # Questions the officer did not ask because the person was distressed (declined: unknown).
+        self._distress = not_asked_distress
 
     @property
     def interview(self) -> Interview:
         """The engine state as last saved."""
         return self._interview
+
+    @property
+    def not_asked_distress(self) -> tuple[str, ...]:
+        """Questions not asked because the person was distressed (recorded as declined: unknown)."""
+        return self._distress
 
     @property
     def respondent_language(self) -> str:
@@ -133,6 +154,12 @@ class Screening:
     @property
     def officer_language(self) -> str:
         return str(self._context["officer_language"])
+
+    @property
+    def checks(self) -> Mapping[str, Any]:
+        """The pre-checks as recorded (answers and red flags)."""
+        checks = self._context.get("checks")
+        return checks if isinstance(checks, Mapping) else {}
 
     @property
     def step(self) -> Step:
@@ -159,14 +186,20 @@ class Screening:
         question = self._current_question()
         return self._save(engine_answer(self.protocol, self._interview, question.id, value))
 
-    def decline(self) -> Step:
-        """ "Prefer not to answer" the current question (unknown, never "no"), saved before returning."""
+    def decline(self, distress: bool = False) -> Step:
+        """ "Prefer not to answer" the current question (unknown, never "no"), saved before returning.
+
+        `distress=True`: the officer did not ask it because the person was distressed; it counts as
+        unknown like a declined answer, and is recorded as not asked because of distress.
+        """
         question = self._current_question()
-        return self._save(decline(self.protocol, self._interview, question.id))
+        declined = decline(self.protocol, self._interview, question.id)
+        return self._save(declined, (*self._distress, question.id) if distress else self._distress)
 
     def back(self) -> Step:
         """Undo the last answer (it is removed, and its question is asked again), saved before returning."""
-        return self._save(back(self.protocol, self._interview))
+        undone = back(self.protocol, self._interview)
+        return self._save(undone, tuple(qid for qid in self._distress if qid in undone.answers))
 
     def finish(self, notes: str | None = None) -> Outcome:
         """Complete the interview; when the device is enrolled it is sealed in the same transaction.
@@ -184,18 +217,22 @@ class Screening:
             raise QuestionsRemainError()
         return self._complete(notes)
 
-    def stop(self, keep: bool = False) -> Outcome | None:
+    def stop(self, keep: bool = False, notes: str | None = None) -> Outcome | None:
         """Stop now. `keep=False` (discard, or consent withdrawn): the content is deleted and only a
         deletion record remains. `keep=True` (the person agreed to keep what was said): completed with
-        the answers so far, unanswered questions counted as unknown.
+        the answers so far and the officer's `notes`, unanswered questions counted as unknown.
 
         Returns:
             The outcome when kept, None when discarded.
         """
         if keep:
-            return self._complete(None)
-        self._vault.interviews.discard(self.interview_id)
+            return self._complete(notes)
+        self.discard()
         return None
+
+    def discard(self) -> datetime:
+        """Delete the content now (only a content-free record remains); returns when, for a receipt."""
+        return self._vault.interviews.discard(self.interview_id)
 
     def _current_question(self) -> Question:
         step = self.step
@@ -203,9 +240,11 @@ class Screening:
             raise NoCurrentQuestionError()
         return step.question
 
-    def _save(self, interview: Interview) -> Step:
-        self._vault.interviews.save_state(self.interview_id, interview.to_dict())
+    def _save(self, interview: Interview, distress: tuple[str, ...] | None = None) -> Step:
+        distress = self._distress if distress is None else distress
+        self._vault.interviews.save_state(self.interview_id, stored_state(interview, distress))
         self._interview = interview
+        self._distress = distress
         self._step = next_step(self.protocol, interview)
         self._outcome = None
         return self._step
@@ -224,7 +263,7 @@ class Screening:
             officer_language=self.officer_language,
             answers=state["answers"],
             asked=tuple(state["asked"]),
-            outcome=result.to_dict(),
+            outcome={**result.to_dict(), **({DISTRESS_KEY: list(self._distress)} if self._distress else {})},
             notes=notes.strip() if notes and notes.strip() else None,
             checks=self._context.get("checks", {}),
             consent=self._context.get("consent", {}),
@@ -295,7 +334,10 @@ class ScreeningService:
         if protocol.version != stored.protocol_version:
             raise ProtocolVersionChangedError(started=stored.protocol_version, current=protocol.version)
         interview = Interview.from_dict(stored.engine_state)
-        return Screening(self._vault, protocol, interview_id, interview, stored.started_at, stored.context)
+        distress = tuple(str(qid) for qid in stored.engine_state.get(DISTRESS_KEY, ()))
+        return Screening(
+            self._vault, protocol, interview_id, interview, stored.started_at, stored.context, distress
+        )
 
     def discard(self, interview_id: str) -> None:
         """Delete an in-progress or completed (not yet sealed) interview, e.g. when consent is withdrawn."""

@@ -17,11 +17,14 @@ from typing import TYPE_CHECKING
 from app.sync_worker import SyncStatus
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from app.home_data import HomeData
     from app.practice import PracticeRun
     from app.screening import Screening
-    from app.vault import Vault
-    from screening_protocols import Outcome, Step
+    from app.vault import FinishedSummary, Vault
+    from screening_protocols import AnswerValue, Outcome, Step
+    from sync.enrollment_code import EmergencyNumbers
 
 __all__ = [
     "CHECK_OPTIONS",
@@ -29,6 +32,7 @@ __all__ = [
     "RESPONDENT_SCREENS",
     "RISKY_INTERPRETERS",
     "Consent",
+    "DeletionReceipt",
     "InterviewPlan",
     "Screen",
     "Selection",
@@ -51,8 +55,10 @@ class Screen(StrEnum):
     HANDBACK = "handback"  # the officer takes the device back with the secret
     PAUSED = "paused"
     STOP = "stop"  # keep or discard the partial answers, as the respondent chooses
+    DELETED = "deleted"  # the answers were deleted: the receipt (id and time) for the person
     EMERGENCY = "emergency"  # immediate danger: stop questioning, act
     SUMMARY = "summary"  # outcome, explanation, referral needs (officer)
+    FINISHED = "finished"  # a finished screening's kept summary, reopened from home (officer)
     RIGHTS = "rights"  # rights information for the respondent
     END = "end"
     NEUTRAL = "neutral"  # quick exit: looks like nothing
@@ -64,7 +70,16 @@ class Screen(StrEnum):
 LOCKED_SCREENS = frozenset({Screen.SETUP, Screen.UNLOCK, Screen.NEUTRAL})
 # Screens whose words are addressed to the respondent (their language first, mirrored for RTL).
 RESPONDENT_SCREENS = frozenset(
-    {Screen.CONSENT, Screen.QUESTION, Screen.PRIVATE, Screen.HANDBACK, Screen.STOP, Screen.RIGHTS, Screen.END}
+    {
+        Screen.CONSENT,
+        Screen.QUESTION,
+        Screen.PRIVATE,
+        Screen.HANDBACK,
+        Screen.STOP,
+        Screen.DELETED,
+        Screen.RIGHTS,
+        Screen.END,
+    }
 )
 
 # Pre-interview checks: each answer is a code from a fixed list (no free text, so nothing identifying).
@@ -82,6 +97,14 @@ Consent = Mapping[str, bool | str | None]
 
 
 @dataclass(frozen=True)
+class DeletionReceipt:
+    """What the person is shown after their answers were deleted: the interview's id and the time."""
+
+    interview_id: str
+    deleted_at: datetime
+
+
+@dataclass(frozen=True)
 class InterviewPlan:
     """What the officer chooses before the first question (replaced, never changed in place)."""
 
@@ -91,6 +114,7 @@ class InterviewPlan:
     checks: Mapping[str, str] = field(default_factory=dict)
     consent: Consent = field(default_factory=dict)
     private_mode: bool = False
+    red_flags_confirmed: bool = False  # the officer read the pre-checks' warnings and goes on
 
 
 # Fields that change while nothing visible depends on them elsewhere: they re-render only these screens.
@@ -146,6 +170,17 @@ class SessionState:
     consent_heard: frozenset[str] = frozenset()
     private_notice: str = ""
     practice: PracticeRun | None = None  # practice mode: the case being run (nothing of it is saved)
+    # Stopping: "delete" asks once more before deleting; "keep" shows the summary before completing.
+    confirming_discard: bool = False
+    stopped_early: bool = False  # the person chose to keep the answers so far: the summary completes it
+    deletion_receipt: DeletionReceipt | None = None  # shown once, after the answers were deleted
+    # Facts carried into the next screening (an adult protocol found a child: the child screen).
+    carried_facts: Mapping[str, AnswerValue] = field(default_factory=dict)
+    # The organisation's emergency and duty numbers by country (read when an interview opens; not secret).
+    emergency_numbers: tuple[EmergencyNumbers, ...] = ()
+    # A finished screening's kept summary, reopened from home, and when it was sent (for its purge date).
+    finished: FinishedSummary | None = None
+    finished_sent_at: datetime | None = None
     _listeners: list[Listener] = field(default_factory=list, init=False, repr=False)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -202,6 +237,12 @@ class SessionState:
         self.research_use = False
         self.consent_heard = frozenset()
         self.private_notice = ""
+        self.confirming_discard = False
+        self.stopped_early = False
+        self.deletion_receipt = None
+        self.carried_facts = {}
+        self.finished = None
+        self.finished_sent_at = None
 
     @property
     def handed_over(self) -> bool:

@@ -102,6 +102,11 @@ class SyncWorker:
         self._retry_at = 0.0
         self._wake.set()
 
+    async def refresh(self) -> SyncStatus:
+        """Count the outbox now (e.g. right after an interview was queued) and return the status."""
+        await self._refresh_counts()
+        return self.status
+
     async def send_now(self, timeout: float | None = None) -> SyncStatus:
         """Try now and return the status once that run is over."""
         self.start()

@@ -24,9 +24,12 @@ from screening_protocols import (
     render_consent,
     render_emergency,
     render_outcome,
+    render_outcome_labels,
     render_protocol_text,
     render_question,
+    translation_status,
 )
+from screening_protocols.translations import MISSING, SOURCE, STATUSES
 
 __all__ = [
     "ConsentWording",
@@ -35,6 +38,7 @@ __all__ = [
     "QuestionWording",
     "consent_wording",
     "emergency_wording",
+    "finished_wording",
     "outcome_wording",
     "private_answerable",
     "protocol_languages",
@@ -42,6 +46,7 @@ __all__ = [
     "protocol_title_by_id",
     "question_wording",
     "step_kind",
+    "translation_level",
 ]
 
 # What a respondent can answer alone, by ear and with icons: yes/no, a few options, a number (keypad).
@@ -64,6 +69,7 @@ class QuestionWording:
     options: tuple[OptionWording, ...]
     fallback: bool
     constraint: str = ""  # what is said when a number is out of range
+    status: str = SOURCE  # the weakest translation status of its parts (e.g. "machine-draft")
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,21 @@ def protocol_languages(protocol: Protocol) -> list[str]:
     return languages
 
 
+_LEVELS: dict[tuple[str, str, str], str] = {}
+
+
+def translation_level(protocol: Protocol, language: str) -> str:
+    """How far the protocol can be trusted in `language`: its weakest string's status ("source",
+    "missing", "machine-draft", "reviewed" or "field-tested"), computed once per protocol and language."""
+    if language == protocol.source_language:
+        return SOURCE
+    key = (protocol.id, protocol.version, language)
+    if key not in _LEVELS:
+        counts = translation_status(protocol, language).counts
+        _LEVELS[key] = next((status for status in (MISSING, *STATUSES) if counts.get(status)), SOURCE)
+    return _LEVELS[key]
+
+
 def question_wording(protocol: Protocol, question: Question, language: str) -> QuestionWording:
     rendered = render_question(protocol, question, language)
     exclusive = {option.value for option in question.options if option.exclusive}
@@ -147,6 +168,7 @@ def question_wording(protocol: Protocol, question: Question, language: str) -> Q
         options=tuple(OptionWording(o.value, o.label.text, o.value in exclusive) for o in rendered.options),
         fallback=rendered.fallback,
         constraint=rendered.constraint_message.text if rendered.constraint_message else "",
+        status=rendered.status,
     )
 
 
@@ -163,6 +185,14 @@ def emergency_wording(protocol: Protocol, stop: EmergencyStop, language: str) ->
     """The emergency guidance and the referral needs, in `language`."""
     rendered = render_emergency(protocol, stop, language)
     return [g.text for g in rendered.guidance], [label.text for _need, label in rendered.referral_needs]
+
+
+def _child_protection_first(result: Outcome, rendered: Any) -> list[Any]:
+    """The referral needs in the engine's order, but child protection first when the child rule applies."""
+    needs = list(rendered.referral_needs)
+    if result.child_rule:
+        needs.sort(key=lambda pair: pair[0] != "child_protection")
+    return needs
 
 
 def outcome_wording(protocol: Protocol, result: Outcome, language: str) -> OutcomeWording:
@@ -184,6 +214,30 @@ def outcome_wording(protocol: Protocol, result: Outcome, language: str) -> Outco
         notice=rendered.notice.text,
         indicators=findings,
         elements=tuple(label.text for _id, label in rendered.elements),
-        referral_needs=tuple(label.text for _need, label in rendered.referral_needs),
+        referral_needs=tuple(label.text for _need, label in _child_protection_first(result, rendered)),
         unknown=tuple(asked(qid) for qid in result.unknown),
+    )
+
+
+def finished_wording(protocol: Protocol, summary: Any, language: str) -> OutcomeWording:
+    """A finished screening's kept summary (`app.vault.FinishedSummary`) in words; child protection
+    first when the child rule applied."""
+    needs = sorted(
+        summary.referral_needs, key=lambda need: not (summary.child and need == "child_protection")
+    )
+    rendered = render_outcome_labels(
+        protocol,
+        language,
+        level=summary.level,
+        indicator_ids=[indicator.id for indicator in summary.indicators],
+        referral_needs=needs,
+    )
+    return OutcomeWording(
+        level=summary.level,
+        headline=rendered.headline.text,
+        notice=rendered.notice.text,
+        indicators=tuple(FindingWording(label.text, "", ()) for _id, label in rendered.indicators),
+        elements=(),
+        referral_needs=tuple(label.text for _need, label in rendered.referral_needs),
+        unknown=(),
     )

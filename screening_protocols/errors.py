@@ -178,6 +178,13 @@ class ErrorCode(Enum):
         "{todo}",
         Severity.WARNING,
     )
+    PR031 = Detail(
+        "Question without guidance",
+        "Question '{qid}' has no guidance for the officer.",
+        "add `guidance:` saying why we ask and how to ask it (plainly, without suggesting an answer), "
+        "and what to do if the person is distressed",
+        Severity.WARNING,
+    )
 
     def format(self, **params: object) -> str:
         """The message with `params` filled in, then the fix: `CODE message — fix`."""

@@ -89,10 +89,22 @@ def semantic_problems(doc: RawDocument) -> list[Problem]:
         _child_rule,
         _usage,
         _same_mapping,
+        _guidance,
         _draft,
     ):
         found.extend(rule(doc, questions))
     return found
+
+
+def _guidance(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:
+    """Every question tells the officer why it is asked and how to ask it (an imported draft is
+    reviewed as a whole first: PR030)."""
+    if doc.data.get("status") == "imported":
+        return
+    for q in questions:
+        guidance = q.raw.get("guidance")
+        if not isinstance(guidance, str) or not guidance.strip():
+            yield problem(ErrorCode.PR031, doc.file, doc.line(q.path), qid=q.id)
 
 
 def _draft(doc: RawDocument, questions: list[_Q]) -> Iterator[Problem]:

@@ -140,24 +140,7 @@ class RunResult:
     def follow_up(self) -> dict[str, Any] | None:
         """When the child rule applies in an adult protocol: the child screen, with every carried fact
         that fits its questions (so nothing the person said is asked again)."""
-        if not self.outcome.child_rule or self.protocol.consent.kind == "assent":
-            return None
-        from screening_protocols.library import get_protocol
-
-        try:
-            child = get_protocol(CHILD_PROTOCOL)
-        except ProtocolError:
-            return None
-        facts: dict[str, Any] = {}
-        for fact, value in carried_facts(self.protocol, self.interview).items():
-            if fact not in child.by_fact:
-                continue
-            try:
-                start(child, {fact: value})
-            except AnswerError:
-                continue
-            facts[fact] = list(value) if isinstance(value, tuple) else value
-        return {"protocol": child.id, "facts": facts}
+        return child_follow_up(self.protocol, self.interview, self.outcome)
 
     def text_report(self, lang: str) -> list[str]:
         """A readable report in `lang` (falling back to the source language where untranslated)."""
@@ -244,3 +227,26 @@ def run_answers(
         emergency,
         continued,
     )
+
+
+def child_follow_up(protocol: Protocol, interview: Interview, result: Outcome) -> dict[str, Any] | None:
+    """When the child rule applies in an adult protocol: `{"protocol": "child-screen", "facts": {...}}`
+    with every fact carried from `interview` that fits the child screen's questions; else None."""
+    if not result.child_rule or protocol.consent.kind == "assent":
+        return None
+    from screening_protocols.library import get_protocol
+
+    try:
+        child = get_protocol(CHILD_PROTOCOL)
+    except ProtocolError:
+        return None
+    facts: dict[str, Any] = {}
+    for fact, value in carried_facts(protocol, interview).items():
+        if fact not in child.by_fact:
+            continue
+        try:
+            start(child, {fact: value})
+        except AnswerError:
+            continue
+        facts[fact] = list(value) if isinstance(value, tuple) else value
+    return {"protocol": child.id, "facts": facts}

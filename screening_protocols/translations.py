@@ -23,6 +23,7 @@ from screening_protocols.catalogue import (
     PROTECTION_NOTICE,
     REFERRAL_NEEDS,
     RTL_LANGUAGES,
+    OutcomeLevel,
 )
 from screening_protocols.engine import EmergencyStop
 from screening_protocols.interview import DECLINED
@@ -43,6 +44,7 @@ __all__ = [
     "render_consent",
     "render_emergency",
     "render_outcome",
+    "render_outcome_labels",
     "render_protocol_text",
     "render_question",
     "translation_status",
@@ -323,6 +325,35 @@ def render_outcome(
         dimensions=tuple((d, tr("engine:dimension", DIMENSIONS[d])) for d in result.dimensions),
         ilo=tuple((i, tr("engine:ilo", ILO_INDICATORS[i])) for i in ilo_ids),
         referral_needs=tuple((n, tr("engine:referral", REFERRAL_NEEDS[n])) for n in result.referral_needs),
+    )
+
+
+def render_outcome_labels(
+    protocol: Protocol,
+    lang: str,
+    *,
+    level: str,
+    indicator_ids: Iterable[str],
+    referral_needs: Iterable[str],
+    locales_dir: Path | None = None,
+) -> RenderedOutcome:
+    """The words for an outcome kept only as ids (a finished screening's summary, after its answers
+    are gone): the headline, the notice, indicator and referral labels. Unknown ids are left out."""
+    tr = _Translator(lang, protocol.source_language, locales_dir)
+    labels = {indicator.id: indicator.label for indicator in protocol.indicators}
+    return RenderedOutcome(
+        lang=lang,
+        headline=tr("engine:outcome", LEVEL_HEADLINES[OutcomeLevel(level)]),
+        notice=tr("engine:outcome", PROTECTION_NOTICE),
+        indicators=tuple(
+            (i, tr(f"{protocol.id}:indicator.{i}", labels[i])) for i in indicator_ids if i in labels
+        ),
+        elements=(),
+        dimensions=(),
+        ilo=(),
+        referral_needs=tuple(
+            (n, tr("engine:referral", REFERRAL_NEEDS[n])) for n in referral_needs if n in REFERRAL_NEEDS
+        ),
     )
 
 

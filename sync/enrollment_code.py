@@ -41,6 +41,7 @@ __all__ = [
     "POLICY_CODE_PREFIX",
     "RETENTION_DAYS_RANGE",
     "WIPE_AFTER_RANGE",
+    "EmergencyNumbers",
     "EnrollmentCode",
     "OrganisationPolicy",
     "check_server_url",
@@ -59,6 +60,49 @@ WIPE_AFTER_RANGE = (5, 100)
 RETENTION_DAYS_RANGE = (0, 3650)
 
 
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{1,23}")
+MAX_EMERGENCY_COUNTRIES = 12
+
+
+@dataclass(frozen=True)
+class EmergencyNumbers:
+    """The numbers an officer calls in immediate danger, in one country (ISO 3166-1 alpha-2 code):
+    the public emergency number and the organisation's duty line (e.g. the anti-trafficking unit)."""
+
+    country: str
+    emergency: str
+    duty: str
+
+    def valid(self) -> bool:
+        return (
+            bool(_COUNTRY.fullmatch(self.country))
+            and bool(_PHONE.fullmatch(self.emergency))
+            and bool(_PHONE.fullmatch(self.duty))
+        )
+
+    @classmethod
+    def parse(cls, text: str) -> EmergencyNumbers:
+        """`CC=EMERGENCY,DUTY` (e.g. `GR=112,+30 210 000 0000`), as `waypoint enroll create` takes it.
+
+        Raises:
+            ConfigError: the text does not have that form.
+        """
+        country, _, numbers = text.partition("=")
+        emergency, _, duty = numbers.partition(",")
+        parsed = cls(country.strip().upper(), emergency.strip(), duty.strip())
+        if not parsed.valid():
+            raise ConfigError(
+                N_("The emergency numbers {text} are not in the form CC=EMERGENCY,DUTY."),
+                N_(
+                    "Give a two-letter country code, the emergency number and the duty number, e.g. "
+                    "GR=112,+30 210 000 0000."
+                ),
+                text=text,
+            )
+        return parsed
+
+
 @dataclass(frozen=True)
 class OrganisationPolicy:
     """What the organisation decides for the vault of every device it enrolls with one code.
@@ -68,12 +112,14 @@ class OrganisationPolicy:
         wipe_after_failures: erase the vault after this many wrong secrets in a row; None never wipes.
         retention_days: keep a sent envelope this long, then purge it; None keeps the default.
         require_duress: the officer must choose a duress secret, which opens an empty decoy vault.
+        emergency_numbers: the emergency and duty numbers by country, shown on the emergency screen.
     """
 
     idle_lock_seconds: int | None = None
     wipe_after_failures: int | None = None
     retention_days: int | None = None
     require_duress: bool = False
+    emergency_numbers: tuple[EmergencyNumbers, ...] = ()
 
     def check(self) -> None:
         """Refuse a setting out of range (the administrator's side).
@@ -103,21 +149,29 @@ class OrganisationPolicy:
                 wire[key] = value
         if self.require_duress:
             wire["d"] = True
+        if self.emergency_numbers:
+            wire["n"] = [[n.country, n.emergency, n.duty] for n in self.emergency_numbers]
         return wire
 
     @classmethod
     def from_wire(cls, wire: object) -> OrganisationPolicy:
         """Read the compact form; anything unknown or out of range is refused (ValueError)."""
-        if not isinstance(wire, dict) or wire.get("v") != 1 or not set(wire) <= {"v", "l", "w", "r", "d"}:
+        if (
+            not isinstance(wire, dict)
+            or wire.get("v") != 1
+            or not set(wire) <= {"v", "l", "w", "r", "d", "n"}
+        ):
             raise ValueError("policy")
         duress = wire.get("d", False)
         if not isinstance(duress, bool):
             raise ValueError("policy")
+        numbers = _emergency_numbers(wire.get("n", []))
         policy = cls(
             idle_lock_seconds=_optional_int(wire.get("l")),
             wipe_after_failures=_optional_int(wire.get("w")),
             retention_days=_optional_int(wire.get("r")),
             require_duress=duress,
+            emergency_numbers=numbers,
         )
         for _name, value, bounds in policy._settings():
             if value is not None and not _in_range(value, bounds):
@@ -130,6 +184,21 @@ class OrganisationPolicy:
             ("wipe_after_failures", self.wipe_after_failures, WIPE_AFTER_RANGE),
             ("retention_days", self.retention_days, RETENTION_DAYS_RANGE),
         )
+
+
+def _emergency_numbers(wire: object) -> tuple[EmergencyNumbers, ...]:
+    """Read `[[country, emergency, duty], ...]`; anything else is refused (ValueError)."""
+    if not isinstance(wire, list) or len(wire) > MAX_EMERGENCY_COUNTRIES:
+        raise ValueError("policy")
+    numbers = []
+    for item in wire:
+        if not (isinstance(item, list) and len(item) == 3 and all(isinstance(part, str) for part in item)):
+            raise ValueError("policy")
+        entry = EmergencyNumbers(*item)
+        if not entry.valid():
+            raise ValueError("policy")
+        numbers.append(entry)
+    return tuple(numbers)
 
 
 @dataclass(frozen=True)

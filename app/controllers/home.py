@@ -22,11 +22,21 @@ class HomeController:
         self.state.resume_interview_id = None
         self.state.resume_screen = None
         self.state.home = await self._runtime.off_loop(load_home, self._runtime.vault)
+        # The counters from the same moment as the rows (the sender's last count may be older).
+        self.state.sync_status = await self._runtime.services.sync_worker().refresh()
         self.state.screen = Screen.HOME
 
     def on_sync_status(self, status: SyncStatus) -> None:
         """The background sender's news (counts only)."""
         self.state.sync_status = status
+
+    async def open_finished(self, interview_id: str) -> None:
+        """Reopen a finished screening's kept summary (never its answers), until the retention purge."""
+        vault = self._runtime.vault
+        self.state.finished = await self._runtime.off_loop(vault.finished_summary, interview_id)
+        rows = self.state.home.finished if self.state.home else []
+        self.state.finished_sent_at = next((row.sent_at for row in rows if row.id == interview_id), None)
+        self.state.screen = Screen.FINISHED
 
     async def send_now(self) -> None:
         status = await self._runtime.services.sync_worker().send_now()

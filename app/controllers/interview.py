@@ -13,11 +13,13 @@ from dataclasses import replace
 
 from app.controllers.prompts import HANDBACK_CLIP, PromptController
 from app.errors import ChoiceMissingError
+from app.prechecks import RedFlagsUnconfirmedError, precheck_facts, red_flags, with_red_flags
 from app.runtime import SessionRuntime
 from app.screening import Screening
-from app.state import CHECK_OPTIONS, Consent, InterviewPlan, Screen, Selection
+from app.state import CHECK_OPTIONS, Consent, DeletionReceipt, InterviewPlan, Screen, Selection
 from app.wording import private_answerable, step_kind
 from screening_protocols import DECLINED, AnswerValue, AskQuestion, Question, QuestionKind, Step
+from screening_protocols.runner import child_follow_up
 
 __all__ = ["InterviewController"]
 
@@ -76,6 +78,7 @@ class InterviewController:
         """Reopen a draft at the question it stopped on (after a pause, idle lock or quick exit)."""
         service = self._runtime.services.screening_service(self._runtime.vault)
         screening = await self._runtime.off_loop(service.resume, interview_id)
+        await self._read_emergency_numbers()
         self._open(screening, private=screen in (Screen.PRIVATE, Screen.HANDBACK))
         if screen in (Screen.STOP, Screen.HANDBACK):
             self.state.screen = screen
@@ -115,7 +118,11 @@ class InterviewController:
 
     async def set_check(self, name: str, value: str) -> None:
         if value in CHECK_OPTIONS[name]:
-            self.state.plan = replace(self.state.plan, checks={**self.state.plan.checks, name: value})
+            checks = {**self.state.plan.checks, name: value}
+            self.state.plan = replace(self.state.plan, checks=checks, red_flags_confirmed=False)
+
+    async def confirm_red_flags(self, confirmed: bool) -> None:
+        self.state.plan = replace(self.state.plan, red_flags_confirmed=confirmed)
 
     async def set_private_mode(self, private: bool) -> None:
         self.state.plan = replace(self.state.plan, private_mode=private)
@@ -123,6 +130,8 @@ class InterviewController:
     async def to_consent(self) -> None:
         if any(name not in self.state.plan.checks for name in REQUIRED_CHECKS):
             raise ChoiceMissingError
+        if red_flags(self.state.plan.checks) and not self.state.plan.red_flags_confirmed:
+            raise RedFlagsUnconfirmedError
         self.state.screen = Screen.CONSENT
         if self.state.plan.private_mode:
             self._prompts.play_consent()
@@ -142,16 +151,27 @@ class InterviewController:
         }
         practice = self.state.practice  # practice: in memory only, never the vault
         service = practice or self._runtime.services.screening_service(self._runtime.vault)
+        protocol = self._runtime.services.protocol(plan.protocol_id)
+        facts = {} if practice else {**precheck_facts(protocol, plan.checks), **self.state.carried_facts}
         screening = await self._runtime.off_loop(
             service.begin,
             plan.protocol_id,
             respondent_language=plan.respondent_language,
             officer_language=plan.officer_language,
-            checks=dict(plan.checks),
+            checks=with_red_flags(plan.checks, confirmed=plan.red_flags_confirmed),
             consent=consent,
+            facts=facts,
         )
+        self.state.carried_facts = {}
         self.state.plan = replace(plan, consent=consent)
+        await self._read_emergency_numbers()
         self._open(screening, private=plan.private_mode)
+
+    async def _read_emergency_numbers(self) -> None:
+        """The organisation's emergency and duty numbers, ready before an emergency can stop the screen."""
+        vault = self._runtime.vault
+        policy = await self._runtime.off_loop(lambda: vault.policy)
+        self.state.emergency_numbers = policy.emergency_numbers
 
     async def refuse_consent(self) -> None:
         """The person did not agree: nothing is stored; they still get the rights information."""
@@ -235,6 +255,11 @@ class InterviewController:
         """ "Prefer not to answer": recorded as declined (unknown), never as "no"."""
         self.show_step(await self._runtime.off_loop(self._runtime.screening.decline))
 
+    async def not_asked_distress(self) -> None:
+        """The officer did not ask the question because the person is distressed: unknown, recorded."""
+        screening = self._runtime.screening
+        self.show_step(await self._runtime.off_loop(screening.decline, distress=True))
+
     async def back(self) -> None:
         """The question before, showing the answer given to it (marked, or typed), ready to change."""
         screening = self._runtime.screening
@@ -247,28 +272,73 @@ class InterviewController:
     # -- stopping and finishing ----------------------------------------------------------------
 
     async def ask_stop(self) -> None:
+        self.state.confirming_discard = False
         self.state.screen = Screen.STOP
 
     async def continue_interview(self) -> None:
+        self.state.confirming_discard = False
         self.show_step(self._runtime.screening.step)
 
     async def stop(self, keep: bool) -> None:
-        """Stop now: keep the partial answers or discard them, as the respondent chooses."""
-        await self._runtime.off_loop(self._runtime.screening.stop, keep=keep)
+        """Stop now, as the respondent chooses. Keep: the summary (referral needs) first, completed
+        there with the officer's notes. Delete: asked once more (`confirm_discard`)."""
+        if not keep:
+            self.state.confirming_discard = True
+            return
+        self.state.stopped_early = True
+        self._show_summary()
+
+    async def confirm_discard(self) -> None:
+        """Delete the answers so far (only a content-free record remains); the person gets a receipt."""
+        screening = self._runtime.screening
+        deleted_at = await self._runtime.off_loop(screening.discard)
+        self.state.deletion_receipt = DeletionReceipt(screening.interview_id, deleted_at)
+        self.state.confirming_discard = False
         self.state.screening = None
         self.state.step = None
-        self.state.screen = Screen.RIGHTS
+        self.state.screen = Screen.DELETED
 
     async def finish(self, notes: str = "") -> None:
         """The officer has read the summary: complete the interview with the notes (sealed to the
         organisation at once when the device is enrolled), then the rights information."""
+        await self._complete(notes)
+        if self.state.practice is None:
+            self.state.screen = Screen.RIGHTS
+
+    async def _complete(self, notes: str) -> None:
         screening = self._runtime.screening
-        self.state.outcome = await self._runtime.off_loop(screening.finish, notes=notes.strip() or None)
+        if self.state.stopped_early:  # the person stopped and chose to keep what they said
+            self.state.outcome = await self._runtime.off_loop(
+                screening.stop, keep=True, notes=notes.strip() or None
+            )
+        else:
+            self.state.outcome = await self._runtime.off_loop(screening.finish, notes=notes.strip() or None)
+        self.state.stopped_early = False
         if self.state.practice is not None:  # practice: feedback instead of anything to send
             self.state.screen = Screen.FEEDBACK
             return
-        self._runtime.services.sync_worker().poke()
-        self.state.screen = Screen.RIGHTS
+        worker = self._runtime.services.sync_worker()
+        worker.poke()  # queued at once: the sender looks now, and home counts it
+        self.state.sync_status = await worker.refresh()
+
+    async def continue_with_child_screen(self, notes: str = "") -> None:
+        """The child rule applies in an adult protocol: complete this screening (with the notes), then
+        start `child-screen` with assent, carrying forward what the person already said."""
+        screening = self._runtime.screening
+        follow_up = child_follow_up(screening.protocol, screening.interview, screening.outcome())
+        if follow_up is None:
+            raise RuntimeError("the child rule does not apply")
+        plan = self.state.plan
+        await self._complete(notes)
+        if self.state.practice is not None:
+            return
+        self.state.carried_facts = dict(follow_up["facts"])
+        self.state.notes = ""
+        self.state.outcome = None
+        self.state.screening = None
+        self.state.step = None
+        self.state.plan = replace(plan, protocol_id=str(follow_up["protocol"]), consent={})
+        self.state.screen = Screen.CONSENT
 
     async def emergency_continue(self) -> None:
         self._show_summary()
@@ -276,6 +346,9 @@ class InterviewController:
     async def emergency_resume(self) -> None:
         """Once the person is safe: back to the questions after an emergency stop, answers kept."""
         self.show_step(await self._runtime.off_loop(self._runtime.screening.resume_after_emergency))
+
+    async def to_rights(self) -> None:
+        self.state.screen = Screen.RIGHTS
 
     async def to_end(self) -> None:
         self.state.screen = Screen.END

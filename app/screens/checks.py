@@ -1,7 +1,8 @@
 """Before the interview: is the person alone, who interprets, which interviewer they would prefer.
 
 A family member, an employer or a companion interpreting is a warning sign (WHO recommendation 4):
-the screen says so and offers private answering with audio instead.
+the screen says so and offers private answering with audio instead. When a red flag is raised the
+officer confirms it before going on; it is recorded and sealed with the interview (`app.prechecks`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import flet as ft
 from app.components.tagged import choice_group, primary_button, secondary_button, switch_row
 from app.components.text import heading, para
 from app.i18n import language_name
+from app.prechecks import red_flags
 from app.screens.base import Handler, ScreenBody, ScreenContext, checked
 from app.state import CHECK_OPTIONS, RISKY_INTERPRETERS, Screen
 from waypoint.core.i18n import N_
@@ -132,6 +134,14 @@ def build(ctx: ScreenContext) -> ScreenBody:
                     "warning-interpreter",
                 )
             )
+
+    if red_flags(plan.checks):
+        confirm_label = _("I have read the warnings. I will record them and continue.")
+        confirm = ft.Switch(value=plan.red_flags_confirmed)
+        confirm.on_change = ctx.on(interview.confirm_red_flags, checked(confirm))
+        controls.append(
+            switch_row("check-confirm-red-flags", confirm, para(confirm_label, rtl=rtl), confirm_label, rtl)
+        )
 
     private_label = _("The person answers privately: audio through headphones, no text on screen")
     private = ft.Switch(value=plan.private_mode)

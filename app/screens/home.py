@@ -137,7 +137,23 @@ def build(ctx: ScreenContext) -> ScreenBody:
     finished = home.finished if home else []
     if finished:
         controls.append(heading(_("Finished"), rtl=rtl))
-        controls += [_interview_row(ctx, summary, None) for summary in finished]
+        days = home.retention_days if home else 0
+        retention = _(
+            "Sent screenings stay on this device for {duration} after sending, then they are deleted."
+        ).format(duration=ctx.officer.format_days(days))
+        controls.append(para(retention, rtl=rtl, size=13, key="home-retention"))
+        controls += [
+            _interview_row(
+                ctx,
+                summary,
+                secondary_button(
+                    f"finished-open-{summary.id}",
+                    _("Summary"),
+                    ctx.on(actions.home.open_finished, summary.id),
+                ),
+            )
+            for summary in finished
+        ]
     return ScreenBody(
         controls=controls,
         actions=[

@@ -6,9 +6,10 @@ import flet as ft
 
 from app.components.tagged import choice_group, primary_button, secondary_button
 from app.components.text import heading, para
+from app.components.translation_status import translation_badge
 from app.i18n import SHIPPED_LANGUAGES, language_name
 from app.screens.base import ScreenBody, ScreenContext
-from app.wording import protocol_languages, protocol_title
+from app.wording import protocol_languages, protocol_title, translation_level
 
 
 def build(ctx: ScreenContext) -> ScreenBody:
@@ -39,6 +40,10 @@ def build(ctx: ScreenContext) -> ScreenBody:
                 lambda value: ctx.on(interview.choose_respondent_language, value),
             ),
         ]
+        if plan.respondent_language:
+            level = translation_level(protocol, plan.respondent_language)
+            name = language_name(plan.respondent_language, ctx.officer.language)
+            controls.append(translation_badge(ctx.officer, level, name, "protocol-translation-status"))
     controls += [
         para(_("Your language"), rtl=rtl, weight=ft.FontWeight.W_500),
         choice_group(

@@ -12,20 +12,33 @@ from app.components.answer_input import answer_input
 from app.components.progress import progress_header
 from app.components.tagged import primary_button, secondary_button, text_button
 from app.components.text import bilingual, for_officer, para
+from app.components.translation_status import draft_marker
 from app.screens.base import ScreenBody, ScreenContext
 from app.wording import question_wording
 from screening_protocols import AskQuestion, Audience
 from waypoint.core.i18n import N_
 
+DISTRESS_CUES = N_(
+    "If the person goes silent, cries, shakes or keeps looking at the door: stop asking, offer a break, "
+    'or mark the question "Not asked: distress".'
+)
+
 
 def interview_tools(ctx: ScreenContext, rtl: bool) -> ft.Control:
-    """Pause, stop and hand-over: the officer's controls under every question (`rtl`: the screen's)."""
+    """Pause, stop, "not asked because of distress" and hand-over: the officer's controls under every
+    question (`rtl`: the screen's)."""
     _ = ctx.officer.gettext
     actions = ctx.actions
     return ft.Row(
         [
             text_button("question-pause", _("Pause"), ctx.on(actions.locking.pause), icon=ft.Icons.PAUSE),
             text_button("question-stop", _("Stop"), ctx.on(actions.interview.ask_stop), icon=ft.Icons.STOP),
+            text_button(
+                "question-distress",
+                _("Not asked: distress"),
+                ctx.on(actions.interview.not_asked_distress),
+                icon=ft.Icons.FRONT_HAND,
+            ),
             text_button(
                 "question-private",
                 _("Hand over"),
@@ -73,15 +86,32 @@ def build(ctx: ScreenContext) -> ScreenBody:
         progress_header(step.position, step.estimated_total, shown, ctx.officer),
         ft.Semantics(identifier=f"q-{question.id}", content=text),
     ]
+    marker = draft_marker(ctx.officer, mine.status, "question-draft-translation")
+    if marker is not None:
+        controls.append(marker)
     if theirs.guidance:
         controls.append(
             ft.Container(
-                para(
-                    theirs.guidance,
-                    rtl=ctx.officer.rtl,
-                    size=14,
-                    color=ft.Colors.ON_SURFACE_VARIANT,
-                    within_rtl=within_rtl,
+                ft.Column(
+                    [
+                        para(
+                            theirs.guidance,
+                            rtl=ctx.officer.rtl,
+                            size=14,
+                            color=ft.Colors.ON_SURFACE_VARIANT,
+                            within_rtl=within_rtl,
+                        ),
+                        para(
+                            ctx.officer.gettext(DISTRESS_CUES),
+                            rtl=ctx.officer.rtl,
+                            size=13,
+                            color=ft.Colors.ON_SURFACE_VARIANT,
+                            key="question-distress-cues",
+                            within_rtl=within_rtl,
+                        ),
+                    ],
+                    spacing=4,
+                    tight=True,
                 ),
                 key="question-guidance",
                 bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,

@@ -17,7 +17,7 @@ Versions:
        the retention purge. Interviews completed earlier get theirs from their final document.
     7. referrals (`referrals.py`): the encrypted record, the sealed copies and the statuses received.
     8. the organisation's signed directory of services (`directory.py`), encrypted, one row per space.
-       (6 and 9 are other changes' numbers.)
+    9. the organisation's emergency and duty numbers by country (JSON, not secret).
 """
 
 from __future__ import annotations
@@ -179,6 +179,11 @@ STEPS: tuple[MigrationStep, ...] = (
                 sealed BLOB NOT NULL,
                 received_at VARCHAR NOT NULL)""",
         ),
+    ),
+    MigrationStep(
+        9,
+        "the organisation's emergency and duty numbers by country",
+        ("ALTER TABLE vault_policy ADD COLUMN emergency_numbers VARCHAR",),
     ),
 )
 

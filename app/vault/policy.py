@@ -9,12 +9,19 @@ device secret help.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from app.vault.errors import PolicyError
-from sync.enrollment_code import IDLE_LOCK_RANGE, RETENTION_DAYS_RANGE, WIPE_AFTER_RANGE, OrganisationPolicy
+from sync.enrollment_code import (
+    IDLE_LOCK_RANGE,
+    RETENTION_DAYS_RANGE,
+    WIPE_AFTER_RANGE,
+    EmergencyNumbers,
+    OrganisationPolicy,
+)
 
-__all__ = ["VaultPolicy"]
+__all__ = ["VaultPolicy", "emergency_numbers_from_json"]
 
 
 @dataclass(frozen=True)
@@ -26,11 +33,13 @@ class VaultPolicy:
         wipe_after_failures: destroy the keys and interviews after this many wrong secrets in a row;
             None (the default) never wipes.
         retention_days: keep a sent envelope this long after its receipt, then purge it.
+        emergency_numbers: the emergency and duty numbers by country (the emergency screen shows them).
     """
 
     idle_lock_seconds: int = 120
     wipe_after_failures: int | None = None
     retention_days: int = 30
+    emergency_numbers: tuple[EmergencyNumbers, ...] = ()
 
     def validate(self) -> None:
         """Check every setting is in range.
@@ -42,6 +51,8 @@ class VaultPolicy:
         if self.wipe_after_failures is not None:
             _check_range("wipe_after_failures", self.wipe_after_failures, WIPE_AFTER_RANGE)
         _check_range("retention_days", self.retention_days, RETENTION_DAYS_RANGE)
+        if not all(numbers.valid() for numbers in self.emergency_numbers):
+            raise PolicyError(name="emergency_numbers", minimum=0, maximum=0)
 
     @classmethod
     def from_organisation(cls, policy: OrganisationPolicy) -> VaultPolicy:
@@ -53,7 +64,25 @@ class VaultPolicy:
             retention_days=(
                 policy.retention_days if policy.retention_days is not None else defaults.retention_days
             ),
+            emergency_numbers=policy.emergency_numbers,
         )
+
+    def emergency_numbers_json(self) -> str | None:
+        """The emergency numbers as the vault keeps them (None when the organisation set none)."""
+        if not self.emergency_numbers:
+            return None
+        return json.dumps([[n.country, n.emergency, n.duty] for n in self.emergency_numbers])
+
+
+def emergency_numbers_from_json(stored: str | None) -> tuple[EmergencyNumbers, ...]:
+    """Read back what `VaultPolicy.emergency_numbers_json` wrote (a damaged value reads as none)."""
+    if not stored:
+        return ()
+    try:
+        entries = tuple(EmergencyNumbers(*map(str, item)) for item in json.loads(stored))
+    except (ValueError, TypeError):
+        return ()
+    return tuple(entry for entry in entries if entry.valid())
 
 
 def _check_range(name: str, value: int, bounds: tuple[int, int]) -> None:

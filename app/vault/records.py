@@ -345,8 +345,11 @@ class InterviewRecords:
         self._database.checkpoint()
         return enrollment is not None
 
-    def discard(self, interview_id: str) -> None:
-        """Delete the content of an in-progress or completed interview, keeping a content-free record."""
+    def discard(self, interview_id: str) -> datetime:
+        """Delete the content of an in-progress or completed interview, keeping a content-free record.
+
+        Returns the time recorded for the deletion (the person's receipt shows it).
+        """
         now = format_time(self._clock.now())
         with self._database.write() as connection:
             result = connection.execute(
@@ -364,6 +367,7 @@ class InterviewRecords:
             if result.rowcount != 1:
                 raise self._state_error(connection, interview_id)
         self._database.checkpoint()
+        return parse_time(now)
 
     def seal_completed(self) -> list[str]:
         """Seal every completed interview of this session, each in its own transaction."""

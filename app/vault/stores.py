@@ -94,6 +94,7 @@ class VaultDeviceStore:
                 "wipe_after_failures": policy.wipe_after_failures,
                 "retention_days": policy.retention_days,
                 "duress_required": organisation_policy.require_duress,
+                "emergency_numbers": policy.emergency_numbers_json(),
                 "updated_at": format_time(enrollment.enrolled_at.timestamp()),
             }
         values = {

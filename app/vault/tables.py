@@ -77,6 +77,8 @@ class PolicyRow(SQLModel, table=True):
     # The organisation asks for a duress secret the officer has not chosen yet (schema version 3).
     # Cleared the moment one is set, so afterwards the file does not show that a duress secret exists.
     duress_required: bool = False
+    # The emergency and duty numbers by country, as JSON (schema version 9); not secret.
+    emergency_numbers: str | None = None
 
 
 class InterviewRow(SQLModel, table=True):

@@ -55,7 +55,7 @@ from app.vault.integrity import attest, integrity_key, is_attested, verify
 from app.vault.keyring import DURESS_SLOT, OFFICER_SLOT, KeySlots, check_device_secret
 from app.vault.keys import KdfPolicy, derive_kek, new_data_key
 from app.vault.migrations import migrate
-from app.vault.policy import VaultPolicy
+from app.vault.policy import VaultPolicy, emergency_numbers_from_json
 from app.vault.records import (
     InterviewRecords,
     InterviewSummary,
@@ -459,6 +459,7 @@ class Vault:
                     idle_lock_seconds=policy.idle_lock_seconds,
                     wipe_after_failures=policy.wipe_after_failures,
                     retention_days=policy.retention_days,
+                    emergency_numbers=policy.emergency_numbers_json(),
                     updated_at=now,
                 )
             )
@@ -538,7 +539,12 @@ class Vault:
     def _read_policy(self) -> VaultPolicy:
         with self._database.read() as connection:
             row = connection.execute(select(PolicyRow)).one()
-        return VaultPolicy(row.idle_lock_seconds, row.wipe_after_failures, row.retention_days)
+        return VaultPolicy(
+            row.idle_lock_seconds,
+            row.wipe_after_failures,
+            row.retention_days,
+            emergency_numbers_from_json(row.emergency_numbers),
+        )
 
     def _slots(self) -> KeySlots:
         slots = self._read_slots()

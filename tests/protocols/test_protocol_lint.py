@@ -31,7 +31,7 @@ EXPECTED: dict[str, list[tuple[int, ErrorCode, dict[str, object]]]] = {
     "pr001": [(34, ErrorCode.PR001, {"reason": "<the YAML parser's own words>"})],  # filled in below
     "pr002": [
         (
-            32,
+            34,
             ErrorCode.PR002,
             {
                 "where": "sections/0/questions/2/kind",
@@ -40,7 +40,7 @@ EXPECTED: dict[str, list[tuple[int, ErrorCode, dict[str, object]]]] = {
             },
         ),
         (
-            34,
+            36,
             ErrorCode.PR002,
             {
                 "where": "sections/0/questions/2/colour",
@@ -48,21 +48,21 @@ EXPECTED: dict[str, list[tuple[int, ErrorCode, dict[str, object]]]] = {
             },
         ),
     ],
-    "pr003": [(31, ErrorCode.PR003, {"id": "danger", "other_line": 24})],
+    "pr003": [(33, ErrorCode.PR003, {"id": "danger", "other_line": 24})],
     "pr004": [
-        (31, ErrorCode.PR018, {"qid": "paid"}),
-        (37, ErrorCode.PR004, {"ref": "payd"}),
+        (33, ErrorCode.PR018, {"qid": "paid"}),
+        (40, ErrorCode.PR004, {"ref": "payd"}),
     ],
-    "pr005": [(37, ErrorCode.PR005, {"expression": "${paid} == 'no'", "reason": "unexpected '='"})],
+    "pr005": [(40, ErrorCode.PR005, {"expression": "${paid} == 'no'", "reason": "unexpected '='"})],
     "pr006": [(27, ErrorCode.PR006, {"field": "relevant", "qid": "danger", "ref": "paid"})],
     "pr007": [
         (
-            38,
+            41,
             ErrorCode.PR007,
             {"value": "intent", "kind": "Palermo element", "allowed": "act, means, purpose"},
         ),
         (
-            40,
+            43,
             ErrorCode.PR007,
             {
                 "value": "coercion",
@@ -72,7 +72,7 @@ EXPECTED: dict[str, list[tuple[int, ErrorCode, dict[str, object]]]] = {
             },
         ),
         (
-            41,
+            44,
             ErrorCode.PR007,
             {
                 "value": "overwork",
@@ -84,20 +84,20 @@ EXPECTED: dict[str, list[tuple[int, ErrorCode, dict[str, object]]]] = {
             },
         ),
     ],
-    "pr008": [(33, ErrorCode.PR008, {"fact": "age", "other": "age", "other_line": 27})],
+    "pr008": [(35, ErrorCode.PR008, {"fact": "age", "other": "age", "other_line": 28})],
     "pr009": [
-        (33, ErrorCode.PR009, {"word": "trafficking"}),
-        (33, ErrorCode.PR009, {"word": "victim"}),
+        (35, ErrorCode.PR009, {"word": "trafficking"}),
+        (35, ErrorCode.PR009, {"word": "victim"}),
     ],
-    "pr010": [(34, ErrorCode.PR010, {"qid": "note"})],
-    "pr011": [(37, ErrorCode.PR011, {"value": "never", "qid": "paid", "allowed": "yes, no, unsure"})],
-    "pr012": [(37, ErrorCode.PR012, {"qid": "paid", "value": "declined"})],
-    "pr013": [(37, ErrorCode.PR013, {"function": "selected", "qid": "age", "kind": "number"})],
+    "pr010": [(37, ErrorCode.PR010, {"qid": "note"})],
+    "pr011": [(40, ErrorCode.PR011, {"value": "never", "qid": "paid", "allowed": "yes, no, unsure"})],
+    "pr012": [(40, ErrorCode.PR012, {"qid": "paid", "value": "declined"})],
+    "pr013": [(40, ErrorCode.PR013, {"function": "selected", "qid": "age", "kind": "number"})],
     "pr014": [(7, ErrorCode.PR014, {"count": 3, "limit": 2})],
     "pr015": [(9, ErrorCode.PR015, {"kind": "consent", "topic": "retention"})],
     "pr016": [
         (
-            27,
+            28,
             ErrorCode.PR016,
             {
                 "reason": "Question 'age' establishes 'age' but is not an unconditional number question",
@@ -105,15 +105,15 @@ EXPECTED: dict[str, list[tuple[int, ErrorCode, dict[str, object]]]] = {
             },
         )
     ],
-    "pr017": [(31, ErrorCode.PR017, {"qid": "paid", "kind": "single_choice", "count": 1})],
-    "pr018": [(34, ErrorCode.PR018, {"qid": "hobby"})],
-    "pr019": [(48, ErrorCode.PR019, {"rule": "now", "qid": "late"})],
+    "pr017": [(33, ErrorCode.PR017, {"qid": "paid", "kind": "single_choice", "count": 1})],
+    "pr018": [(37, ErrorCode.PR018, {"qid": "hobby"})],
+    "pr019": [(52, ErrorCode.PR019, {"rule": "now", "qid": "late"})],
     "pr020": [(1, ErrorCode.PR020, {"id": "pr-twenty", "stem": "pr020"})],
     "pr021": [(3, ErrorCode.PR021, {"reason": "byte 0xe9 is not UTF-8 text"})],
     "pr022": [(3, ErrorCode.PR022, {"feature": "The anchor &title"})],
     "pr023": [
         (
-            30,
+            31,
             ErrorCode.PR023,
             {
                 "what": "The number 100000000000…",
@@ -125,12 +125,12 @@ EXPECTED: dict[str, list[tuple[int, ErrorCode, dict[str, object]]]] = {
     "pr025": [(36, ErrorCode.PR025, {"id": "pay_score", "cycle": "pay_score -> total -> pay_score"})],
     "pr024": [
         (
-            34,
+            37,
             ErrorCode.PR024,
             {
                 "qid": "paid_in_full",
                 "other": "paid",
-                "other_line": 31,
+                "other_line": 33,
                 "mapping": "purpose: withholding_of_wages",
             },
         )
@@ -148,6 +148,7 @@ def _yaml_reason(path: Path) -> str:
 
 
 EXPECTED["pr001"][0][2]["reason"] = _yaml_reason(BROKEN / "pr001.yaml")
+EXPECTED["pr031"] = [(33, ErrorCode.PR031, {"qid": "paid"})]
 EXPECTED["pr030"] = [  # an imported draft: one warning per missing piece, errors none
     *sorted(
         [(4, ErrorCode.PR030, {"missing": missing, "todo": todo}) for _, missing, todo in drafts.PIECES]
@@ -188,7 +189,7 @@ def test_ln004_cli_prints_every_problem_in_one_pass_and_exits_1() -> None:
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert [line.split(": ")[1].split()[0] for line in lines] == ["PR003", "PR007", "PR007", "PR007", "PR018"]
-    assert lines[0] == f"{paths[0]}:31: " + ErrorCode.PR003.format(id="danger", other_line=24)
+    assert lines[0] == f"{paths[0]}:33: " + ErrorCode.PR003.format(id="danger", other_line=24)
     assert "3 file(s): 4 error(s), 1 warning(s)" in result.stderr
 
 

@@ -123,6 +123,8 @@ async def to_first_question_from_protocol(app: AppHarness) -> None:
     await app.click("protocol-continue")
     await app.click("check-alone-no")
     await app.click("check-interpreter-family")
+    if app.find("check-confirm-red-flags") is not None:  # red flags are confirmed before going on
+        await app.toggle("check-confirm-red-flags", True)
     await app.click("checks-continue")
     await app.click("consent-agree")
     await app.wait_for(lambda: app.top_view.route == "/question", what="the first question")

@@ -41,7 +41,7 @@ from app.clock import ManualClock
 from app.errors import DuressMissingError
 from app.main import create_main
 from app.services import AppServices
-from app.vault import KdfPolicy, Vault, WeakSecretError
+from app.vault import KdfPolicy, Vault, VaultPolicy, WeakSecretError
 from sync import join, open_submission
 from sync.enroll import OrganisationEnrollment
 from sync.enrollment_code import OrganisationPolicy
@@ -338,6 +338,7 @@ def test_ui089_home_reads_bounded_lists() -> None:
 
     class RecordingVault:
         device_store = type("Store", (), {"load_enrollment": staticmethod(lambda: None)})()
+        policy = VaultPolicy()  # home shows the organisation's retention period
 
         def list_interviews(
             self, states: Any = None, *, newest_first: bool = False, limit: Any = None

@@ -51,6 +51,8 @@ async def start_case(
     assert band_on_screen(app)
     await app.click(f"check-alone-{alone}")
     await app.click(f"check-interpreter-{interpreter}")
+    if app.find("check-confirm-red-flags") is not None:  # red flags are confirmed before going on
+        await app.toggle("check-confirm-red-flags", True)
     await app.click("checks-continue")
     await app.wait_for(lambda: app.top_view.route == "/consent", what="the consent screen")
     assert band_on_screen(app)

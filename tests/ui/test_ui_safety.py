@@ -4,8 +4,8 @@ UI020: quick exit swaps to the neutral screen, locks the vault and leaves nothin
        control tree or the session state; the secret brings back the same question.
 UI021: quick exit is on every screen after unlock, and on no screen before it.
 UI022: "prefer not to answer" is stored as declined (unknown), never as "no".
-UI023: stop → delete leaves nothing of the interview in the vault, only a deletion record.
-UI024: stop → keep completes the interview with the answers so far.
+UI023: stop → delete (confirmed) leaves nothing of the interview in the vault, only a deletion record.
+UI024: stop → keep shows the summary, then completes the interview with the answers so far.
 UI025: idle auto-lock locks the vault and shows unlock; unlocking returns to the same question.
 UI026: pause hides the interview and locks; the secret resumes it at the same question.
 UI027: a draft left in one tab is resumed from home in another, at the same question.
@@ -127,7 +127,8 @@ async def test_ui023_stop_and_delete_leaves_nothing(app: AppHarness) -> None:
     await app.click("question-stop")
     assert app.top_view.route == "/stop"
     await app.click("stop-discard")
-    await app.wait_for(lambda: app.top_view.route == "/rights", what="the rights screen")
+    await app.click("stop-confirm-delete")
+    await app.wait_for(lambda: app.top_view.route == "/deleted", what="the deletion receipt")
     summaries = {s.id: s.state for s in vault.list_interviews()}
     assert summaries == {interview_id: "discarded"}
     raw = b"".join(p.read_bytes() for p in vault.database_path.parent.glob("vault.sqlite3*"))
@@ -141,6 +142,8 @@ async def test_ui024_stop_and_keep_completes(app: AppHarness) -> None:
     vault = app.page.data.state.vault
     await app.click("question-stop")
     await app.click("stop-keep")
+    await app.wait_for(lambda: app.top_view.route == "/summary", what="the summary")
+    await app.click("summary-rights")
     await app.wait_for(lambda: app.top_view.route == "/rights", what="the rights screen")
     assert [s.state for s in vault.list_interviews()] == ["completed"]
 

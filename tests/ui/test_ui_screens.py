@@ -216,6 +216,8 @@ async def test_ui039_every_control_is_identified_and_big_enough(app: AppHarness)
     await app.click("check-alone-no")
     await app.click("check-interpreter-family")
     check()
+    if app.find("check-confirm-red-flags") is not None:  # red flags are confirmed before going on
+        await app.toggle("check-confirm-red-flags", True)
     await app.click("checks-continue")
     check()
     await app.click("consent-agree")

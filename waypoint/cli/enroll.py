@@ -71,6 +71,14 @@ def enroll_group() -> None:
     default=None,
     help="Organisation policy: keep sent interviews' envelopes this many days, then purge them (0-3650).",
 )
+@click.option(
+    "--emergency-numbers",
+    "emergency_numbers",
+    multiple=True,
+    metavar="CC=EMERGENCY,DUTY",
+    help="Organisation policy: the emergency and duty numbers in a country, shown on the app's emergency "
+    "screen (repeat for each country), e.g. GR=112,+30 210 000 0000.",
+)
 @insecure_http_option
 def enroll_create(
     database_url: str,
@@ -82,6 +90,7 @@ def enroll_create(
     require_duress: bool,
     idle_lock_seconds: int | None,
     retention_days: int | None,
+    emergency_numbers: tuple[str, ...],
     insecure_http: bool,
 ) -> None:
     """Print a one-time enrollment code (one line). Show it only on the administrator's screen.
@@ -89,16 +98,19 @@ def enroll_create(
     The policy options travel inside the code (it then starts with WP2:); the device applies them when
     it joins, and the officer cannot weaken them.
     """
-    from sync.enrollment_code import OrganisationPolicy, save_qr_png
+    from sync.enrollment_code import EmergencyNumbers, OrganisationPolicy, save_qr_png
     from sync.server import create_enrollment_code
 
+    numbers = tuple(EmergencyNumbers.parse(text) for text in emergency_numbers)
     policy = None
-    if require_duress or any(v is not None for v in (wipe_after, idle_lock_seconds, retention_days)):
+    settings = (wipe_after, idle_lock_seconds, retention_days)
+    if require_duress or numbers or any(v is not None for v in settings):
         policy = OrganisationPolicy(
             idle_lock_seconds=idle_lock_seconds,
             wipe_after_failures=wipe_after,
             retention_days=retention_days,
             require_duress=require_duress,
+            emergency_numbers=numbers,
         )
     _require_server_database(database_url)
     code = create_enrollment_code(
