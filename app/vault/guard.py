@@ -12,8 +12,9 @@ An attempt is counted as wrong *before* the key derivation runs and forgiven onl
 killing the app during the (deliberately slow) derivation gains nothing. For the same reason, an attempt
 that starts with the count already at the wipe limit (the previous one never finished) wipes at once.
 
-Wiping deletes the wrapped keys and every interview row (with `secure_delete`, then a WAL checkpoint),
-which makes the encrypted data unrecoverable even with the secret. The outbox is kept: its envelopes
+Wiping first overwrites the key-slot file in place (`key_file.py`), which makes the encrypted data
+unrecoverable even with the secret, then deletes every interview row (with `secure_delete`, then a WAL
+checkpoint, retried at the next open while another reader holds the WAL). The outbox is kept: its envelopes
 were never readable on this device, and sending them still gets the survivors' interviews to the
 organisation.
 """
@@ -29,7 +30,8 @@ from app.vault.clock import Clock, format_time
 from app.vault.database import Database
 from app.vault.errors import ThrottledError, VaultWipedError, WrongSecretError
 from app.vault.integrity import check_counters, clear_attestation
-from app.vault.tables import InterviewRow, UnlockGuardRow, VaultKeysRow
+from app.vault.key_file import KeyFile
+from app.vault.tables import InterviewRow, LegacyInterviewMetaRow, UnlockGuardRow
 
 __all__ = ["FIRST_DELAY_SECONDS", "FREE_ATTEMPTS", "MAX_DELAY_SECONDS", "UnlockGuard", "delay_after"]
 
@@ -49,9 +51,10 @@ def delay_after(failures: int) -> int:
 class UnlockGuard:
     """Counts unlock attempts in the vault database and enforces delays and the wipe limit."""
 
-    def __init__(self, database: Database, clock: Clock) -> None:
+    def __init__(self, database: Database, clock: Clock, key_file: KeyFile) -> None:
         self._database = database
         self._clock = clock
+        self._key_file = key_file
 
     def _read(self, connection: Connection) -> UnlockGuardRow:
         """The counters, refused when they cannot have come from Waypoint.
@@ -129,14 +132,23 @@ class UnlockGuard:
             update(UnlockGuardRow).values(failures=0, next_attempt_at=0, forgiven_total=guard.attempts_total)
         )
 
+    def restart_counts(self, connection: Connection) -> None:
+        """Counters as in a vault created and unlocked once (duress: nothing shows the earlier use)."""
+        connection.execute(
+            update(UnlockGuardRow).values(
+                failures=0, next_attempt_at=0, attempts_total=1, forgiven_total=1, wiped_at=None
+            )
+        )
+
     def reset_after_create(self, connection: Connection) -> None:
         """A new vault starts with a clean guard (inside the creating transaction)."""
         self.forgive_in(connection)
         connection.execute(update(UnlockGuardRow).values(wiped_at=None))
 
     def _wipe(self, connection: Connection) -> None:
-        connection.execute(delete(VaultKeysRow))
+        self._key_file.erase()  # first: whatever happens next, the ciphertext can no longer be opened
         connection.execute(delete(InterviewRow))
+        connection.execute(delete(LegacyInterviewMetaRow))
         clear_attestation(connection)
         self.forgive_in(connection)
         connection.execute(update(UnlockGuardRow).values(wiped_at=format_time(self._clock.now())))

@@ -1,5 +1,9 @@
 """The vault's two key slots: the officer's data key, and the decoy key the duress secret opens.
 
+They live in the key-slot file (`key_file.py`, schema version 6), never in the SQLite file, so that
+destroying them (a wipe, or duress) overwrites them in place and leaves no copy in a WAL or free page.
+Callers hold the database's write lock while they write them, which serialises processes.
+
 Both slots share one Argon2id parameter set and salt, so an unlock derives once and tries both wraps:
 a duress unlock costs exactly what a real one costs. Without a duress secret the duress slot holds
 random bytes of a wrap's size, so the file does not show whether one is set. Changing a secret re-wraps
@@ -12,10 +16,8 @@ import os
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
-from sqlmodel import col
-
 from app.vault.errors import DeviceSecretError
+from app.vault.key_file import KeyFile, KeyRecord
 from app.vault.keys import (
     MIN_DEVICE_SECRET_LENGTH,
     SLOT_FORMAT,
@@ -27,7 +29,6 @@ from app.vault.keys import (
     unwrap_data_key,
     wrap_data_key,
 )
-from app.vault.tables import VaultKeysRow
 
 __all__ = ["DURESS_SLOT", "OFFICER_SLOT", "KeySlots", "check_device_secret"]
 
@@ -57,25 +58,25 @@ class KeySlots:
     duress: bytes
 
     @classmethod
-    def read(cls, connection: Connection, kdf_policy: KdfPolicy) -> KeySlots | None:
+    def read(cls, key_file: KeyFile, kdf_policy: KdfPolicy) -> KeySlots | None:
         """The slots, or None before the vault is created (or after a wipe).
 
         Raises:
             UnsafeKdfParametersError: the stored parameters are below the floor (or absurd).
         """
-        row = connection.execute(select(VaultKeysRow)).first()
-        if row is None:
+        record = key_file.read()
+        if record is None:
             return None
-        params = KdfParams.from_json(row.kdf_params)
+        params = KdfParams.from_json(record.kdf_params)
         kdf_policy.check(params)
-        return cls(row.vault_id, params, row.officer_slot, row.duress_slot)
+        return cls(record.vault_id, params, record.officer_slot, record.duress_slot)
 
     @staticmethod
     def create(
-        connection: Connection, kek: bytes, params: KdfParams, updated_at: str
+        key_file: KeyFile, kek: bytes, params: KdfParams, updated_at: str
     ) -> tuple[bytes, KeySlots] | None:
         """Write new slots for a fresh data key, unless the vault already exists (then None)."""
-        if connection.execute(select(col(VaultKeysRow.id))).first() is not None:
+        if key_file.read() is not None:
             return None
         data_key, vault_id = new_data_key(), str(uuid.uuid4())
         slots = KeySlots(
@@ -84,17 +85,12 @@ class KeySlots:
             wrap_data_key(kek, data_key, params, slot=OFFICER_SLOT, vault_id=vault_id),
             os.urandom(WRAPPED_KEY_LENGTH),
         )
-        connection.execute(
-            insert(VaultKeysRow).values(
-                id=1,
-                vault_id=vault_id,
-                kdf_params=params.to_json(),
-                officer_slot=slots.officer,
-                duress_slot=slots.duress,
-                updated_at=updated_at,
-            )
-        )
+        slots.write(key_file, updated_at)
         return data_key, slots
+
+    def write(self, key_file: KeyFile, updated_at: str) -> None:
+        """Overwrite the key-slot file with these slots."""
+        key_file.write(KeyRecord(self.vault_id, self.params.to_json(), self.officer, self.duress, updated_at))
 
     def derive(self, secret: str, device_secret: bytes | None) -> bytes:
         """The key-encryption key for `secret` under these parameters (slow on purpose)."""
@@ -122,7 +118,15 @@ class KeySlots:
             return duress, True
         return None
 
-    def store(self, connection: Connection, kek: bytes, data_key: bytes, slot: str, updated_at: str) -> None:
-        """Wrap `data_key` under `kek` into `slot` (re-wrap on secret change, or a new decoy key)."""
+    def with_slot(self, kek: bytes, data_key: bytes, slot: str) -> KeySlots:
+        """These slots with `data_key` wrapped under `kek` into `slot` (secret change, new decoy key)."""
         wrapped = wrap_data_key(kek, data_key, self.params, slot=slot, vault_id=self.vault_id)
-        connection.execute(update(VaultKeysRow).values({f"{slot}_slot": wrapped, "updated_at": updated_at}))
+        if slot == DURESS_SLOT:
+            return KeySlots(self.vault_id, self.params, self.officer, wrapped)
+        return KeySlots(self.vault_id, self.params, wrapped, self.duress)
+
+    def store(self, key_file: KeyFile, kek: bytes, data_key: bytes, slot: str, updated_at: str) -> KeySlots:
+        """Wrap `data_key` under `kek` into `slot` and overwrite the key-slot file; returns the new slots."""
+        slots = self.with_slot(kek, data_key, slot)
+        slots.write(key_file, updated_at)
+        return slots

@@ -15,6 +15,11 @@ Versions:
        (`integrity.py`). An existing vault has no MAC yet: its first unlock writes one (`Vault.unlock`).
     5. the encrypted outcome summary of a finished interview (`finished.py`), kept after sealing until
        the retention purge. Interviews completed earlier get theirs from their final document.
+    6. nothing about an interview in clear (issue 11, finding 3): protocol, state and times move to
+       the encrypted `interview.meta`; until the owner's next unlock they wait in
+       `interview_legacy_meta`. `sent`/`purged` are read from the outbox (`outbox.purged_at` is new).
+       The key slots leave the database for the key-slot file (finding 5): `Vault.open` copies them
+       there before this step drops `vault_keys`.
     7. referrals (`referrals.py`): the encrypted record, the sealed copies and the statuses received.
     8. the organisation's signed directory of services (`directory.py`), encrypted, one row per space.
     9. the organisation's emergency and duty numbers by country (JSON, not secret).
@@ -28,6 +33,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from app.vault.errors import SchemaTooNewError
+from app.vault.key_file import KeyFile, KeyRecord
 
 __all__ = ["SCHEMA_VERSION", "STEPS", "MigrationStep", "migrate", "schema_version"]
 
@@ -140,6 +146,41 @@ STEPS: tuple[MigrationStep, ...] = (
         ("ALTER TABLE interview ADD COLUMN finished BLOB",),
     ),
     MigrationStep(
+        6,
+        "interview metadata encrypted; key slots in their own file",
+        (
+            """CREATE TABLE interview_legacy_meta (
+                id VARCHAR NOT NULL PRIMARY KEY,
+                protocol_id VARCHAR NOT NULL,
+                protocol_version VARCHAR NOT NULL,
+                state VARCHAR NOT NULL,
+                started_at VARCHAR NOT NULL,
+                updated_at VARCHAR NOT NULL,
+                completed_at VARCHAR,
+                sealed_at VARCHAR)""",
+            """INSERT INTO interview_legacy_meta (id, protocol_id, protocol_version, state, started_at,
+                updated_at, completed_at, sealed_at)
+                SELECT id, protocol_id, protocol_version, state, started_at, updated_at, completed_at,
+                sealed_at FROM interview""",
+            "ALTER TABLE outbox ADD COLUMN purged_at VARCHAR",
+            """UPDATE outbox SET purged_at = (SELECT purged_at FROM interview WHERE interview.id = outbox.id)
+                WHERE envelope IS NULL""",
+            """CREATE TABLE interview_v6 (
+                id VARCHAR NOT NULL PRIMARY KEY,
+                owner_tag BLOB NOT NULL,
+                meta BLOB,
+                engine_state BLOB,
+                context BLOB,
+                submission BLOB,
+                finished BLOB)""",
+            """INSERT INTO interview_v6 (id, owner_tag, engine_state, context, submission, finished)
+                SELECT id, owner_tag, engine_state, context, submission, finished FROM interview""",
+            "DROP TABLE interview",
+            "ALTER TABLE interview_v6 RENAME TO interview",
+            "DROP TABLE vault_keys",
+        ),
+    ),
+    MigrationStep(
         7,
         "referrals and the statuses received",
         (
@@ -200,12 +241,33 @@ def schema_version(connection: Connection) -> int:
     return int(connection.execute(text("SELECT version FROM schema_version")).scalar_one())
 
 
-def migrate(connection: Connection, target: int = SCHEMA_VERSION) -> list[int]:
+KEY_FILE_VERSION = 6
+
+
+def _move_key_slots(connection: Connection, key_file: KeyFile | None) -> None:
+    """Copy the key slots from `vault_keys` into the key-slot file, before step 6 drops the table.
+
+    A crash before the migration commits leaves the row in place, and the copy is simply made again.
+    """
+    row = connection.execute(
+        text("SELECT vault_id, kdf_params, officer_slot, duress_slot, updated_at FROM vault_keys")
+    ).first()
+    if row is None:
+        return
+    if key_file is None:
+        raise ValueError("moving the key slots needs the key-slot file")
+    key_file.write(KeyRecord(row.vault_id, row.kdf_params, row.officer_slot, row.duress_slot, row.updated_at))
+
+
+def migrate(
+    connection: Connection, target: int = SCHEMA_VERSION, *, key_file: KeyFile | None = None
+) -> list[int]:
     """Apply the steps after the database's version up to `target`, inside the caller's transaction.
 
     Args:
         connection: a connection inside a `BEGIN IMMEDIATE` transaction.
         target: the version to reach; tests pass an older one to build an old vault.
+        key_file: where step 6 moves the key slots (needed when the vault has them).
 
     Returns:
         The versions applied (empty when the database was already there).
@@ -222,6 +284,8 @@ def migrate(connection: Connection, target: int = SCHEMA_VERSION) -> list[int]:
     applied = []
     for step in STEPS:
         if current < step.version <= target:
+            if step.version == KEY_FILE_VERSION:
+                _move_key_slots(connection, key_file)
             for statement in step.statements:
                 connection.execute(text(statement))
             connection.execute(text("UPDATE schema_version SET version = :v"), {"v": step.version})

@@ -8,10 +8,8 @@ sealed document (`sync.sealed.SealedInterview`) less the device id; sealing turn
 envelope in the outbox and deletes it, in one transaction. JSON documents are padded before
 encryption (`fields.pad`).
 
-Every row carries an `owner_tag`, an HMAC of its id under a key derived from the data key of the space
-that made it (the officer's, or the decoy opened by the duress secret). A session sees and changes only
-rows whose tag it can reproduce, so decoy and real interviews never mix, and the tag says nothing to
-anyone without a key.
+Every row carries an `owner_tag` and its metadata (protocol, state, times) encrypted in `meta`
+(`spaces.py`): a session sees and changes only its own space's rows, and nothing is in clear.
 
 Why one module of this size: every statement that reads or writes an interview row and its
 encrypted fields is here, so the owner-tag and AAD rules are applied in one place.
@@ -19,26 +17,32 @@ encrypted fields is here, so the owner-tag and AAD rules are applied in one plac
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import uuid
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlmodel import col
 
 from app.vault.clock import Clock, format_time, parse_time
 from app.vault.database import Database
 from app.vault.errors import InterviewError
-from app.vault.fields import FieldCodec, pad, unpad
+from app.vault.fields import pad, unpad
 from app.vault.finished import FinishedSummary
-from app.vault.integrity import integrity_key, verify
+from app.vault.integrity import verify
+from app.vault.spaces import (
+    TABLE,
+    InterviewMeta,
+    InterviewSummary,
+    SessionKeys,
+    decode_document,
+    delete_other_spaces,
+    encode_document,
+    shown_state,
+    summaries,
+)
 from app.vault.stores import load_enrollment
 from app.vault.tables import EnrollmentRow, InterviewRow, OutboxRow
 from sync.sealed import SealedInterview
@@ -54,33 +58,9 @@ __all__ = [
     "summaries",
 ]
 
-TABLE = "interview"
 STATES = ("in_progress", "completed", "sealed", "sent", "purged", "discarded")
 
 Sealer = Callable[..., bytes]
-
-
-@dataclass(frozen=True)
-class InterviewSummary:
-    """What an unlocked session lists about an interview: ids, protocol, state and times."""
-
-    id: str
-    protocol_id: str
-    protocol_version: str
-    state: str
-    started_at: datetime
-    updated_at: datetime
-    completed_at: datetime | None
-    sealed_at: datetime | None
-    sent_at: datetime | None
-    purged_at: datetime | None
-
-    def to_dict(self) -> dict[str, str | None]:
-        """JSON-safe form (times as ISO 8601 UTC)."""
-        return {
-            name: (format_time(value.timestamp()) if isinstance(value, datetime) else value)
-            for name, value in vars(self).items()
-        }
 
 
 @dataclass(frozen=True)
@@ -96,110 +76,15 @@ class StoredInterview:
     context: dict[str, Any]
 
 
-class SessionKeys:
-    """What an unlocked session holds: the field codec of its space and the key for owner tags."""
+@dataclass(frozen=True)
+class _Row:
+    """One of this session's interview rows, its metadata decrypted."""
 
-    def __init__(self, codec: FieldCodec, data_key: bytes) -> None:
-        self.codec = codec
-        self.integrity_key = integrity_key(data_key)
-        self._tag_key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"waypoint-vault-owner-tag/1"
-        ).derive(data_key)
-
-    def owner_tag(self, interview_id: str) -> bytes:
-        """The tag that marks `interview_id` as this space's."""
-        return hmac.new(self._tag_key, interview_id.encode(), hashlib.sha256).digest()[:16]
-
-    def owns(self, interview_id: str, tag: bytes) -> bool:
-        """True when the row was made by this space."""
-        return hmac.compare_digest(self.owner_tag(interview_id), tag)
-
-
-def _encode(document: Mapping[str, Any]) -> bytes:
-    return pad(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
-
-
-def _decode(data: bytes) -> dict[str, Any]:
-    document = json.loads(unpad(data))
-    if not isinstance(document, dict):
-        raise ValueError("stored document is not an object")
-    return document
-
-
-def summaries(
-    connection: Connection,
-    keys: SessionKeys,
-    states: Collection[str] | None = None,
-    *,
-    newest_first: bool = False,
-    limit: int | None = None,
-) -> list[InterviewSummary]:
-    """The metadata of the session's own interviews (nothing is listed without keys).
-
-    Args:
-        connection: a connection inside a read transaction.
-        keys: the session's keys.
-        states: only interviews in these states.
-        newest_first: order by start time, newest first (default: oldest first).
-        limit: at most this many (counted after the session's filter).
-    """
-    query = select(
-        col(InterviewRow.id),
-        col(InterviewRow.owner_tag),
-        col(InterviewRow.protocol_id),
-        col(InterviewRow.protocol_version),
-        col(InterviewRow.state),
-        col(InterviewRow.started_at),
-        col(InterviewRow.updated_at),
-        col(InterviewRow.completed_at),
-        col(InterviewRow.sealed_at),
-        col(InterviewRow.sent_at),
-        col(InterviewRow.purged_at),
-    )
-    if newest_first:
-        query = query.order_by(col(InterviewRow.started_at).desc(), col(InterviewRow.id).desc())
-    else:
-        query = query.order_by(col(InterviewRow.started_at), col(InterviewRow.id))
-    if states is not None:
-        query = query.where(col(InterviewRow.state).in_(list(states)))
-    result: list[InterviewSummary] = []
-    rows = connection.execute(query)
-    for interview_id, tag, protocol_id, version, state, started, updated, *optional in rows:
-        if not keys.owns(interview_id, tag):
-            continue
-        completed, sealed, sent, purged = (parse_time(t) if t else None for t in optional)
-        result.append(
-            InterviewSummary(
-                interview_id,
-                protocol_id,
-                version,
-                state,
-                parse_time(started),
-                parse_time(updated),
-                completed,
-                sealed,
-                sent,
-                purged,
-            )
-        )
-        if limit is not None and len(result) >= limit:
-            break
-    return result
-
-
-def delete_other_spaces(connection: Connection, keys: SessionKeys) -> int:
-    """Delete every interview and outbox row that `keys`' space did not make (the duress path).
-
-    Returns:
-        How many interviews were deleted.
-    """
-    rows = connection.execute(select(col(InterviewRow.id), col(InterviewRow.owner_tag))).all()
-    others = [row.id for row in rows if not keys.owns(row.id, row.owner_tag)]
-    mine = [row.id for row in rows if keys.owns(row.id, row.owner_tag)]
-    connection.execute(delete(OutboxRow).where(col(OutboxRow.id).not_in(mine)))
-    for start in range(0, len(others), 500):
-        connection.execute(delete(InterviewRow).where(col(InterviewRow.id).in_(others[start : start + 500])))
-    return len(others)
+    id: str
+    meta: InterviewMeta
+    engine_state: bytes | None
+    context: bytes | None
+    submission: bytes | None
 
 
 class InterviewRecords:
@@ -212,14 +97,44 @@ class InterviewRecords:
         self._sealer = sealer
 
     def _seal(self, interview_id: str, column: str, document: Mapping[str, Any]) -> bytes:
-        return self._keys.codec.seal(TABLE, interview_id, column, _encode(document))
+        return self._keys.codec.seal(TABLE, interview_id, column, encode_document(document))
 
     def _open(self, interview_id: str, column: str, stored: bytes) -> dict[str, Any]:
-        return _decode(self._keys.codec.open(TABLE, interview_id, column, stored))
+        return decode_document(self._keys.codec.open(TABLE, interview_id, column, stored))
 
     def _mine(self, interview_id: str) -> Any:
         return (col(InterviewRow.id) == interview_id) & (
             col(InterviewRow.owner_tag) == self._keys.owner_tag(interview_id)
+        )
+
+    def _row(self, connection: Connection, interview_id: str) -> _Row | None:
+        row = connection.execute(select(InterviewRow).where(self._mine(interview_id))).first()
+        if row is None or row.meta is None:
+            return None
+        meta = self._keys.open_meta(row.id, row.meta)
+        return _Row(row.id, meta, row.engine_state, row.context, row.submission)
+
+    def _row_in(self, connection: Connection, interview_id: str, *states: str) -> _Row:
+        """This session's row, in one of `states`.
+
+        Raises:
+            InterviewError: no such interview in this session, or it is in another state.
+        """
+        row = self._row(connection, interview_id)
+        if row is None or row.meta.state not in states:
+            raise InterviewError(interview_id=interview_id, state=self._shown_state(connection, row))
+        return row
+
+    def _shown_state(self, connection: Connection, row: _Row | None) -> str:
+        return "unknown" if row is None else shown_state(connection, row.id, row.meta)
+
+    def _write_meta(
+        self, connection: Connection, interview_id: str, meta: InterviewMeta, **values: Any
+    ) -> None:
+        connection.execute(
+            update(InterviewRow)
+            .where(col(InterviewRow.id) == interview_id)
+            .values(meta=self._keys.seal_meta(interview_id, meta), **values)
         )
 
     def create(
@@ -233,16 +148,13 @@ class InterviewRecords:
         """Store a new in-progress interview and return its id (a random UUID)."""
         interview_id = str(uuid.uuid4())
         now = format_time(self._clock.now())
+        meta = InterviewMeta(protocol_id, protocol_version, "in_progress", now, now)
         with self._database.write() as connection:
             connection.execute(
                 insert(InterviewRow).values(
                     id=interview_id,
-                    protocol_id=protocol_id,
-                    protocol_version=protocol_version,
-                    state="in_progress",
                     owner_tag=self._keys.owner_tag(interview_id),
-                    started_at=now,
-                    updated_at=now,
+                    meta=self._keys.seal_meta(interview_id, meta),
                     engine_state=self._seal(interview_id, "engine_state", engine_state),
                     context=self._seal(interview_id, "context", context),
                 )
@@ -258,13 +170,8 @@ class InterviewRecords:
         blob = self._seal(interview_id, "engine_state", engine_state)
         now = format_time(self._clock.now())
         with self._database.write() as connection:
-            result = connection.execute(
-                update(InterviewRow)
-                .where(self._mine(interview_id), col(InterviewRow.state) == "in_progress")
-                .values(engine_state=blob, updated_at=now)
-            )
-            if result.rowcount != 1:
-                raise self._state_error(connection, interview_id)
+            row = self._row_in(connection, interview_id, "in_progress")
+            self._write_meta(connection, interview_id, replace(row.meta, updated_at=now), engine_state=blob)
 
     def load(self, interview_id: str) -> StoredInterview:
         """Decrypt an in-progress interview of this session.
@@ -273,15 +180,15 @@ class InterviewRecords:
             InterviewError: no such interview in this session, or it is not in progress.
         """
         with self._database.read() as connection:
-            row = connection.execute(select(InterviewRow).where(self._mine(interview_id))).first()
-        if row is None or row.state != "in_progress" or row.engine_state is None or row.context is None:
-            raise InterviewError(interview_id=interview_id, state=row.state if row else "unknown")
+            row = self._row_in(connection, interview_id, "in_progress")
+        if row.engine_state is None or row.context is None:
+            raise InterviewError(interview_id=interview_id, state=row.meta.state)
         return StoredInterview(
             id=row.id,
-            protocol_id=row.protocol_id,
-            protocol_version=row.protocol_version,
-            state=row.state,
-            started_at=parse_time(row.started_at),
+            protocol_id=row.meta.protocol_id,
+            protocol_version=row.meta.protocol_version,
+            state=row.meta.state,
+            started_at=parse_time(row.meta.started_at),
             engine_state=self._open(row.id, "engine_state", row.engine_state),
             context=self._open(row.id, "context", row.context),
         )
@@ -294,9 +201,9 @@ class InterviewRecords:
                 unreadable on this device by design).
         """
         with self._database.read() as connection:
-            row = connection.execute(select(InterviewRow).where(self._mine(interview_id))).first()
-        if row is None or row.state != "completed" or row.submission is None:
-            raise InterviewError(interview_id=interview_id, state=row.state if row else "unknown")
+            row = self._row_in(connection, interview_id, "completed")
+        if row.submission is None:
+            raise InterviewError(interview_id=interview_id, state=row.meta.state)
         return SealedInterview.from_dict(self._open(row.id, "submission", row.submission))
 
     def complete(self, interview_id: str, submission: SealedInterview) -> bool:
@@ -322,25 +229,19 @@ class InterviewRecords:
             raise ValueError("the document names another interview, or a device: the vault sets it")
         document = submission.completed(now)
         with self._database.write() as connection:
-            row = connection.execute(select(InterviewRow).where(self._mine(interview_id))).first()
-            if row is None or row.state != "in_progress":
-                raise InterviewError(interview_id=interview_id, state=row.state if row else "unknown")
+            row = self._row_in(connection, interview_id, "in_progress")
             enrollment = load_enrollment(connection)
             if enrollment is not None:
                 self._enqueue(connection, row, document, enrollment)
             else:
-                connection.execute(
-                    update(InterviewRow)
-                    .where(col(InterviewRow.id) == interview_id)
-                    .values(
-                        state="completed",
-                        completed_at=now,
-                        updated_at=now,
-                        submission=self._seal(interview_id, "submission", document.to_dict()),
-                        finished=self._seal_finished(FinishedSummary.from_document(document.to_dict())),
-                        engine_state=None,
-                        context=None,
-                    )
+                self._write_meta(
+                    connection,
+                    interview_id,
+                    row.meta.moved_to("completed", now, completed_at=now),
+                    submission=self._seal(interview_id, "submission", document.to_dict()),
+                    finished=self._seal_finished(FinishedSummary.from_document(document.to_dict())),
+                    engine_state=None,
+                    context=None,
                 )
         self._database.checkpoint()
         return enrollment is not None
@@ -352,20 +253,16 @@ class InterviewRecords:
         """
         now = format_time(self._clock.now())
         with self._database.write() as connection:
-            result = connection.execute(
-                update(InterviewRow)
-                .where(self._mine(interview_id), col(InterviewRow.state).in_(("in_progress", "completed")))
-                .values(
-                    state="discarded",
-                    updated_at=now,
-                    engine_state=None,
-                    context=None,
-                    submission=None,
-                    finished=None,
-                )
+            row = self._row_in(connection, interview_id, "in_progress", "completed")
+            self._write_meta(
+                connection,
+                interview_id,
+                row.meta.moved_to("discarded", now),
+                engine_state=None,
+                context=None,
+                submission=None,
+                finished=None,
             )
-            if result.rowcount != 1:
-                raise self._state_error(connection, interview_id)
         self._database.checkpoint()
         return parse_time(now)
 
@@ -374,7 +271,7 @@ class InterviewRecords:
         with self._database.read() as connection:
             rows = connection.execute(
                 select(col(InterviewRow.id), col(InterviewRow.owner_tag)).where(
-                    col(InterviewRow.state) == "completed"
+                    col(InterviewRow.submission).is_not(None)
                 )
             ).all()
         sealed = []
@@ -388,23 +285,17 @@ class InterviewRecords:
     def _seal_one_if_completed(self, interview_id: str) -> bool:
         with self._database.write() as connection:
             enrollment = load_enrollment(connection)
-            state = connection.execute(
-                select(col(InterviewRow.state)).where(self._mine(interview_id))
-            ).scalar_one_or_none()
-            if enrollment is None or state != "completed":
+            row = self._row(connection, interview_id)
+            if enrollment is None or row is None or row.meta.state != "completed":
                 return False
-            self._seal_in(connection, interview_id, enrollment)
+            if row.submission is None:
+                raise InterviewError(interview_id=interview_id, state=row.meta.state)
+            document = SealedInterview.from_dict(self._open(interview_id, "submission", row.submission))
+            self._enqueue(connection, row, document, enrollment)
         return True
 
-    def _seal_in(self, connection: Connection, interview_id: str, enrollment: Enrollment) -> None:
-        row = connection.execute(select(InterviewRow).where(self._mine(interview_id))).first()
-        if row is None or row.state != "completed" or row.submission is None:
-            raise InterviewError(interview_id=interview_id, state=row.state if row else "unknown")
-        document = SealedInterview.from_dict(self._open(interview_id, "submission", row.submission))
-        self._enqueue(connection, row, document, enrollment)
-
     def _enqueue(
-        self, connection: Connection, row: Any, document: SealedInterview, enrollment: Enrollment
+        self, connection: Connection, row: _Row, document: SealedInterview, enrollment: Enrollment
     ) -> None:
         """Seal the document into the outbox and delete every readable trace, in the caller's transaction.
 
@@ -417,8 +308,8 @@ class InterviewRecords:
             plaintext,
             enrollment=enrollment,
             interview_id=row.id,
-            protocol_id=row.protocol_id,
-            protocol_version=row.protocol_version,
+            protocol_id=row.meta.protocol_id,
+            protocol_version=row.meta.protocol_version,
             # The device signs what it seals, so the desk can tell it from a server's forgery.
             signing_key=connection.execute(select(col(EnrollmentRow.signing_key))).scalar_one(),
         )
@@ -428,28 +319,23 @@ class InterviewRecords:
             insert(OutboxRow).values(
                 id=row.id,
                 seq=(last_seq or 0) + 1,
-                protocol_id=row.protocol_id,
-                protocol_version=row.protocol_version,
+                protocol_id=row.meta.protocol_id,
+                protocol_version=row.meta.protocol_version,
                 key_id=enrollment.organisation_key_id,
                 envelope=envelope,
                 status="pending",
                 created_at=now,
             )
         )
-        connection.execute(
-            update(InterviewRow)
-            .where(col(InterviewRow.id) == row.id)
-            .values(
-                state="sealed",
-                completed_at=document.completed_at or now,
-                sealed_at=now,
-                updated_at=now,
-                # Kept (encrypted) after the answers are gone, until the retention purge.
-                finished=self._seal_finished(FinishedSummary.from_document(document.to_dict())),
-                submission=None,
-                engine_state=None,
-                context=None,
-            )
+        self._write_meta(
+            connection,
+            row.id,
+            row.meta.moved_to("sealed", now, completed_at=document.completed_at or now, sealed_at=now),
+            # Kept (encrypted) after the answers are gone, until the retention purge.
+            finished=self._seal_finished(FinishedSummary.from_document(document.to_dict())),
+            submission=None,
+            engine_state=None,
+            context=None,
         )
 
     def finished_summaries(self) -> list[FinishedSummary]:
@@ -480,11 +366,11 @@ class InterviewRecords:
                     col(InterviewRow.owner_tag),
                     col(InterviewRow.finished),
                     col(InterviewRow.submission),
-                    col(InterviewRow.state),
                 ).where(self._mine(interview_id))
             ).first()
-        if row is None or (row.finished is None and row.submission is None):
-            raise InterviewError(interview_id=interview_id, state=row.state if row else "unknown")
+            if row is None or (row.finished is None and row.submission is None):
+                state = self._shown_state(connection, self._row(connection, interview_id))
+                raise InterviewError(interview_id=interview_id, state=state)
         return self._finished(row)
 
     def _seal_finished(self, summary: FinishedSummary) -> bytes:
@@ -492,14 +378,7 @@ class InterviewRecords:
 
     def _finished(self, row: Any) -> FinishedSummary:
         if row.finished is not None:
-            return FinishedSummary.from_json(
-                unpad(self._keys.codec.open(TABLE, row.id, "finished", row.finished))
-            )
+            stored = self._keys.codec.open(TABLE, row.id, "finished", row.finished)
+            return FinishedSummary.from_json(unpad(stored))
         # Completed before schema version 5 and not sealed yet: derived from the final document.
         return FinishedSummary.from_document(self._open(row.id, "submission", row.submission))
-
-    def _state_error(self, connection: Connection, interview_id: str) -> InterviewError:
-        state = connection.execute(
-            select(col(InterviewRow.state)).where(self._mine(interview_id))
-        ).scalar_one_or_none()
-        return InterviewError(interview_id=interview_id, state=state or "unknown")

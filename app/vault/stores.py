@@ -151,7 +151,7 @@ class VaultOutboxStore:
         ]
 
     def mark_sent(self, item_ids: Sequence[str], receipt: bytes) -> None:
-        """Record a verified receipt for these items and mark their interviews sent, in one transaction."""
+        """Record a verified receipt for these items (their interviews then list as sent)."""
         if not item_ids:
             return
         now = format_time(self._clock.now())
@@ -161,11 +161,6 @@ class VaultOutboxStore:
                 update(OutboxRow)
                 .where(col(OutboxRow.id).in_(ids), col(OutboxRow.status) != "sent")
                 .values(status="sent", receipt=receipt, sent_at=now, last_error_code=None)
-            )
-            connection.execute(
-                update(InterviewRow)
-                .where(col(InterviewRow.id).in_(ids), col(InterviewRow.state) == "sealed")
-                .values(state="sent", sent_at=now, updated_at=now)
             )
 
     def record_attempt(self, item_ids: Sequence[str], error_code: str) -> None:
@@ -203,7 +198,8 @@ class VaultOutboxStore:
 def purge_sent_envelopes(database: Database, *, sent_before: str, now: str) -> int:
     """Delete the envelopes of interviews sent before `sent_before`, keeping content-free records.
 
-    The outbox row keeps its id, sequence number and receipt; the interview becomes `purged`.
+    The outbox row keeps its id, sequence number and receipt; the interview becomes `purged` and loses
+    its encrypted outcome summary (`finished.py`). Works while locked.
 
     Returns:
         How many envelopes were purged.
@@ -219,11 +215,12 @@ def purge_sent_envelopes(database: Database, *, sent_before: str, now: str) -> i
             ).scalars()
         )
         if ids:
-            connection.execute(update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(envelope=None))
             connection.execute(
-                update(InterviewRow)
-                .where(col(InterviewRow.id).in_(ids), col(InterviewRow.state) == "sent")
-                .values(state="purged", purged_at=now, updated_at=now, finished=None)
+                update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(envelope=None, purged_at=now)
+            )
+            # The interview lists as purged from here on; its outcome summary goes with the envelope.
+            connection.execute(
+                update(InterviewRow).where(col(InterviewRow.id).in_(ids)).values(finished=None)
             )
     if ids:
         database.checkpoint()

@@ -2,8 +2,10 @@
 
 The schema itself is created and changed only by the ordered steps in `migrations.py` (so an old
 database and a new one end up identical); a test checks that these classes and the migrated database
-agree. What is kept in clear is the minimum the app needs: ids, protocol id and version, state, times.
-Everything a respondent or officer said lives in the encrypted columns (`bytes`, see `fields.py`).
+agree. Since schema version 6 nothing about an interview is in clear but its random id and its owner
+tag: protocol, state and times are in the encrypted `meta` column, and everything a respondent or
+officer said lives in the other encrypted columns (`bytes`, see `fields.py`). The outbox stays in clear
+(sending works while locked); the key slots are in their own file (`key_file.py`).
 
 Times are ISO 8601 UTC strings to the second (`2026-03-01T09:30:00Z`).
 """
@@ -18,26 +20,13 @@ __all__ = [
     "EnrollmentRow",
     "IntegrityRow",
     "InterviewRow",
+    "LegacyInterviewMetaRow",
     "OutboxRow",
     "PolicyRow",
     "ReferralRow",
     "ReferralStatusRow",
     "UnlockGuardRow",
-    "VaultKeysRow",
 ]
-
-
-class VaultKeysRow(SQLModel, table=True):
-    """The wrapped data keys (one row). Both slots always exist, so nothing shows whether duress is set."""
-
-    __tablename__ = "vault_keys"
-
-    id: int = Field(default=1, primary_key=True)
-    vault_id: str
-    kdf_params: str  # canonical JSON of KdfParams, bound into both wraps
-    officer_slot: bytes
-    duress_slot: bytes  # a decoy key wrapped under the duress secret, or random bytes of the same size
-    updated_at: str
 
 
 class UnlockGuardRow(SQLModel, table=True):
@@ -82,27 +71,39 @@ class PolicyRow(SQLModel, table=True):
 
 
 class InterviewRow(SQLModel, table=True):
-    """One interview: clear metadata plus encrypted documents that are deleted as it is sealed."""
+    """One interview: a random id, its owner tag, and encrypted fields (schema version 6)."""
 
     __tablename__ = "interview"
-    __table_args__ = (Index("ix_interview_started", "started_at", "id"),)  # schema version 2
 
     id: str = Field(primary_key=True)
-    protocol_id: str
-    protocol_version: str
-    state: str = Field(index=True)
     owner_tag: bytes  # HMAC under the session's key: which vault space owns it, unreadable otherwise
-    started_at: str
-    updated_at: str
-    completed_at: str | None = None
-    sealed_at: str | None = None
-    sent_at: str | None = None
-    purged_at: str | None = None  # schema version 2
+    # Encrypted protocol id and version, state and times (`records.InterviewMeta`); None only for a
+    # row migrated from version 5 whose owner has not unlocked since (see LegacyInterviewMetaRow).
+    meta: bytes | None = None
     engine_state: bytes | None = None  # encrypted Interview.to_dict() while in progress
     context: bytes | None = None  # encrypted languages, checks and consent
     submission: bytes | None = None  # encrypted sealed-plaintext document once completed
     # Schema version 5: the encrypted outcome summary (`finished.py`), kept after sealing until purged.
     finished: bytes | None = None
+
+
+class LegacyInterviewMetaRow(SQLModel, table=True):
+    """Clear metadata of interviews from before schema version 6, until their owner's next unlock.
+
+    Migrations never have the data key, so version 6 moves the clear columns here; the first unlock
+    of the space that owns a row encrypts them into `interview.meta` and deletes the row.
+    """
+
+    __tablename__ = "interview_legacy_meta"
+
+    id: str = Field(primary_key=True)
+    protocol_id: str
+    protocol_version: str
+    state: str
+    started_at: str
+    updated_at: str
+    completed_at: str | None = None
+    sealed_at: str | None = None
 
 
 class EnrollmentRow(SQLModel, table=True):
@@ -139,6 +140,7 @@ class OutboxRow(SQLModel, table=True):
     receipt: bytes | None = None
     created_at: str
     sent_at: str | None = None
+    purged_at: str | None = None  # schema version 6: the envelope was purged (retention)
 
 
 class DirectoryRow(SQLModel, table=True):

@@ -9,18 +9,19 @@
 Nothing about interviews is listed without a secret (`list_interviews` needs an unlocked session).
 
 Unlocking with the organisation's duress secret destroys the real vault and opens what is left as an
-ordinary one (docs/vault.md, "Duress in detail"): the officer's data key is overwritten, every interview
-and outbox envelope of the real space is deleted (secure_delete, VACUUM, WAL truncated), and the
-(so far empty) decoy key takes the officer's slot under the duress secret, so the file looks like a
-fresh vault whose owner knows that secret. Nothing in the database shows whether a duress secret
-exists: both key slots are always filled (with random bytes when unused).
+ordinary one (docs/vault.md, "Duress in detail"): first the key-slot file is overwritten in place, the
+(so far empty) decoy key taking the officer's slot under the duress secret, so the real ciphertext can
+never be opened again; then every interview and outbox envelope of the real space is deleted
+(secure_delete, VACUUM, WAL truncated) and the unlock counters restart as in a vault created and
+unlocked once, so the files look like a fresh vault whose owner knows that secret. Nothing shows
+whether a duress secret exists: both key slots are always filled (random bytes when unused).
 
 Several `Vault` objects may share one data folder (browser sessions, the CLI beside the app): each has
 its own session; SQLite serialises their writes.
 
 Why one module of this size: unlock, duress, wipe, secret change and the integrity MAC share one
 lock, one session and one transaction discipline; split, each part would need the others' internals.
-It is the next candidate for a split (keys and lifecycle apart) once the key slots move to their own file.
+The key slots themselves live in `keyring.py` / `key_file.py`, the spaces and listing in `spaces.py`.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from app.vault.fields import FieldCipher, FieldCodec, UnencryptedFields
 from app.vault.finished import FinishedSummary
 from app.vault.guard import UnlockGuard
 from app.vault.integrity import attest, integrity_key, is_attested, verify
+from app.vault.key_file import KeyFile
 from app.vault.keyring import DURESS_SLOT, OFFICER_SLOT, KeySlots, check_device_secret
 from app.vault.keys import KdfPolicy, derive_kek, new_data_key
 from app.vault.migrations import migrate
@@ -61,13 +63,13 @@ from app.vault.records import (
     InterviewSummary,
     Sealer,
     SessionKeys,
-    delete_other_spaces,
     summaries,
 )
 from app.vault.referrals import ReferralRecords, VaultReferralStore, delete_other_referrals
 from app.vault.secret_rules import DIFFERENT_SECRET_TODO, check_duress_secret, check_new_secret
+from app.vault.spaces import adopt_legacy_meta, delete_other_spaces
 from app.vault.stores import VaultDeviceStore, VaultOutboxStore, purge_sent_envelopes
-from app.vault.tables import PolicyRow, VaultKeysRow
+from app.vault.tables import PolicyRow
 from waypoint.core.errors import WaypointError
 
 __all__ = ["Vault"]
@@ -99,19 +101,21 @@ class Vault:
         self,
         database: Database,
         *,
+        key_file: KeyFile,
         kdf_policy: KdfPolicy,
         clock: Clock,
         sealer: Sealer,
         plaintext_fields: bool,
     ) -> None:
         self._database = database
+        self._key_file = key_file
         self._kdf_policy = kdf_policy
         self._clock = clock
         self._sealer = sealer
         self._plaintext_fields = plaintext_fields
         self._lock = threading.RLock()
         self._session: _Session | None = None
-        self._guard = UnlockGuard(database, clock)
+        self._guard = UnlockGuard(database, clock, key_file)
         self._policy = self._read_policy()
 
     @classmethod
@@ -143,11 +147,13 @@ class Vault:
 
             sealer = seal_submission
         database = Database(Path(data_dir))
+        key_file = KeyFile(database.path.parent)
         with database.write() as connection:
-            migrate(connection)
+            migrate(connection, key_file=key_file)
         database.checkpoint(wait=False)  # finishes a wipe's cleanup that another reader held up
         return cls(
             database,
+            key_file=key_file,
             kdf_policy=kdf_policy or KdfPolicy(),
             clock=clock or Clock(),
             sealer=sealer,
@@ -164,8 +170,7 @@ class Vault:
     @property
     def has_secret(self) -> bool:
         """True once the vault has been created (and not wiped since)."""
-        with self._database.read() as connection:
-            return connection.execute(select(col(VaultKeysRow.id))).first() is not None
+        return self._key_file.read() is not None
 
     @property
     def was_wiped(self) -> bool:
@@ -297,7 +302,7 @@ class Vault:
         kek = derive_kek(secret, params, device_secret)
         with self._lock:
             with self._database.write() as connection:
-                created = KeySlots.create(connection, kek, params, format_time(self._clock.now()))
+                created = KeySlots.create(self._key_file, kek, params, format_time(self._clock.now()))
                 if created is not None:
                     self._guard.reset_after_create(connection)
                     # An enrollment made before the vault existed is trusted from here on.
@@ -416,8 +421,10 @@ class Vault:
         new_kek = slots.derive(new, device_secret)
         if slots.unwrap(new_kek, DURESS_SLOT) is not None:
             raise WeakSecretError(todo=DIFFERENT_SECRET_TODO)
-        with self._database.write() as connection:
-            slots.store(connection, new_kek, session.data_key, OFFICER_SLOT, format_time(self._clock.now()))
+        with self._database.write():  # the write lock serialises key-file writers
+            slots.store(
+                self._key_file, new_kek, session.data_key, OFFICER_SLOT, format_time(self._clock.now())
+            )
 
     def set_policy(
         self, policy: VaultPolicy, *, duress_secret: str | None = None, device_secret: bytes | None = None
@@ -464,7 +471,7 @@ class Vault:
                 )
             )
             if duress_kek is not None:
-                slots.store(connection, duress_kek, new_data_key(), DURESS_SLOT, now)
+                slots.store(self._key_file, duress_kek, new_data_key(), DURESS_SLOT, now)
                 connection.execute(update(PolicyRow).values(duress_required=False))
             attest(connection, key)
         self._policy = policy
@@ -533,8 +540,7 @@ class Vault:
     # -- internals ---------------------------------------------------------------------------------
 
     def _read_slots(self) -> KeySlots | None:
-        with self._database.read() as connection:
-            return KeySlots.read(connection, self._kdf_policy)
+        return KeySlots.read(self._key_file, self._kdf_policy)
 
     def _read_policy(self) -> VaultPolicy:
         with self._database.read() as connection:
@@ -586,15 +592,24 @@ class Vault:
             VaultTamperedError: the protected state changed outside Waypoint (nothing is cleared).
         """
         key = integrity_key(data_key)
+        keys = self._keys_for(data_key)
         with self._database.write() as connection:
             if is_attested(connection):
                 verify(connection, key)
             elif slots.is_legacy(kek):
-                slots.store(connection, kek, data_key, OFFICER_SLOT, format_time(self._clock.now()))
+                slots.store(self._key_file, kek, data_key, OFFICER_SLOT, format_time(self._clock.now()))
             else:
                 raise VaultTamperedError()
             self._guard.forgive_in(connection)
             attest(connection, key)
+            adopted = adopt_legacy_meta(connection, keys)  # once, after the version-6 upgrade
+            # Rows no session can claim are what an interrupted duress unlock left behind.
+            leftovers = delete_other_spaces(connection, keys) + delete_other_referrals(connection, keys)
+            delete_other_directories(connection, keys)
+        if leftovers:
+            self._database.vacuum()
+        if adopted or leftovers:
+            self._database.checkpoint_until_done()
 
     def _refresh_policy(self) -> VaultPolicy:
         self._policy = self._read_policy()
@@ -611,29 +626,38 @@ class Vault:
     def _destroy_real_vault(self, slots: KeySlots, duress_kek: bytes, decoy_key: bytes) -> None:
         """The duress path: the decoy becomes the only vault, and nothing of the real one remains.
 
-        One transaction moves the decoy key into the officer's slot (under the duress secret), fills
-        the duress slot with a wrap under a random key (as on a vault without a duress secret), and
-        deletes every interview, outbox and directory row the decoy did not make. VACUUM then rebuilds
-        the file without their pages, and the WAL is truncated.
+        Under the write lock, first the key-slot file is overwritten in place: the decoy key goes into
+        the officer's slot (under the duress secret) and the duress slot gets a wrap under a random key
+        (as on a vault without a duress secret). From that moment the real ciphertext cannot be opened,
+        even if the rest is interrupted (the next unlock deletes what is left). Then one transaction
+        deletes every interview, outbox, referral, directory and legacy row the decoy did not make, restarts the counters as
+        in a vault created and unlocked once, and authenticates the protected state under the only key.
+        VACUUM then rebuilds the file without the deleted pages, and the WAL is truncated.
         """
         now = format_time(self._clock.now())
-        decoy = SessionKeys(UnencryptedFields(), decoy_key)  # only for its owner tags
+        decoy = self._keys_for(decoy_key)
         with self._database.write() as connection:
-            slots.store(connection, duress_kek, decoy_key, OFFICER_SLOT, now)
-            slots.store(connection, os.urandom(len(duress_kek)), new_data_key(), DURESS_SLOT, now)
+            rewritten = slots.with_slot(duress_kek, decoy_key, OFFICER_SLOT)
+            rewritten.with_slot(os.urandom(len(duress_kek)), new_data_key(), DURESS_SLOT).write(
+                self._key_file, now
+            )
             delete_other_spaces(connection, decoy)
             delete_other_referrals(connection, decoy)
             delete_other_directories(connection, decoy)
-            self._guard.forgive_in(connection)
+            adopt_legacy_meta(connection, decoy)
+            self._guard.restart_counts(connection)
             attest(connection, integrity_key(decoy_key))  # the protected state, now under the only key
         with _destructions_lock:
             _destructions[self._database.path] = _destructions.get(self._database.path, 0) + 1
         self._database.vacuum()
-        self._database.checkpoint()
+        self._database.checkpoint_until_done()
+
+    def _keys_for(self, data_key: bytes) -> SessionKeys:
+        codec: FieldCodec = UnencryptedFields() if self._plaintext_fields else FieldCipher(data_key)
+        return SessionKeys(codec, data_key)
 
     def _start_session(self, data_key: bytes) -> None:
-        codec: FieldCodec = UnencryptedFields() if self._plaintext_fields else FieldCipher(data_key)
-        keys = SessionKeys(codec, data_key)
+        keys = self._keys_for(data_key)
         generation = _destruction_count(self._database.path)
         self._session = _Session(keys, data_key, self._clock.monotonic(), generation)
 

@@ -11,13 +11,12 @@ VK005: without one, a short PIN is refused with a clear message.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from vault_support import FAST_KDF, SECRET, store_interview
+from vault_support import FAST_KDF, SECRET, edit_key_record, key_record, store_interview
 
 from app.vault import (
     DeviceSecretError,
@@ -32,10 +31,7 @@ from app.vault.keys import derive_kek, new_data_key, unwrap_data_key, wrap_data_
 
 
 def _stored_params(vault: Vault) -> dict[str, object]:
-    connection = sqlite3.connect(vault.database_path)
-    text = connection.execute("SELECT kdf_params FROM vault_keys").fetchone()[0]
-    connection.close()
-    return dict(json.loads(text))
+    return dict(json.loads(key_record(vault).kdf_params))
 
 
 def test_vk001_real_parameters(tmp_path: Path) -> None:
@@ -88,10 +84,7 @@ def test_vk003_edited_stored_parameters_do_not_open(open_vault: Callable[..., Va
     vault.lock()
     params = _stored_params(vault)
     params["iterations"] = int(str(params["iterations"])) + 1
-    connection = sqlite3.connect(vault.database_path)
-    with connection:
-        connection.execute("UPDATE vault_keys SET kdf_params = ?", (json.dumps(params),))
-    connection.close()
+    edit_key_record(vault, kdf_params=json.dumps(params))
     with pytest.raises(WrongSecretError):
         vault.unlock(SECRET)
 

@@ -97,7 +97,7 @@ def test_vm002_migrated_schema_matches_the_models(tmp_path: Path, open_vault: Ca
     new = open_vault(tmp_path / "new").database_path
     engine = create_engine(f"sqlite:///{tmp_path / 'models.sqlite3'}")
     names = (
-        "vault_keys",
+        "interview_legacy_meta",
         "unlock_guard",
         "vault_policy",
         "interview",

@@ -25,6 +25,7 @@ from vault_support import (
     FakeClock,
     Organisation,
     all_bytes_under,
+    key_record,
     store_interview,
     submission_for,
 )
@@ -94,7 +95,8 @@ def test_vu002_growing_delays_survive_restart(
 
 def test_vu003_attempt_is_counted_before_deriving(vault: Vault, open_vault: Callable[..., Vault]) -> None:
     vault.lock()
-    guard = UnlockGuard(open_vault()._database, FakeClock())  # the same steps unlock takes
+    other = open_vault()
+    guard = UnlockGuard(other._database, FakeClock(), other._key_file)  # the same steps unlock takes
     for _ in range(3):
         guard.begin_attempt(None)  # ... and then the process is killed during the derivation
     assert open_vault().throttle_seconds() == 30
@@ -115,10 +117,9 @@ def test_vu005_wipe_after_failures(
     sealed = store_interview(vault, {"q1": "yes"})
     vault.interviews.complete(sealed, submission_for(sealed, {"q1": "yes"}))
     draft = store_interview(vault, {"q1": "WIPE-CANARY-draft"})
+    officer_slot = key_record(vault).officer_slot
     connection = sqlite3.connect(vault.database_path)
-    officer_slot, draft_blob = connection.execute(
-        "SELECT officer_slot, (SELECT engine_state FROM interview WHERE id = ?) FROM vault_keys", (draft,)
-    ).fetchone()
+    (draft_blob,) = connection.execute("SELECT engine_state FROM interview WHERE id = ?", (draft,)).fetchone()
     connection.close()
     vault.lock()
     _fail(vault, 4, clock)
@@ -143,7 +144,8 @@ def test_vu005_unfinished_attempt_at_the_limit_wipes(vault: Vault, open_vault: C
     vault.set_policy(VaultPolicy(wipe_after_failures=5))
     vault.lock()
     clock = FakeClock()
-    guard = UnlockGuard(open_vault()._database, clock)
+    other = open_vault()
+    guard = UnlockGuard(other._database, clock, other._key_file)
     for _ in range(5):
         clock.advance(3600)
         guard.begin_attempt(5)  # five attempts, each killed during the derivation
@@ -188,10 +190,9 @@ def test_vu006_duress_opens_an_empty_decoy(
 
 def test_vu006_duress_leaves_no_trace_in_the_file(open_vault: Callable[..., Vault]) -> None:
     def keys_table_shape(vault: Vault) -> list[tuple[str, int]]:
-        connection = sqlite3.connect(vault.database_path)
-        row = connection.execute("SELECT officer_slot, duress_slot FROM vault_keys").fetchone()
-        connection.close()
-        return [(type(value).__name__, len(value)) for value in row]
+        record = key_record(vault)
+        size = (vault.database_path.parent / "vault.keys").stat().st_size
+        return [("bytes", len(record.officer_slot)), ("bytes", len(record.duress_slot)), ("file", size)]
 
     without = open_vault()
     without.create(SECRET)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from app.vault import Clock, KdfPolicy, Vault
+from app.vault.key_file import KeyFile, KeyRecord
 from screening_protocols import Protocol, get_protocol, load_protocol
 from sync.envelope import binding_info, open_submission
 from sync.sealed import SealedInterview
@@ -129,3 +130,18 @@ def protocols_for_tests(protocol_id: str) -> Protocol:
     if protocol_id == "vault-test":
         return load_protocol(FIXTURES / "vault-test.yaml")
     return get_protocol(protocol_id)
+
+
+def key_record(vault: Vault) -> KeyRecord:
+    """The key-slot file's current record (what anyone holding the files can read)."""
+    record = KeyFile(vault.database_path.parent).read()
+    assert record is not None
+    return record
+
+
+def edit_key_record(vault: Vault, **changes: object) -> None:
+    """Change the key-slot file as an attacker with the files could (keeping it well-formed)."""
+    key_file = KeyFile(vault.database_path.parent)
+    record = key_file.read()
+    assert record is not None
+    key_file.write(replace(record, **changes))  # type: ignore[arg-type]
