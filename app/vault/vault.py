@@ -630,8 +630,9 @@ class Vault:
         the officer's slot (under the duress secret) and the duress slot gets a wrap under a random key
         (as on a vault without a duress secret). From that moment the real ciphertext cannot be opened,
         even if the rest is interrupted (the next unlock deletes what is left). Then one transaction
-        deletes every interview, outbox, referral, directory and legacy row the decoy did not make, restarts the counters as
-        in a vault created and unlocked once, and authenticates the protected state under the only key.
+        deletes every interview, outbox, referral, directory and legacy row the decoy did not make,
+        restarts the counters as in a vault created and unlocked once, and authenticates the protected
+        state under the only key.
         VACUUM then rebuilds the file without the deleted pages, and the WAL is truncated.
         """
         now = format_time(self._clock.now())
