@@ -76,11 +76,11 @@ def match_services(
     language = person.language.casefold() if person.language else None
     base = language.split("-")[0] if language else None
     matches: list[tuple[tuple[object, ...], Match]] = []
-    for service in directory.services:
-        served = service.needs & wanted
-        if not served or not service.active:
+    for service in directory.serving(wanted):
+        if not service.active:
             continue
-        spoken = _speaks(service, language, base)
+        served = service.needs & wanted
+        spoken = language is not None and (language in service.spoken or base in service.spoken)
         if language is not None and not spoken and not service.interpreter:
             continue
         if service.age_groups and person.age_group not in service.age_groups:
@@ -117,13 +117,3 @@ def match_services(
     matches.sort(key=lambda ranked: ranked[0])
     found = [match for _rank, match in matches]
     return found if limit is None else found[:limit]
-
-
-def _speaks(service: Service, language: str | None, base: str | None) -> bool:
-    if language is None:
-        return False
-    for code in service.languages:
-        code = code.casefold()
-        if code == language or code.split("-")[0] == base:
-            return True
-    return False

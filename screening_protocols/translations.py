@@ -40,7 +40,6 @@ __all__ = [
     "RenderedText",
     "TranslationStatus",
     "available_languages",
-    "render_need",
     "render_consent",
     "render_emergency",
     "render_outcome",
@@ -240,11 +239,6 @@ class RenderedConsent:
     agreement: RenderedText
     fallback: bool
     status: str
-
-
-def render_need(need: str, lang: str, *, locales_dir: Path | None = None) -> RenderedText:
-    """The label of one referral need (`catalogue.REFERRAL_NEEDS`) in `lang`, English when missing."""
-    return _Translator(lang, "en", locales_dir)("engine:referral", REFERRAL_NEEDS[need])
 
 
 def render_consent(protocol: Protocol, lang: str, *, locales_dir: Path | None = None) -> RenderedConsent:

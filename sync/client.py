@@ -147,7 +147,7 @@ class SyncClient:
 
         `directory_version` is the directory the device holds (0: none): a newer one comes back.
         """
-        query = {"directory_version": str(directory_version)} if directory_version else None
+        query = {"directory_version": str(directory_version)}
         return _parse(UpdatesResponse, self._send("GET", "/v1/updates", b"", signed=True, params=query))
 
     def _send(

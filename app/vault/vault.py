@@ -607,8 +607,8 @@ class Vault:
 
         One transaction moves the decoy key into the officer's slot (under the duress secret), fills
         the duress slot with a wrap under a random key (as on a vault without a duress secret), and
-        deletes every interview, outbox and directory row the decoy did not make. VACUUM then rebuilds the file
-        without their pages, and the WAL is truncated.
+        deletes every interview, outbox and directory row the decoy did not make. VACUUM then rebuilds
+        the file without their pages, and the WAL is truncated.
         """
         now = format_time(self._clock.now())
         decoy = SessionKeys(UnencryptedFields(), decoy_key)  # only for its owner tags

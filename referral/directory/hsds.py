@@ -19,8 +19,9 @@ software that does not know our taxonomy ignores it and still reads a valid HSDS
 | `partner_id`, `partner_sealing_key`, `partner_signing_key` | organization | id, raw keys (base64url) |
 
 Plain HSDS fields are read too: `languages[].code`, `phones[].number`, `assured_date` (last verified),
-`minimum_age`/`maximum_age`, `status` and the organisation. A directory from another system, with no
-Waypoint attributes, imports: its services have no needs ("not yet mapped").
+`minimum_age`/`maximum_age`, `status` and the organisation (nested, or only its `organization_id`).
+A directory from another system, with no Waypoint attributes, imports: its services have no needs
+("not yet mapped").
 """
 
 from __future__ import annotations
@@ -51,12 +52,7 @@ __all__ = [
 
 WAYPOINT_TAXONOMY = "waypoint-referral/1"
 _NAMESPACE = uuid.UUID("5f0c2a52-7b43-4d0e-9a51-3c2d1f9b7e10")  # ids of Waypoint's terms and attributes
-_TAXONOMY_DETAIL = {
-    "id": str(uuid.uuid5(_NAMESPACE, "taxonomy")),
-    "name": "Waypoint referral taxonomy",
-    "description": "Waypoint's referral needs, eligibility, area, hours, expectations and partner keys.",
-    "version": "1",
-}
+_TAXONOMY_ID = str(uuid.uuid5(_NAMESPACE, "taxonomy"))  # Waypoint referral taxonomy, version 1
 SERVICE_TERMS = frozenset(
     {"need", "age_group", "gender", "area", "open_24_7", "interpreter", "will_happen", "will_not_happen"}
 )
@@ -185,20 +181,17 @@ def _attribute(
     term: dict[str, Any] = {
         "id": str(uuid.uuid5(_NAMESPACE, f"term/{code}/{language or ''}")),
         "code": code,
-        "name": code.replace("_", " "),
-        "description": f"Waypoint: {code.replace('_', ' ')}",
+        "name": code,
+        "description": f"Waypoint {code}",
         "taxonomy": WAYPOINT_TAXONOMY,
-        "taxonomy_detail": _TAXONOMY_DETAIL,
-        "taxonomy_id": _TAXONOMY_DETAIL["id"],
+        "taxonomy_id": _TAXONOMY_ID,
     }
     if language is not None:
         term["language"] = language
     return {
         "id": str(uuid.uuid5(_NAMESPACE, f"attribute/{link_id}/{code}/{language or ''}/{value}")),
         "link_id": link_id,
-        "link_type": entity,
         "link_entity": entity,
-        "taxonomy_term_id": term["id"],
         "taxonomy_term": term,
         "value": value,
     }
@@ -224,8 +217,9 @@ def _waypoint_problems(service: Mapping[str, Any], base: str) -> Iterator[Direct
         if problem:
             yield DirectoryProblem(where, problem)
     organization = service.get("organization")
-    if not isinstance(organization, dict) or not organization.get("id"):
-        yield DirectoryProblem(f"{base}.organization", "a service needs its organization (id and name)")
+    if not isinstance(organization, dict):
+        if not service.get("organization_id"):
+            yield DirectoryProblem(base, "a service needs its organization (or at least organization_id)")
         return
     found: dict[str, object] = {}
     for index, code, _language, value in _waypoint(organization.get("attributes")):

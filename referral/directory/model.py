@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from types import MappingProxyType
 
 from referral.directory.errors import UnknownServiceError
@@ -111,6 +112,12 @@ class Service:
     last_verified: date | None = None
     partner: PartnerKeys | None = None
 
+    @cached_property
+    def spoken(self) -> frozenset[str]:
+        """The service's language codes and their base languages, case-folded (`pt-BR` -> pt-br, pt)."""
+        codes = {code.casefold() for code in self.languages}
+        return frozenset(codes | {code.split("-")[0] for code in codes})
+
     @property
     def needs_mapped(self) -> bool:
         """False while a coordinator has not yet said which needs the service serves."""
@@ -149,10 +156,27 @@ class Directory:
         Raises:
             UnknownServiceError: no service of this directory has that id.
         """
-        for service in self.services:
-            if service.id == service_id:
-                return service
-        raise UnknownServiceError(service_id=service_id, version=self.version)
+        found = self._by_id.get(service_id)
+        if found is None:
+            raise UnknownServiceError(service_id=service_id, version=self.version)
+        return found
+
+    def serving(self, needs: frozenset[str]) -> list[Service]:
+        """The services that serve at least one of `needs`, in directory order (an index, built once)."""
+        positions = sorted({i for need in needs for i in self._by_need.get(need, ())})
+        return [self.services[i] for i in positions]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Service]:
+        return {service.id: service for service in self.services}
+
+    @cached_property
+    def _by_need(self) -> dict[str, tuple[int, ...]]:
+        index: dict[str, list[int]] = {}
+        for position, service in enumerate(self.services):
+            for need in service.needs:
+                index.setdefault(need, []).append(position)
+        return {need: tuple(positions) for need, positions in index.items()}
 
     def stale(self, today: date, max_age_days: int = DEFAULT_VERIFICATION_DAYS) -> tuple[Service, ...]:
         """The services whose entries are past the verification age."""

@@ -127,11 +127,15 @@ def read_directory(document: bytes, *, validate: bool = True) -> Directory:
         InvalidDirectoryError: it is not a Waypoint directory document.
     """
     content = _document(document, validate=validate)
-    services = content["services"]
+    try:
+        services = tuple(service_from_hsds(service) for service in content["services"])
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        problem = DirectoryProblem("$.services", "a service cannot be read")
+        raise InvalidDirectoryError([problem]) from error
     return Directory(
         version=content["version"],
         issued_at=datetime.fromisoformat(content["issued_at"]),
-        services=tuple(service_from_hsds(service) for service in services),
+        services=services,
     )
 
 

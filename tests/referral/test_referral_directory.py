@@ -82,6 +82,9 @@ def test_dr001_hsds_examples_import_as_not_yet_mapped() -> None:
     assert service.phones == ("+44 1234 234567",)
     assert service.last_verified == date(2005, 1, 1)
     assert service.age_groups == frozenset()  # 12 to 100: children and adults
+    bare = {"id": new_id(), "name": "Drop-in", "status": "active", "organization_id": new_id()}
+    directory, _signed = import_directory([bare], version=3, organisation_key=key)
+    assert directory.services[0].organization_id == bare["organization_id"]
     with pytest.raises(UnknownServiceError) as raised:
         directory.service("no-such-service")
     assert raised.value.code == "WP-REFERRAL-002"
@@ -124,7 +127,9 @@ def test_dr003_bad_input_lists_each_problem_with_its_path() -> None:
     bad["attributes"][need]["value"] = "spaceship"
     duplicate = copy.deepcopy(good)
     with pytest.raises(InvalidDirectoryError) as raised:
-        import_directory({"contents": [good, bad, duplicate], "total_items": 3}, version=1, organisation_key=key)
+        import_directory(
+            {"contents": [good, bad, duplicate], "total_items": 3}, version=1, organisation_key=key
+        )
     found = {problem.path: problem.message for problem in raised.value.problems}
     assert set(found) == {
         "$.contents[1]",
@@ -203,13 +208,17 @@ def test_dr007_xeddsa_signatures_verify_as_ed25519() -> None:
         scalar = bytearray(hashlib.sha512(seed).digest()[:32])
         scalar[0] &= 248
         scalar[31] = (scalar[31] & 127) | 64
-        point = organisation_signature._encode(organisation_signature._multiply(int.from_bytes(scalar, "little")))
+        point = organisation_signature._encode(
+            organisation_signature._multiply(int.from_bytes(scalar, "little"))
+        )
         assert point == Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
         key = X25519PrivateKey.generate()
         signature = organisation_signature.sign(key, b"directory")
         assert organisation_signature.verify(_public(key), b"directory", signature)
         assert not organisation_signature.verify(_public(key), b"directorz", signature)
-        assert not organisation_signature.verify(_public(X25519PrivateKey.generate()), b"directory", signature)
+        assert not organisation_signature.verify(
+            _public(X25519PrivateKey.generate()), b"directory", signature
+        )
 
 
 def test_dr008_cli_import_and_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,7 +230,9 @@ def test_dr008_cli_import_and_export(tmp_path: Path, monkeypatch: pytest.MonkeyP
     url = f"sqlite:///{tmp_path / 'server.db'}"
     runner = CliRunner()
     good = tmp_path / "good.json"
-    good.write_text(json.dumps([hsds_service(_entry()), json.loads((FIXTURES / "service_full.json").read_text())]))
+    good.write_text(
+        json.dumps([hsds_service(_entry()), json.loads((FIXTURES / "service_full.json").read_text())])
+    )
     bad = tmp_path / "bad.json"
     broken = hsds_service(_entry())
     broken["status"] = "open"
@@ -263,6 +274,8 @@ def _read_public(path: Path) -> bytes:
 def test_dr009_issued_at_is_utc() -> None:
     key = X25519PrivateKey.generate()
     moment = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
-    directory, signed = import_directory([hsds_service(_entry())], version=1, organisation_key=key, issued_at=moment)
+    directory, signed = import_directory(
+        [hsds_service(_entry())], version=1, organisation_key=key, issued_at=moment
+    )
     assert directory.issued_at == moment and directory.issued_at.utcoffset() is not None
     assert json.loads(signed.document)["issued_at"] == "2026-12-03T17:00:00+00:00"

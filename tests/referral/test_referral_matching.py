@@ -130,7 +130,7 @@ def test_mt006_expectations_and_stale_flag() -> None:
 FORBIDDEN = ("trafficking", "victim", "prostitut", "illegal", "exploit", "screening")
 
 
-@pytest.mark.parametrize("language", sorted(p.name for p in LOCALES_DIR.iterdir() if p.is_dir()) + ["en"])
+@pytest.mark.parametrize("language", [*sorted(p.name for p in LOCALES_DIR.iterdir() if p.is_dir()), "en"])
 def test_mt007_contact_card_is_neutral_and_translated(language: str) -> None:
     service = _service(
         "Harbour House",

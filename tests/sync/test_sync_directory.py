@@ -1,7 +1,8 @@
 """The directory of services travels through `GET /v1/updates`, on SQLite and PostgreSQL.
 
 DR010: the server delivers the newest signed directory only to a device holding an older version
-       (none before the first import; nothing again once the device has it; the next version after).
+       (none before the first import; nothing again once the device has it; the next version after),
+       and never to a device that does not ask (devices from before the directory).
 DR011: a directory altered in the server's database is refused by the device; the one held stays.
 """
 
@@ -69,6 +70,8 @@ def test_dr010_updates_deliver_the_directory_incrementally(
         assert client.updates(directory_version=1).directory is None  # the device has it: nothing sent
         first = client.updates().directory
         assert first is not None and first.version == 1
+        older_device = client._send("GET", "/v1/updates", b"", signed=True).json()  # no parameter
+        assert "directory" not in older_device  # a device from before the directory still reads it
     assert fetch_directory(device_store, store, transport=server.transport) is None
     assert store.saves == 1
     _publish(server, organisation_key, 2, "Second shelter")

@@ -64,7 +64,7 @@ def test_dr012_directory_is_kept_encrypted(
     assert CANARY_PHONE.encode() not in stored and b"Quiet Harbour" not in stored
     assert document_b64 not in stored and signed.signature not in stored
     reopened = open_vault(data_dir)
-    with reopened._database.read() as connection:  # noqa: SLF001 - the schema version of this file
+    with reopened._database.read() as connection:
         assert schema_version(connection) >= 8
     with pytest.raises(VaultLockedError):
         reopened.directory_store.load_directory()
@@ -82,5 +82,5 @@ def test_dr013_duress_unlock_removes_the_directory(
     vault.lock()
     vault.unlock(DURESS_SECRET)
     assert vault.directory_store.load_directory() is None
-    with vault._database.read() as connection:  # noqa: SLF001 - nothing of the real space remains
+    with vault._database.read() as connection:
         assert connection.exec_driver_sql("SELECT COUNT(*) FROM directory").scalar_one() == 0

@@ -87,7 +87,7 @@ def _fetch_directory(vault: Any, pin: str | None, insecure_http: bool) -> str | 
     Raises:
         TamperedDirectoryError: what the server sent is not signed by the organisation.
     """
-    if pin is None:
+    if pin is None or not vault.has_secret:
         return None
     from referral.directory.device import fetch_directory
     from referral.directory.errors import OlderDirectoryError

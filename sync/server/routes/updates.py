@@ -1,8 +1,9 @@
 """`GET /v1/updates`: what the server has for a device: its status, and a newer directory of services.
 
 A revoked device gets 403 `device_revoked` here as everywhere, which is how it learns it was revoked.
-The device says which directory version it holds (`?directory_version=N`, 0 or absent for none); the
-newest signed directory comes back only when it is newer, so a device downloads each version once.
+The device says which directory version it holds (`?directory_version=N`, 0 for none); the newest
+signed directory comes back only when it is newer, so a device downloads each version once. Without
+the parameter (a device from before the directory) the answer has no `directory` member at all.
 The query is not covered by the request signature on purpose: changing it can only make the server
 send a directory the device then checks (signature, version) and keeps or refuses.
 """
@@ -23,17 +24,19 @@ from sync.wire import DirectoryUpdate, Health, UpdatesResponse, b64u_encode
 router = APIRouter(prefix="/v1", tags=["devices"])
 
 
-@router.get("/updates", responses=problem_responses(400, 401, 403, 422, 429))
+@router.get(
+    "/updates", responses=problem_responses(400, 401, 403, 422, 429), response_model_exclude_none=True
+)
 def updates(
     signed: SignedRequestDep,
     session: SessionDep,
     state: StateDep,
-    directory_version: Annotated[int, Query(ge=0, le=2**53)] = 0,
+    directory_version: Annotated[int | None, Query(ge=0, le=2**53)] = None,
 ) -> UpdatesResponse:
     """The device's status and anything the organisation sends it."""
     with unit_of_work(session):
         device_id = authenticate(signed, session, state).device_id
-        newer = newer_directory(session, directory_version)
+        newer = None if directory_version is None else newer_directory(session, directory_version)
         session.commit()  # the nonce: a replay of this request is refused even after a restart
     directory = None
     if newer is not None:
