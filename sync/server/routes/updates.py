@@ -20,7 +20,7 @@ def updates(signed: SignedRequestDep, session: SessionDep, state: StateDep) -> U
     """The device's status and anything the organisation sends it."""
     with unit_of_work(session):
         device_id = authenticate(signed, session, state).device_id
-        session.commit()  # the nonce: a replay of this request is refused even after a restart
+        # the nonce is already committed: a replay of this request is refused even after a restart
     return UpdatesResponse(device_id=device_id, status="active", server_time=state.clock_ms(), updates=[])
 
 
