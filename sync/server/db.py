@@ -151,7 +151,10 @@ def _sqlite_engine(database_url: str, database: str | None, *, writer: bool) -> 
 def prepare_database(engine: Engine, *, deduplicate: bool = True) -> None:
     """Create missing tables. `deduplicate=False` (tests only) drops the unique index on interview ids."""
     try:
-        metadata.create_all(engine)
+        try:
+            metadata.create_all(engine)
+        except IntegrityError:  # another server process created the same table at the same moment
+            metadata.create_all(engine)
     except DatabaseError as error:  # unreachable, refused, or a file that is not a database
         raise ConfigError(
             N_("The referral server database could not be opened or created."),
