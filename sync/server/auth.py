@@ -1,7 +1,7 @@
 """Who may call: the device whose RFC 9421 signature verifies, inside the time window, with a new nonce.
 
 Checks, in order: the signature headers parse (401); the client address is within its rate (429),
-before anything else touches the database; the device is known (401) and its signature verifies
+taken in the same statement that reads the named device; the device is known (401) and its signature verifies
 (401); it is not revoked (403); `created` is within the window (401 `clock_skew`, with the server's
 time so the device can correct itself); the body matches `Content-Digest` (400); the device is within
 its rate (429); and the nonce is new (401 `replay`).
