@@ -74,25 +74,22 @@ def server_command(
         "threads": threads,
     }
     settings = replace(settings, **{name: value for name, value in chosen.items() if value is not None})
+    processes = settings.process_count
+    if processes == 1:
+        app = create_app(settings)  # sets up the schema, the organisation key and the receipt key
+        _require_organisation_key(current_organisation_key(app.state.waypoint.engine))
+        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+        return
     # Set the database up once, here, so the worker processes start on a ready schema and keys.
     engine = make_engine(url, connections=1)
     try:
         prepare_database(engine)
         if public_key is not None:
             register_organisation_key(engine, read_public_key_file(public_key))
-        known = current_organisation_key(engine)
+        _require_organisation_key(current_organisation_key(engine))
         load_receipt_key(engine)
     finally:
         engine.dispose()
-    if known is None:
-        raise ConfigError(
-            N_("The referral server has no organisation public key yet."),
-            N_("Start it once with --public-key FILE (made by `waypoint keys generate`)."),
-        )
-    processes = settings.process_count
-    if processes == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", server_header=False)
-        return
     os.environ[SETTINGS_VARIABLE] = settings.to_json()
     uvicorn.run(
         f"{__name__}:worker_app",
@@ -103,6 +100,14 @@ def server_command(
         log_level="info",
         server_header=False,
     )
+
+
+def _require_organisation_key(known: object | None) -> None:
+    if known is None:
+        raise ConfigError(
+            N_("The referral server has no organisation public key yet."),
+            N_("Start it once with --public-key FILE (made by `waypoint keys generate`)."),
+        )
 
 
 def worker_app() -> Any:
