@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, delete, exists, insert, literal, null, update
+from sqlalchemy import BigInteger, Connection, delete, exists, insert, literal, text, update
 from sqlmodel import Session, col, select
 
 from sync.code_authority import VouchedKey
@@ -403,6 +403,31 @@ def store_batch(
     return outcome
 
 
+# The rows and an audit event for each row that was new, in one statement (PostgreSQL).
+_STORE_WITH_AUDIT = text(
+    """
+    WITH stored AS (
+        INSERT INTO submissions (interview_id, device_id, seq, protocol_id, protocol_version, key_id,
+                                 envelope, envelope_sha256, size, received_at)
+        SELECT item.interview_id, :device_id, item.seq, item.protocol_id, item.protocol_version,
+               item.key_id, item.envelope, item.envelope_sha256, item.size, :now
+        FROM unnest(CAST(:interview_id AS varchar[]), CAST(:seq AS bigint[]),
+                    CAST(:protocol_id AS varchar[]), CAST(:protocol_version AS varchar[]),
+                    CAST(:key_id AS varchar[]), CAST(:envelope AS bytea[]),
+                    CAST(:envelope_sha256 AS varchar[]), CAST(:size AS integer[]))
+             AS item(interview_id, seq, protocol_id, protocol_version, key_id, envelope,
+                     envelope_sha256, size)
+        ON CONFLICT (interview_id) DO NOTHING
+        RETURNING interview_id
+    ), audited AS (
+        INSERT INTO audit_events (at, kind, device_id, interview_id, code)
+        SELECT :now, 'submitted', :device_id, interview_id, NULL FROM stored
+    )
+    SELECT interview_id FROM stored
+    """
+)
+
+
 def _insert_rows(
     connection: Connection,
     rows: Sequence[dict[str, Any]],
@@ -423,16 +448,14 @@ def _insert_rows(
         .returning(col(Submission.interview_id))
     )
     audited = connection.dialect.name == "postgresql"
-    if audited:  # one statement: the rows, and an audit event for each row that was new
-        new = stored.values(list(rows)).cte("stored")
-        audit = insert(AuditEvent).from_select(
-            ["at", "kind", "device_id", "interview_id", "code"],
-            select(  # type: ignore[call-overload]
-                literal(now, BigInteger), literal("submitted"), literal(device_id), new.c.interview_id, null()
-            ),
+    if audited:  # one statement, the same text for any batch size: the rows arrive as arrays
+        columns = (
+            *("interview_id", "seq", "protocol_id", "protocol_version", "key_id"),
+            *("envelope", "envelope_sha256", "size"),
         )
-        statement = select(new.c.interview_id).add_cte(audit.cte("audited"))
-        inserted = set(connection.execute(statement).scalars().all())
+        arrays = {name: [row[name] for row in rows] for name in columns}
+        result = connection.execute(_STORE_WITH_AUDIT, {**arrays, "device_id": device_id, "now": now})
+        inserted = set(result.scalars().all())
     else:  # Core executemany: one cached statement for any batch size
         inserted = set(connection.execute(stored, list(rows)).scalars().all())
     outcome.accepted.extend(row["interview_id"] for row in rows if row["interview_id"] in inserted)
