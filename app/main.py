@@ -22,7 +22,7 @@ from app.session import Session
 from app.theme import apply_theme
 from waypoint.core.errors import WaypointError
 
-__all__ = ["create_main"]
+__all__ = ["create_main", "warm_up"]
 
 
 def create_main(
@@ -51,6 +51,21 @@ def create_main(
             _show_startup_error(page, error_text(error, session.officer), session.officer.rtl)
 
     return main
+
+
+def warm_up(services: AppServices) -> None:
+    """Pay once, before the first page connects, what the first page would otherwise wait for: the
+    vault's first open and status read in this process (SQLAlchemy builds and compiles its statements
+    on first use) and the screens' modules."""
+    from app.device_status import read_device_status
+    from app.shell import build_view  # noqa: F401 - imports every screen module
+
+    vault = services.open_vault()
+    try:
+        read_device_status(vault, services.config.idle_lock_seconds)
+        _ = vault.has_secret
+    finally:
+        vault.close()
 
 
 def _show_startup_error(page: ft.Page, text: str, rtl: bool) -> None:

@@ -98,6 +98,8 @@ class Session:
         finally:
             self._actions_running -= 1
         self._tasks.append(asyncio.get_running_loop().create_task(self.locking.watch_idle()))
+        if self.state.screen is Screen.SETUP:  # while the officer types: `create` then derives once
+            self._tasks.append(asyncio.create_task(asyncio.to_thread(vault.prepare_to_create)))
         self.page.on_disconnect = self._on_disconnect
         self.page.on_close = self._on_close
         self.render()

@@ -29,13 +29,12 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlmodel import Session
 
 from sync import Enrollment, Outbox, OutboxCounts, OutboxItem, join, seal_submission
 from sync.client import SyncClient
 from sync.identity import DeviceIdentity
 from sync.server import create_enrollment_code, crud
-from sync.server.db import make_engine
+from sync.server.db import atomic_step, make_engine
 from sync.wire import SubmissionBatch, SubmissionItem
 
 BATCH = 50
@@ -144,11 +143,11 @@ def raw_insert_rate(database_url: str, enrollment: Enrollment, items: int) -> fl
         )
         for batch in batches
     ]
+    keys = crud.OrganisationKeys()
     started = time.perf_counter()
     for batch in wire:
-        with Session(engine) as session:
-            crud.store_batch(session=session, device_id="raw", batch=batch, now=0)
-            session.commit()
+        with atomic_step(engine) as connection:
+            crud.store_batch(connection=connection, device_id="raw", batch=batch, now=0, keys=keys)
     elapsed = time.perf_counter() - started
     engine.dispose()
     return items / elapsed

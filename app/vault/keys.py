@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 import time
 import unicodedata
 from dataclasses import asdict, dataclass
@@ -95,6 +96,10 @@ class KdfParams:
         return params
 
 
+_CALIBRATED: dict[tuple[int, int, int, float], int] = {}
+_CALIBRATION_LOCK = threading.Lock()
+
+
 @dataclass(frozen=True)
 class KdfPolicy:
     """The floor every stored parameter set must meet, and how new vaults pick theirs.
@@ -137,7 +142,7 @@ class KdfPolicy:
             Parameters with a fresh random salt, at or above the floor.
         """
         salt = os.urandom(SALT_LENGTH)
-        iterations = self.fixed_iterations or self._calibrate_iterations()
+        iterations = self.fixed_iterations or self.calibrate()
         return KdfParams(
             memory_kib=self.min_memory_kib,
             iterations=max(self.min_iterations, min(iterations, self.max_iterations)),
@@ -145,6 +150,16 @@ class KdfPolicy:
             salt=salt,
             with_device_secret=with_device_secret,
         )
+
+    def calibrate(self) -> int:
+        """The pass count that takes about `target_seconds` here: measured once per process and kept
+        (the device does not change), so the app can measure it while the officer types a new secret
+        and creating the vault then runs Argon2id once."""
+        key = (self.min_memory_kib, self.min_iterations, self.lanes, self.target_seconds)
+        with _CALIBRATION_LOCK:
+            if key not in _CALIBRATED:
+                _CALIBRATED[key] = self._calibrate_iterations()
+            return _CALIBRATED[key]
 
     def _calibrate_iterations(self) -> int:
         probe = KdfParams(self.min_memory_kib, self.min_iterations, self.lanes, os.urandom(16), False)

@@ -172,6 +172,12 @@ class Vault:
         """True once the vault has been created (and not wiped since)."""
         return self._key_file.read() is not None
 
+    def prepare_to_create(self) -> None:
+        """Calibrate the key derivation now (blocking: two short Argon2id runs), so that `create`, a
+        moment later, runs Argon2id once. The app calls it while the set-up screen waits for input."""
+        if self._kdf_policy.fixed_iterations is None:
+            self._kdf_policy.calibrate()
+
     @property
     def was_wiped(self) -> bool:
         """True when the organisation's wrong-secret limit erased this vault (until it is created again)."""

@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from sync.server.db import (
@@ -41,7 +42,7 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], float] = time.ti
     Returns:
         An ASGI app; serve it with uvicorn.
     """
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, connections=settings.threads)
     prepare_database(engine, deduplicate=settings.deduplicate)
     if settings.public_key_file is not None:
         register_organisation_key(engine, read_public_key_file(settings.public_key_file))
@@ -57,6 +58,8 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], float] = time.ti
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # as many handler threads as database connections: a request never waits for a connection
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
         engine.dispose()
 

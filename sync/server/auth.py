@@ -1,7 +1,7 @@
 """Who may call: the device whose RFC 9421 signature verifies, inside the time window, with a new nonce.
 
 Checks, in order: the signature headers parse (401); the client address is within its rate (429),
-before anything else touches the database; the device is known (401) and its signature verifies
+taken in the same statement that reads the named device; the device is known (401) and its signature verifies
 (401); it is not revoked (403); `created` is within the window (401 `clock_skew`, with the server's
 time so the device can correct itself); the body matches `Content-Digest` (400); the device is within
 its rate (429); and the nonce is new (401 `replay`).
@@ -23,8 +23,9 @@ from sqlmodel import Session
 
 from sync.errors import SignatureError
 from sync.server import crud
+from sync.server.db import atomic_step
 from sync.server.deps import ServerState
-from sync.server.models import Device, Partner
+from sync.server.models import Device
 from sync.server.rate_limits import RateLimit, prune_rate_limits, retry_after_header, take
 from sync.server.refusals import Refusal
 from sync.signing import ParsedSignature, check_content_digest, parse_signature
@@ -133,18 +134,30 @@ def authenticate(
     other role is refused (403 `wrong_role`), so a device cannot read an inbox and a partner cannot
     send interviews.
 
-    Called at the start of a route, in the route's own thread: the transaction it opens (SQLite's
-    write lock) must begin and end in one thread, never across FastAPI's dependency threads.
-    Until it returns, the route's transaction has written nothing but a refusal's tally.
+    Two database round trips on PostgreSQL (`crud.admit`, then `crud.consume`, each one autocommitted
+    statement); two short transactions on SQLite. `session` is used only to count a refusal, after
+    those steps have released their connection, so a request holds at most one connection at a time.
+    Called at the start of a route, in the route's own thread (SQLite's write lock is taken and
+    released in one thread).
     """
-    limit_address(
-        state,
-        f"address:{signed.client}",
-        state.address_limit,
-        "Too many requests from this address; wait and retry.",
-    )
     signature = signed.signature
-    device = session.get(Device, signature.device_id)
+    now_ms = state.clock_ms()
+    with atomic_step(state.engine) as connection:
+        admission = crud.admit(
+            connection=connection,
+            address_key=f"address:{signed.client}",
+            limit=state.address_limit,
+            now_ms=now_ms,
+            device_id=signature.device_id,
+        )
+        if admission.wait_ms == 0 and now_ms - state.last_limit_prune_ms > LIMIT_PRUNE_INTERVAL_MS:
+            state.last_limit_prune_ms = now_ms
+            prune_rate_limits(connection, now_ms)
+    if admission.wait_ms > 0:
+        detail = "Too many requests from this address; wait and retry."
+        headers = {"Retry-After": retry_after_header(admission.wait_ms)}
+        raise Refusal(429, "rate_limited", detail, headers=headers)
+    device = admission.device
     if device is None:
         raise record_refusal(session, state, Refusal(401, "unknown_device", _UNAUTHENTICATED))
     try:
@@ -154,10 +167,9 @@ def authenticate(
     if device.status != "active":
         refusal = Refusal(403, "device_revoked", "This device was revoked by the organisation.")
         raise record_refusal(session, state, refusal)
-    if (session.get(Partner, device.device_id) is not None) != (role == "partner"):
+    if admission.partner != (role == "partner"):
         refusal = Refusal(403, "wrong_role", "This principal may not use this endpoint.")
         raise record_refusal(session, state, refusal)
-    now_ms = state.clock_ms()
     if abs(now_ms // 1000 - signature.created) > state.settings.signature_window_seconds:
         refusal = Refusal(
             401, "clock_skew", "The signature's created time is outside the window.", server_time=now_ms
@@ -168,20 +180,27 @@ def authenticate(
     except SignatureError as error:
         refusal = Refusal(400, error.check, "The body does not match its Content-Digest.")
         raise record_refusal(session, state, refusal) from error
-    wait_ms = take(session.connection(), f"device:{device.device_id}", state.device_limit, now_ms)
+    with atomic_step(state.engine) as connection:
+        wait_ms, fresh = crud.consume(
+            connection=connection,
+            device_key=f"device:{device.device_id}",
+            limit=state.device_limit,
+            now_ms=now_ms,
+            device_id=device.device_id,
+            nonce=signature.nonce,
+            created=signature.created,
+        )
+        if fresh and now_ms - state.last_nonce_prune_ms > NONCE_PRUNE_INTERVAL_MS:
+            state.last_nonce_prune_ms = now_ms
+            older_than = now_ms // 1000 - 2 * state.settings.signature_window_seconds
+            crud.prune_nonces(bind=connection, older_than=older_than)
     if wait_ms > 0:
         headers = {"Retry-After": retry_after_header(wait_ms)}
         raise Refusal(
             429, "rate_limited", "Too many requests from this device; wait and retry.", headers=headers
         )
-    if not crud.consume_nonce(
-        session=session, device_id=device.device_id, nonce=signature.nonce, created=signature.created
-    ):
+    if not fresh:
         raise record_refusal(session, state, Refusal(401, "replay", _UNAUTHENTICATED))
-    if now_ms - state.last_nonce_prune_ms > NONCE_PRUNE_INTERVAL_MS:
-        state.last_nonce_prune_ms = now_ms
-        older_than = now_ms // 1000 - 2 * state.settings.signature_window_seconds
-        crud.prune_nonces(session=session, older_than=older_than)
     return device
 
 

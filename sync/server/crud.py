@@ -1,8 +1,11 @@
 """How the server's data changes: keyword-only functions over a session, each one step of a route.
 
 None of them commits: the route commits once, before it replies, so a reply always describes
-durable state. Inserts that race (the same interview sent twice at once, the same nonce) use the
-database's own conflict handling (`INSERT ... ON CONFLICT DO NOTHING`) on SQLite and PostgreSQL alike.
+durable state. The signed path (`admit`, `consume`, `store_batch`) runs on a connection from
+`db.atomic_step`: on PostgreSQL each of its steps is one statement in autocommit (data-modifying CTEs,
+atomic on their own: one round trip each, no BEGIN or COMMIT); on SQLite each step is one transaction.
+Inserts that race (the same interview sent twice at once, the same nonce) use the database's own
+conflict handling (`INSERT ... ON CONFLICT DO NOTHING`) on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -11,19 +14,19 @@ import base64
 import binascii
 import hashlib
 import logging
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import BigInteger, Connection, delete, exists, insert, literal, text, update
 from sqlmodel import Session, col, select
 
 from sync.code_authority import VouchedKey
 from sync.envelope import read_header
 from sync.errors import EnvelopeError
+from sync.server.db import insert_for
 from sync.server.models import (
     AuditEvent,
     Device,
@@ -31,16 +34,22 @@ from sync.server.models import (
     DeviceSuccession,
     EnrollmentToken,
     OrganisationKey,
+    Partner,
     PartnerToken,
     RefusalTally,
     RequestNonce,
     Submission,
 )
+from sync.server.rate_limits import RateLimit, take_statement, wait_ms
 from sync.server.refusals import Refusal
 from sync.wire import RejectedItem, SubmissionBatch
 
 __all__ = [
+    "Admission",
     "BatchOutcome",
+    "OrganisationKeys",
+    "admit",
+    "consume",
     "consume_nonce",
     "consume_token",
     "create_token",
@@ -68,6 +77,116 @@ class BatchOutcome:
     rejected: list[RejectedItem] = field(default_factory=list)
 
 
+class OrganisationKeys:
+    """The registered organisation key ids, cached for the life of the process.
+
+    Keys are only ever added (by `waypoint enroll create` or a server start, possibly in another
+    process), so the cache is invalidated by a miss: an unknown key id re-reads the table once
+    before an item is rejected as `unknown_key`.
+    """
+
+    def __init__(self) -> None:
+        self._ids: frozenset[str] = frozenset()
+        self._lock = threading.Lock()
+
+    def knows(self, connection: Connection, key_id: str) -> bool:
+        if key_id in self._ids:
+            return True
+        with self._lock:
+            ids = frozenset(connection.execute(select(OrganisationKey.key_id)).scalars().all())
+            self._ids = ids
+        return key_id in ids
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The first step of a signed request: the address's rate and the claimed device."""
+
+    wait_ms: int  # 0: within the address's rate
+    device: Device | None  # None: no such device
+    partner: bool = False  # the principal has the partner role (a `partners` row names it)
+
+
+def admit(
+    *, connection: Connection, address_key: str, limit: RateLimit, now_ms: int, device_id: str
+) -> Admission:
+    """Use one request of the address's allowance and read the principal the signature names, with
+    its role.
+
+    PostgreSQL: one statement (the upsert as a CTE beside the device's row); SQLite: two.
+    """
+    table: Any = Device.__table__  # type: ignore[attr-defined]
+    columns = table.c
+    partner = exists(select(col(Partner.partner_id)).where(col(Partner.partner_id) == device_id)).label(
+        "partner"
+    )
+    taken = take_statement(connection, address_key, limit, now_ms)
+    if connection.dialect.name == "postgresql":
+        used = taken.cte("taken")
+        one = select(literal(1).label("one")).subquery("one")
+        row = connection.execute(
+            select(exists(select(used.c.key)).label("allowed"), partner, *columns).select_from(
+                one.outerjoin(table, columns.device_id == device_id)
+            )
+        ).one()
+        allowed, is_partner, values = bool(row[0]), bool(row[1]), row[2:]
+    else:
+        allowed = connection.execute(taken).first() is not None
+        found = connection.execute(select(partner, *columns).where(columns.device_id == device_id)).first()
+        is_partner, values = (bool(found[0]), tuple(found[1:])) if found is not None else (False, (None,))
+    if not allowed:
+        return Admission(wait_ms(connection, address_key, limit, now_ms), None)
+    device = None if values[0] is None else Device(**dict(zip(columns.keys(), values, strict=True)))
+    return Admission(0, device, is_partner)
+
+
+def consume(
+    *,
+    connection: Connection,
+    device_key: str,
+    limit: RateLimit,
+    now_ms: int,
+    device_id: str,
+    nonce: str,
+    created: int,
+) -> tuple[int, bool]:
+    """Use one request of the device's allowance and remember its nonce.
+
+    Returns:
+        The milliseconds to wait (0: within its rate) and whether the nonce was new. Over its rate,
+        nothing is written (not even the nonce).
+
+    PostgreSQL: one statement (the nonce is inserted only when the upsert allowed the request).
+    """
+    taken = take_statement(connection, device_key, limit, now_ms)
+    if connection.dialect.name == "postgresql":
+        used = taken.cte("taken")
+        remembered = (
+            insert_for(connection, RequestNonce)
+            .from_select(
+                ["device_id", "nonce", "created"],
+                select(literal(device_id), literal(nonce), literal(created, BigInteger)).where(
+                    exists(select(used.c.key))
+                ),
+            )
+            .on_conflict_do_nothing(index_elements=["device_id", "nonce"])
+            .returning(col(RequestNonce.nonce))
+            .cte("remembered")
+        )
+        row = connection.execute(select(exists(select(used.c.key)), exists(select(remembered.c.nonce)))).one()
+        allowed, fresh = bool(row[0]), bool(row[1])
+    else:
+        allowed = connection.execute(taken).first() is not None
+        fresh = (
+            allowed
+            and connection.execute(_nonce_statement(connection, device_id, nonce, created)).first()
+            is not None
+        )
+    if not allowed:
+        return wait_ms(connection, device_key, limit, now_ms), False
+    return 0, fresh
+
+
 def record_event(
     *,
     session: Session,
@@ -79,12 +198,6 @@ def record_event(
 ) -> None:
     """Add one audit event (never content: ids and a reason code only)."""
     session.add(AuditEvent(at=at, kind=kind, device_id=device_id, interview_id=interview_id, code=code))
-
-
-def insert_for(bind: Session | Connection, model: Any) -> Any:
-    """An `INSERT` for `model` in the database's own dialect (for `ON CONFLICT` clauses)."""
-    dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
-    return (sqlite_insert if dialect == "sqlite" else postgresql_insert)(model)
 
 
 def tally_refusal(*, session: Session, at: int, code: str) -> None:
@@ -102,19 +215,22 @@ def tally_refusal(*, session: Session, at: int, code: str) -> None:
 
 def consume_nonce(*, session: Session, device_id: str, nonce: str, created: int) -> bool:
     """Remember a request nonce; False when this device already used it (a replay)."""
-    statement = (
-        insert_for(session, RequestNonce)
+    return session.execute(_nonce_statement(session, device_id, nonce, created)).first() is not None
+
+
+def _nonce_statement(bind: Session | Connection, device_id: str, nonce: str, created: int) -> Any:
+    # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT DO NOTHING through SQLAlchemy.
+    return (
+        insert_for(bind, RequestNonce)
         .values(device_id=device_id, nonce=nonce, created=created)
         .on_conflict_do_nothing(index_elements=["device_id", "nonce"])
         .returning(col(RequestNonce.nonce))
     )
-    # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT DO NOTHING through SQLAlchemy.
-    return session.execute(statement).first() is not None
 
 
-def prune_nonces(*, session: Session, older_than: int) -> None:
+def prune_nonces(*, bind: Session | Connection, older_than: int) -> None:
     """Forget nonces whose signatures are too old to be accepted anyway."""
-    session.execute(delete(RequestNonce).where(col(RequestNonce.created) < older_than))
+    bind.execute(delete(RequestNonce).where(col(RequestNonce.created) < older_than))
 
 
 def create_token(*, session: Session, token_sha256: str, now: int, expires_at: int) -> None:
@@ -181,13 +297,13 @@ def register_device(
     return device
 
 
-def lineage(*, session: Session, device_id: str) -> list[str]:
+def lineage(*, bind: Session | Connection, device_id: str) -> list[str]:
     """The device id, then the revoked devices it continues, newest first (at most `MAX_LINEAGE`)."""
     chain = [device_id]
     while len(chain) < MAX_LINEAGE:
-        predecessor = session.exec(
+        predecessor = bind.execute(
             select(DeviceSuccession.predecessor_id).where(col(DeviceSuccession.device_id) == chain[-1])
-        ).first()
+        ).scalar()
         if predecessor is None or predecessor in chain:
             break
         chain.append(predecessor)
@@ -233,14 +349,23 @@ def revoke_device(*, session: Session, device_id: str, now: int) -> bool:
 
 
 def store_batch(
-    *, session: Session, device_id: str, batch: SubmissionBatch, now: int, deduplicate: bool = True
+    *,
+    connection: Connection,
+    device_id: str,
+    batch: SubmissionBatch,
+    now: int,
+    keys: OrganisationKeys,
+    deduplicate: bool = True,
 ) -> BatchOutcome:
     """Store a batch: new ids are accepted, same id and same content is a duplicate, same id and other
-    content is a conflict (logged), an unusable envelope is rejected."""
+    content is a conflict (logged), an unusable envelope is rejected.
+
+    On PostgreSQL the rows and their `submitted` audit events are one statement; duplicates,
+    conflicts and rejections (rare) cost one more read and one more insert.
+    """
     ids = [item.interview_id for item in batch.items]
     if len(ids) != len(set(ids)):
         raise Refusal(422, "duplicate_ids_in_batch", "Each interview id may appear once per batch.")
-    known_keys = set(session.exec(select(OrganisationKey.key_id)).all())
     outcome = BatchOutcome()
     rows: list[dict[str, Any]] = []
     for item in batch.items:
@@ -250,7 +375,7 @@ def store_batch(
         except (binascii.Error, ValueError, EnvelopeError):
             outcome.rejected.append(RejectedItem(interview_id=item.interview_id, code="bad_envelope"))
             continue
-        if key_id not in known_keys:
+        if not keys.knows(connection, key_id):
             outcome.rejected.append(RejectedItem(interview_id=item.interview_id, code="unknown_key"))
             continue
         rows.append(
@@ -267,19 +392,22 @@ def store_batch(
                 "received_at": now,
             }
         )
+    audited = False
     if rows:
-        _insert_rows(session, rows, outcome, deduplicate=deduplicate)
+        audited = _insert_rows(
+            connection, rows, outcome, device_id=device_id, now=now, deduplicate=deduplicate
+        )
     events = [
         *(
             {"kind": "rejected", "interview_id": item.interview_id, "code": item.code}
             for item in outcome.rejected
         ),
-        *({"kind": "submitted", "interview_id": item_id} for item_id in outcome.accepted),
+        *(() if audited else ({"kind": "submitted", "interview_id": i} for i in outcome.accepted)),
         *({"kind": "duplicate", "interview_id": item_id} for item_id in outcome.duplicates),
         *({"kind": "conflict", "interview_id": item_id} for item_id in outcome.conflicts),
     ]
     if events:  # one multi-row insert: per-object ORM adds would dominate the time of a batch
-        session.connection().execute(
+        connection.execute(
             insert(AuditEvent),
             [{"at": now, "device_id": device_id, "code": None, **event} for event in events],
         )
@@ -288,36 +416,78 @@ def store_batch(
     return outcome
 
 
+# The rows and an audit event for each row that was new, in one statement (PostgreSQL).
+_STORE_WITH_AUDIT = text(
+    """
+    WITH stored AS (
+        INSERT INTO submissions (interview_id, device_id, seq, protocol_id, protocol_version, key_id,
+                                 envelope, envelope_sha256, size, received_at)
+        SELECT item.interview_id, :device_id, item.seq, item.protocol_id, item.protocol_version,
+               item.key_id, item.envelope, item.envelope_sha256, item.size, :now
+        FROM unnest(CAST(:interview_id AS varchar[]), CAST(:seq AS bigint[]),
+                    CAST(:protocol_id AS varchar[]), CAST(:protocol_version AS varchar[]),
+                    CAST(:key_id AS varchar[]), CAST(:envelope AS bytea[]),
+                    CAST(:envelope_sha256 AS varchar[]), CAST(:size AS integer[]))
+             AS item(interview_id, seq, protocol_id, protocol_version, key_id, envelope,
+                     envelope_sha256, size)
+        ON CONFLICT (interview_id) DO NOTHING
+        RETURNING interview_id
+    ), audited AS (
+        INSERT INTO audit_events (at, kind, device_id, interview_id, code)
+        SELECT :now, 'submitted', :device_id, interview_id, NULL FROM stored
+    )
+    SELECT interview_id FROM stored
+    """
+)
+
+
 def _insert_rows(
-    session: Session, rows: Sequence[dict[str, Any]], outcome: BatchOutcome, *, deduplicate: bool
-) -> None:
-    connection = session.connection()  # Core executemany: one cached statement for any batch size
+    connection: Connection,
+    rows: Sequence[dict[str, Any]],
+    outcome: BatchOutcome,
+    *,
+    device_id: str,
+    now: int,
+    deduplicate: bool,
+) -> bool:
+    """Insert the rows; True when their `submitted` audit events were written in the same statement."""
     if not deduplicate:  # the negative control: store whatever arrives
         connection.execute(insert(Submission), list(rows))
         outcome.accepted.extend(row["interview_id"] for row in rows)
-        return
-    statement = (
-        insert_for(session, Submission)
+        return False
+    stored = (
+        insert_for(connection, Submission)
         .on_conflict_do_nothing(index_elements=["interview_id"])
         .returning(col(Submission.interview_id))
     )
-    inserted = set(connection.execute(statement, list(rows)).scalars().all())
+    audited = connection.dialect.name == "postgresql"
+    if audited:  # one statement, the same text for any batch size: the rows arrive as arrays
+        columns = (
+            *("interview_id", "seq", "protocol_id", "protocol_version", "key_id"),
+            *("envelope", "envelope_sha256", "size"),
+        )
+        arrays = {name: [row[name] for row in rows] for name in columns}
+        result = connection.execute(_STORE_WITH_AUDIT, {**arrays, "device_id": device_id, "now": now})
+        inserted = set(result.scalars().all())
+    else:  # Core executemany: one cached statement for any batch size
+        inserted = set(connection.execute(stored, list(rows)).scalars().all())
     outcome.accepted.extend(row["interview_id"] for row in rows if row["interview_id"] in inserted)
     others = {row["interview_id"]: row for row in rows if row["interview_id"] not in inserted}
     if not others:
-        return
+        return audited
     compared = ("interview_id", "device_id", "envelope_sha256", "protocol_id", "protocol_version")
-    existing = session.execute(
+    existing = connection.execute(
         select(*(getattr(Submission, name) for name in compared)).where(
             col(Submission.interview_id).in_(list(others))
         )
     )
     senders: set[str] | None = None  # the sending device and the revoked ones it continues
-    for interview_id, stored_device, *stored in existing:
+    for interview_id, stored_device, *stored_values in existing:
         row = others[interview_id]
-        same = tuple(stored) == tuple(row[name] for name in compared[2:])
+        same = tuple(stored_values) == tuple(row[name] for name in compared[2:])
         if same and stored_device != row["device_id"]:
             if senders is None:
-                senders = set(lineage(session=session, device_id=row["device_id"]))
+                senders = set(lineage(bind=connection, device_id=row["device_id"]))
             same = stored_device in senders
         (outcome.duplicates if same else outcome.conflicts).append(interview_id)
+    return audited

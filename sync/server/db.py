@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 from sqlalchemy.pool import StaticPool
@@ -28,7 +32,9 @@ from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
 __all__ = [
+    "atomic_step",
     "current_organisation_key",
+    "insert_for",
     "load_receipt_key",
     "make_engine",
     "now_ms",
@@ -38,6 +44,7 @@ __all__ = [
 ]
 
 SQLITE_BUSY_TIMEOUT_S = 30
+DEFAULT_CONNECTIONS = 16
 RECEIPT_KEY_NAME = "receipt"
 _HOLDS_WRITE_LOCK = "waypoint_holds_write_lock"
 
@@ -47,12 +54,17 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def make_engine(database_url: str, *, writer: bool = True) -> Engine:
+def make_engine(database_url: str, *, writer: bool = True, connections: int = DEFAULT_CONNECTIONS) -> Engine:
     """An engine for `database_url`, with the durability settings the server relies on.
 
     Args:
         database_url: SQLite or PostgreSQL URL.
         writer: False for readers (the desk's export), whose long read must not hold SQLite's write lock.
+        connections: PostgreSQL connections kept open, one per request the process handles at once
+            (`ServerSettings.threads`). No overflow: a connection is never opened and closed per
+            request. No ping on checkout (it costs a round trip each time): a connection the
+            database dropped fails one request with 500, the pool is then renewed and the device
+            retries.
 
     Raises:
         ConfigError: the URL cannot be used.
@@ -65,7 +77,24 @@ def make_engine(database_url: str, *, writer: bool = True) -> Engine:
         return _sqlite_engine(database_url, url.database, writer=writer)
     if url.get_backend_name() != "postgresql":
         raise _bad_url()
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        database_url, pool_size=connections, max_overflow=0, pool_timeout=SQLITE_BUSY_TIMEOUT_S
+    )
+
+
+@contextmanager
+def atomic_step(engine: Engine) -> Iterator[Connection]:
+    """A connection for one step of a signed request, committed when the block ends.
+
+    PostgreSQL: autocommit, so a step written as one statement (data-modifying CTEs are atomic) is
+    one round trip, without BEGIN or COMMIT. SQLite: one `BEGIN IMMEDIATE` transaction.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+    else:
+        with engine.begin() as connection:
+            yield connection
 
 
 def _sqlite_engine(database_url: str, database: str | None, *, writer: bool) -> Engine:
@@ -122,7 +151,10 @@ def _sqlite_engine(database_url: str, database: str | None, *, writer: bool) -> 
 def prepare_database(engine: Engine, *, deduplicate: bool = True) -> None:
     """Create missing tables. `deduplicate=False` (tests only) drops the unique index on interview ids."""
     try:
-        metadata.create_all(engine)
+        try:
+            metadata.create_all(engine)
+        except IntegrityError:  # another server process created the same table at the same moment
+            metadata.create_all(engine)
     except DatabaseError as error:  # unreachable, refused, or a file that is not a database
         raise ConfigError(
             N_("The referral server database could not be opened or created."),
@@ -204,6 +236,12 @@ def current_organisation_key(engine: Engine) -> OrganisationKey | None:
     with Session(engine) as session:
         statement = select(OrganisationKey).order_by(OrganisationKey.registered_at.desc())  # type: ignore[attr-defined]
         return session.exec(statement).first()
+
+
+def insert_for(bind: Session | Connection, model: Any) -> Any:
+    """An `INSERT` for `model` in the database's own dialect (for `ON CONFLICT` clauses)."""
+    dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
+    return (sqlite_insert if dialect == "sqlite" else postgresql_insert)(model)
 
 
 def _bad_url() -> ConfigError:

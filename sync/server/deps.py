@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from sync.server.crud import OrganisationKeys
 from sync.server.rate_limits import RateLimit
 from sync.server.settings import ServerSettings
 
@@ -29,6 +30,7 @@ class ServerState:
     device_limit: RateLimit
     address_limit: RateLimit
     enroll_limit: RateLimit
+    organisation_keys: OrganisationKeys = field(default_factory=OrganisationKeys)
     last_nonce_prune_ms: int = field(default=0)
     last_limit_prune_ms: int = field(default=0)
 

@@ -2,9 +2,9 @@
 
 Each limit is the generic cell rate algorithm (equivalent to a token bucket of `burst` tokens refilled
 at `per_minute`), stored as one number per key: the time the next request would be "due". Allowing a
-request is one conditional `UPDATE`; refusing one writes nothing. SQLite serialises writers and
-PostgreSQL re-checks the condition on the locked row, so concurrent requests in several processes
-never take more than the limit.
+request is one upsert (`INSERT ... ON CONFLICT DO UPDATE ... WHERE`); refusing one writes nothing.
+SQLite serialises writers and PostgreSQL re-checks the condition on the locked row, so concurrent
+requests in several processes never take more than the limit.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, case, delete, update
+from sqlalchemy import Connection, Insert, case, delete
 from sqlmodel import col, select
 
-from sync.server.crud import insert_for
+from sync.server.db import insert_for
 from sync.server.models import RateLimitState
 
-__all__ = ["RateLimit", "prune_rate_limits", "retry_after_header", "take"]
+__all__ = ["RateLimit", "prune_rate_limits", "retry_after_header", "take", "take_statement", "wait_ms"]
 
 MAX_TOLERANCE_US = 10**15  # ~31 years: any larger burst is "unlimited", and stays inside a BIGINT
 
@@ -39,31 +39,44 @@ class RateLimit:
         return min((self.burst - 1) * self.interval_us, MAX_TOLERANCE_US)
 
 
+def take_statement(bind: Connection, key: str, limit: RateLimit, now_ms: int) -> Insert:
+    """The one statement that uses a request of `key`'s allowance: an upsert that returns the key when
+    the request is allowed and writes nothing (returns no row) when it is not.
+
+    A missing row means a full allowance; an existing one moves its due time on by one interval,
+    only while the due time is within the tolerance.
+    """
+    now, interval, tolerance = now_ms * 1000, limit.interval_us, limit.tolerance_us  # microseconds
+    due = RateLimitState.__table__.c.next_free_us  # type: ignore[attr-defined]
+    statement: Insert = (
+        insert_for(bind, RateLimitState)
+        .values(key=key, next_free_us=now + interval)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={"next_free_us": case((due > now, due), else_=now) + interval},
+            where=due <= now + tolerance,
+        )
+        .returning(col(RateLimitState.key))
+    )
+    return statement
+
+
 def take(connection: Connection, key: str, limit: RateLimit, now_ms: int) -> int:
     """Use one request of `key`'s allowance; return 0 when allowed, else the milliseconds to wait.
 
     The caller commits (an allowed request's use must outlive whatever the request does next).
     """
-    now, interval, tolerance = now_ms * 1000, limit.interval_us, limit.tolerance_us  # microseconds
-    fresh = (
-        insert_for(connection, RateLimitState)
-        .values(key=key, next_free_us=now + interval)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(col(RateLimitState.key))
-    )
-    if connection.execute(fresh).first() is not None:
+    if connection.execute(take_statement(connection, key, limit, now_ms)).first() is not None:
         return 0
+    return wait_ms(connection, key, limit, now_ms)
+
+
+def wait_ms(connection: Connection, key: str, limit: RateLimit, now_ms: int) -> int:
+    """How long a refused request of `key` must wait (read only on the refusal path)."""
+    now = now_ms * 1000
     due = col(RateLimitState.next_free_us)
-    allowed = (
-        update(RateLimitState)
-        .where(col(RateLimitState.key) == key, due <= now + tolerance)
-        .values(next_free_us=case((due > now, due), else_=now) + interval)
-        .returning(due)
-    )
-    if connection.execute(allowed).first() is not None:
-        return 0
     stored = connection.execute(select(due).where(col(RateLimitState.key) == key)).scalar_one_or_none()
-    return max(1, math.ceil(((stored or now) - tolerance - now) / 1000))
+    return max(1, math.ceil(((stored or now) - limit.tolerance_us - now) / 1000))
 
 
 def prune_rate_limits(connection: Connection, now_ms: int) -> None:

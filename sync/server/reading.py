@@ -114,7 +114,7 @@ class SubmissionReader:
         chain = self._lineages.get(device_id)
         if chain is None:
             chain = (
-                crud.lineage(session=self._lookups, device_id=device_id)
+                crud.lineage(bind=self._lookups, device_id=device_id)
                 if self._has_successions
                 else [device_id]
             )

@@ -6,6 +6,8 @@ checks), and `waypoint server` exposes the ones an operator changes.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -35,6 +37,11 @@ SETTINGS = (
     Setting("address_rate_limit_burst", "Signed requests one client address may make at once."),
     Setting("signature_window_seconds", "How far a request's `created` time may be from the server's."),
     Setting(
+        "workers",
+        "Server processes (uvicorn workers); None: one per CPU core on PostgreSQL, 1 on SQLite.",
+    ),
+    Setting("threads", "Requests one server process handles at once; also its PostgreSQL connections."),
+    Setting(
         "deduplicate", "Test-only: False turns deduplication off, for the fault tests' negative control."
     ),
 )
@@ -53,7 +60,36 @@ class ServerSettings:
     address_rate_limit_per_minute: int = 1200
     address_rate_limit_burst: int = 240
     signature_window_seconds: int = 300
+    workers: int | None = None
+    threads: int = 16
     deduplicate: bool = True
+
+    @property
+    def process_count(self) -> int:
+        """How many server processes `waypoint server` starts (see `workers`).
+
+        SQLite has one writer: processes would only queue on its busy timeout, so it gets one.
+        """
+        if self.workers is not None:
+            return self.workers
+        if self.database_url.startswith("sqlite:"):
+            return 1
+        return max(
+            1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        )
+
+    def to_json(self) -> str:
+        """These settings as JSON, for the worker processes (`from_json` reads them back)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["public_key_file"] = None if self.public_key_file is None else str(self.public_key_file)
+        return json.dumps(values)
+
+    @classmethod
+    def from_json(cls, text: str) -> ServerSettings:
+        values = json.loads(text)
+        if values.get("public_key_file") is not None:
+            values["public_key_file"] = Path(values["public_key_file"])
+        return cls(**values)
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(("sqlite:", "postgresql")):

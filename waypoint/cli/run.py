@@ -31,10 +31,13 @@ def _web_app(data_dir: Path, sock: socket.socket) -> WebGuard:
     import flet_web.fastapi
 
     from app.config import AppConfig
-    from app.main import create_main
+    from app.main import create_main, warm_up
+    from app.services import AppServices
 
+    services = AppServices(AppConfig(data_dir=data_dir))
+    warm_up(services)  # before the address is printed: the first page does not pay for it
     flet_app = flet_web.fastapi.app(
-        create_main(AppConfig(data_dir=data_dir)),
+        create_main(services=services),
         assets_dir=str(ASSETS_DIR),
         app_name=APP_TITLE,
         app_short_name=APP_TITLE,

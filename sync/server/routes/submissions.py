@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from sync.receipts import sign_receipt
 from sync.server import crud
 from sync.server.auth import SignedRequestDep, authenticate
+from sync.server.db import atomic_step
 from sync.server.deps import SessionDep, StateDep, unit_of_work
 from sync.server.problems import problem_responses
 from sync.wire import BatchResult, SubmissionBatch
@@ -38,10 +39,15 @@ def submit(
     with unit_of_work(session):
         device_id = authenticate(signed, session, state).device_id
         now = state.clock_ms()
-        outcome = crud.store_batch(
-            session=session, device_id=device_id, batch=batch, now=now, deduplicate=state.settings.deduplicate
-        )
-        session.commit()
+        with atomic_step(state.engine) as connection:
+            outcome = crud.store_batch(
+                connection=connection,
+                device_id=device_id,
+                batch=batch,
+                now=now,
+                keys=state.organisation_keys,
+                deduplicate=state.settings.deduplicate,
+            )
     receipt = sign_receipt(
         state.receipt_key,
         device_id=device_id,

@@ -37,7 +37,6 @@ def updates(
     with unit_of_work(session):
         device_id = authenticate(signed, session, state).device_id
         newer = None if directory_version is None else newer_directory(session, directory_version)
-        session.commit()  # the nonce: a replay of this request is refused even after a restart
     directory = None
     if newer is not None:
         directory = DirectoryUpdate(
