@@ -11,8 +11,8 @@ DP001: the noise OpenDP adds has the scale the stated epsilon implies (variance 
        8 %), for a table's share of the release's epsilon and its sensitivity; OpenDP's own map agrees.
 DP002: the per-period budget: a release that would exceed it is refused (nothing recorded), another
        period has its own budget, a damaged ledger is refused rather than reset.
-DP003: the shared file verifies under the organisation's public key; a changed number, another key or a
-       broken file is refused; the combined view sums verified files and keeps suppressed cells hidden.
+DP003: the shared file verifies under the organisation's public key; a changed number, another key, a
+       broken file or a malformed table is refused; the combined view sums verified files and keeps suppressed cells hidden.
 DP004: `waypoint desk aggregate` writes a signed file from the server's interviews and refuses a release
        over budget with one line and exit 1; `waypoint desk combine` refuses a file with a bad signature.
 """
@@ -219,6 +219,7 @@ def test_ag003_tables_count_what_the_desk_opened() -> None:
     assert indicators.contributions == MAX_INDICATORS
     assert sum(indicators.cells.values()) == MAX_INDICATORS
     assert _table(tables, "referral_status_by_month").count("accepted", "2026-11") == 1
+    assert "revoked" in _table(tables, "referral_status_by_month").rows  # every status, even when empty
     assert _table(tables, "time_to_accept_by_month").count("within_3_days", "2026-11") == 1  # 48 h, signed
 
 
@@ -298,6 +299,8 @@ def test_dp003_signed_file_and_combined_view() -> None:
     assert refused.value.code == "WP-SYNC-042"
     with pytest.raises(SharedFileError, match="not a shared"):
         verified(b"[]", consulate_a.public_key(), name="a.json")
+    with pytest.raises(SharedFileError, match="malformed"):  # signed, yet rows and values disagree
+        combine([{"tables": {"t": {"rows": ["a", TOTAL], "columns": [TOTAL], "values": [[1]]}}}])
 
 
 def test_dp004_cli_aggregate_and_combine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

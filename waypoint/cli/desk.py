@@ -234,6 +234,7 @@ def desk_aggregate(
         protocols=[protocol.id for protocol in protocols],
         indicators=sorted({indicator.id for protocol in protocols for indicator in protocol.indicators}),
         regions=[*sorted(set(regions.values())), UNSPECIFIED],
+        months=[period],
     )
     ledger.charge(period, epsilon)
     released = release_tables(tables, epsilon)

@@ -100,7 +100,17 @@ def combine(documents: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Several verified releases summed table by table; a cell suppressed in any of them stays suppressed.
 
     Only released numbers are combined (post-processing), so the view reveals nothing the files did not.
+
+    Raises:
+        SharedFileError: a table is not rows, columns and values of matching sizes.
     """
+    try:
+        return _combined(documents)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise SharedFileError(file="(combined view)", reason="a table is malformed") from error
+
+
+def _combined(documents: Sequence[dict[str, Any]]) -> dict[str, Any]:
     tables: dict[str, dict[tuple[str, str], int | None]] = {}
     orders: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
     for document in documents:

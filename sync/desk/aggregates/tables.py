@@ -35,6 +35,7 @@ UNSPECIFIED = "unspecified"
 ACCEPT_BUCKETS = (("within_1_day", 24.0), ("within_3_days", 72.0), ("within_7_days", 168.0))
 LATER = "later"
 NOT_ACCEPTED = "not_accepted"
+REFERRAL_STATUSES = ("sent", "accepted", "declined", "completed", "revoked")  # sync.referral_seal
 
 
 @dataclass(frozen=True)
@@ -144,13 +145,14 @@ def build_tables(
     protocols: Sequence[str] = (),
     indicators: Sequence[str] = (),
     regions: Sequence[str] = (),
+    months: Sequence[str] = (),
 ) -> list[Table]:
     """The desk's tables. `levels`, `protocols`, `indicators` and `regions` list categories shown even
     when empty (a release must not reveal which categories occur: the CLI passes the library's and the
-    organisation's own region labels)."""
+    organisation's own region labels, and the period's month)."""
     buckets = [*(name for name, _ in ACCEPT_BUCKETS), LATER, NOT_ACCEPTED]
     return [
-        _table("month_by_protocol", ((c.month, c.protocol) for c in cases), columns=protocols),
+        _table("month_by_protocol", ((c.month, c.protocol) for c in cases), months, protocols),
         _table("level_by_protocol", ((c.level, c.protocol) for c in cases), levels, protocols),
         _table("region_by_level", ((c.region, c.level) for c in cases), regions, levels),
         _table(
@@ -160,10 +162,13 @@ def build_tables(
             protocols,
             contributions=MAX_INDICATORS,
         ),
-        _table("referral_status_by_month", ((r.status, r.month) for r in referrals)),
+        _table(
+            "referral_status_by_month", ((r.status, r.month) for r in referrals), REFERRAL_STATUSES, months
+        ),
         _table(
             "time_to_accept_by_month",
             ((_accept_bucket(r.hours_to_accept), r.month) for r in referrals),
             buckets,
+            months,
         ),
     ]
