@@ -12,7 +12,8 @@ DP001: the noise OpenDP adds has the scale the stated epsilon implies (variance 
 DP002: the per-period budget: a release that would exceed it is refused (nothing recorded), another
        period has its own budget, a damaged ledger is refused rather than reset.
 DP003: the shared file verifies under the organisation's public key; a changed number, another key, a
-       broken file or a malformed table is refused; the combined view sums verified files and keeps suppressed cells hidden.
+       broken file or a malformed table is refused; the combined view sums verified files and keeps
+       suppressed cells hidden.
 DP004: `waypoint desk aggregate` writes a signed file from the server's interviews and refuses a release
        over budget with one line and exit 1; `waypoint desk combine` refuses a file with a bad signature.
 """
