@@ -17,7 +17,7 @@ here. One file per referral, `referrals/<referral id>.json`:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +42,7 @@ from sync.referral_seal import (
 from sync.server.models import ReferralEventRow
 from sync.server.reading import StoredReferral, SubmissionReader
 
-__all__ = ["REFERRALS_FOLDER", "ReferralExportReport", "export_referrals"]
+__all__ = ["REFERRALS_FOLDER", "ReferralExportReport", "export_referrals", "open_referrals"]
 
 REFERRALS_FOLDER = "referrals"
 
@@ -63,22 +63,37 @@ def export_referrals(
 ) -> ReferralExportReport:
     """Write every referral the server holds to `out_dir/referrals/` (see the module docstring)."""
     report = ReferralExportReport()
+    folder = Path(out_dir) / REFERRALS_FOLDER
+    for item in open_referrals(reader, private_keys):
+        if isinstance(item, tuple):
+            report.failures.append(item)
+            continue
+        report.refused_statuses += sum(1 for event in item["history"] if not event["signature_verified"])
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        content = json.dumps(item, ensure_ascii=False, indent=1).encode()
+        report.written.append(write_private_file(folder / f"{item['referral_id']}.json", content))
+    return report
+
+
+def open_referrals(
+    reader: SubmissionReader, private_keys: Sequence[X25519PrivateKey]
+) -> Iterator[dict[str, Any] | tuple[str, str]]:
+    """Every referral the server holds, opened and checked (the document written per referral), or
+    (referral id, reason) when it cannot be: what the export and the desk's aggregates both read."""
     referrals = reader.referrals()
     if not referrals:
-        return report
-    folder = Path(out_dir) / REFERRALS_FOLDER
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return
     partners = {p.partner_id: p for p in vouched_partners_from(reader.partners(), private_keys).values()}
     keys = {_key_id(key): key for key in private_keys}
     for stored in referrals:
         if not SAFE_FILE_STEM.fullmatch(stored.referral_id):
-            report.failures.append((stored.referral_id, "unsafe_id"))
+            yield (stored.referral_id, "unsafe_id")
             continue
         device_keys = vouched_keys(reader.device_keys(stored.device_id), private_keys)
         try:
             key = keys.get(read_header(stored.for_organisation).key_id)
             if key is None:
-                report.failures.append((stored.referral_id, "no_key"))
+                yield (stored.referral_id, "no_key")
                 continue
             package = open_referral(
                 stored.for_organisation,
@@ -90,19 +105,18 @@ def export_referrals(
                 device_public_keys=device_keys,
             )
         except EnvelopeError:
-            report.failures.append((stored.referral_id, "does_not_open"))
+            yield (stored.referral_id, "does_not_open")
             continue
         except ReferralNotVerifiedError as error:
-            report.failures.append((stored.referral_id, str(error.params["reason"])))
+            yield (stored.referral_id, str(error.params["reason"]))
             continue
         partner = partners.get(stored.partner_id)
         history = [
             _event(event, stored, partner.signing_public_key if partner else None, device_keys, key)
             for event in stored.events
         ]
-        report.refused_statuses += sum(1 for item in history if not item["signature_verified"])
         verified = [item["status"] for item in history if item["signature_verified"]]
-        document = {
+        yield {
             "referral_id": stored.referral_id,
             "device_id": stored.device_id,
             "partner_id": stored.partner_id,
@@ -111,9 +125,6 @@ def export_referrals(
             "package": package,
             "history": history,
         }
-        content = json.dumps(document, ensure_ascii=False, indent=1).encode()
-        report.written.append(write_private_file(folder / f"{stored.referral_id}.json", content))
-    return report
 
 
 def _event(

@@ -160,4 +160,156 @@ def desk_authorize_code(key_file: Path, code_file: TextIO, qr_file: Path | None)
     click.echo(authorised)
 
 
+@desk_group.command("aggregate")
+@database_url_option
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="organisation.private.json: opens the interviews and signs the file; the budget is kept beside it.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The shared file.",
+)
+@click.option(
+    "--epsilon", required=True, type=float, help="Differential privacy spent by this release (e.g. 0.25)."
+)
+@click.option("--period", default=None, help="The month released, YYYY-MM (default: this month, UTC).")
+@click.option(
+    "--budget",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="The most epsilon all releases of one period may spend together.",
+)
+@click.option(
+    "--regions",
+    "regions_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help='JSON {"<device id>": "<region or corridor label>"}; other devices count as "unspecified".',
+)
+def desk_aggregate(
+    database_url: str,
+    key_file: Path,
+    out_file: Path,
+    epsilon: float,
+    period: str | None,
+    budget: float,
+    regions_file: Path | None,
+) -> None:
+    """Write the month's counts as a signed, differentially private shared file (k = 11 suppression).
+
+    The release spends EPSILON from the period's budget; a release over budget is refused before any
+    number is drawn. See docs/privacy.md.
+    """
+    from datetime import UTC, datetime
+
+    from screening_protocols import list_protocols
+    from screening_protocols.catalogue import OutcomeLevel
+    from sync.desk import load_private_key
+    from sync.desk.aggregates.collect import collect
+    from sync.desk.aggregates.release import LEDGER_FILE, PrivacyLedger, release_tables
+    from sync.desk.aggregates.shared_file import signed_release
+    from sync.desk.aggregates.suppression import K_ANONYMITY
+    from sync.desk.aggregates.tables import UNSPECIFIED, build_tables
+    from sync.desk.export import write_private_file
+
+    period = period or datetime.now(UTC).strftime("%Y-%m")
+    regions = _regions(regions_file)
+    ledger = PrivacyLedger(key_file.parent / LEDGER_FILE, budget)
+    ledger.check(period, epsilon)
+    key = load_private_key(key_file, organisation_passphrase())
+    collected = collect(database_url, [key], regions, period=period)
+    protocols = list_protocols()
+    tables = build_tables(
+        collected.cases,
+        collected.referrals,
+        levels=[level.value for level in OutcomeLevel],
+        protocols=[protocol.id for protocol in protocols],
+        indicators=sorted({indicator.id for protocol in protocols for indicator in protocol.indicators}),
+        regions=[*sorted(set(regions.values())), UNSPECIFIED],
+        months=[period],
+    )
+    ledger.charge(period, epsilon)
+    released = release_tables(tables, epsilon)
+    content = signed_release(released, key, period=period, epsilon=epsilon, k=K_ANONYMITY)
+    out_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_private_file(out_file, content)
+    click.echo(
+        f"released {period} to {out_file}: epsilon {epsilon:g}, {ledger.left(period):g} left of {budget:g};"
+        f" {len(collected.cases)} interview(s), {len(collected.referrals)} referral(s)"
+    )
+    if collected.not_counted:
+        click.echo(
+            f"{collected.not_counted} interview(s) or referral(s) did not verify: not counted", err=True
+        )
+
+
+def _regions(path: Path | None) -> dict[str, str]:
+    import json
+
+    if path is None:
+        return {}
+    try:
+        regions = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        regions = None
+    if not isinstance(regions, dict) or not all(isinstance(v, str) for v in regions.values()):
+        raise click.BadParameter("give a JSON object of device id to region label", param_hint="--regions")
+    return {str(device): label for device, label in regions.items()}
+
+
+@desk_group.command("combine")
+@click.option(
+    "--file",
+    "files",
+    required=True,
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A shared aggregate file (repeat; each with its --public-key, in the same order).",
+)
+@click.option(
+    "--public-key",
+    "public_keys",
+    required=True,
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="organisation.public.pem of the organisation that released the --file at the same position.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The combined view.",
+)
+def desk_combine(files: tuple[Path, ...], public_keys: tuple[Path, ...], out_file: Path) -> None:
+    """Check each shared file's signature against its organisation's key and write their sum.
+
+    One file that does not verify refuses the whole view.
+    """
+    import json
+
+    from sync.desk.aggregates.shared_file import combine, read_public_key, verified
+    from sync.desk.export import write_private_file
+
+    if len(files) != len(public_keys):
+        raise click.BadParameter(
+            "give one --public-key for each --file, in the same order", param_hint="--public-key"
+        )
+    documents = [
+        verified(path.read_bytes(), read_public_key(key), name=str(path))
+        for path, key in zip(files, public_keys, strict=True)
+    ]
+    out_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_private_file(out_file, json.dumps(combine(documents), indent=1).encode())
+    click.echo(f"combined {len(documents)} verified file(s) to {out_file}")
+
+
 commands: list[click.Command] = [desk_group]
