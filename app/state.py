@@ -19,6 +19,7 @@ from app.sync_worker import SyncStatus
 if TYPE_CHECKING:
     from app.home_data import HomeData
     from app.practice import PracticeRun
+    from app.referral_options import ReferralOptions
     from app.screening import Screening
     from app.vault import Vault
     from screening_protocols import Outcome, Step
@@ -53,6 +54,7 @@ class Screen(StrEnum):
     STOP = "stop"  # keep or discard the partial answers, as the respondent chooses
     EMERGENCY = "emergency"  # immediate danger: stop questioning, act
     SUMMARY = "summary"  # outcome, explanation, referral needs (officer)
+    REFERRAL = "referral"  # matching services, consent per organisation, send, contact card
     RIGHTS = "rights"  # rights information for the respondent
     END = "end"
     NEUTRAL = "neutral"  # quick exit: looks like nothing
@@ -146,6 +148,8 @@ class SessionState:
     consent_heard: frozenset[str] = frozenset()
     private_notice: str = ""
     practice: PracticeRun | None = None  # practice mode: the case being run (nothing of it is saved)
+    referral: ReferralOptions | None = None  # the referral screen's services and choices
+    referral_then: Screen = Screen.RIGHTS  # where the referral screen's Continue leads
     _listeners: list[Listener] = field(default_factory=list, init=False, repr=False)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -202,6 +206,7 @@ class SessionState:
         self.research_use = False
         self.consent_heard = frozenset()
         self.private_notice = ""
+        self.referral = None
 
     @property
     def handed_over(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from app.components.tagged import primary_button, secondary_button, switch_row
+from app.components.tagged import primary_button, secondary_button, switch_row, tagged
 from app.components.text import bilingual
 from app.screens.base import ScreenBody, ScreenContext, checked
 from app.spoken import consent_clips

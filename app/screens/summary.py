@@ -6,7 +6,8 @@ is explained by the questions whose answers raised it; unknown key questions are
 
 The officer may add notes (optional, in the officer's language). The screen says plainly that they are
 encrypted, sealed and sent with the interview, and asks for no names and no graphic detail (data
-minimisation, domain.md §5 requirement 8). Continuing completes the interview with the notes.
+minimisation, domain.md §5 requirement 8). Continuing completes the interview with the notes, then
+shows the rights information, or first the referral screen (matching services, consent, send).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import flet as ft
 
 from app.components.secret_field import text_field
-from app.components.tagged import primary_button
+from app.components.tagged import primary_button, secondary_button
 from app.components.text import heading, para
 from app.screening import MAX_NOTES_LENGTH
 from app.screens.base import ScreenBody, ScreenContext, text_of
@@ -104,11 +105,23 @@ def build(ctx: ScreenContext) -> ScreenBody:
     return ScreenBody(
         controls=controls,
         actions=[
+            *(
+                []
+                if ctx.state.practice is not None
+                else [
+                    secondary_button(
+                        "summary-referral",
+                        _("Refer to services"),
+                        ctx.on(ctx.actions.referral.finish_and_refer, text_of(notes)),
+                        icon=ft.Icons.DIVERSITY_3,
+                    )
+                ]
+            ),
             primary_button(
                 "summary-rights",
                 _("Rights information for the person"),
                 ctx.on(ctx.actions.interview.finish, text_of(notes)),
                 icon=ft.Icons.ARROW_FORWARD,
-            )
+            ),
         ],
     )
