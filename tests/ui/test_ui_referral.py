@@ -9,6 +9,9 @@ UI292: "yes" queues one sealed referral for partner A, through the same function
 UI293: home lists the referral's status once sync fetched it ("accepted by Partner A on ..."), and the
        finished screening can be referred again later from home.
 UI294: with no directory yet the screen says so and Continue still leads on to the rights information.
+UI295: the layout rules hold on the referral screen for an Arabic-speaking officer: no text is cut in a
+       row that does not wrap, no button has a fixed height, each is at least 48 px tall, and the officer's
+       words are mirrored while the French contact card is not.
 """
 
 from __future__ import annotations
@@ -17,19 +20,21 @@ import time
 
 import flet as ft
 from flet_harness import AppHarness, iter_controls
+from test_ui_layout import _bare_texts_in_rows
 from ui_referral import WILL_HAPPEN_FR, HeldDirectory, hold_directory
 from ui_support import ANSWERS, answer_current, question_id, set_up, to_first_question
 
+from app.theme import MIN_TAP
 from sync.referral_outbox import ReferralStatusUpdate
 
 FORBIDDEN = ("traffick", "victim", "illegal", "prostitut", "exploit", "traite", "victime")
 
 
-async def to_referral(app: AppHarness, directory: bool = True) -> HeldDirectory | None:
+async def to_referral(app: AppHarness, directory: bool = True, officer: str = "en") -> HeldDirectory | None:
     await set_up(app)
     vault = app.page.data.state.vault
     held = hold_directory(vault) if directory else None
-    await to_first_question(app, respondent="fr")
+    await to_first_question(app, respondent="fr", officer=officer)
     for _ in range(len(ANSWERS) + 2):  # bounded: one screen per question
         if app.top_view.route != "/question":
             break
@@ -135,3 +140,34 @@ async def test_ui294_no_directory_yet(app: AppHarness) -> None:
     assert "referral-no-directory" in app.keys()
     await app.click("referral-continue")
     await app.wait_for(lambda: app.top_view.route == "/rights", what="the rights information")
+
+
+async def test_ui295_layout_rules_hold(app: AppHarness) -> None:
+    held = await to_referral(app, officer="ar")
+    assert held is not None
+    service = held.services["A"]
+    await app.click(f"referral-card-{service}")
+    await app.wait_for(lambda: f"contact-card-{service}" in app.semantics_ids(), what="the contact card")
+    assert _bare_texts_in_rows(app) == []
+    buttons = [
+        c
+        for c in iter_controls(app.top_view)
+        if isinstance(c, ft.FilledButton | ft.OutlinedButton | ft.FilledTonalButton | ft.TextButton)
+    ]
+    assert len(buttons) >= 4
+    for button in buttons:
+        assert button.height is None, f"{button.key} has a fixed height: a wrapped label is cut"
+        padding = button.style.padding if button.style else None
+        assert isinstance(padding, ft.Padding) and 20 + padding.top + padding.bottom >= MIN_TAP
+    choices = [
+        row
+        for row in iter_controls(app.top_view)
+        if isinstance(row, ft.Row)
+        and any(str(getattr(x, "identifier", "")).startswith("referral-no-") for x in row.controls)
+    ]
+    assert choices and all(row.wrap for row in choices)  # yes / no wrap under each other when long
+    (shown,) = [c for c in _semantics(app) if c.identifier == f"contact-card-{service}"]
+    card_texts = [c for c in iter_controls(shown) if isinstance(c, ft.Text)]
+    assert card_texts and not any(text.rtl for text in card_texts)  # French: left to right
+    title = app.by_key("title-referral")
+    assert title.rtl is True and title.value != "Referral"  # the officer's Arabic
