@@ -9,6 +9,8 @@ UI292: "yes" queues one sealed referral for partner A, through the same function
 UI293: home lists the referral's status once sync fetched it ("accepted by Partner A on ..."), and the
        finished screening can be referred again later from home.
 UI294: with no directory yet the screen says so and Continue still leads on to the rights information.
+UI296: for a child (the outcome needs child protection) a child-protection service shows the mandatory
+       referral as such: no "yes" to ask, a legal basis to give; it is queued with that basis.
 UI295: the layout rules hold on the referral screen for an Arabic-speaking officer: no text is cut in a
        row that does not wrap, no button has a fixed height, each is at least 48 px tall, and the officer's
        words are mirrored while the French contact card is not.
@@ -30,7 +32,9 @@ from sync.referral_outbox import ReferralStatusUpdate
 FORBIDDEN = ("traffick", "victim", "illegal", "prostitut", "exploit", "traite", "victime")
 
 
-async def to_referral(app: AppHarness, directory: bool = True, officer: str = "en") -> HeldDirectory | None:
+async def to_referral(
+    app: AppHarness, directory: bool = True, officer: str = "en", age: str = "34"
+) -> HeldDirectory | None:
     await set_up(app)
     vault = app.page.data.state.vault
     held = hold_directory(vault) if directory else None
@@ -38,7 +42,7 @@ async def to_referral(app: AppHarness, directory: bool = True, officer: str = "e
     for _ in range(len(ANSWERS) + 2):  # bounded: one screen per question
         if app.top_view.route != "/question":
             break
-        await answer_current(app, ANSWERS[question_id(app)])
+        await answer_current(app, {**ANSWERS, "age": age}[question_id(app)])
     await app.wait_for(lambda: app.top_view.route == "/summary", what="the summary")
     await app.click("summary-referral")
     await app.wait_for(lambda: app.top_view.route == "/referral", what="the referral screen")
@@ -171,3 +175,20 @@ async def test_ui295_layout_rules_hold(app: AppHarness) -> None:
     assert card_texts and not any(text.rtl for text in card_texts)  # French: left to right
     title = app.by_key("title-referral")
     assert title.rtl is True and title.value != "Referral"  # the officer's Arabic
+
+
+async def test_ui296_mandatory_child_protection_referral(app: AppHarness) -> None:
+    held = await to_referral(app, age="15")
+    assert held is not None
+    service = held.services["A"]
+    assert f"referral-mandatory-{service}" in app.keys()
+    assert f"referral-yes-{service}" not in app.keys()
+    await app.type(f"referral-legal-basis-{service}", "Child Protection Act, s. 12")
+    await app.click(f"referral-mandatory-send-{service}")
+    await app.wait_for(lambda: f"referral-decided-{service}" in app.semantics_ids(), what="the referral")
+    (kept,) = app.page.data.state.vault.referrals.list()
+    assert kept.state == "pending"
+    assert kept.record["consent"] == {
+        "basis": "mandatory_child_protection",
+        "legal_basis": "Child Protection Act, s. 12",
+    }
