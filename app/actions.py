@@ -23,6 +23,7 @@ __all__ = [
     "PracticeActions",
     "PrivateActions",
     "ProtocolLibrary",
+    "ReferralActions",
     "SetupActions",
 ]
 
@@ -107,6 +108,14 @@ class PracticeActions(Protocol):
     def running_scores(self) -> dict[str, dict[str, int]]: ...
 
 
+class ReferralActions(Protocol):
+    async def finish_and_refer(self, notes: str = "") -> None: ...
+    async def open_referral(self, interview_id: str) -> None: ...
+    async def refer(self, service_id: str, consent: str, legal_basis: str = "") -> None: ...
+    async def show_card(self, service_id: str) -> None: ...
+    async def leave_referral(self) -> None: ...
+
+
 class ProtocolLibrary(Protocol):
     """The protocols an officer can choose from (`AppServices`)."""
 
@@ -130,6 +139,8 @@ class Actions(Protocol):
     def private(self) -> PrivateActions: ...
     @property
     def practice(self) -> PracticeActions: ...
+    @property
+    def referral(self) -> ReferralActions: ...
 
     def touch(self) -> None:
         """Someone is typing: the idle lock must not take their words away."""

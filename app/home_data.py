@@ -1,4 +1,5 @@
-"""What the home screen lists: drafts to resume and finished interviews with their sending state.
+"""What the home screen lists: drafts to resume, finished interviews with their sending state, and
+the referrals made with their status.
 
 Loaded in one thread hop before the home screen shows (the screen itself does no I/O). Metadata only:
 ids, protocol, state and times; never an answer.
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.vault import InterviewSummary, Vault
+from app.vault import InterviewError, InterviewSummary, Vault
+from app.vault.referrals import ReferralSummary
 
 __all__ = ["HomeData", "load_home"]
 
 DRAFT_STATES = ("in_progress",)
 FINISHED_STATES = ("completed", "sealed", "sent")
 RECENT_FINISHED = 20
+RECENT_REFERRALS = 20
 RECENT_DRAFTS = 50  # more than an officer keeps open; the oldest beyond it stay resumable from the CLI
 
 
@@ -25,13 +28,17 @@ class HomeData:
     enrolled: bool = False
     server: str | None = None
     retention_days: int = 30  # the organisation's: how long a sent interview stays on the device
+    referrals: list[ReferralSummary] = field(default_factory=list)  # newest first, with their status
+    referable: frozenset[str] = frozenset()  # finished interviews whose outcome summary the vault keeps
 
 
 def load_home(vault: Vault) -> HomeData:
     """Read the lists for the home screen (blocking: run it off the event loop).
 
     Two bounded, indexed queries (newest first), never a listing of every record: a device that has
-    kept 100,000 content-free records shows its home screen as fast as a new one.
+    kept 100,000 content-free records shows its home screen as fast as a new one. Then the device's
+    referrals (a few per interview) and, for the finished interviews listed, whether their outcome
+    summary is still kept (so a referral can be made later).
 
     Raises:
         VaultLockedError: the vault is locked (nothing is listed without a secret).
@@ -45,4 +52,15 @@ def load_home(vault: Vault) -> HomeData:
         enrolled=enrollment is not None,
         server=enrollment.server_url if enrollment else None,
         retention_days=vault.policy.retention_days,
+        referrals=vault.referrals.list()[:RECENT_REFERRALS],
+        referable=frozenset(summary.id for summary in finished if _kept(vault, summary.id)),
     )
+
+
+def _kept(vault: Vault, interview_id: str) -> bool:
+    """The vault still keeps this finished interview's outcome summary (not purged)."""
+    try:
+        vault.finished_summary(interview_id)
+    except InterviewError:
+        return False
+    return True

@@ -25,6 +25,7 @@ from app.controllers.lock import LockController
 from app.controllers.practice import PracticeController
 from app.controllers.private import PrivateController
 from app.controllers.prompts import PromptController
+from app.controllers.referral import ReferralController
 from app.controllers.setup import SetupController
 from app.errors import error_text
 from app.i18n import Translator, translator
@@ -61,6 +62,7 @@ class Session:
             runtime, self.prompts, resume=self.interview.resume_interview, go_home=self.home.go_home
         )
         self.practice = PracticeController(runtime)
+        self.referral = ReferralController(runtime, finish=self.interview.finish, go_home=self.home.go_home)
         self.private = PrivateController(runtime, self.interview, self.prompts, self.locking.verify_secret)
         self.setup = SetupController(
             runtime, self.locking, go_home=self.home.go_home, provisioning=Provisioning(join=services.join)

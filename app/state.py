@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from app.home_data import HomeData
     from app.practice import PracticeRun
+    from app.referral_options import ReferralOptions
     from app.screening import Screening
     from app.vault import FinishedSummary, Vault
     from screening_protocols import AnswerValue, Outcome, Step
@@ -59,6 +60,7 @@ class Screen(StrEnum):
     EMERGENCY = "emergency"  # immediate danger: stop questioning, act
     SUMMARY = "summary"  # outcome, explanation, referral needs (officer)
     FINISHED = "finished"  # a finished screening's kept summary, reopened from home (officer)
+    REFERRAL = "referral"  # matching services, consent per organisation, send, contact card
     RIGHTS = "rights"  # rights information for the respondent
     END = "end"
     NEUTRAL = "neutral"  # quick exit: looks like nothing
@@ -181,6 +183,8 @@ class SessionState:
     # A finished screening's kept summary, reopened from home, and when it was sent (for its purge date).
     finished: FinishedSummary | None = None
     finished_sent_at: datetime | None = None
+    referral: ReferralOptions | None = None  # the referral screen's services and choices
+    referral_then: Screen = Screen.RIGHTS  # where the referral screen's Continue leads
     _listeners: list[Listener] = field(default_factory=list, init=False, repr=False)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -243,6 +247,7 @@ class SessionState:
         self.carried_facts = {}
         self.finished = None
         self.finished_sent_at = None
+        self.referral = None
 
     @property
     def handed_over(self) -> bool:

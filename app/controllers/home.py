@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.home_data import load_home
+from app.referral_sync import sync_referrals
 from app.runtime import SessionRuntime
 from app.state import Screen
 from app.sync_worker import SyncStatus
@@ -39,8 +40,13 @@ class HomeController:
         self.state.screen = Screen.FINISHED
 
     async def send_now(self) -> None:
+        """Send the interviews (the background sender), then the referrals, and fetch their statuses
+        and a newer directory of services."""
         status = await self._runtime.services.sync_worker().send_now()
         self.state.sync_status = status
         if status.last_error is not None:
             raise status.last_error
+        problem = await self._runtime.off_loop(sync_referrals, self._runtime.vault)
         await self.go_home()
+        if problem is not None:
+            raise problem

@@ -1,4 +1,5 @@
-"""Home: start a screening, resume a draft, and see what is waiting to be sent and what was sent."""
+"""Home: start a screening, resume a draft, see what is waiting to be sent and what was sent, refer a
+finished screening later, and follow each referral's status."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from app.components.tagged import primary_button, secondary_button
 from app.components.text import heading, para
 from app.screens.base import ScreenBody, ScreenContext, text_of
 from app.vault import InterviewSummary
+from app.vault.clock import parse_time
+from app.vault.referrals import ReferralSummary
 from app.wording import protocol_title_by_id
 from waypoint.core.i18n import N_
 
@@ -18,9 +21,44 @@ STATE_LABELS = {
     "sealed": N_("Waiting to be sent"),
     "sent": N_("Sent"),
 }
+REFERRAL_STATUS_LABELS = {
+    "not_sent": N_("Information only: nothing sent to {organisation}"),
+    "sent": N_("Sent to {organisation} on {when}"),
+    "accepted": N_("Accepted by {organisation} on {when}"),
+    "declined": N_("Declined by {organisation} on {when}"),
+    "completed": N_("Completed by {organisation} on {when}"),
+    "revoked": N_("Withdrawn on {when}"),
+}
+WAITING_LABEL = N_("Waiting to be sent to {organisation}")
 
 
-def _interview_row(ctx: ScreenContext, summary: InterviewSummary, action: ft.Control | None) -> ft.Control:
+def _referral_row(ctx: ScreenContext, referral: ReferralSummary) -> ft.Control:
+    """One referral and its newest verified status, in local time ("accepted by … on …")."""
+    _ = ctx.officer.gettext
+    rtl = ctx.officer.rtl
+    organisation = str(referral.record.get("organization_name") or referral.record.get("service_name", ""))
+    when = ctx.officer.format_datetime(parse_time(referral.status_at)) if referral.status_at else ""
+    if referral.state == "pending":
+        text = _(WAITING_LABEL).format(organisation=organisation)
+    else:
+        label = REFERRAL_STATUS_LABELS.get(referral.status, REFERRAL_STATUS_LABELS["sent"])
+        text = _(label).format(organisation=organisation, when=when)
+    return ft.Semantics(
+        identifier=f"referral-{referral.referral_id}",
+        label=text,
+        value=referral.status,
+        content=ft.Container(
+            para(text, rtl=rtl, key=f"referral-status-{referral.referral_id}"),
+            padding=8,
+            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+            border_radius=8,
+        ),
+    )
+
+
+def _interview_row(
+    ctx: ScreenContext, summary: InterviewSummary, action: ft.Control | None, second: ft.Control | None = None
+) -> ft.Control:
     _ = ctx.officer.gettext
     rtl = ctx.officer.rtl
     when = ctx.officer.format_datetime(summary.updated_at)
@@ -32,7 +70,12 @@ def _interview_row(ctx: ScreenContext, summary: InterviewSummary, action: ft.Con
         expand=True,
         tight=True,
     )
-    row: list[ft.Control] = [lines] + ([action] if action else [])
+    buttons = [button for button in (action, second) if button is not None]
+    row: list[ft.Control] = [lines]
+    if buttons:  # stacked, so two buttons never squeeze the lines at 412 px
+        row.append(
+            ft.Column(buttons, spacing=4, tight=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        )
     return ft.Semantics(
         identifier=f"interview-{summary.id}",
         label=f"{title}, {when}, {status}",
@@ -142,6 +185,7 @@ def build(ctx: ScreenContext) -> ScreenBody:
             "Sent screenings stay on this device for {duration} after sending, then they are deleted."
         ).format(duration=ctx.officer.format_days(days))
         controls.append(para(retention, rtl=rtl, size=13, key="home-retention"))
+        referable = home.referable if home else frozenset()
         controls += [
             _interview_row(
                 ctx,
@@ -151,9 +195,18 @@ def build(ctx: ScreenContext) -> ScreenBody:
                     _("Summary"),
                     ctx.on(actions.home.open_finished, summary.id),
                 ),
+                secondary_button(
+                    f"refer-{summary.id}", _("Refer"), ctx.on(actions.referral.open_referral, summary.id)
+                )
+                if summary.id in referable
+                else None,
             )
             for summary in finished
         ]
+    referrals = home.referrals if home else []
+    if referrals:
+        controls.append(heading(_("Referrals"), rtl=rtl))
+        controls += [_referral_row(ctx, referral) for referral in referrals]
     return ScreenBody(
         controls=controls,
         actions=[

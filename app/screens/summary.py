@@ -6,7 +6,8 @@ is explained by the questions whose answers raised it; unknown key questions are
 
 The officer may add notes (optional, in the officer's language). The screen says plainly that they are
 encrypted, sealed and sent with the interview, and asks for no names and no graphic detail (data
-minimisation, domain.md §5 requirement 8). Continuing completes the interview with the notes.
+minimisation, domain.md §5 requirement 8). Continuing completes the interview with the notes, then
+shows the rights information, or first the referral screen (matching services, consent, send).
 
 It also shows the pre-checks' warning signs, the translation status of the respondent's language, and,
 when the child rule applies in an adult protocol, says so first and offers `child-screen` (assent,
@@ -170,6 +171,18 @@ def build(ctx: ScreenContext) -> ScreenBody:
         controls=controls,
         actions=[
             *actions,
+            *(
+                []
+                if ctx.state.practice is not None
+                else [
+                    secondary_button(
+                        "summary-referral",
+                        _("Refer to services"),
+                        ctx.on(ctx.actions.referral.finish_and_refer, text_of(notes)),
+                        icon=ft.Icons.DIVERSITY_3,
+                    )
+                ]
+            ),
             primary_button(
                 "summary-rights",
                 _("Rights information for the person"),

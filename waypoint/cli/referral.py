@@ -16,9 +16,7 @@ carries it).
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -70,93 +68,28 @@ def referral_send(
     pin: str,
 ) -> None:
     """Refer a finished interview to one service; prints the referral id."""
-    from referral.directory.device import held_directory
-    from referral.package import Consent, ReferralFacts, ReferralRefusedError, build_package
-    from sync.referral_seal import seal_referral
+    from app.referral_send import send_referral
 
     vault = existing_vault(data_dir)
     try:
         vault.unlock(pin)
-        enrollment = vault.device_store.load_enrollment()
-        signing_key = vault.device_store.device_signing_key()
-        if enrollment is None or signing_key is None:
-            raise ConfigError(
-                N_("This device is not enrolled, so it cannot refer anyone."),
-                N_("Run `waypoint enroll join` with the code from your coordinator first."),
-            )
-        directory = held_directory(vault.device_store, vault.directory_store)
-        if directory is None:
-            raise ConfigError(
-                N_("This device has no directory of services yet."),
-                N_("Run `waypoint sync` with WAYPOINT_PIN to fetch it, then try again."),
-            )
-        service = directory.service(service_id)
-        summary: Any = vault.finished_summary(interview_id)
-        facts = ReferralFacts(
-            needs=tuple(summary.referral_needs),
-            emergency=tuple(summary.emergency),
-            language=summary.respondent_language,
-            age_group=summary.age_group,
-            gender=summary.gender,
-        )
-        referral_id = str(uuid.uuid4())
-        record: dict[str, Any] = {
-            "interview_id": interview_id,
-            "service_id": service.id,
-            "service_name": service.name,
-            "organization_id": service.organization_id,
-            "organization_name": service.organization_name,
-            "directory_version": directory.version,
-        }
-        if mandatory:
-            basis = Consent.mandatory(legal_basis or "")
-        elif consent == "yes":
-            basis = Consent.given()
-        else:
-            vault.referrals.information_only(referral_id, {**record, "consent": {"basis": "none"}})
-            click.echo(f"{referral_id} information only: no consent, nothing was sent")
-            return
-        if service.partner is None:
-            raise ReferralRefusedError(
-                N_("Service {service_id} cannot receive referrals through Waypoint."),
-                N_("Give the person its contact card instead (information only)."),
-                service_id=service.id,
-            )
-        package = build_package(
-            facts,
-            service,
-            referral_id=referral_id,
-            device_id=enrollment.device_id,
-            consent=basis,
+        sent = send_referral(
+            vault,
+            interview_id,
+            service_id,
+            consent="yes" if consent == "yes" else "no",
             contact_preference=contact_preference,
-        )
-        copies = seal_referral(
-            package.to_json(),
-            referral_id=referral_id,
-            device_id=enrollment.device_id,
-            partner_id=service.partner.partner_id,
-            partner_sealing_key=service.partner.sealing_public_key,
-            organisation_public_key=enrollment.organisation_public_key,
-            device_signing_key=signing_key,
-        )
-        vault.referrals.queue(
-            referral_id,
-            {
-                **record,
-                "needs": list(package.document["needs"]),
-                "fields_shared": sorted(package.document["fields"]),
-                "consent": basis.to_dict(),
-            },
-            partner_id=service.partner.partner_id,
-            partner_signing_key=service.partner.signing_public_key,
-            for_partner=copies.for_partner,
-            for_organisation=copies.for_organisation,
+            mandatory=mandatory,
+            legal_basis=legal_basis,
         )
     finally:
         vault.close()
+    if sent.kind == "information_only":
+        click.echo(f"{sent.referral_id} information only: no consent, nothing was sent")
+        return
     kind = "mandatory child-protection referral" if mandatory else "referral"
     click.echo(
-        f"{referral_id} {kind} sealed for {service.organization_name}: sent at the next `waypoint sync`"
+        f"{sent.referral_id} {kind} sealed for {sent.organization_name}: sent at the next `waypoint sync`"
     )
 
 
