@@ -74,10 +74,13 @@ def _audio_status(ctx: ScreenContext) -> ft.Control:
             content=ft.Row(
                 [
                     ft.Icon(ft.Icons.VOLUME_UP, color=ft.Colors.GREEN_700),
-                    para(
-                        _("Spoken audio is ready for this protocol in {language}.").format(language=name),
-                        rtl=ctx.officer.rtl,
-                        key="audio-status-ready",
+                    ft.Container(  # the words take the rest of the line and wrap
+                        para(
+                            _("Spoken audio is ready for this protocol in {language}.").format(language=name),
+                            rtl=ctx.officer.rtl,
+                            key="audio-status-ready",
+                        ),
+                        expand=True,
                     ),
                 ],
                 rtl=ctx.officer.rtl,

@@ -122,7 +122,7 @@ EXPECTED: dict[str, list[tuple[int, ErrorCode, dict[str, object]]]] = {
             },
         )
     ],
-    "pr025": [(36, ErrorCode.PR025, {"id": "pay_score", "cycle": "pay_score -> total -> pay_score"})],
+    "pr025": [(39, ErrorCode.PR025, {"id": "pay_score", "cycle": "pay_score -> total -> pay_score"})],
     "pr024": [
         (
             37,

@@ -112,5 +112,6 @@ async def test_bi104_guidance_stays_left_to_right(app: AppHarness) -> None:
     await to_first_question(app, respondent="ar", officer="en")
     guidance = app.find("question-guidance")
     assert guidance is not None, "border-rapid's first question has guidance"
-    (text,) = _texts(app, guidance)
-    assert _ltr_isolated(text)
+    texts = _texts(app, guidance)  # the guidance, then the distress cues
+    assert len(texts) == 2
+    assert all(_ltr_isolated(text) for text in texts)

@@ -255,5 +255,8 @@ def _downgrade_to_version_5(vault: Vault, states: dict[str, str]) -> None:
         connection.execute("DROP TABLE interview_v6")
         connection.execute("DROP TABLE interview_legacy_meta")
         connection.execute("ALTER TABLE outbox DROP COLUMN purged_at")
+        for later in ("referral_status", "referral", "directory"):  # versions 7 and 8
+            connection.execute(f"DROP TABLE {later}")
+        connection.execute("ALTER TABLE vault_policy DROP COLUMN emergency_numbers")  # version 9
         connection.execute("UPDATE schema_version SET version = 5")
     connection.close()
