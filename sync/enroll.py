@@ -7,6 +7,7 @@ so a device is never enrolled without the policy it was enrolled under.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,7 +21,7 @@ from sync.errors import DeviceRefused, EnrollmentError, SyncRejected
 from sync.identity import ed25519_public_bytes, ed25519_raw_private
 from sync.receipts import verify_enrollment
 from sync.stores import DeviceStore, Enrollment
-from sync.wire import EnrollRequest, b64u_encode
+from sync.wire import EnrollRequest, EnrollResponse, b64u_encode
 from waypoint.core.i18n import N_
 
 __all__ = ["OrganisationEnrollment", "join", "partner_proof_message", "proof_message"]
@@ -92,16 +93,12 @@ def join(
         **_continuity(device_store, message),
         **_vouching(parsed, ed25519_public_bytes(signing_key)),
     )
-    with SyncClient(parsed.server_url, transport=transport, insecure_http=insecure_http) as client:
-        try:
-            response = client.enroll(request)
-        except (DeviceRefused, SyncRejected) as error:
-            raise EnrollmentError(
-                N_("The server refused this enrollment code: it has expired or was already used."),
-                N_("Ask your coordinator for a new enrollment code."),
-            ) from error
-    verify_enrollment(
-        response, public_key=parsed.receipt_public_key, device_public_key=public_key, token=parsed.token
+    response = submit_enrollment(
+        parsed,
+        lambda client: client.enroll(request),
+        signing_public_key=public_key,
+        transport=transport,
+        insecure_http=insecure_http,
     )
     enrollment = OrganisationEnrollment(
         server_url=parsed.server_url,
@@ -114,6 +111,38 @@ def join(
     )
     device_store.save_enrollment(enrollment, ed25519_raw_private(signing_key))
     return enrollment
+
+
+def submit_enrollment(
+    parsed: EnrollmentCode,
+    post: Callable[[SyncClient], EnrollResponse],
+    *,
+    signing_public_key: str,
+    transport: httpx.BaseTransport | None,
+    insecure_http: bool,
+) -> EnrollResponse:
+    """Send an enrollment request (a device's or a partner's) to the server the code names, and check
+    that the answer is signed by that server's receipt key.
+
+    Raises:
+        EnrollmentError: the server refused the code (expired or already used).
+        ReceiptError: the answer was not signed by the server the code names.
+    """
+    with SyncClient(parsed.server_url, transport=transport, insecure_http=insecure_http) as client:
+        try:
+            response = post(client)
+        except (DeviceRefused, SyncRejected) as error:
+            raise EnrollmentError(
+                N_("The server refused this enrollment code: it has expired or was already used."),
+                N_("Ask your coordinator for a new enrollment code."),
+            ) from error
+    verify_enrollment(
+        response,
+        public_key=parsed.receipt_public_key,
+        device_public_key=signing_public_key,
+        token=parsed.token,
+    )
+    return response
 
 
 def _vouching(code: EnrollmentCode, device_public_key: bytes) -> dict[str, str]:

@@ -30,14 +30,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from sync.client import SyncClient
 from sync.code_authority import key_proof, partner_key_material
 from sync.desk.keys import MIN_PASSPHRASE_LENGTH, read_locked_file, write_locked_file
-from sync.enroll import partner_proof_message
+from sync.enroll import partner_proof_message, submit_enrollment
 from sync.enrollment_code import EnrollmentCode
-from sync.errors import DeviceRefused, EnrollmentError, SyncRejected
+from sync.errors import EnrollmentError
 from sync.identity import DeviceIdentity, ed25519_public_bytes
-from sync.receipts import verify_enrollment
 from sync.wire import PartnerEnrollRequest, b64u_decode, b64u_encode
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
@@ -211,16 +209,12 @@ def join_partner(
         proof=b64u_encode(keys.signing.sign(partner_proof_message(parsed.token, signing, sealing))),
         **vouching,
     )
-    with SyncClient(parsed.server_url, transport=transport, insecure_http=insecure_http) as client:
-        try:
-            response = client.enroll_partner(request)
-        except (DeviceRefused, SyncRejected) as error:
-            raise EnrollmentError(
-                N_("The server refused this enrollment code: it has expired or was already used."),
-                N_("Ask your coordinator for a new enrollment code."),
-            ) from error
-    verify_enrollment(
-        response, public_key=parsed.receipt_public_key, device_public_key=signing, token=parsed.token
+    response = submit_enrollment(
+        parsed,
+        lambda client: client.enroll_partner(request),
+        signing_public_key=signing,
+        transport=transport,
+        insecure_http=insecure_http,
     )
     state = PartnerState(
         server_url=parsed.server_url,
