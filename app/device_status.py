@@ -18,6 +18,7 @@ class DeviceStatus:
     wiped: bool
     duress_required: bool
     idle_lock_seconds: float
+    private_idle_lock_seconds: float | None  # the organisation's, while the respondent holds the device
 
 
 def read_device_status(vault: Vault, app_idle_lock_seconds: float) -> DeviceStatus:
@@ -37,4 +38,7 @@ def read_device_status(vault: Vault, app_idle_lock_seconds: float) -> DeviceStat
         wiped=vault.was_wiped,
         duress_required=vault.duress_secret_required,
         idle_lock_seconds=idle,
+        private_idle_lock_seconds=(
+            None if policy.private_idle_lock_seconds is None else float(policy.private_idle_lock_seconds)
+        ),
     )

@@ -39,6 +39,7 @@ __all__ = [
     "CODE_PREFIXES",
     "IDLE_LOCK_RANGE",
     "POLICY_CODE_PREFIX",
+    "PRIVATE_IDLE_LOCK_RANGE",
     "RETENTION_DAYS_RANGE",
     "WIPE_AFTER_RANGE",
     "EmergencyNumbers",
@@ -56,6 +57,7 @@ MAX_CODE_LENGTH = 2000
 # The allowed ranges of the organisation's settings; the device's vault (`app.vault.VaultPolicy`)
 # checks the same ranges.
 IDLE_LOCK_RANGE = (15, 3600)
+PRIVATE_IDLE_LOCK_RANGE = (60, 3600)  # while the respondent holds the device
 WIPE_AFTER_RANGE = (5, 100)
 RETENTION_DAYS_RANGE = (0, 3650)
 
@@ -113,6 +115,8 @@ class OrganisationPolicy:
         retention_days: keep a sent envelope this long, then purge it; None keeps the default.
         require_duress: the officer must choose a duress secret, which opens an empty decoy vault.
         emergency_numbers: the emergency and duty numbers by country, shown on the emergency screen.
+        private_idle_lock_seconds: while the respondent holds the device (private answering), lock after
+            this long without a tap (never shorter than the idle lock); None keeps the app's default.
     """
 
     idle_lock_seconds: int | None = None
@@ -120,6 +124,7 @@ class OrganisationPolicy:
     retention_days: int | None = None
     require_duress: bool = False
     emergency_numbers: tuple[EmergencyNumbers, ...] = ()
+    private_idle_lock_seconds: int | None = None
 
     def check(self) -> None:
         """Refuse a setting out of range (the administrator's side).
@@ -144,6 +149,7 @@ class OrganisationPolicy:
             ("l", self.idle_lock_seconds),
             ("w", self.wipe_after_failures),
             ("r", self.retention_days),
+            ("p", self.private_idle_lock_seconds),
         ):
             if value is not None:
                 wire[key] = value
@@ -159,7 +165,7 @@ class OrganisationPolicy:
         if (
             not isinstance(wire, dict)
             or wire.get("v") != 1
-            or not set(wire) <= {"v", "l", "w", "r", "d", "n"}
+            or not set(wire) <= {"v", "l", "w", "r", "d", "n", "p"}
         ):
             raise ValueError("policy")
         duress = wire.get("d", False)
@@ -172,6 +178,7 @@ class OrganisationPolicy:
             retention_days=_optional_int(wire.get("r")),
             require_duress=duress,
             emergency_numbers=numbers,
+            private_idle_lock_seconds=_optional_int(wire.get("p")),
         )
         for _name, value, bounds in policy._settings():
             if value is not None and not _in_range(value, bounds):
@@ -183,6 +190,7 @@ class OrganisationPolicy:
             ("idle_lock_seconds", self.idle_lock_seconds, IDLE_LOCK_RANGE),
             ("wipe_after_failures", self.wipe_after_failures, WIPE_AFTER_RANGE),
             ("retention_days", self.retention_days, RETENTION_DAYS_RANGE),
+            ("private_idle_lock_seconds", self.private_idle_lock_seconds, PRIVATE_IDLE_LOCK_RANGE),
         )
 
 

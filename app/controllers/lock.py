@@ -187,7 +187,10 @@ class LockController:
         self.state.vault_wiped = status.wiped
         self.state.duress_required = status.duress_required or self._code_requires_duress()
         self.state.idle_lock_seconds = status.idle_lock_seconds
-        self.state.private_idle_lock_seconds = max(config.private_idle_lock_seconds, status.idle_lock_seconds)
+        private = (
+            status.private_idle_lock_seconds or config.private_idle_lock_seconds
+        )  # the organisation's first
+        self.state.private_idle_lock_seconds = max(private, status.idle_lock_seconds)
         self._unlock_allowed_at = self._runtime.clock.monotonic() + status.unlock_wait
         self.state.unlock_wait = status.unlock_wait
 

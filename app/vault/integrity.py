@@ -57,6 +57,7 @@ _POLICY_COLUMNS = (
     "duress_required",
     "updated_at",
 )
+_LATER_POLICY_COLUMNS = ("private_idle_lock_seconds",)
 
 
 def integrity_key(data_key: bytes) -> bytes:
@@ -76,7 +77,11 @@ def _protected_state(connection: Connection, attested_attempts: int) -> bytes:
         "enrollment": None
         if enrollment is None
         else {name: _plain(getattr(enrollment, name)) for name in _ENROLLMENT_COLUMNS},
-        "policy": {name: _plain(getattr(policy, name)) for name in _POLICY_COLUMNS},
+        "policy": {name: _plain(getattr(policy, name)) for name in _POLICY_COLUMNS}
+        # Settings added later join only once set, so a vault attested before them still verifies.
+        | {
+            name: getattr(policy, name) for name in _LATER_POLICY_COLUMNS if getattr(policy, name) is not None
+        },
         "attested_attempts": attested_attempts,
     }
     return json.dumps(state, sort_keys=True, separators=(",", ":")).encode()

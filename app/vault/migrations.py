@@ -23,6 +23,7 @@ Versions:
     7. referrals (`referrals.py`): the encrypted record, the sealed copies and the statuses received.
     8. the organisation's signed directory of services (`directory.py`), encrypted, one row per space.
     9. the organisation's emergency and duty numbers by country (JSON, not secret).
+    10. the organisation's idle lock while the respondent holds the device (under the integrity MAC once set).
 """
 
 from __future__ import annotations
@@ -225,6 +226,11 @@ STEPS: tuple[MigrationStep, ...] = (
         9,
         "the organisation's emergency and duty numbers by country",
         ("ALTER TABLE vault_policy ADD COLUMN emergency_numbers VARCHAR",),
+    ),
+    MigrationStep(
+        10,
+        "the organisation's idle lock while the respondent holds the device",
+        ("ALTER TABLE vault_policy ADD COLUMN private_idle_lock_seconds INTEGER",),
     ),
 )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from app.vault.errors import PolicyError
 from sync.enrollment_code import (
     IDLE_LOCK_RANGE,
+    PRIVATE_IDLE_LOCK_RANGE,
     RETENTION_DAYS_RANGE,
     WIPE_AFTER_RANGE,
     EmergencyNumbers,
@@ -34,12 +35,14 @@ class VaultPolicy:
             None (the default) never wipes.
         retention_days: keep a sent envelope this long after its receipt, then purge it.
         emergency_numbers: the emergency and duty numbers by country (the emergency screen shows them).
+        private_idle_lock_seconds: the idle lock while the respondent holds the device; None: the app's.
     """
 
     idle_lock_seconds: int = 120
     wipe_after_failures: int | None = None
     retention_days: int = 30
     emergency_numbers: tuple[EmergencyNumbers, ...] = ()
+    private_idle_lock_seconds: int | None = None
 
     def validate(self) -> None:
         """Check every setting is in range.
@@ -53,6 +56,8 @@ class VaultPolicy:
         _check_range("retention_days", self.retention_days, RETENTION_DAYS_RANGE)
         if not all(numbers.valid() for numbers in self.emergency_numbers):
             raise PolicyError(name="emergency_numbers", minimum=0, maximum=0)
+        if self.private_idle_lock_seconds is not None:
+            _check_range("private_idle_lock_seconds", self.private_idle_lock_seconds, PRIVATE_IDLE_LOCK_RANGE)
 
     @classmethod
     def from_organisation(cls, policy: OrganisationPolicy) -> VaultPolicy:
@@ -65,6 +70,7 @@ class VaultPolicy:
                 policy.retention_days if policy.retention_days is not None else defaults.retention_days
             ),
             emergency_numbers=policy.emergency_numbers,
+            private_idle_lock_seconds=policy.private_idle_lock_seconds,
         )
 
     def emergency_numbers_json(self) -> str | None:

@@ -68,6 +68,7 @@ class PolicyRow(SQLModel, table=True):
     duress_required: bool = False
     # The emergency and duty numbers by country, as JSON (schema version 9); not secret.
     emergency_numbers: str | None = None
+    private_idle_lock_seconds: int | None = None  # schema version 10
 
 
 class InterviewRow(SQLModel, table=True):

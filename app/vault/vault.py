@@ -473,6 +473,7 @@ class Vault:
                     wipe_after_failures=policy.wipe_after_failures,
                     retention_days=policy.retention_days,
                     emergency_numbers=policy.emergency_numbers_json(),
+                    private_idle_lock_seconds=policy.private_idle_lock_seconds,
                     updated_at=now,
                 )
             )
@@ -556,6 +557,7 @@ class Vault:
             row.wipe_after_failures,
             row.retention_days,
             emergency_numbers_from_json(row.emergency_numbers),
+            row.private_idle_lock_seconds,
         )
 
     def _slots(self) -> KeySlots:

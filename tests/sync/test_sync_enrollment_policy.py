@@ -59,6 +59,9 @@ def test_ep002_policy_travels_in_wp2() -> None:
     assert EnrollmentCode.decode(text).policy == policy
     full = OrganisationPolicy(idle_lock_seconds=60, wipe_after_failures=100, retention_days=0)
     assert EnrollmentCode.decode(_code(full).encode()).policy == full
+    private = OrganisationPolicy(private_idle_lock_seconds=900)
+    assert _payload(_code(private).encode())["p"] == {"v": 1, "p": 900}
+    assert EnrollmentCode.decode(_code(private).encode()).policy == private
 
 
 @pytest.mark.parametrize(
@@ -68,6 +71,8 @@ def test_ep002_policy_travels_in_wp2() -> None:
         {"v": 1, "w": 101},
         {"v": 1, "l": 14},
         {"v": 1, "r": -1},
+        {"v": 1, "p": 59},
+        {"v": 1, "p": 3601},
         {"v": 1, "w": True},
         {"v": 1, "w": "5"},
         {"v": 1, "d": "yes"},

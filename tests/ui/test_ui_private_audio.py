@@ -29,6 +29,7 @@ from app.i18n import Translator
 from app.main import create_main
 from app.services import AppServices
 from app.spoken import consent_clips
+from app.vault import VaultPolicy
 from screening_protocols import get_protocol
 from waypoint.core.resources import LOCALES_DIR
 
@@ -80,6 +81,28 @@ async def test_ui200_idle_lock_asks_for_the_device_back_first(
         await clock.advance(1)
         await app.wait_for(lambda: app.top_view.route == "/unlock", timeout=5, what="the idle lock")
         assert not vault.is_unlocked
+    finally:
+        await app.close()
+        await services.close()
+
+
+async def test_ui207_the_organisation_sets_the_private_idle_limit(
+    make_services: Callable[..., AppServices],
+) -> None:
+    """The organisation's policy (from the enrollment code) gives the private-mode idle limit; the
+    app's own setting is only the default."""
+    clock = ManualClock()
+    services = make_services(idle_lock_seconds=60, private_idle_lock_seconds=300, clock=clock)
+    app = await AppHarness(create_main(services=services)).start()
+    try:
+        await set_up(app)
+        session = app.page.data
+        session.state.vault.set_policy(VaultPolicy(idle_lock_seconds=60, private_idle_lock_seconds=900))
+        await session.locking.refresh_device_status()
+        assert session.state.private_idle_lock_seconds == 900
+        session.state.vault.set_policy(VaultPolicy(idle_lock_seconds=60))  # none set: the app's default
+        await session.locking.refresh_device_status()
+        assert session.state.private_idle_lock_seconds == 300
     finally:
         await app.close()
         await services.close()

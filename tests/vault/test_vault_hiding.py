@@ -258,5 +258,6 @@ def _downgrade_to_version_5(vault: Vault, states: dict[str, str]) -> None:
         for later in ("referral_status", "referral", "directory"):  # versions 7 and 8
             connection.execute(f"DROP TABLE {later}")
         connection.execute("ALTER TABLE vault_policy DROP COLUMN emergency_numbers")  # version 9
+        connection.execute("ALTER TABLE vault_policy DROP COLUMN private_idle_lock_seconds")  # version 10
         connection.execute("UPDATE schema_version SET version = 5")
     connection.close()

@@ -66,6 +66,13 @@ def enroll_group() -> None:
     help="Organisation policy: lock the app after this many seconds without a tap (15-3600).",
 )
 @click.option(
+    "--private-idle-lock-seconds",
+    type=int,
+    default=None,
+    help="Organisation policy: while the person answers privately on the device, lock after this many "
+    "seconds without a tap (60-3600; never shorter than the idle lock).",
+)
+@click.option(
     "--retention-days",
     type=int,
     default=None,
@@ -89,6 +96,7 @@ def enroll_create(
     wipe_after: int | None,
     require_duress: bool,
     idle_lock_seconds: int | None,
+    private_idle_lock_seconds: int | None,
     retention_days: int | None,
     emergency_numbers: tuple[str, ...],
     insecure_http: bool,
@@ -103,7 +111,7 @@ def enroll_create(
 
     numbers = tuple(EmergencyNumbers.parse(text) for text in emergency_numbers)
     policy = None
-    settings = (wipe_after, idle_lock_seconds, retention_days)
+    settings = (wipe_after, idle_lock_seconds, retention_days, private_idle_lock_seconds)
     if require_duress or numbers or any(v is not None for v in settings):
         policy = OrganisationPolicy(
             idle_lock_seconds=idle_lock_seconds,
@@ -111,6 +119,7 @@ def enroll_create(
             retention_days=retention_days,
             require_duress=require_duress,
             emergency_numbers=numbers,
+            private_idle_lock_seconds=private_idle_lock_seconds,
         )
     _require_server_database(database_url)
     code = create_enrollment_code(
