@@ -315,6 +315,9 @@ class Vault:
                     attest(connection, integrity_key(created[0]))
             if created is None:
                 raise VaultExistsError()
+            # Without the free pages the schema's migrations left, a new vault's file looks like one a
+            # duress unlock rebuilt (docs/security.md, finding 3).
+            self._database.vacuum()
             self._start_session(created[0])
 
     def unlock(self, secret: str, device_secret: bytes | None = None) -> None:
