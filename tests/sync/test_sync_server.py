@@ -415,8 +415,7 @@ def test_sv015_updates_for_an_active_device(device: Device) -> None:
         "status": "active",
         "server_time": 0,
         "updates": [],
-        "directory": None,  # none published yet
-    }
+    }  # no directory asked for (no `directory_version`): no `directory` member, as older devices expect
 
 
 def test_sv016_repeated_id_in_one_batch(device: Device) -> None:
