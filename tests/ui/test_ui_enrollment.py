@@ -339,7 +339,7 @@ def test_ui089_home_reads_bounded_lists() -> None:
     class RecordingVault:
         device_store = type("Store", (), {"load_enrollment": staticmethod(lambda: None)})()
         policy = VaultPolicy()  # home shows the organisation's retention period
-        referrals = type("Referrals", (), {"list": staticmethod(lambda: [])})()
+        referrals = type("Referrals", (), {"list": staticmethod(list)})()
 
         def list_interviews(
             self, states: Any = None, *, newest_first: bool = False, limit: Any = None
