@@ -123,14 +123,16 @@ def type_into(page: Page, identifier: str, text: str) -> None:
     """Tap the field, wait until its input has the focus, then type (a tap during a re-render can miss)."""
     selector = f'[flt-semantics-identifier="{identifier}"]'
     focused = f"!!(document.activeElement && document.activeElement.closest('{selector}'))"
+    # Generous waits: on the set-up screen the vault calibrates Argon2id in the background, and on a
+    # loaded machine the browser may take seconds to move the focus.
     for _ in range(3):
         wait_id(page, identifier).click()
         try:
-            page.wait_for_function(focused, timeout=3_000)
+            page.wait_for_function(focused, timeout=10_000)
             break
         except Exception:  # noqa: S112 - tap again; the last try fails below
             continue
-    page.wait_for_function(focused, timeout=3_000)
+    page.wait_for_function(focused, timeout=10_000)
     page.keyboard.type(text)
     # The first keys can arrive before Flutter's text input is attached to the focused field; then
     # the field holds a shortened text. Select all and type again once, so the field holds `text`.
