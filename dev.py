@@ -159,6 +159,9 @@ def task_test(args: list[str]) -> int:
     ensure_debian_test_packages()
     failed = checks()
     say("running pytest")
+    chosen = any(arg == "-n" or arg.startswith(("-n=", "--numprocesses")) for arg in args)
+    if (os.cpu_count() or 1) >= 2 and not chosen:
+        args = ["-n", "2", "--dist", "loadgroup", *args]  # browser tests in one worker (tests/conftest.py)
     if run(PYTHON, "-m", "pytest", *args, env={**os.environ, **postgres_environment()}) != 0:
         failed.append("pytest")
     if failed:

@@ -9,6 +9,7 @@ object of its own (`open_vault`), so unlocking in one browser tab never unlocks 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ class AppServices:
         self._vault_options = dict(vault_options or {})
         self._clock = clock
         self._worker: SyncWorker | None = None
+        self._stopping = threading.Event()  # set at close: a sender waiting to retry stops at once
         self._worker_vault: Vault | None = None
         self._audio: AudioCatalog | None = None
         self._protocols: tuple[Protocol, ...] | None = None
@@ -118,7 +120,7 @@ class AppServices:
             vault = await asyncio.to_thread(self.open_vault)
             if self._worker is None:  # another session may have started it meanwhile
                 self._worker_vault = vault
-                outbox = Outbox(vault.outbox_store, vault.device_store)
+                outbox = Outbox(vault.outbox_store, vault.device_store, stopping=self._stopping)
                 self._worker = SyncWorker(
                     counts=vault.outbox_store.counts,
                     enrolled=lambda: vault.device_store.load_enrollment() is not None,
@@ -138,6 +140,7 @@ class AppServices:
 
     async def close(self) -> None:
         """Stop the sender (tests, and the end of the process)."""
+        self._stopping.set()
         if self._worker is not None:
             await self._worker.stop()
             self._worker = None

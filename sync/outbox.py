@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -100,6 +101,7 @@ class Outbox:
         backoff: the retry schedule.
         rng: randomness for the jitter (seed it in tests).
         sleep: how to wait (tests pass a fake).
+        stopping: set when the process stops: a wait before a retry ends at once and the run stops.
         timeout: per-request timeouts.
         insecure_http: a test lab's explicit choice to send to a plain http:// server elsewhere.
     """
@@ -116,8 +118,10 @@ class Outbox:
         sleep: Callable[[float], None] = time.sleep,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         insecure_http: bool = False,
+        stopping: threading.Event | None = None,
     ) -> None:
         self.insecure_http = insecure_http
+        self.stopping = stopping
         self.outbox_store = outbox_store
         self.device_store = device_store
         self.transport = transport
@@ -250,8 +254,11 @@ class _Run:
         if time.monotonic() + delay >= self.ends_at:
             return False
         self._progress(waiting=delay)
-        self.outbox.sleep(delay)
-        return True
+        stopping = self.outbox.stopping
+        if stopping is None:
+            self.outbox.sleep(delay)
+            return True
+        return not stopping.wait(delay)
 
     def _progress(self, waiting: float = 0.0) -> None:
         if self.on_progress is not None:

@@ -28,6 +28,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`dev.py test` runs two workers) every browser test runs in one worker, one at a
+    time, as each drives its own Chromium against its own app; the other tests share the second core."""
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(scope="session")
 def campaign_full(request: pytest.FixtureRequest) -> bool:
     """True when the larger campaigns were asked for (`--campaign=full`)."""

@@ -106,17 +106,18 @@ def click(page: Page, identifier: str) -> None:
 
 
 def choose(page: Page, identifier: str) -> None:
-    """Tap an option and wait until the app marks it chosen (`aria-current`); a tap during a re-layout
-    can land on nothing, so tap again, up to three times."""
+    """Tap an option and wait until the app marks it chosen (`aria-current`). A tap during a re-layout
+    can land on nothing, so tap again, up to three times; on a loaded machine the app may take seconds
+    to answer a tap, so each wait is long (a chosen option stays chosen when tapped again)."""
     option = by_id(page, identifier).first
     for _ in range(3):
         wait_id(page, identifier).click()
         try:
-            expect(option).to_have_attribute("aria-current", "true", timeout=3_000)
+            expect(option).to_have_attribute("aria-current", "true", timeout=8_000)
             return
         except AssertionError:
             continue
-    expect(option).to_have_attribute("aria-current", "true", timeout=3_000)
+    expect(option).to_have_attribute("aria-current", "true", timeout=8_000)
 
 
 def type_into(page: Page, identifier: str, text: str) -> None:

@@ -68,6 +68,17 @@ def tab(browser: object, module_app: RunningApp) -> Iterator[Page]:
     page.close()
 
 
+def _back_home(page: Page) -> None:
+    """Reload (the app asks for the secret again, LO006) and unlock: home, whatever was on screen."""
+    page.reload()
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    wait_screen(page, "unlock", timeout=30_000)
+    type_into(page, "unlock-secret", SECRET)
+    click(page, "unlock-submit")
+    wait_screen(page, "home", timeout=30_000)
+
+
 def _every_screen(page: Page, artifacts: Path, language: str) -> list[str]:
     found: list[str] = []
 
@@ -76,7 +87,10 @@ def _every_screen(page: Page, artifacts: Path, language: str) -> list[str]:
             found.extend(_refusal_above_the_button(page))
         found.extend(f"{screen}: {p}" for p in layout_problems(page, VIEWPORT["width"]))
 
-    fresh = current_screen(page, timeout=60)[0] == "setup"  # the first test run sets the device up
+    screen = current_screen(page, timeout=60)[0]
+    if screen not in ("setup", "home"):  # an earlier language stopped half-way: start this one from home
+        _back_home(page)
+    fresh = screen == "setup"  # the first test run sets the device up
     tour = main_interview(page, artifacts, language, on_screen=measure, fresh_device=fresh)
     emergency_interview(tour)
     return found
@@ -107,6 +121,8 @@ def test_lo006_reload_asks_for_the_secret(tab: Page) -> None:
         type_into(tab, "setup-secret", SECRET)
         type_into(tab, "setup-confirm", SECRET)
         click(tab, "setup-create")
+    elif current_screen(tab)[0] != "home":
+        _back_home(tab)
     wait_screen(tab, "home", timeout=30_000)
     tab.reload()
     tab.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)

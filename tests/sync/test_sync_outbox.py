@@ -10,12 +10,14 @@ OB007: the deadline bounds a run against a server that never answers well.
 OB008: progress is reported after every batch, ending at (total, total); batches respect the size.
 OB009: without an enrollment nothing is sent and the report says why.
 OB010: every request is signed afresh (new nonce) even when it is a retry of the same batch.
+OB011: when the process stops (`stopping` set) a run waiting to retry ends at once, nothing lost.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -224,3 +226,22 @@ def test_ob010_each_try_is_signed_afresh() -> None:
     ]
     assert len(nonces) == 3 and len(set(nonces)) == 3
     assert len({request.content for request in script.requests}) == 1  # same bytes: same idempotent batch
+
+
+def test_ob011_stopping_ends_a_wait_before_a_retry() -> None:
+    device = _device()
+    store = _outbox(device, 2)
+    stopping = threading.Event()
+    tries: list[int] = []
+
+    def refuse_then_stop(request: httpx.Request) -> httpx.Response:
+        tries.append(1)
+        stopping.set()  # the app closes while the sender is about to wait an hour
+        raise httpx.ConnectError("down", request=request)
+
+    outbox = Outbox(
+        store, device, httpx.MockTransport(refuse_then_stop), backoff=Backoff(3600.0, 3600.0),
+        rng=random.Random(1), stopping=stopping,
+    )  # fmt: skip
+    report = outbox.send_pending(deadline=7200)
+    assert len(tries) == 1 and report.stopped == "deadline" and report.pending == 2
