@@ -134,7 +134,8 @@ def _inbox_row(state: PartnerDeskState, t: Translator, view: PartnerReferralView
         _cell(_("Status"), status_label(t, view.status), f"partner-row-status-{rid}", rtl, width),
     ]
     if view.refused:
-        cells.append(_cell(_("Not verified"), _("Do not act on it"), f"partner-row-refused-{rid}", rtl, None))
+        refused = _("Not verified: do not rely on this.")
+        cells.append(para(refused, rtl=rtl, color=ft.Colors.ERROR, key=f"partner-row-refused-{rid}"))
     for name in ("urgency", "language", "needs"):
         if name in view.fields:
             value = value_label(t, name, view.fields[name])
