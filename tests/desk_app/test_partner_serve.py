@@ -14,7 +14,6 @@ import json
 import os
 import re
 import select
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,16 +21,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-import websockets.exceptions
-import websockets.sync.client
 
 from sync.partner_enroll import PARTNER_STATE_FILE, generate_partner_keys
+from tests.test_main_job import stop, websocket_refusal
 
 PASSPHRASE = "partner desk test passphrase"
 READY = re.compile(r"^Waypoint partner desk: (http://127\.0\.0\.1:(\d+)/\?token=[A-Za-z0-9_-]{43})$")
 FOREIGN_ORIGIN = "http://attacker.example"
 START_TIMEOUT_SECONDS = 90
-STOP_TIMEOUT_SECONDS = 15
 WAYPOINT = (sys.executable, "-m", "waypoint")
 
 
@@ -76,17 +73,6 @@ def _start(dirs: tuple[Path, Path], passphrase: str = PASSPHRASE) -> subprocess.
     )
 
 
-def _stop(process: subprocess.Popen[str]) -> tuple[int, str]:
-    process.send_signal(signal.SIGINT)
-    try:
-        out, _err = process.communicate(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate(timeout=10)
-        pytest.fail(f"`partner serve` did not stop within {STOP_TIMEOUT_SECONDS} s of Ctrl-C")
-    return process.returncode, out
-
-
 @pytest.fixture(scope="module")
 def served(partner_dirs: tuple[Path, Path]) -> Iterator[tuple[re.Match[str], subprocess.Popen[str]]]:
     process = _start(partner_dirs)
@@ -100,23 +86,7 @@ def served(partner_dirs: tuple[Path, Path]) -> Iterator[tuple[re.Match[str], sub
     assert match, f"unexpected first line: {line!r}"
     yield match, process
     if process.poll() is None:
-        _stop(process)
-
-
-def _websocket_refusal(url: str, origin: str, cookie: str | None) -> str | None:
-    headers = {"Cookie": cookie} if cookie else {}
-    try:
-        with websockets.sync.client.connect(
-            url,
-            origin=origin,  # type: ignore[arg-type]
-            additional_headers=headers,
-            open_timeout=20,
-        ):
-            return None
-    except websockets.exceptions.InvalidStatus as refused:
-        return f"HTTP {refused.response.status_code}"
-    except (websockets.exceptions.InvalidHandshake, OSError) as error:
-        return type(error).__name__
+        stop(process)
 
 
 def test_pw040_one_ready_line_the_offline_page_and_ctrl_c(
@@ -155,10 +125,10 @@ def test_pw041_requests_from_elsewhere_are_refused(
     }
     assert {what: r.status_code for what, r in refused.items()} == dict.fromkeys(refused, 403)
     socket_url = f"ws://127.0.0.1:{port}/ws"
-    assert _websocket_refusal(socket_url, FOREIGN_ORIGIN, cookie) is not None
-    assert _websocket_refusal(socket_url, origin, None) is not None
-    assert _websocket_refusal(socket_url, origin, cookie) is None
-    code, out = _stop(process)
+    assert websocket_refusal(socket_url, FOREIGN_ORIGIN, cookie) is not None
+    assert websocket_refusal(socket_url, origin, None) is not None
+    assert websocket_refusal(socket_url, origin, cookie) is None
+    code, out, _err = stop(process)
     assert code == 0 and out == "", f"more than one line on stdout: {out!r}"
 
 
