@@ -24,17 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))  # the sync tests' helpers
 
-from sync_servers import InProcessTransport, Server, ThreadedServer
-from test_partner_desk import Device
+from sync_servers import ThreadedServer
+from test_partner_desk import Device, start_server
 
 from sync.desk.codes import authorize_code
 from sync.partner_enroll import generate_partner_keys, join_partner, load_partner_keys
-from sync.server import ServerSettings, create_app
 from sync.server.admin import create_enrollment_code
 from tests.e2e.e2e_support import Requests, click, open_app, shot, type_into, wait_id
 
@@ -59,15 +57,8 @@ class Desk:
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     root = tmp_path_factory.mktemp("partner-e2e")
     organisation_key = X25519PrivateKey.generate()
-    public = root / "organisation.public.pem"
-    public.write_bytes(
-        organisation_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    settings = ServerSettings(database_url=f"sqlite:///{root / 'referral.db'}", public_key_file=public)
-    app = create_app(settings)
-    server = Server(app, InProcessTransport(app), settings)
+    server = start_server(root, organisation_key)
+    settings, app = server.settings, server.app
     with ThreadedServer(app) as threaded:
         generate_partner_keys(root / "keys", PASSPHRASE)
         keys = load_partner_keys(root / "keys", PASSPHRASE)
@@ -103,6 +94,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
             if process.stdout is not None:
                 process.stdout.close()
             server.transport.close()
+            server.app.state.waypoint.engine.dispose()
 
 
 @pytest.fixture(scope="module")
