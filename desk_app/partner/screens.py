@@ -187,10 +187,11 @@ def _inbox(state: PartnerDeskState, t: Translator, actions: Actions) -> list[ft.
 def _history_line(t: Translator, index: int, entry: StatusEntry) -> ft.Control:
     _ = t.gettext
     who = t.gettext(ACTORS[entry.by]) if entry.by in ACTORS else entry.by
+    status = t.gettext(N_("Sent")) if entry.status == "sent" else status_label(t, entry.status)
     lines: list[ft.Control] = [
         ft.Row(
             [
-                para(status_label(t, entry.status), rtl=t.rtl, weight=ft.FontWeight.W_600),
+                para(status, rtl=t.rtl, weight=ft.FontWeight.W_600),
                 para(t.format_datetime(entry.at), rtl=t.rtl),
                 para(who, rtl=t.rtl, color=ft.Colors.ON_SURFACE_VARIANT),
             ],
