@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -32,6 +33,7 @@ from referral.package import Consent, ReferralFacts, build_package
 from screening_protocols.errors import ProtocolError
 from screening_protocols.library import get_protocol
 from screening_protocols.runner import run_answers
+from screening_protocols.translations import render_outcome_labels
 from sync.desk.coordinator import (
     CaseExplanation,
     CoordinatorDesk,
@@ -47,6 +49,7 @@ from waypoint.core.errors import WaypointError
 __all__ = [
     "WorkingDirectory",
     "engine_explanation",
+    "level_labels",
     "open_coordinator_desk",
     "package_for",
 ]
@@ -84,6 +87,23 @@ def engine_explanation(language: str = "en") -> Callable[[SealedInterview], Case
         )
 
     return explain
+
+
+def level_labels(language: str = "en") -> Callable[[str, str], str]:
+    """(protocol id, level id) -> the level's headline in `language` (the level id when unknown)."""
+
+    @functools.lru_cache(maxsize=256)
+    def label(protocol_id: str, level: str) -> str:
+        try:
+            protocol = get_protocol(protocol_id)
+            words = render_outcome_labels(
+                protocol, language, level=level, indicator_ids=(), referral_needs=()
+            )
+        except (ProtocolError, WaypointError, ValueError):
+            return level
+        return words.headline.text
+
+    return label
 
 
 def _facts(document: SealedInterview) -> ReferralFacts:
@@ -247,6 +267,7 @@ def open_coordinator_desk(
         transport=transport,
         code_server_url=code_server_url,
         explain=engine_explanation(language),
+        label_level=level_labels(language),
         packager=package_for(directory),
         directory=directory,
         htcds=htcds,

@@ -173,6 +173,7 @@ class _Case:
     opened: OpenedInterview
     received_at: int
     summary_cache: CaseSummary | None = None
+    explained: CaseExplanation | None = None
 
 
 @dataclass
@@ -182,6 +183,7 @@ class _State:
     failures: list[ExportFailure] = field(default_factory=list)
     referral_cases: dict[str, str] = field(default_factory=dict)  # referral id -> interview id (this session)
     referrals: list[dict[str, Any]] = field(default_factory=list)
+    referral_states: dict[str, str] = field(default_factory=dict)
     refused_referrals: int = 0
 
 
@@ -195,6 +197,8 @@ class CoordinatorDesk:
         code_server_url: the address devices reach the server at, put into enrollment codes
             (default: `server_url`).
         explain, packager, directory, htcds: the higher layers' parts (see the module docstring).
+        label_level: (protocol id, level id) -> the level in words, for the case list (cheap: the
+            list shows thousands; `explain` runs once per case opened).
         insecure_http: a test lab's plain http:// server on another machine.
     """
 
@@ -206,6 +210,7 @@ class CoordinatorDesk:
         transport: httpx.BaseTransport | None = None,
         code_server_url: str | None = None,
         explain: Explain = recorded_explanation,
+        label_level: Callable[[str, str], str] = lambda _protocol_id, level: level,
         packager: Packager | None = None,
         directory: DirectoryBook | None = None,
         htcds: HtcdsExport | None = None,
@@ -222,6 +227,7 @@ class CoordinatorDesk:
         self._code_server_url = code_server_url or server_url
         self._insecure_http = insecure_http
         self._explain = explain
+        self._label_level = label_level
         self._packager = packager
         self._directory = directory
         self._directory_loaded = False
@@ -298,6 +304,12 @@ class CoordinatorDesk:
             else:
                 opened.append(item)
         self._state.referrals, self._state.refused_referrals = opened, refused
+        states: dict[str, str] = {}  # interview id -> newest status of its newest referral
+        for referral in opened:  # oldest first
+            interview_id = self._state.referral_cases.get(str(referral["referral_id"]))
+            if interview_id is not None:
+                states[interview_id] = str(referral["status"])
+        self._state.referral_states = states
         for case in self._state.cases.values():
             case.summary_cache = None
 
@@ -317,7 +329,9 @@ class CoordinatorDesk:
                 )
             summary = self._summary(found)
             referrals = tuple(r for r in self.referrals() if r.interview_id == interview_id)
-        explained = self._explain(found.opened.document)
+            if found.explained is None:
+                found.explained = self._explain(found.opened.document)
+            explained = found.explained
         return CaseDetail(
             summary=summary,
             headline=explained.headline,
@@ -334,16 +348,13 @@ class CoordinatorDesk:
         document = case.opened.document
         outcome: Mapping[str, Any] = document.outcome or {}
         level = str(outcome.get("outcome", "insufficient_information"))
-        state = None
-        for referral in self._state.referrals:
-            if self._state.referral_cases.get(str(referral["referral_id"])) == document.interview_id:
-                state = str(referral["status"])
+        state = self._state.referral_states.get(document.interview_id)
         summary = CaseSummary(
             interview_id=document.interview_id,
             protocol_id=document.protocol_id,
             protocol_version=document.protocol_version,
             level=level,
-            level_label=self._level_label(document, level),
+            level_label=self._label_level(document.protocol_id, level),
             recorded_at=_recorded_at(document, case.received_at),
             device_id=case.opened.device_id,
             referral_state=state,
@@ -351,11 +362,6 @@ class CoordinatorDesk:
         )
         case.summary_cache = summary
         return summary
-
-    def _level_label(self, document: SealedInterview, level: str) -> str:
-        if self._explain is recorded_explanation:
-            return level
-        return self._explain(document).level_label
 
     # -- referrals ------------------------------------------------------------------------
 
