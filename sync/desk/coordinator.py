@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sync.code_authority import vouched_keys
 from sync.desk.aggregates.suppression import K_ANONYMITY, suppress
 from sync.desk.aggregates.tables import build_tables, case_facts, referral_facts
-from sync.desk.api_client import CoordinatorClient
+from sync.desk.api_client import PAGE, CoordinatorClient
 from sync.desk.codes import authorize_code
 from sync.desk.coordinator_key import coordinator_signing_key
 from sync.desk.export import ExportFailure, OpenedInterview, open_from, write_private_file
@@ -282,7 +282,7 @@ class CoordinatorDesk:
 
             client.devices(fresh=True)
             added = 0
-            for item in open_from(_Source(), [self._key]):
+            for item in open_from(_Source(), [self._key], batch_size=PAGE):
                 if isinstance(item, ExportFailure):
                     self._state.failures.append(item)
                 elif item.interview_id not in self._state.cases:
