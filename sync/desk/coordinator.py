@@ -10,8 +10,8 @@ What needs a higher layer is passed in, because `sync` may import neither the pr
 `referral`, nor `interop` (the import-linter layers in pyproject.toml): `explain` (the outcome in words,
 grouped, re-evaluated by the engine), `packager` (the minimised referral package), `directory` (the
 working copy of the directory of services) and `htcds` (the HTCDS export). `referral.coordinator_desk`
-builds a desk with all of them; without them the desk still lists, opens and refers, reading the outcome
-as the device recorded it.
+builds a desk with all of them; without them the desk still lists and opens cases, reading the outcome
+as the device recorded it, and refuses to refer (`DeskNotAvailableError`).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from sync.desk.service import (
     CaseDetail,
     CaseFilter,
     CaseSummary,
+    CoordinatorService,
     DashboardView,
     DeviceView,
     DirectoryEntryView,
@@ -57,7 +58,7 @@ from sync.desk.service import (
 )
 from sync.errors import SyncError
 from sync.identity import ed25519_public_bytes
-from sync.referral_seal import REFERRAL_FORMAT, StatusStatement, seal_referral, sign_status
+from sync.referral_seal import StatusStatement, seal_referral, sign_status
 from sync.sealed import SealedInterview
 from sync.server.reading import StoredSubmission
 from sync.wire import Receipt, ReferralBatch, ReferralEventRequest, ReferralItem, b64u_encode
@@ -405,6 +406,9 @@ class CoordinatorDesk:
         legal_basis: str = "",
     ) -> ReferralView:
         """Seal a minimised package to the partner and to the organisation, signed by the coordinator."""
+        packager = self._packager
+        if packager is None:
+            raise DeskNotAvailableError(part="referral packages")
         if consent not in ("given", "mandatory") or (consent == "mandatory" and not legal_basis.strip()):
             raise DeskRefusedError(
                 N_("A referral needs the person's consent, or a mandatory referral's legal basis."),
@@ -434,7 +438,7 @@ class CoordinatorDesk:
                 consent=consent,
                 legal_basis=legal_basis.strip(),
             )
-            package = (self._packager or minimal_package)(case.opened.document, order)
+            package = packager(case.opened.document, order)
             copies = seal_referral(
                 package,
                 referral_id=order.referral_id,
@@ -627,36 +631,6 @@ class CoordinatorDesk:
         return self._htcds(opened, Path(folder))
 
 
-def minimal_package(document: SealedInterview, order: PackageOrder) -> bytes:
-    """A package with the common fields only (language, contact, urgency): what a service whose needs
-    are not mapped receives (`referral.package`). Used when no packager was given."""
-    outcome: Mapping[str, Any] = document.outcome or {}
-    fields = {
-        "contact_preference": "through_officer",
-        "urgency": "immediate" if outcome.get("emergency") else "soon",
-    }
-    if document.respondent_language:
-        fields["language"] = document.respondent_language
-    consent: dict[str, str] = {
-        "basis": "consent" if order.consent == "given" else "mandatory_child_protection"
-    }
-    if order.consent == "mandatory":
-        consent["legal_basis"] = order.legal_basis
-    package: dict[str, Any] = {
-        "format": REFERRAL_FORMAT,
-        "referral_id": order.referral_id,
-        "device_id": order.sender_id,
-        "partner_id": order.partner_id,
-        "organization_id": order.organization_id,
-        "service_id": order.service_id,
-        "needs": [],
-        "fields": fields,
-        "consent": consent,
-        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    return json.dumps(package, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
 def _accepted_ids(receipt: Receipt) -> set[str]:
     return {*receipt.accepted, *receipt.duplicates}
 
@@ -699,3 +673,8 @@ def _b64(text: str) -> bytes:
 
 def _b64e(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def _implements(desk: CoordinatorDesk) -> CoordinatorService:
+    """Never called: mypy checks here that the desk implements the service the browser desk uses."""
+    return desk

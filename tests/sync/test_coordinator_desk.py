@@ -14,11 +14,12 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sync_fakes import MemoryDeviceStore, MemoryOutboxStore
 from sync_servers import Server
 
+from referral.coordinator_desk import open_coordinator_desk
 from sync import Outbox, join
 from sync.client import SyncClient
 from sync.desk.api_client import CoordinatorClient
 from sync.desk.codes import authorize_code
-from sync.desk.coordinator import CoordinatorDesk, DeskRefusedError
+from sync.desk.coordinator import CoordinatorDesk, DeskNotAvailableError, DeskRefusedError
 from sync.desk.coordinator_key import coordinator_id, coordinator_signing_key, enroll_request
 from sync.desk.service import CaseFilter, CoordinatorService
 from sync.errors import DeviceRefused
@@ -166,7 +167,10 @@ def test_cd003_the_whole_flow_at_the_desk(
     ids = _seal(outbox, store, 2)
     _send(outbox, server)
 
-    desk: CoordinatorService = CoordinatorDesk(server.url, organisation_key, transport=server.transport)
+    plain = CoordinatorDesk(server.url, organisation_key, transport=server.transport)
+    with pytest.raises(DeskNotAvailableError):  # sync alone cannot build packages: referral does
+        plain.send_referral(ids[0], state.partner_id, None, consent="given")
+    desk: CoordinatorService = open_coordinator_desk(server.url, organisation_key, transport=server.transport)
     calls: list[tuple[int, int]] = []
     assert desk.refresh(lambda done, total: calls.append((done, total))) == 2
     assert calls and calls[-1] == (2, 2)
