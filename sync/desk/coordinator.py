@@ -20,7 +20,6 @@ import base64
 import json
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -36,7 +35,7 @@ from sync.desk.aggregates.suppression import K_ANONYMITY, suppress
 from sync.desk.aggregates.tables import build_tables, case_facts, referral_facts
 from sync.desk.api_client import PAGE, CoordinatorClient
 from sync.desk.codes import authorize_code
-from sync.desk.coordinator_key import coordinator_signing_key
+from sync.desk.coordinator_key import coordinator_signing_key, linked_interview, new_referral_id
 from sync.desk.export import ExportFailure, OpenedInterview, open_from, write_private_file
 from sync.desk.partners import vouched_partners_from
 from sync.desk.referrals import REFERRALS_FOLDER, open_referrals
@@ -58,7 +57,7 @@ from sync.desk.service import (
 )
 from sync.errors import SyncError
 from sync.identity import ed25519_public_bytes
-from sync.referral_seal import StatusStatement, seal_referral, sign_status
+from sync.referral_seal import StatusStatement, detail_digest, seal_detail, seal_referral, sign_status
 from sync.sealed import SealedInterview
 from sync.server.reading import StoredSubmission
 from sync.wire import Receipt, ReferralBatch, ReferralEventRequest, ReferralItem, b64u_encode
@@ -182,7 +181,6 @@ class _State:
     cases: dict[str, _Case] = field(default_factory=dict)
     cursor: int = 0  # the last submission row opened
     failures: list[ExportFailure] = field(default_factory=list)
-    referral_cases: dict[str, str] = field(default_factory=dict)  # referral id -> interview id (this session)
     referrals: list[dict[str, Any]] = field(default_factory=list)
     referral_states: dict[str, str] = field(default_factory=dict)
     refused_referrals: int = 0
@@ -307,7 +305,7 @@ class CoordinatorDesk:
         self._state.referrals, self._state.refused_referrals = opened, refused
         states: dict[str, str] = {}  # interview id -> newest status of its newest referral
         for referral in opened:  # oldest first
-            interview_id = self._state.referral_cases.get(str(referral["referral_id"]))
+            interview_id = linked_interview(self._key, str(referral["referral_id"]))
             if interview_id is not None:
                 states[interview_id] = str(referral["status"])
         self._state.referral_states = states
@@ -366,9 +364,18 @@ class CoordinatorDesk:
 
     # -- referrals ------------------------------------------------------------------------
 
+    def _partner_labels(self) -> dict[str, str]:
+        """Partner id -> the organisation's name from the directory (else its HSDS organization id)."""
+        names = {p.partner_id: p.organization_id for p in self._client.partners()}
+        if self._directory is not None:
+            for entry in self._book().entries(self._partner_names()):
+                if entry.partner_id is not None and entry.organization:
+                    names[entry.partner_id] = entry.organization
+        return names
+
     def referrals(self) -> list[ReferralView]:
         with self._lock:
-            names = {p.partner_id: p.organization_id for p in self._client.partners()}
+            names = self._partner_labels()
             return [self._referral_view(item, names) for item in self._state.referrals]
 
     def _referral_view(self, item: Mapping[str, Any], names: Mapping[str, str]) -> ReferralView:
@@ -387,7 +394,7 @@ class CoordinatorDesk:
         service = package.get("service_id") if isinstance(package, Mapping) else None
         return ReferralView(
             referral_id=referral_id,
-            interview_id=self._state.referral_cases.get(referral_id),
+            interview_id=linked_interview(self._key, referral_id),
             partner_id=str(item["partner_id"]),
             partner_name=names.get(str(item["partner_id"]), str(item["partner_id"])),
             service_id=None if service is None else str(service),
@@ -430,7 +437,7 @@ class CoordinatorDesk:
                 )
             sender = self.coordinator_id
             order = PackageOrder(
-                referral_id=str(uuid.uuid4()),
+                referral_id=new_referral_id(self._key, interview_id),
                 sender_id=sender,
                 partner_id=partner_id,
                 organization_id=partner.organization_id,
@@ -457,17 +464,28 @@ class CoordinatorDesk:
             result = self._client.send_referrals(ReferralBatch(items=[item]))
             if order.referral_id not in _accepted_ids(result.receipt):
                 raise DeskRefusedError(N_("The server did not accept the referral."))
-            self._state.referral_cases[order.referral_id] = interview_id
             self._refresh_referrals()
             return self._one(order.referral_id)
 
     def revoke_referral(self, referral_id: str, reason: str) -> ReferralView:
-        """Revoke a referral the coordinator sent (`reason` is for the desk's own record only)."""
+        """Revoke a referral the coordinator sent; `reason` is sealed to the organisation (the server
+        and the partner cannot read it) and shown in the referral's history."""
         with self._lock:
-            statement = StatusStatement(referral_id, "revoked", int(time.time() * 1000), self.coordinator_id)
+            detail = None
+            if reason.strip():
+                detail = seal_detail(
+                    reason.strip(),
+                    referral_id=referral_id,
+                    status="revoked",
+                    organisation_public_key=self._public,
+                )
+            statement = StatusStatement(
+                referral_id, "revoked", int(time.time() * 1000), self.coordinator_id, detail_digest(detail)
+            )
             request = ReferralEventRequest(
                 status="revoked",
                 at=statement.at,
+                detail=None if detail is None else _b64e(detail),
                 signature=b64u_encode(sign_status(statement, coordinator_signing_key(self._key))),
             )
             self._client.revoke_referral(referral_id, request)
@@ -544,11 +562,12 @@ class CoordinatorDesk:
         with self._lock:
             stored = self._client.partners()
             vouched = {p.partner_id for p in vouched_partners_from(stored, [self._key]).values()}
+            names = self._partner_labels()
             return [
                 PartnerView(
                     partner_id=p.partner_id,
                     organization_id=p.organization_id,
-                    name=p.organization_id,
+                    name=names.get(p.partner_id, p.organization_id),
                     enrolled_at=_from_ms(p.enrolled_at),
                     revoked=p.status != "active",
                     vouched=p.partner_id in vouched,
