@@ -530,11 +530,17 @@ class CoordinatorDesk:
 
     def update_entry(self, service_id: str, changes: Mapping[str, object]) -> DirectoryEntryView:
         with self._lock:
-            return self._book().update(service_id, changes)
+            self._book().update(service_id, changes)
+            return self._entry(service_id)
 
     def mark_verified(self, service_id: str) -> DirectoryEntryView:
         with self._lock:
-            return self._book().mark_verified(service_id, datetime.now(UTC).date())
+            self._book().mark_verified(service_id, datetime.now(UTC).date())
+            return self._entry(service_id)
+
+    def _entry(self, service_id: str) -> DirectoryEntryView:
+        """The entry as `directory()` lists it (with the partner that receives its referrals)."""
+        return next(entry for entry in self.directory() if entry.service_id == service_id)
 
     def publish_directory(self) -> int:
         with self._lock:
