@@ -18,8 +18,8 @@ from test_protocol_answer_log import pick, wide
 
 from screening_protocols import (
     DECLINED,
-    AnswerError,
     Answered,
+    AnswerError,
     AskQuestion,
     Interview,
     Protocol,
