@@ -92,10 +92,10 @@ def _answer(screening: Screening, count: int, start: int = 0) -> None:
         screening.answer(_value(screening, n))
 
 
-def _rows(vault: Vault, sql: str) -> list[tuple[object, ...]]:
+def _rows(vault: Vault, sql: str, *params: object) -> list[tuple[object, ...]]:
     connection = sqlite3.connect(vault.database_path)
     try:
-        return connection.execute(sql).fetchall()
+        return connection.execute(sql, params).fetchall()
     finally:
         connection.close()
 
@@ -105,7 +105,7 @@ def _change_count(vault: Vault) -> int:
 
 
 def _snapshot(vault: Vault, interview_id: str) -> bytes:
-    found = _rows(vault, f"SELECT engine_state FROM interview WHERE id = '{interview_id}'")  # noqa: S608  # nosec B608
+    found = _rows(vault, "SELECT engine_state FROM interview WHERE id = ?", interview_id)
     return bytes(found[0][0])  # type: ignore[arg-type]
 
 
