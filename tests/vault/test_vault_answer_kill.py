@@ -6,8 +6,9 @@ AC020: a process answering a long interview through `ScreeningService` (one chan
        resumes with every acknowledged answer, in order, and at most one more (saved, its
        acknowledgement cut off). Kills land on both sides of compactions.
 
-Same pattern as tests/vault/test_vault_kill.py: a fork-server worker, acknowledgements through a pipe
-written only after each call (and so its commit) returned, every wait bounded by a count and a timeout.
+Same pattern as tests/vault/test_vault_kill.py, whose pipe readers it uses: a fork-server worker,
+acknowledgements written only after each call (and so its commit) returned, every wait bounded by a
+count and a timeout.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import json
 import multiprocessing
 import os
 import random
-import select
-import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from test_vault_answer_log import wide_protocols
+from test_vault_kill import Acknowledged, _read_available, _read_until_acknowledged
+from vault_kill_worker import _resume_draft
 from vault_support import FAST_KDF, SECRET
 
 from app.screening import COMPACT_AFTER, ScreeningService
@@ -40,8 +41,7 @@ def run_worker(data_dir: str, ack: Connection, counter: int) -> None:
     else:
         vault.create(SECRET)
     service = ScreeningService(vault, protocols=wide_protocols)
-    drafts = [s.id for s in vault.list_interviews() if s.state == "in_progress"]
-    screening = service.resume(drafts[-1]) if drafts else None
+    screening = _resume_draft(vault, service)
     os.write(fd, b"READY\n")
     while True:
         if screening is None:
@@ -60,31 +60,7 @@ def run_worker(data_dir: str, ack: Connection, counter: int) -> None:
         counter += 1
 
 
-def _read(
-    fd: int, pending: bytearray, acks: dict[str, list[tuple[str, object]]], until: int, timeout: float
-) -> int:
-    """Read acknowledgements until `until` answers are acknowledged in all, or `timeout` passes."""
-    deadline = time.monotonic() + timeout
-    count = sum(len(v) for v in acks.values())
-    while count < until and (remaining := deadline - time.monotonic()) > 0:
-        readable, _, _ = select.select([fd], [], [], remaining)
-        if not readable:
-            break
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        pending.extend(chunk)
-        *complete, rest = pending.split(b"\n")
-        pending[:] = rest
-        for raw in complete:
-            kind, *parts = raw.decode().split(" ", 3)
-            if kind == "ACK":
-                acks.setdefault(parts[0], []).append((parts[1], json.loads(parts[2])))
-                count += 1
-    return count
-
-
-def _check(data_dir: Path, acks: dict[str, list[tuple[str, object]]]) -> None:
+def _check(data_dir: Path, acknowledged: Acknowledged) -> None:
     """Every acknowledged answer of the draft is there, in order, and at most one more.
 
     Then the draft's stored answers become its acknowledged ones: an answer saved whose
@@ -99,10 +75,10 @@ def _check(data_dir: Path, acks: dict[str, list[tuple[str, object]]]) -> None:
         for interview_id in drafts:
             interview = ScreeningService(vault, protocols=wide_protocols).resume(interview_id).interview
             stored = [(qid, interview.to_dict()["answers"][qid]) for qid in interview.asked]
-            acknowledged = acks.get(interview_id, [])
-            assert stored[: len(acknowledged)] == acknowledged, interview_id
-            assert len(stored) - len(acknowledged) <= 1
-            acks[interview_id] = stored
+            acked = list(acknowledged.answers.get(interview_id, {}).items())
+            assert stored[: len(acked)] == acked, interview_id
+            assert len(stored) - len(acked) <= 1
+            acknowledged.answers[interview_id] = dict(stored)
     finally:
         vault.close()
 
@@ -112,24 +88,26 @@ def test_ac020_kill_between_answers_loses_at_most_the_last(tmp_path: Path) -> No
     data_dir = tmp_path / "data"
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["app.screening", "app.vault", "screening_protocols", "sync.envelope"])
-    acks: dict[str, list[tuple[str, object]]] = {}
+    acknowledged = Acknowledged()
     lengths = []
     for run in range(KILLS):
         reader, writer = context.Pipe(duplex=False)
         process = context.Process(target=run_worker, args=(str(data_dir), writer, run * 1000), daemon=True)
         process.start()
         writer.close()
-        pending = bytearray()
-        acknowledged = sum(len(v) for v in acks.values())
-        target = acknowledged + rng.randint(20, 150)
-        assert _read(reader.fileno(), pending, acks, target, timeout=120) == target, f"run {run}: too slow"
-        _read(reader.fileno(), pending, acks, target + 10**6, timeout=rng.uniform(0, 0.05))
+        fd, pending = reader.fileno(), bytearray()
+        assert _read_available(fd, pending, acknowledged, timeout=60), f"run {run}: worker never ready"
+        before = acknowledged.lines
+        count = rng.randint(20, 150)
+        _read_until_acknowledged(fd, pending, acknowledged, 2 * count, timeout=120)  # an ACK counts 2 lines
+        assert acknowledged.lines - before >= 2 * count, f"run {run}: too slow"
+        _read_available(fd, pending, acknowledged, timeout=rng.uniform(0, 0.05))
         process.kill()  # SIGKILL: no cleanup, no flush
         process.join(10)
         assert process.exitcode == -9, process.exitcode
-        _read(reader.fileno(), pending, acks, target + 10**6, timeout=0.05)  # written before the kill
+        _read_available(fd, pending, acknowledged, timeout=0.05)  # lines written before the kill
         reader.close()
-        _check(data_dir, acks)
-        lengths.append(max(len(v) for v in acks.values()))
+        _check(data_dir, acknowledged)
+        lengths.append(max(len(answers) for answers in acknowledged.answers.values()))
     assert max(lengths) > COMPACT_AFTER  # the kills came after compactions too
-    assert sum(len(v) for v in acks.values()) >= KILLS * 20
+    assert sum(len(answers) for answers in acknowledged.answers.values()) >= KILLS * 20

@@ -28,20 +28,7 @@ from vault_support import DURESS_SECRET, SECRET, WRONG_SECRET, FakeClock, all_by
 from app.screening import COMPACT_AFTER, Screening, ScreeningService
 from app.vault import Vault, VaultIntegrityError, VaultPolicy, VaultWipedError, WrongSecretError
 from screening_protocols import AskQuestion, EmergencyStop, Protocol, load_protocol
-
-CONSENT = """\
-consent:
-  kind: consent
-  agreement: Shall we start?
-  items:
-    - {topic: purpose, text: Why we ask.}
-    - {topic: data_use, text: How answers are used.}
-    - {topic: retention, text: How long answers are kept.}
-    - {topic: withdrawal, text: How to withdraw.}
-    - {topic: right_not_to_answer, text: You need not answer.}
-    - {topic: right_to_stop, text: You can stop.}
-    - {topic: right_to_restrict_use, text: You can restrict use.}
-"""
+from tests.protocols.protocol_helpers import CONSENT
 
 
 def wide_protocol(size: int = 300) -> Protocol:
