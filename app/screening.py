@@ -151,7 +151,7 @@ class Screening:
         started_at: datetime,
         context: Mapping[str, Any],
         not_asked_distress: tuple[str, ...] = (),
-        log_rows: int = 0,
+        log: tuple[int, int] = (0, 0),
     ) -> None:
         self._vault = vault
         self.protocol = protocol
@@ -164,7 +164,9 @@ class Screening:
         self._outcome: Outcome | None = None  # computed on first use, for the state it was asked in
         # Questions the officer did not ask because the person was distressed (declined: unknown).
         self._distress = not_asked_distress
-        self._log_rows = log_rows  # change rows saved after the vault's snapshot of this interview
+        # The vault's change log for this interview as this object last saved it: the newest
+        # sequence number, and how many change rows follow the snapshot.
+        self._log_seq, self._log_rows = log
 
     @property
     def interview(self) -> Interview:
@@ -275,9 +277,8 @@ class Screening:
         """Fold the saved changes into one snapshot (e.g. on pause), in one transaction; nothing is
         lost if it is interrupted. Does nothing when no change follows the snapshot."""
         if self._log_rows:
-            self._vault.interviews.save_state(
-                self.interview_id, stored_state(self._interview, self._distress)
-            )
+            state = stored_state(self._interview, self._distress)
+            self._log_seq = self._vault.interviews.save_state(self.interview_id, state)
             self._log_rows = 0
 
     def _save(
@@ -286,14 +287,17 @@ class Screening:
         """Save `interview` (one transaction), then move on to it; `step` is its next step when known."""
         distress = self._distress if distress is None else distress
         records = self._vault.interviews
-        if self._log_rows >= COMPACT_AFTER:
-            records.save_state(self.interview_id, stored_state(interview, distress))
-            self._log_rows = 0
-        else:
+        saved = None
+        if self._log_rows < COMPACT_AFTER:
             change = interview.changes_since(self._interview)
             if distress != self._distress:
                 change[DISTRESS_KEY] = list(distress)
-            self._log_rows = records.append_change(self.interview_id, change)
+            saved = records.append_change(self.interview_id, change, after=self._log_seq)
+        if saved is None:  # time to compact, or another tab saved this draft since: the whole state
+            self._log_seq = records.save_state(self.interview_id, stored_state(interview, distress))
+            self._log_rows = 0
+        else:
+            self._log_seq, self._log_rows = saved
         self._interview = interview
         self._distress = distress
         self._step = next_step(self.protocol, interview) if step is None else step
@@ -393,7 +397,7 @@ class ScreeningService:
             stored.started_at,
             stored.context,
             distress,
-            log_rows=len(stored.changes),
+            log=(stored.log_seq, len(stored.changes)),
         )
 
     def discard(self, interview_id: str) -> None:

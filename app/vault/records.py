@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlmodel import col
@@ -54,6 +54,7 @@ from sync.stores import Enrollment
 
 __all__ = [
     "STATES",
+    "ChangeLog",
     "InterviewRecords",
     "InterviewSummary",
     "SessionKeys",
@@ -80,8 +81,18 @@ class StoredInterview:
     started_at: datetime
     engine_state: dict[str, Any]
     context: dict[str, Any]
-    # The change records saved after the snapshot `engine_state`, oldest first (apply in order).
+    # The change records saved after the snapshot `engine_state`, oldest first (apply in order),
+    # and the sequence number the newest of them (or the snapshot) ends at.
     changes: tuple[dict[str, Any], ...] = ()
+    log_seq: int = 0
+
+
+class ChangeLog(NamedTuple):
+    """Where an interview's change log stands: its newest sequence number, and the rows after the
+    snapshot."""
+
+    seq: int
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -169,9 +180,12 @@ class InterviewRecords:
             )
         return interview_id
 
-    def save_state(self, interview_id: str, engine_state: Mapping[str, Any]) -> None:
+    def save_state(self, interview_id: str, engine_state: Mapping[str, Any]) -> int:
         """Encrypt and commit a snapshot of an in-progress interview's engine state, deleting its
         change rows in the same transaction (compaction: the snapshot already holds them).
+
+        Returns:
+            The interview's newest sequence number (pass it to the next `append_change`).
 
         Raises:
             InterviewError: no such interview in this session, or it is no longer in progress.
@@ -182,17 +196,27 @@ class InterviewRecords:
             row = self._row_in(connection, interview_id, "in_progress")
             if row.meta.log_rows:
                 self._forget_changes(connection, interview_id)
-            meta = replace(row.meta, updated_at=now, log_rows=0)
+            # A snapshot takes a sequence number too, so a writer whose state it replaced can tell.
+            meta = replace(row.meta, updated_at=now, log_seq=row.meta.log_seq + 1, log_rows=0)
             self._write_meta(connection, interview_id, meta, engine_state=blob)
+        return meta.log_seq
 
-    def append_change(self, interview_id: str, change: Mapping[str, Any]) -> int:
+    def append_change(self, interview_id: str, change: Mapping[str, Any], *, after: int) -> ChangeLog | None:
         """Encrypt and commit one change record after the interview's snapshot (the autosave).
 
         One transaction: the encrypted row (bound to the interview id and its sequence number) and the
         row's metadata (time, sequence). Costs the same whatever the size of the interview.
 
+        Args:
+            interview_id: an in-progress interview of this session.
+            change: an `Interview.changes_since` record, relative to the state saved as `after`.
+            after: the sequence number the caller's saved state ends at. When another writer (a
+                second tab on the same draft) saved since, nothing is written and None is returned:
+                the change would apply to a state it was not made from; save the whole state instead.
+
         Returns:
-            How many change rows now follow the snapshot (compact with `save_state` when many).
+            The interview's sequence number now and how many rows follow the snapshot (compact with
+            `save_state` when many), or None (see `after`).
 
         Raises:
             InterviewError: no such interview in this session, or it is no longer in progress.
@@ -201,6 +225,8 @@ class InterviewRecords:
         now = format_time(self._clock.now())
         with self._database.write() as connection:
             row = self._row_in(connection, interview_id, "in_progress")
+            if row.meta.log_seq != after:
+                return None
             seq = row.meta.log_seq + 1
             connection.execute(
                 insert(InterviewChangeRow).values(
@@ -213,7 +239,7 @@ class InterviewRecords:
             )
             meta = replace(row.meta, updated_at=now, log_seq=seq, log_rows=row.meta.log_rows + 1)
             self._write_meta(connection, interview_id, meta)
-        return meta.log_rows
+        return ChangeLog(meta.log_seq, meta.log_rows)
 
     def _changes(
         self, connection: Connection, interview_id: str, meta: InterviewMeta
@@ -266,6 +292,7 @@ class InterviewRecords:
             engine_state=self._open(row.id, "engine_state", row.engine_state),
             context=self._open(row.id, "context", row.context),
             changes=changes,
+            log_seq=row.meta.log_seq,
         )
 
     def load_completed(self, interview_id: str) -> SealedInterview:

@@ -119,8 +119,8 @@ class InterviewMeta:
     """An interview's protocol, state and times (ISO 8601 UTC), as stored encrypted in `meta`.
 
     `state` is one of in_progress, completed, sealed, discarded: `sent` and `purged` come from the
-    outbox row. `log_seq` is the sequence number of the interview's newest change row and `log_rows`
-    how many rows follow the snapshot (schema version 11): a load finds exactly the rows
+    outbox row. `log_seq` is the sequence number of the interview's newest change row or snapshot and
+    `log_rows` how many change rows follow the snapshot (schema version 11): a load finds exactly the rows
     `log_seq - log_rows + 1 … log_seq`, so a row removed, added or replayed from an older copy shows.
     """
 

@@ -12,6 +12,9 @@ AC013: a version-10 vault migrates to 11 with nothing lost: its drafts resume fr
        go on saving changes.
 AC014: the duress unlock and the wipe remove every change row (the decoy's own stay), and no
        answer of the real space survives in the files.
+AC016: two screenings of one draft (two tabs) never append a change made from a state the log has
+       moved past: the second writer saves the whole state instead (the last writer wins, as before
+       the change log), and the draft always resumes.
 AC015: change rows are bound to their interview and sequence: a row removed, swapped or replayed from
        an older copy stops the load (VaultIntegrityError) instead of resuming a wrong interview.
 """
@@ -276,3 +279,21 @@ def test_ac015_tampered_change_rows_stop_the_load(vault: Vault) -> None:
         vault.interviews.load(interview_id)
     edit("INSERT INTO interview_change SELECT * FROM saved WHERE seq = 3")
     assert len(service.resume(interview_id).interview.asked) == 3  # restored: loads again
+
+
+def test_ac016_two_tabs_on_one_draft(vault: Vault) -> None:
+    service = _service(vault)
+    first = service.begin("wide", respondent_language="fr")
+    _answer(first, 5)
+    second = service.resume(first.interview_id)
+    _answer(first, 2, 5)  # the first tab moves on
+    snapshot = _snapshot(vault, first.interview_id)
+    _answer(second, 1, 100)  # made from the older state: written whole, not as a change
+    assert _snapshot(vault, first.interview_id) != snapshot
+    assert _change_count(vault) == 0
+    _same(service.resume(first.interview_id), second)
+    _answer(first, 1, 7)  # and back: the first tab's state wins again
+    _same(service.resume(first.interview_id), first)
+    _answer(first, 2, 8)  # then changes again, after the snapshot it wrote
+    assert _change_count(vault) == 2
+    _same(service.resume(first.interview_id), first)
