@@ -131,10 +131,12 @@ class PracticeScreening(Screening):
         )
         self.run = run
 
-    def _save(self, interview: Interview, distress: tuple[str, ...] | None = None) -> Step:
+    def _save(
+        self, interview: Interview, distress: tuple[str, ...] | None = None, *, step: Step | None = None
+    ) -> Step:
         self._interview = interview
         self._distress = self._distress if distress is None else distress
-        self._step = step = next_step(self.protocol, interview)
+        self._step = step = next_step(self.protocol, interview) if step is None else step
         self._outcome = None
         if isinstance(step, EmergencyStop):
             self.run.steps.add("stop_for_danger")

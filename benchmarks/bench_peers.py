@@ -33,7 +33,7 @@ from benchmarks.odk import gen_forms
 from benchmarks.odk.harness import HarnessError, run_once, set_up
 from benchmarks.odk.spec_protocol import protocol_yaml
 from benchmarks.odk.trace import SEED, draw, mulberry32, trace
-from screening_protocols import AskQuestion, Protocol, answer, next_step, start
+from screening_protocols import AskQuestion, Protocol, answer_next, next_step, start
 from screening_protocols.compiled import from_compiled, load_compiled, to_compiled
 from screening_protocols.expressions import parse
 
@@ -68,8 +68,7 @@ def timed_fill(protocol: Protocol, seed: int, latencies: list[float] | None = No
     while isinstance(step, AskQuestion):
         value = draw(step.question, rand)
         before = clock()
-        interview = answer(protocol, interview, step.question.id, value)
-        step = next_step(protocol, interview)
+        interview, step = answer_next(protocol, interview, step.question.id, value)
         if latencies is not None:
             latencies.append(clock() - before)
     return (clock() - began) * 1000

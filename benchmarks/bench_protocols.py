@@ -21,11 +21,12 @@ from typing import Any
 
 from screening_protocols import (
     DECLINED,
+    Answered,
     AskQuestion,
     Interview,
     Protocol,
-    answer,
-    decline,
+    answer_next,
+    decline_next,
     get_protocol,
     load_protocol,
     next_step,
@@ -83,14 +84,14 @@ def _answer_value(protocol: Protocol, step: AskQuestion, rng: random.Random) -> 
     return rng.choice(question.options).value
 
 
-def _give(protocol: Protocol, interview: Interview, qid: str, value: object) -> Interview:
+def _give(protocol: Protocol, interview: Interview, qid: str, value: object) -> Answered:
     if value == DECLINED:
-        return decline(protocol, interview, qid)
-    return answer(protocol, interview, qid, value)  # type: ignore[arg-type]
+        return decline_next(protocol, interview, qid)
+    return answer_next(protocol, interview, qid, value)  # type: ignore[arg-type]
 
 
 def transitions(protocol: Protocol, rng: random.Random, limit: int, *, no_danger: bool = True) -> list[int]:
-    """Nanoseconds for each answer + next_step, over one fill of `protocol`."""
+    """Nanoseconds for each answer (which returns the next step), over one fill of `protocol`."""
     timings: list[int] = []
     interview = start(protocol)
     step = next_step(protocol, interview)
@@ -99,8 +100,7 @@ def transitions(protocol: Protocol, rng: random.Random, limit: int, *, no_danger
         if no_danger and step.question.id in ("q0", "in_danger"):
             value = "no"
         begin = time.perf_counter_ns()
-        interview = _give(protocol, interview, step.question.id, value)
-        step = next_step(protocol, interview)
+        interview, step = _give(protocol, interview, step.question.id, value)
         timings.append(time.perf_counter_ns() - begin)
     return timings
 
@@ -111,7 +111,7 @@ def cold_steps(protocol: Protocol, rng: random.Random, count: int) -> list[int]:
     states: list[dict[str, Any]] = []
     while isinstance(step := next_step(protocol, interview), AskQuestion) and len(states) < 400:
         value = "no" if step.question.id == "q0" else _answer_value(protocol, step, rng)
-        interview = _give(protocol, interview, step.question.id, value)
+        interview = _give(protocol, interview, step.question.id, value).interview
         states.append(interview.to_dict())
     timings = []
     for data in rng.sample(states, min(count, len(states))):
@@ -126,8 +126,9 @@ def full_fill(protocol: Protocol, rng: random.Random) -> int:
     """Nanoseconds for start + every answer + outcome."""
     begin = time.perf_counter_ns()
     interview = start(protocol)
-    while isinstance(step := next_step(protocol, interview), AskQuestion):
-        interview = _give(protocol, interview, step.question.id, _answer_value(protocol, step, rng))
+    step = next_step(protocol, interview)
+    while isinstance(step, AskQuestion):
+        interview, step = _give(protocol, interview, step.question.id, _answer_value(protocol, step, rng))
     outcome(protocol, interview)
     return time.perf_counter_ns() - begin
 

@@ -2,7 +2,8 @@
 
     python -m benchmarks vault [--interviews=100000] [--writes=2000]
 
-What is timed is `InterviewRecords.save_state`, the write every answer makes: encode the engine state,
+What is timed is `InterviewRecords.save_state`, the snapshot write (every `COMPACT_AFTER` answers and
+on pause; each answer appends one change row, `python -m benchmarks answer_log`): encode the engine state,
 pad, encrypt (or not), UPDATE, COMMIT with `synchronous=FULL`. Both arms run on the same database,
 the same rows and the same code; only the field codec differs (the test-only unencrypted codec is
 the baseline). Writes alternate between the arms so machine noise hits both alike.

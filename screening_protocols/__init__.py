@@ -3,7 +3,7 @@
     protocol = get_protocol("border-rapid")
     interview = start(protocol, facts={"age": 16})
     step = next_step(protocol, interview)          # AskQuestion | EmergencyStop | Finished
-    interview = answer(protocol, interview, step.question.id, "yes")
+    interview, step = answer_next(protocol, interview, step.question.id, "yes")  # and what comes next
     result = outcome(protocol, interview)          # level, indicators (with `because`), unknown, ...
     render_question(protocol, step.question, "ar") # text, guidance, options; visible fallback
 
@@ -12,15 +12,18 @@ No Flet, SQL or HTTP import anywhere in this package (tests/test_architecture.py
 
 from screening_protocols.catalogue import OutcomeLevel, PalermoElement, Strength
 from screening_protocols.engine import (
+    Answered,
     AskQuestion,
     EmergencyStop,
     Finished,
     Step,
     allowed_answers,
     answer,
+    answer_next,
     back,
     carried_facts,
     decline,
+    decline_next,
     next_step,
     resume,
     start,
@@ -71,6 +74,7 @@ __all__ = [
     "UNSURE",
     "AnswerError",
     "AnswerValue",
+    "Answered",
     "AskQuestion",
     "Audience",
     "Consent",
@@ -104,11 +108,13 @@ __all__ = [
     "UnknownProtocolError",
     "allowed_answers",
     "answer",
+    "answer_next",
     "available_languages",
     "back",
     "carried_facts",
     "check",
     "decline",
+    "decline_next",
     "get_protocol",
     "list_protocols",
     "load_protocol",

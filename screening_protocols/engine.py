@@ -3,7 +3,8 @@
     interview = start(protocol, facts={"age": 16})
     step = next_step(protocol, interview)     # AskQuestion | EmergencyStop | Finished
     interview = answer(protocol, interview, step.question.id, "yes")
-    interview = decline(protocol, interview, qid)
+    interview, step = answer_next(protocol, interview, step.question.id, "yes")   # with the next step
+    interview = decline(protocol, interview, qid)                 # decline_next: with the next step
     interview = back(protocol, interview)
     interview = resume(protocol, interview)   # after an EmergencyStop, once the person is safe
 
@@ -17,8 +18,9 @@ step is the number of questions it skips, not the size of the protocol.
 Calculates are re-evaluated incrementally: when a value changes, only the calculates that read it
 run again, in dependency order, and theirs only when their own value changed. An answer appends to
 the interview's shared log (interview.AnswerLog) and updates the walk's values in place, so it costs
-the same at question 800 as at question 8; `answer` computes the next step once, and `next_step` on
-the Interview it returns reads it back.
+the same at question 800 as at question 8. Answering computes the next step once: `answer_next`
+(and `decline_next`) return it with the new Interview, and `next_step` on that Interview reads the
+same object back, so a caller never walks twice for one answer.
 
 Why one module of this size: every public step (start, answer, decline, back, resume, next_step)
 walks the same state with the same rules; the outcome and the model live elsewhere.
@@ -32,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import TypeGuard
+from typing import NamedTuple, TypeGuard
 
 from screening_protocols.errors import (
     BAD_FACT,
@@ -68,15 +70,18 @@ from screening_protocols.interview import (
 from screening_protocols.model import Calculate, EmergencyRule, Protocol, Question, QuestionKind
 
 __all__ = [
+    "Answered",
     "AskQuestion",
     "EmergencyStop",
     "Finished",
     "Step",
     "allowed_answers",
     "answer",
+    "answer_next",
     "back",
     "carried_facts",
     "decline",
+    "decline_next",
     "next_step",
     "resolved_values",
     "resume",
@@ -119,6 +124,16 @@ class Finished:
 
 
 Step = AskQuestion | EmergencyStop | Finished
+
+
+class Answered(NamedTuple):
+    """What answering returns: the new Interview and what to do next (`next_step` of it, computed once).
+
+    A tuple, so `interview, step = answer_next(...)` reads naturally.
+    """
+
+    interview: Interview
+    step: Step
 
 
 @dataclass(eq=False)
@@ -225,6 +240,15 @@ def answer(protocol: Protocol, interview: Interview, qid: str, value: AnswerValu
     choice); numbers, ISO dates ("YYYY-MM-DD") and short text per type; "declined" everywhere;
     None acknowledges an information screen or skips an optional question.
     """
+    return answer_next(protocol, interview, qid, value).interview
+
+
+def answer_next(protocol: Protocol, interview: Interview, qid: str, value: AnswerValue) -> Answered:
+    """`answer`, returning the next step with the new Interview (the step is computed once, here).
+
+    Raises:
+        AnswerError: as `answer`.
+    """
     question = _current(protocol, interview, qid)
     walk = _walk(protocol, interview)
     checked = _checked_value(protocol, question, value, walk.values)
@@ -233,6 +257,15 @@ def answer(protocol: Protocol, interview: Interview, qid: str, value: AnswerValu
 
 def decline(protocol: Protocol, interview: Interview, qid: str) -> Interview:
     """ "Prefer not to answer" the current question `qid`: recorded as unknown, never as "no"."""
+    return decline_next(protocol, interview, qid).interview
+
+
+def decline_next(protocol: Protocol, interview: Interview, qid: str) -> Answered:
+    """`decline`, returning the next step with the new Interview.
+
+    Raises:
+        AnswerError: as `decline`.
+    """
     question = _current(protocol, interview, qid)
     if not question.kind.answerable:
         raise AnswerError(INFO_ONLY, INFO_ONLY_TODO, qid=qid)
@@ -345,7 +378,7 @@ def _current(protocol: Protocol, interview: Interview, qid: str) -> Question:
 
 def _advance(
     protocol: Protocol, interview: Interview, walk: _Walk, question: Question, value: AnswerValue
-) -> Interview:
+) -> Answered:
     log, size = _log(interview)
     if size != len(log.asked):
         log = log.prefix(size)  # an earlier state answered again: its own line of history from here
@@ -367,8 +400,8 @@ def _advance(
         new_walk,
         interview.resumed,
     )
-    new_walk.step = _step(protocol, answered, new_walk)
-    return answered
+    step = new_walk.step = _step(protocol, answered, new_walk)
+    return Answered(answered, step)
 
 
 def _log(interview: Interview) -> tuple[AnswerLog, int]:

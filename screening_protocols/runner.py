@@ -10,9 +10,9 @@ from screening_protocols.catalogue import ANSWER_LABELS
 from screening_protocols.engine import (
     AskQuestion,
     EmergencyStop,
-    answer,
+    answer_next,
     carried_facts,
-    decline,
+    decline_next,
     next_step,
     resume,
     start,
@@ -190,14 +190,15 @@ def run_answers(
     stopped_at = None
     emergency = None
     continued = False
+    step = next_step(protocol, interview)
     for _ in range(2 * len(protocol.questions) + 2):  # bounded: each pass asks a question or resumes
-        step = next_step(protocol, interview)
         if isinstance(step, EmergencyStop):
             emergency = emergency or step
             pending = [qid for qid in answers if qid in protocol.by_id and qid not in interview.answers]
             if not pending:
                 break
             interview = resume(protocol, interview)
+            step = next_step(protocol, interview)
             continued = True
             continue
         if not isinstance(step, AskQuestion):
@@ -205,15 +206,15 @@ def run_answers(
         question = step.question
         if question.id not in answers:
             if question.kind is QuestionKind.INFO:
-                interview = answer(protocol, interview, question.id, None)
+                interview, step = answer_next(protocol, interview, question.id, None)
                 continue
             stopped_at = question.id
             break
         value = answers[question.id]
         if value == DECLINED:
-            interview = decline(protocol, interview, question.id)
+            interview, step = decline_next(protocol, interview, question.id)
         else:
-            interview = answer(protocol, interview, question.id, value)
+            interview, step = answer_next(protocol, interview, question.id, value)
     asked = set(interview.asked)
     never_asked = tuple(qid for qid in answers if qid in protocol.by_id and qid not in asked)
     not_in_protocol = tuple(qid for qid in answers if qid not in protocol.by_id)

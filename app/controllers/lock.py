@@ -11,15 +11,17 @@ touches the device for `IDLE_WARNING_SECONDS` more does it lock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections.abc import Awaitable, Callable
 
 from app.controllers.prompts import HANDBACK_CLIP, PromptController
 from app.device_status import read_device_status
-from app.runtime import SessionRuntime
+from app.runtime import SessionRuntime, Superseded
 from app.state import LOCKED_SCREENS, Screen
 from app.vault import ThrottledError, VaultWipedError, WrongSecretError
 from sync.enrollment_code import EnrollmentCode
+from waypoint.core.errors import WaypointError
 
 __all__ = ["LockController"]
 
@@ -99,7 +101,16 @@ class LockController:
         self.state.resume_screen = None
 
     async def pause(self) -> None:
-        """Pause the interview: hide it and lock; the secret resumes it at the same question."""
+        """Pause the interview: hide it and lock; the secret resumes it at the same question.
+
+        First its saved changes are folded into one snapshot (`Screening.compact`), so a paused
+        interview is one encrypted document again; if that fails (the vault already locked), the
+        change rows stay and resuming replays them: nothing is lost either way.
+        """
+        screening = self.state.screening
+        if screening is not None:
+            with contextlib.suppress(WaypointError, Superseded):
+                await self._runtime.off_loop(screening.compact)
         self.lock_now(Screen.PAUSED)
 
     def quick_exit(self) -> None:

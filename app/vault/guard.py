@@ -31,7 +31,7 @@ from app.vault.database import Database
 from app.vault.errors import ThrottledError, VaultWipedError, WrongSecretError
 from app.vault.integrity import check_counters, clear_attestation
 from app.vault.key_file import KeyFile
-from app.vault.tables import InterviewRow, LegacyInterviewMetaRow, UnlockGuardRow
+from app.vault.tables import InterviewChangeRow, InterviewRow, LegacyInterviewMetaRow, UnlockGuardRow
 
 __all__ = ["FIRST_DELAY_SECONDS", "FREE_ATTEMPTS", "MAX_DELAY_SECONDS", "UnlockGuard", "delay_after"]
 
@@ -148,6 +148,7 @@ class UnlockGuard:
     def _wipe(self, connection: Connection) -> None:
         self._key_file.erase()  # first: whatever happens next, the ciphertext can no longer be opened
         connection.execute(delete(InterviewRow))
+        connection.execute(delete(InterviewChangeRow))
         connection.execute(delete(LegacyInterviewMetaRow))
         clear_attestation(connection)
         self.forgive_in(connection)

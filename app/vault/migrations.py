@@ -24,6 +24,9 @@ Versions:
     8. the organisation's signed directory of services (`directory.py`), encrypted, one row per space.
     9. the organisation's emergency and duty numbers by country (JSON, not secret).
     10. the organisation's idle lock while the respondent holds the device (under the integrity MAC once set).
+    11. the per-interview change log (`interview_change`, issue 17): each answer appends one encrypted
+        change row instead of re-encrypting the whole engine state; compaction folds the rows into
+        `interview.engine_state`. Existing interviews have no rows: their snapshot is their state.
 """
 
 from __future__ import annotations
@@ -231,6 +234,17 @@ STEPS: tuple[MigrationStep, ...] = (
         10,
         "the organisation's idle lock while the respondent holds the device",
         ("ALTER TABLE vault_policy ADD COLUMN private_idle_lock_seconds INTEGER",),
+    ),
+    MigrationStep(
+        11,
+        "the per-interview change log, encrypted",
+        (
+            """CREATE TABLE interview_change (
+                log_tag BLOB NOT NULL,
+                seq INTEGER NOT NULL,
+                change BLOB NOT NULL,
+                PRIMARY KEY (log_tag, seq))""",
+        ),
     ),
 )
 

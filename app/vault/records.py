@@ -1,9 +1,13 @@
 """Interviews in the vault: encrypted documents under clear, content-free metadata.
 
-One row per interview. While it is in progress, `engine_state` holds the engine's whole state
-(`Interview.to_dict()`), re-encrypted and committed on every answer: one encrypted blob per interview,
-never a row per question, because which questions exist would reveal the answers that led to them.
-`context` holds the languages, checks and consent. Completing replaces both with `submission`, the
+One row per interview. While it is in progress, `engine_state` holds a snapshot of the engine's
+state (`Interview.to_dict()`) and each answer after it appends one encrypted change record
+(`Interview.changes_since`) to `interview_change` (`append_change`), in one transaction with the
+row's metadata, so an answer costs the same at question 800 as at question 8. Change rows carry no
+question id in clear, only a tag of the interview (`SessionKeys.change_tag`) and a sequence number;
+each record is padded like every document, so rows are equal-sized. `save_state` writes a new
+snapshot and deletes the rows (compaction); `load` returns the snapshot and the records after it, in
+order. `context` holds the languages, checks and consent. Completing replaces both with `submission`, the
 sealed document (`sync.sealed.SealedInterview`) less the device id; sealing turns that into an
 envelope in the outbox and deletes it, in one transaction. JSON documents are padded before
 encryption (`fields.pad`).
@@ -21,14 +25,14 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlmodel import col
 
 from app.vault.clock import Clock, format_time, parse_time
 from app.vault.database import Database
-from app.vault.errors import InterviewError
+from app.vault.errors import InterviewError, VaultIntegrityError
 from app.vault.fields import pad, unpad
 from app.vault.finished import FinishedSummary
 from app.vault.integrity import verify
@@ -44,12 +48,13 @@ from app.vault.spaces import (
     summaries,
 )
 from app.vault.stores import load_enrollment
-from app.vault.tables import EnrollmentRow, InterviewRow, OutboxRow
+from app.vault.tables import EnrollmentRow, InterviewChangeRow, InterviewRow, OutboxRow
 from sync.sealed import SealedInterview
 from sync.stores import Enrollment
 
 __all__ = [
     "STATES",
+    "ChangeLog",
     "InterviewRecords",
     "InterviewSummary",
     "SessionKeys",
@@ -61,6 +66,8 @@ __all__ = [
 STATES = ("in_progress", "completed", "sealed", "sent", "purged", "discarded")
 
 Sealer = Callable[..., bytes]
+CHANGE_TABLE = "interview_change"
+CHANGE_COLUMN = "change"
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,18 @@ class StoredInterview:
     started_at: datetime
     engine_state: dict[str, Any]
     context: dict[str, Any]
+    # The change records saved after the snapshot `engine_state`, oldest first (apply in order),
+    # and the sequence number the newest of them (or the snapshot) ends at.
+    changes: tuple[dict[str, Any], ...] = ()
+    log_seq: int = 0
+
+
+class ChangeLog(NamedTuple):
+    """Where an interview's change log stands: its newest sequence number, and the rows after the
+    snapshot."""
+
+    seq: int
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -161,8 +180,12 @@ class InterviewRecords:
             )
         return interview_id
 
-    def save_state(self, interview_id: str, engine_state: Mapping[str, Any]) -> None:
-        """Encrypt and commit the engine state of an in-progress interview (the autosave).
+    def save_state(self, interview_id: str, engine_state: Mapping[str, Any]) -> int:
+        """Encrypt and commit a snapshot of an in-progress interview's engine state, deleting its
+        change rows in the same transaction (compaction: the snapshot already holds them).
+
+        Returns:
+            The interview's newest sequence number (pass it to the next `append_change`).
 
         Raises:
             InterviewError: no such interview in this session, or it is no longer in progress.
@@ -171,7 +194,83 @@ class InterviewRecords:
         now = format_time(self._clock.now())
         with self._database.write() as connection:
             row = self._row_in(connection, interview_id, "in_progress")
-            self._write_meta(connection, interview_id, replace(row.meta, updated_at=now), engine_state=blob)
+            if row.meta.log_rows:
+                self._forget_changes(connection, interview_id)
+            # A snapshot takes a sequence number too, so a writer whose state it replaced can tell.
+            meta = replace(row.meta, updated_at=now, log_seq=row.meta.log_seq + 1, log_rows=0)
+            self._write_meta(connection, interview_id, meta, engine_state=blob)
+        return meta.log_seq
+
+    def append_change(self, interview_id: str, change: Mapping[str, Any], *, after: int) -> ChangeLog | None:
+        """Encrypt and commit one change record after the interview's snapshot (the autosave).
+
+        One transaction: the encrypted row (bound to the interview id and its sequence number) and the
+        row's metadata (time, sequence). Costs the same whatever the size of the interview.
+
+        Args:
+            interview_id: an in-progress interview of this session.
+            change: an `Interview.changes_since` record, relative to the state saved as `after`.
+            after: the sequence number the caller's saved state ends at. When another writer (a
+                second tab on the same draft) saved since, nothing is written and None is returned:
+                the change would apply to a state it was not made from; save the whole state instead.
+
+        Returns:
+            The interview's sequence number now and how many rows follow the snapshot (compact with
+            `save_state` when many), or None (see `after`).
+
+        Raises:
+            InterviewError: no such interview in this session, or it is no longer in progress.
+        """
+        document = encode_document(change)
+        now = format_time(self._clock.now())
+        with self._database.write() as connection:
+            row = self._row_in(connection, interview_id, "in_progress")
+            if row.meta.log_seq != after:
+                return None
+            seq = row.meta.log_seq + 1
+            connection.execute(
+                insert(InterviewChangeRow).values(
+                    log_tag=self._keys.change_tag(interview_id),
+                    seq=seq,
+                    change=self._keys.codec.seal(
+                        CHANGE_TABLE, _change_place(interview_id, seq), CHANGE_COLUMN, document
+                    ),
+                )
+            )
+            meta = replace(row.meta, updated_at=now, log_seq=seq, log_rows=row.meta.log_rows + 1)
+            self._write_meta(connection, interview_id, meta)
+        return ChangeLog(meta.log_seq, meta.log_rows)
+
+    def _changes(
+        self, connection: Connection, interview_id: str, meta: InterviewMeta
+    ) -> tuple[dict[str, Any], ...]:
+        """The change records after the snapshot, oldest first.
+
+        Raises:
+            VaultIntegrityError: the rows are not exactly those the metadata names (one removed, added,
+                or copied from an older file), or one was altered.
+        """
+        rows = connection.execute(
+            select(col(InterviewChangeRow.seq), col(InterviewChangeRow.change))
+            .where(col(InterviewChangeRow.log_tag) == self._keys.change_tag(interview_id))
+            .order_by(col(InterviewChangeRow.seq))
+        ).all()
+        expected = list(range(meta.log_seq - meta.log_rows + 1, meta.log_seq + 1))
+        if [row.seq for row in rows] != expected:
+            raise VaultIntegrityError(place=CHANGE_TABLE)
+        return tuple(
+            decode_document(
+                self._keys.codec.open(
+                    CHANGE_TABLE, _change_place(interview_id, row.seq), CHANGE_COLUMN, row.change
+                )
+            )
+            for row in rows
+        )
+
+    def _forget_changes(self, connection: Connection, interview_id: str) -> None:
+        """Delete the interview's change rows, in the caller's transaction."""
+        tag = self._keys.change_tag(interview_id)
+        connection.execute(delete(InterviewChangeRow).where(col(InterviewChangeRow.log_tag) == tag))
 
     def load(self, interview_id: str) -> StoredInterview:
         """Decrypt an in-progress interview of this session.
@@ -181,6 +280,7 @@ class InterviewRecords:
         """
         with self._database.read() as connection:
             row = self._row_in(connection, interview_id, "in_progress")
+            changes = self._changes(connection, interview_id, row.meta) if row.meta.log_seq else ()
         if row.engine_state is None or row.context is None:
             raise InterviewError(interview_id=interview_id, state=row.meta.state)
         return StoredInterview(
@@ -191,6 +291,8 @@ class InterviewRecords:
             started_at=parse_time(row.meta.started_at),
             engine_state=self._open(row.id, "engine_state", row.engine_state),
             context=self._open(row.id, "context", row.context),
+            changes=changes,
+            log_seq=row.meta.log_seq,
         )
 
     def load_completed(self, interview_id: str) -> SealedInterview:
@@ -234,6 +336,7 @@ class InterviewRecords:
             if enrollment is not None:
                 self._enqueue(connection, row, document, enrollment)
             else:
+                self._forget_changes(connection, interview_id)
                 self._write_meta(
                     connection,
                     interview_id,
@@ -254,6 +357,7 @@ class InterviewRecords:
         now = format_time(self._clock.now())
         with self._database.write() as connection:
             row = self._row_in(connection, interview_id, "in_progress", "completed")
+            self._forget_changes(connection, interview_id)
             self._write_meta(
                 connection,
                 interview_id,
@@ -314,6 +418,7 @@ class InterviewRecords:
             signing_key=connection.execute(select(col(EnrollmentRow.signing_key))).scalar_one(),
         )
         now = format_time(self._clock.now())
+        self._forget_changes(connection, row.id)
         last_seq = connection.execute(select(func.max(OutboxRow.seq))).scalar_one_or_none()
         connection.execute(
             insert(OutboxRow).values(
@@ -382,3 +487,8 @@ class InterviewRecords:
             return FinishedSummary.from_json(unpad(stored))
         # Completed before schema version 5 and not sealed yet: derived from the final document.
         return FinishedSummary.from_document(self._open(row.id, "submission", row.submission))
+
+
+def _change_place(interview_id: str, seq: int) -> str:
+    """The row id a change record's ciphertext is bound to: its interview and its sequence number."""
+    return f"{interview_id}#{seq}"

@@ -34,7 +34,7 @@ from sqlmodel import col
 from app.vault.clock import format_time, parse_time
 from app.vault.fields import FieldCodec, pad, unpad
 from app.vault.integrity import integrity_key
-from app.vault.tables import InterviewRow, LegacyInterviewMetaRow, OutboxRow
+from app.vault.tables import InterviewChangeRow, InterviewRow, LegacyInterviewMetaRow, OutboxRow
 
 __all__ = [
     "TABLE",
@@ -69,6 +69,10 @@ class SessionKeys:
     def owner_tag(self, interview_id: str) -> bytes:
         """The tag that marks `interview_id` as this space's."""
         return hmac.new(self._tag_key, interview_id.encode(), hashlib.sha256).digest()[:16]
+
+    def change_tag(self, interview_id: str) -> bytes:
+        """The tag of `interview_id`'s change rows: unlike the row id, it names no interview while locked."""
+        return hmac.new(self._tag_key, b"change|" + interview_id.encode(), hashlib.sha256).digest()[:16]
 
     def owns(self, interview_id: str, tag: bytes) -> bool:
         """True when the row was made by this space."""
@@ -115,7 +119,9 @@ class InterviewMeta:
     """An interview's protocol, state and times (ISO 8601 UTC), as stored encrypted in `meta`.
 
     `state` is one of in_progress, completed, sealed, discarded: `sent` and `purged` come from the
-    outbox row.
+    outbox row. `log_seq` is the sequence number of the interview's newest change row or snapshot and
+    `log_rows` how many change rows follow the snapshot (schema version 11): a load finds exactly the rows
+    `log_seq - log_rows + 1 … log_seq`, so a row removed, added or replayed from an older copy shows.
     """
 
     protocol_id: str
@@ -125,6 +131,8 @@ class InterviewMeta:
     updated_at: str
     completed_at: str | None = None
     sealed_at: str | None = None
+    log_seq: int = 0
+    log_rows: int = 0
 
     def moved_to(
         self, state: str, now: str, *, completed_at: str | None = None, sealed_at: str | None = None
@@ -136,6 +144,7 @@ class InterviewMeta:
             updated_at=now,
             completed_at=completed_at or self.completed_at,
             sealed_at=sealed_at or self.sealed_at,
+            log_rows=self.log_rows if state == "in_progress" else 0,  # leaving it deletes the rows
         )
 
 
@@ -280,7 +289,8 @@ def adopt_legacy_meta(connection: Connection, keys: SessionKeys) -> int:
 
 
 def delete_other_spaces(connection: Connection, keys: SessionKeys) -> int:
-    """Delete every interview, outbox row and legacy metadata row that `keys`' space did not make.
+    """Delete every interview (and its change rows), outbox row and legacy metadata row that `keys`'
+    space did not make.
 
     Used by the duress path, and at every unlock of the officer's space: once a duress unlock has
     made the decoy the only space, a row no session can claim is a leftover of an interrupted one.
@@ -293,6 +303,8 @@ def delete_other_spaces(connection: Connection, keys: SessionKeys) -> int:
     mine = [row.id for row in rows if keys.owns(row.id, row.owner_tag)]
     connection.execute(delete(OutboxRow).where(col(OutboxRow.id).not_in(mine)))
     connection.execute(delete(LegacyInterviewMetaRow).where(col(LegacyInterviewMetaRow.id).not_in(mine)))
+    mine_logs = [keys.change_tag(interview_id) for interview_id in mine]
+    connection.execute(delete(InterviewChangeRow).where(col(InterviewChangeRow.log_tag).not_in(mine_logs)))
     for start in range(0, len(others), 500):
         connection.execute(delete(InterviewRow).where(col(InterviewRow.id).in_(others[start : start + 500])))
     return len(others)

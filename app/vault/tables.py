@@ -19,6 +19,7 @@ __all__ = [
     "DirectoryRow",
     "EnrollmentRow",
     "IntegrityRow",
+    "InterviewChangeRow",
     "InterviewRow",
     "LegacyInterviewMetaRow",
     "OutboxRow",
@@ -81,11 +82,28 @@ class InterviewRow(SQLModel, table=True):
     # Encrypted protocol id and version, state and times (`records.InterviewMeta`); None only for a
     # row migrated from version 5 whose owner has not unlocked since (see LegacyInterviewMetaRow).
     meta: bytes | None = None
-    engine_state: bytes | None = None  # encrypted Interview.to_dict() while in progress
+    # Encrypted Interview.to_dict() while in progress: the snapshot the `interview_change` rows follow.
+    engine_state: bytes | None = None
     context: bytes | None = None  # encrypted languages, checks and consent
     submission: bytes | None = None  # encrypted sealed-plaintext document once completed
     # Schema version 5: the encrypted outcome summary (`finished.py`), kept after sealing until purged.
     finished: bytes | None = None
+
+
+class InterviewChangeRow(SQLModel, table=True):
+    """One saved change of an in-progress interview since its last snapshot (schema version 11).
+
+    `log_tag` is an HMAC of the interview id under the space's key (not the id itself), so while
+    locked the rows cannot be matched to an interview row; `seq` counts the interview's changes.
+    `change` is the encrypted, padded `Interview.changes_since` record, bound to the interview id and
+    `seq` (`records.py`). Compaction folds the rows into `interview.engine_state` and deletes them.
+    """
+
+    __tablename__ = "interview_change"
+
+    log_tag: bytes = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    change: bytes
 
 
 class LegacyInterviewMetaRow(SQLModel, table=True):

@@ -18,7 +18,7 @@ from screening_protocols import (
     Protocol,
     Question,
     QuestionKind,
-    answer,
+    answer_next,
     next_step,
     start,
 )
@@ -61,8 +61,7 @@ def fill(protocol: Protocol, seed: int) -> Interview:
     step = next_step(protocol, interview)
     while isinstance(step, AskQuestion):
         question = step.question
-        interview = answer(protocol, interview, question.id, draw(question, rand))
-        step = next_step(protocol, interview)
+        interview, step = answer_next(protocol, interview, question.id, draw(question, rand))
     return interview
 
 

@@ -7,7 +7,8 @@ UI022: "prefer not to answer" is stored as declined (unknown), never as "no".
 UI023: stop → delete (confirmed) leaves nothing of the interview in the vault, only a deletion record.
 UI024: stop → keep shows the summary, then completes the interview with the answers so far.
 UI025: idle auto-lock locks the vault and shows unlock; unlocking returns to the same question.
-UI026: pause hides the interview and locks; the secret resumes it at the same question.
+UI026: pause hides the interview and locks; the secret resumes it at the same question. The pause
+       first folds the interview's change rows into one snapshot (issue 17).
 UI027: a draft left in one tab is resumed from home in another, at the same question.
 UI028: closing the tab locks the vault.
 UI029: Back undoes the last answer and asks that question again.
@@ -16,6 +17,7 @@ UI030: a vault file that is not a database: the app says so and what to do, and 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from flet_harness import AppHarness, strings_in
@@ -23,8 +25,10 @@ from ui_support import ANSWERS, SECRET, answer_current, question_id, set_up, to_
 
 from app.clock import ManualClock
 from app.main import create_main
+from app.screening import replayed
 from app.services import AppServices
 from app.state import LOCKED_SCREENS, Screen
+from app.vault import Vault
 from app.wording import question_wording
 from screening_protocols import DECLINED, get_protocol
 
@@ -114,7 +118,7 @@ async def test_ui022_prefer_not_to_answer_is_declined(app: AppHarness) -> None:
     await app.click("question-decline")
     await app.wait_for(lambda: question_id(app) != "made_to_work", what="the next question")
     stored = app.page.data.state.vault.interviews.load(screening.interview_id)
-    assert stored.engine_state["answers"]["made_to_work"] == DECLINED
+    assert replayed(stored.engine_state, stored.changes)[0].answers["made_to_work"] == DECLINED
     assert DECLINED != "no"
 
 
@@ -170,13 +174,24 @@ async def test_ui025_idle_lock_returns_to_same_question(make_services: Callable[
         await services.close()
 
 
+def _change_rows(vault: Vault) -> int:
+    connection = sqlite3.connect(vault.database_path)
+    try:
+        return int(connection.execute("SELECT count(*) FROM interview_change").fetchone()[0])
+    finally:
+        connection.close()
+
+
 async def test_ui026_pause_and_resume(app: AppHarness) -> None:
     await set_up(app)
     await to_first_question(app)
     await answer_until(app, "harmed")
+    vault = app.page.data.state.vault
+    assert _change_rows(vault) > 0  # each answer saved as a change row
     await app.click("question-pause")
     assert app.top_view.route == "/paused"
-    assert not app.page.data.state.vault.is_unlocked
+    assert not vault.is_unlocked
+    assert _change_rows(vault) == 0  # the pause folded them into one snapshot
     await app.type("unlock-secret", "not the secret at all")
     await app.click("unlock-submit")
     await app.wait_for(lambda: app.page.data.state.last_error is not None, what="the wrong-secret message")

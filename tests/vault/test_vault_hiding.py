@@ -255,7 +255,7 @@ def _downgrade_to_version_5(vault: Vault, states: dict[str, str]) -> None:
         connection.execute("DROP TABLE interview_v6")
         connection.execute("DROP TABLE interview_legacy_meta")
         connection.execute("ALTER TABLE outbox DROP COLUMN purged_at")
-        for later in ("referral_status", "referral", "directory"):  # versions 7 and 8
+        for later in ("referral_status", "referral", "directory", "interview_change"):  # versions 7, 8, 11
             connection.execute(f"DROP TABLE {later}")
         connection.execute("ALTER TABLE vault_policy DROP COLUMN emergency_numbers")  # version 9
         connection.execute("ALTER TABLE vault_policy DROP COLUMN private_idle_lock_seconds")  # version 10

@@ -28,7 +28,7 @@ from pathlib import Path
 import vault_kill_worker
 from vault_support import FAST_KDF, SECRET, protocols_for_tests
 
-from app.screening import ScreeningService
+from app.screening import ScreeningService, replayed
 from app.vault import Vault
 from screening_protocols import AskQuestion
 
@@ -83,6 +83,13 @@ def _read_until_acknowledged(
         _read_available(fd, pending, acknowledged, timeout=min(remaining, 0.05))
 
 
+def _answers_in_progress(vault: Vault, interview_id: str) -> dict[str, object]:
+    """The answers of an in-progress interview as a resume sees them: snapshot, then change rows."""
+    stored = vault.interviews.load(interview_id)
+    interview, _ = replayed(stored.engine_state, stored.changes)
+    return {qid: interview.to_dict()["answers"][qid] for qid in interview.asked}
+
+
 def _check(data_dir: Path, acknowledged: Acknowledged, only: set[str]) -> None:
     vault = Vault.open(data_dir, kdf_policy=FAST_KDF)
     try:
@@ -98,12 +105,12 @@ def _check(data_dir: Path, acknowledged: Acknowledged, only: set[str]) -> None:
                 stored = vault.interviews.load_completed(interview_id).answers
             else:
                 assert state == "in_progress", (interview_id, state)
-                stored = vault.interviews.load(interview_id).engine_state["answers"]
+                stored = _answers_in_progress(vault, interview_id)
             assert {qid: stored.get(qid) for qid in saved} == saved, interview_id
             assert len(stored) - len(saved) <= 1  # at most one committed answer whose ack was cut off
             if state == "in_progress":
                 step = ScreeningService(vault, protocols=protocols_for_tests).resume(interview_id).step
-                asked = vault.interviews.load(interview_id).engine_state["asked"]
+                asked = list(_answers_in_progress(vault, interview_id))
                 if isinstance(step, AskQuestion):
                     assert step.question.id not in asked  # resumes at the next unanswered question
     finally:

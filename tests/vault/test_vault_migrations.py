@@ -101,6 +101,7 @@ def test_vm002_migrated_schema_matches_the_models(tmp_path: Path, open_vault: Ca
         "unlock_guard",
         "vault_policy",
         "interview",
+        "interview_change",
         "enrollment",
         "outbox",
         "vault_integrity",

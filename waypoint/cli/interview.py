@@ -49,7 +49,7 @@ def plan_answers(protocol: Any, answers: Mapping[str, Any]) -> AnswerPlan:
         ConfigError: the file answers questions the protocol does not have (a typo, most often).
         AnswerError: a value does not fit its question (the message names the question and what fits).
     """
-    from screening_protocols import AskQuestion, answer, decline, next_step, start
+    from screening_protocols import AskQuestion, answer_next, decline_next, next_step, start
 
     unknown = [qid for qid in answers if qid not in protocol.by_id]
     if unknown:
@@ -64,19 +64,19 @@ def plan_answers(protocol: Any, answers: Mapping[str, Any]) -> AnswerPlan:
         )
     plan = AnswerPlan()
     interview = start(protocol)
+    step = next_step(protocol, interview)
     for _ in range(len(protocol.questions) + 1):
-        step = next_step(protocol, interview)
         if not isinstance(step, AskQuestion):
             break
         question = step.question
         if question.id in answers:
-            interview = answer(protocol, interview, question.id, answers[question.id])
+            interview, step = answer_next(protocol, interview, question.id, answers[question.id])
             plan.steps.append((question.id, answers[question.id]))
         elif not question.kind.answerable:
-            interview = answer(protocol, interview, question.id, None)
+            interview, step = answer_next(protocol, interview, question.id, None)
             plan.steps.append((question.id, None))
         else:
-            interview = decline(protocol, interview, question.id)
+            interview, step = decline_next(protocol, interview, question.id)
             plan.steps.append((question.id, _DECLINE))
             plan.declined.append(question.id)
     plan.not_asked = [qid for qid in answers if qid not in interview.answers]
