@@ -526,7 +526,7 @@ def _code_card(ctx: Context) -> ft.Control:
     if code is None:
         return ft.Container()
     whom = _("a device") if ctx.state.code_for == "device" else ctx.state.code_for or ""
-    image = ft.Image(src=code.qr_svg.encode(), width=220, height=220, key="code-qr")
+    image = ft.Image(src=code.qr_svg.encode(), width=220, height=220, key="code-qr-image")
     return card(
         [
             heading(_("Enrollment code for {whom}").format(whom=whom), size=18),

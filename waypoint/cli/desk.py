@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import socket
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from waypoint.cli.options import database_url_option, organisation_passphrase
+
+if TYPE_CHECKING:
+    from sync.desk.service import CoordinatorService
+    from waypoint.cli.web_guard import WebGuard
+
+DEFAULT_DESK_PORT = 8552
+DESK_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")  # app.i18n's
 
 
 @click.group("desk")
@@ -310,6 +320,70 @@ def desk_combine(files: tuple[Path, ...], public_keys: tuple[Path, ...], out_fil
     out_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_private_file(out_file, json.dumps(combine(documents), indent=1).encode())
     click.echo(f"combined {len(documents)} verified file(s) to {out_file}")
+
+
+def _coordinator_service(server_url: str, organisation_key: Any) -> CoordinatorService:
+    """The organisation's side of the desk: the key in memory, the server as a coordinator principal.
+    (Tests replace this function to serve the desk over a fake service; nothing a user types can.)"""
+    coordinator = importlib.import_module("sync.desk.coordinator")  # helper H1's module (desk-server)
+    service: CoordinatorService = coordinator.CoordinatorDesk(server_url, organisation_key)
+    return service
+
+
+def desk_web_app(service: CoordinatorService, sock: socket.socket, language: str = "en") -> WebGuard:
+    """The coordinator's desk over `service`, as the guarded, offline web app served on `sock`."""
+    from desk_app.coordinator import create_desk_main
+    from waypoint.cli.run import guarded_web_app
+
+    return guarded_web_app(create_desk_main(service, language), sock)
+
+
+@desk_group.command("serve")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="organisation.private.json: opens the cases, signs the directory (held in memory only).",
+)
+@click.option(
+    "--server",
+    "server_url",
+    required=True,
+    help="The referral server's address, e.g. http://127.0.0.1:8551 (the desk talks to it as a coordinator).",
+)
+@click.option(
+    "--port",
+    type=int,
+    default=DEFAULT_DESK_PORT,
+    show_default=True,
+    help="Desk port on 127.0.0.1 (0: any free).",
+)
+@click.option(
+    "--language",
+    type=click.Choice(DESK_LANGUAGES),
+    default="en",
+    show_default=True,
+    help="The desk's language.",
+)
+def desk_serve(key_file: Path, server_url: str, port: int, language: str) -> None:
+    """Serve the coordinator's case desk in this computer's browser (127.0.0.1 only).
+
+    Asks for nothing on screen: the key's passphrase comes from WAYPOINT_KEY_PASSPHRASE, as for the
+    other desk commands. Prints one line with the address to open; it carries this launch's token.
+    """
+    from sync.desk import load_private_key
+    from waypoint.cli.serving import Listener, bind, serve_until_stopped
+
+    key = load_private_key(key_file, organisation_passphrase())
+    service = _coordinator_service(server_url.rstrip("/"), key)
+    sock = bind("127.0.0.1", port, "desk")
+    listener = Listener(desk_web_app(service, sock, language), sock)
+
+    async def announce(started: Listener) -> None:
+        click.echo(f"Waypoint desk: {started.app.launch_url}")
+
+    asyncio.run(serve_until_stopped([listener], after_start=announce))
 
 
 commands: list[click.Command] = [desk_group]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,19 +27,14 @@ APP_TITLE = "Waypoint"  # the only name a browser tab, an app switcher or a byst
 SESSION_GRACE_SECONDS = 120  # a dropped connection may resume within this; then the session is gone
 
 
-def _web_app(data_dir: Path, sock: socket.socket) -> WebGuard:
-    """The app as an ASGI app: offline (no CDN), bundled assets, a neutral title; only the tab opened
-    at the printed address (with this launch's token) reaches it (waypoint/cli/web_guard.py)."""
+def guarded_web_app(main: Callable[[Any], Awaitable[None]], sock: socket.socket) -> WebGuard:
+    """A Flet `main(page)` as an ASGI app: offline (no CDN), bundled assets and fonts, a neutral title;
+    only the tab opened at the printed address (with this launch's token) reaches it
+    (waypoint/cli/web_guard.py). The field app and the browser desks are served this way."""
     import flet_web.fastapi
 
-    from app.config import AppConfig
-    from app.main import create_main, warm_up
-    from app.services import AppServices
-
-    services = AppServices(AppConfig(data_dir=data_dir))
-    warm_up(services)  # before the address is printed: the first page does not pay for it
     flet_app = flet_web.fastapi.app(
-        create_main(services=services),
+        main,
         assets_dir=str(ASSETS_DIR),
         app_name=APP_TITLE,
         app_short_name=APP_TITLE,
@@ -46,6 +43,17 @@ def _web_app(data_dir: Path, sock: socket.socket) -> WebGuard:
         session_timeout_seconds=SESSION_GRACE_SECONDS,
     )
     return WebGuard.serving(flet_app, sock)
+
+
+def _web_app(data_dir: Path, sock: socket.socket) -> WebGuard:
+    """The field app, served by `guarded_web_app`."""
+    from app.config import AppConfig
+    from app.main import create_main, warm_up
+    from app.services import AppServices
+
+    services = AppServices(AppConfig(data_dir=data_dir))
+    warm_up(services)  # before the address is printed: the first page does not pay for it
+    return guarded_web_app(create_main(services=services), sock)
 
 
 def _announce(listener: Listener) -> None:
