@@ -166,7 +166,8 @@ class DeskController:
             detail = await self._ask(self.service.case, interview_id)
         except Failed:
             return
-        state.update(case=detail, notice=self.t.gettext("The referral was sent."))
+        _ = self.t.gettext
+        state.update(case=detail, notice=_("The referral was sent."))
 
     async def revoke_referral(self, referral_id: str) -> None:
         reason = self.state.draft(f"revoke-{referral_id}").strip()
@@ -178,7 +179,8 @@ class DeskController:
             referrals = await self._ask(self.service.referrals)
         except Failed:
             return
-        self.state.update(referrals=referrals, notice=self.t.gettext("The referral was revoked."))
+        _ = self.t.gettext
+        self.state.update(referrals=referrals, notice=_("The referral was revoked."))
 
     # -- directory ---------------------------------------------------------------------------------
 
@@ -217,14 +219,16 @@ class DeskController:
             directory = await self._ask(self.service.directory)
         except Failed:
             return
-        self.state.update(directory=directory, notice=self.t.gettext("The directory entry was saved."))
+        _ = self.t.gettext
+        self.state.update(directory=directory, notice=_("The directory entry was saved."))
 
     async def publish_directory(self) -> None:
         try:
             version = await self._ask(self.service.publish_directory)
         except Failed:
             return
-        notice = self.t.gettext("The directory was signed and published (version {version}).")
+        _ = self.t.gettext
+        notice = _("The directory was signed and published (version {version}).")
         self.state.update(notice=notice.format(version=version))
 
     # -- devices and partners ----------------------------------------------------------------------
@@ -259,7 +263,8 @@ class DeskController:
         except Failed:
             return
         await self._load(Screen.DEVICES)
-        self.state.update(notice=self.t.gettext("Revoked: it can no longer reach the server."))
+        _ = self.t.gettext
+        self.state.update(notice=_("Revoked: it can no longer reach the server."))
 
     # -- exports and dashboard ---------------------------------------------------------------------
 

@@ -117,7 +117,8 @@ def _status(ctx: Context, status: str | None) -> str:
 def _choices(
     ctx: Context, values: Sequence[str], labels: dict[str, str] | None = None
 ) -> list[tuple[str, str]]:
-    any_label = ctx._("Any")
+    _ = ctx._
+    any_label = _("Any")
     return [("", any_label), *((v, (labels or {}).get(v, v)) for v in sorted(set(values)))]
 
 
@@ -193,7 +194,10 @@ def _case_row(ctx: Context, case: CaseSummary) -> ft.Control:
         para(case.level_label, weight=ft.FontWeight.W_600),
         para(f"{case.protocol_id} {case.protocol_version} · {ctx.when(case.recorded_at)}", size=13),
         para(
-            f"{_('Device')}: {case.device_id} · {_('Referral')}: {_status(ctx, case.referral_state)}", size=13
+            _("Device: {device} · Referral: {referral}").format(
+                device=case.device_id, referral=_status(ctx, case.referral_state)
+            ),
+            size=13,
         ),
     ]
     if case.child:
@@ -253,11 +257,13 @@ def _chip(ctx: Context, line: IndicatorLine) -> ft.Control:
                 [
                     para(line.label, weight=ft.FontWeight.W_600, key=f"indicator-{line.indicator_id}"),
                     para(
-                        f"{_('ILO dimension')}: {dimension} · {strength}",
+                        _("ILO dimension: {dimension} · {strength}").format(
+                            dimension=dimension, strength=strength
+                        ),
                         size=13,
                         key=f"indicator-{line.indicator_id}-strength",
                     ),
-                    para(f"{_('Because')}: {line.because}", size=13),
+                    para(_("Because: {because}").format(because=line.because), size=13),
                 ],
                 spacing=2,
             ),
@@ -294,7 +300,7 @@ def _history(ctx: Context, history: Sequence[StatusEntry], key: str) -> ft.Contr
         if entry.detail:
             text += f" · {entry.detail}"
         if not entry.verified:
-            text += f" · {_('signature not verified: not counted')}"
+            text += " · " + _("signature not verified: not counted")
         lines.append(para(text, size=13))
     return ft.Column(lines, spacing=2, key=key)
 
@@ -304,7 +310,7 @@ def _referral_card(ctx: Context, referral: ReferralView, revocable: bool) -> ft.
     rid = referral.referral_id
     content: list[ft.Control] = [
         para(
-            f"{referral.partner_name} · {referral.service_id or _('no service named')}",
+            referral.partner_name + " · " + (referral.service_id or _("no service named")),
             weight=ft.FontWeight.W_600,
         ),
         para(_status(ctx, referral.status), key=f"referral-{rid}-status"),
@@ -312,7 +318,7 @@ def _referral_card(ctx: Context, referral: ReferralView, revocable: bool) -> ft.
         _history(ctx, referral.history, f"referral-{rid}-history"),
     ]
     if referral.interview_id:
-        content.insert(1, para(f"{_('Case')}: {referral.interview_id}", size=13))
+        content.insert(1, para(_("Case: {case}").format(case=referral.interview_id), size=13))
     if revocable and referral.status in ("sent", "accepted"):
         content.append(
             ft.Row(
@@ -455,7 +461,8 @@ def build_case(ctx: Context) -> list[ft.Control]:
 
 def build_referrals(ctx: Context) -> list[ft.Control]:
     cards = [_referral_card(ctx, r, revocable=True) for r in ctx.state.referrals]
-    return cards or [para(ctx._("No referral yet. Send one from a case."), key="no-referrals")]
+    _ = ctx._
+    return cards or [para(_("No referral yet. Send one from a case."), key="no-referrals")]
 
 
 def _entry_card(ctx: Context, entry: Any) -> ft.Control:
@@ -468,8 +475,8 @@ def _entry_card(ctx: Context, entry: Any) -> ft.Control:
     return card(
         [
             ft.Row([para(entry.name, weight=ft.FontWeight.W_600), *flags], wrap=True),
-            para(f"{entry.organization} · {', '.join(entry.needs) or _('needs not mapped')}", size=13),
-            para(f"{_('Last verified')}: {verified}", size=13),
+            para(entry.organization + " · " + (", ".join(entry.needs) or _("needs not mapped")), size=13),
+            para(_("Last verified: {date}").format(date=verified), size=13),
             ft.Row(
                 [
                     text_field(
@@ -532,7 +539,7 @@ def _code_card(ctx: Context) -> ft.Control:
             heading(_("Enrollment code for {whom}").format(whom=whom), size=18),
             tagged("code-qr", ft.Container(image, bgcolor=ft.Colors.WHITE, padding=8), label=_("QR code")),
             para(code.code, selectable=True, key="code-text"),
-            para(f"{_('Valid until')}: {ctx.when(code.expires_at)}", size=13),
+            para(_("Valid until {time}").format(time=ctx.when(code.expires_at)), size=13),
             para(_("Hand it over yourself: anyone holding it can enroll once."), size=13),
         ],
         key="code",
@@ -567,8 +574,8 @@ def build_devices(ctx: Context) -> list[ft.Control]:
     content.append(heading(_("Devices"), size=18))
     for device in state.devices:
         seen = ctx.when(device.last_seen) if device.last_seen else _("never")
-        words = (
-            f"{device.device_id} · {_('enrolled')} {ctx.when(device.enrolled_at)} · {_('last seen')} {seen}"
+        words = _("{device} · enrolled {enrolled} · last seen {seen}").format(
+            device=device.device_id, enrolled=ctx.when(device.enrolled_at), seen=seen
         )
         row: list[ft.Control] = [ft.Container(para(words, size=13), expand=True)]
         if device.revoked:
@@ -584,8 +591,8 @@ def build_devices(ctx: Context) -> list[ft.Control]:
         content.append(ft.Row(row, key=f"device-{device.device_id}"))
     content.append(heading(_("Partners"), size=18))
     for partner in state.partners:
-        words = (
-            f"{partner.name} ({partner.organization_id}) · {_('enrolled')} {ctx.when(partner.enrolled_at)}"
+        words = _("{name} ({organisation}) · enrolled {enrolled}").format(
+            name=partner.name, organisation=partner.organization_id, enrolled=ctx.when(partner.enrolled_at)
         )
         row = [ft.Container(para(words, size=13), expand=True)]
         if partner.revoked:
@@ -611,7 +618,8 @@ def build_audit(ctx: Context) -> list[ft.Control]:
         )
         for i, e in enumerate(ctx.state.audit)
     ]
-    return rows or [para(ctx._("Nothing recorded yet."), key="no-audit")]
+    _ = ctx._
+    return rows or [para(_("Nothing recorded yet."), key="no-audit")]
 
 
 def build_exports(ctx: Context) -> list[ft.Control]:
