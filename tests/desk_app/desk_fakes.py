@@ -30,6 +30,7 @@ from sync.desk.service import (
     StatusEntry,
 )
 
+ALL = CaseFilter()
 AT = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 QR_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="21" height="21"><rect width="7" height="7"/></svg>'
 
@@ -153,7 +154,7 @@ class FakeCoordinatorService:
                 self.gate.wait(timeout=10)
         return 2
 
-    def cases(self, filters: CaseFilter = CaseFilter()) -> list[CaseSummary]:
+    def cases(self, filters: CaseFilter = ALL) -> list[CaseSummary]:
         self.calls.append(("cases", filters))
         return [c for c in self._cases if _matches(c, filters)]
 

@@ -22,7 +22,7 @@ from waypoint.cli import desk as desk_cli
 from waypoint.cli.main import main as waypoint
 from waypoint.cli.web_guard import WebGuard
 
-PASSPHRASE = "correct horse battery staple"  # noqa: S105 - a test key's passphrase
+PASSPHRASE = "correct horse battery staple"  # a test key's passphrase (bandit skips tests)
 
 
 @pytest.fixture
