@@ -36,7 +36,7 @@ from sync.wire import (
 )
 from waypoint.core.i18n import N_
 
-__all__ = ["DEFAULT_TIMEOUT", "BatchReply", "RateLimited", "SyncClient"]
+__all__ = ["DEFAULT_TIMEOUT", "BatchReply", "RateLimited", "SyncClient", "parse_answer"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 USER_AGENT = "waypoint-sync/1"
@@ -150,6 +150,19 @@ class SyncClient:
         query = {"directory_version": str(directory_version)}
         return _parse(UpdatesResponse, self._send("GET", "/v1/updates", b"", signed=True, params=query))
 
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        *,
+        signed: bool = True,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """Any other call (the coordinator's desk, `sync.desk.api_client`), signed as this principal,
+        with the same clock correction and the same mapping of failures to sync errors."""
+        return self._send(method, path, body, signed=signed, params=params)
+
     def _send(
         self,
         method: str,
@@ -227,6 +240,11 @@ def _problem(response: httpx.Response) -> Problem | None:
         return Problem.model_validate_json(response.content)
     except ValidationError:
         return None
+
+
+def parse_answer(model: type[_Model], response: httpx.Response) -> _Model:
+    """Read an answer as `model` (NotTheServerError when it is not one)."""
+    return _parse(model, response)
 
 
 def _parse(model: type[_Model], response: httpx.Response) -> _Model:

@@ -262,7 +262,7 @@ class ReferralEvent(_Strict):
     status: ReferralStatus
     at: UnixMillis
     actor_id: Id
-    actor_role: Literal["device", "partner"]
+    actor_role: Literal["device", "partner", "coordinator"]
     detail_sha256: Sha256Hex | None = None
     signature: Signature64
 

@@ -17,16 +17,16 @@ here. One file per referral, `referrals/<referral id>.json`:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from sync.code_authority import vouched_keys
+from sync.code_authority import VouchedKey, vouched_keys
 from sync.desk.export import SAFE_FILE_STEM, write_private_file
 from sync.desk.partners import vouched_partners_from
 from sync.envelope import key_id_for, read_header
@@ -40,11 +40,28 @@ from sync.referral_seal import (
     verify_status,
 )
 from sync.server.models import ReferralEventRow
-from sync.server.reading import StoredReferral, SubmissionReader
+from sync.server.reading import StoredPartner, StoredReferral, SubmissionReader
 
-__all__ = ["REFERRALS_FOLDER", "ReferralExportReport", "export_referrals", "open_referrals"]
+__all__ = [
+    "REFERRALS_FOLDER",
+    "ReferralExportReport",
+    "ReferralSource",
+    "export_referrals",
+    "open_referrals",
+]
 
 REFERRALS_FOLDER = "referrals"
+
+
+class ReferralSource(Protocol):
+    """Where the desk reads referrals from: the server's database (`SubmissionReader`) or its API
+    (`sync.desk.api_client.CoordinatorClient`)."""
+
+    def referrals(self) -> list[StoredReferral]: ...
+
+    def partners(self) -> list[StoredPartner]: ...
+
+    def device_keys(self, device_id: str) -> Sequence[VouchedKey]: ...
 
 
 @dataclass
@@ -76,10 +93,17 @@ def export_referrals(
 
 
 def open_referrals(
-    reader: SubmissionReader, private_keys: Sequence[X25519PrivateKey]
+    reader: ReferralSource,
+    private_keys: Sequence[X25519PrivateKey],
+    *,
+    trusted_senders: Mapping[str, bytes] | None = None,
 ) -> Iterator[dict[str, Any] | tuple[str, str]]:
     """Every referral the server holds, opened and checked (the document written per referral), or
-    (referral id, reason) when it cannot be: what the export and the desk's aggregates both read."""
+    (referral id, reason) when it cannot be: what the export and the desk's aggregates both read.
+
+    `trusted_senders`: sender id -> Ed25519 public key the desk knows itself (its own coordinator
+    key, `sync.desk.coordinator_key`): a referral sent by that id is checked with that key only,
+    never with keys the server lists for it."""
     referrals = reader.referrals()
     if not referrals:
         return
@@ -89,7 +113,10 @@ def open_referrals(
         if not SAFE_FILE_STEM.fullmatch(stored.referral_id):
             yield (stored.referral_id, "unsafe_id")
             continue
-        device_keys = vouched_keys(reader.device_keys(stored.device_id), private_keys)
+        own = (trusted_senders or {}).get(stored.device_id)
+        device_keys = (
+            [own] if own is not None else vouched_keys(reader.device_keys(stored.device_id), private_keys)
+        )
         try:
             key = keys.get(read_header(stored.for_organisation).key_id)
             if key is None:

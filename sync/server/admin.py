@@ -14,6 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from sync.enrollment_code import EnrollmentCode, OrganisationPolicy, check_server_url
@@ -33,7 +35,14 @@ from sync.wire import ORGANIZATION_ID_PATTERN
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
-__all__ = ["DEFAULT_CODE_TTL", "DeviceSummary", "create_enrollment_code", "list_devices", "revoke_device"]
+__all__ = [
+    "DEFAULT_CODE_TTL",
+    "DeviceSummary",
+    "create_enrollment_code",
+    "issue_code",
+    "list_devices",
+    "revoke_device",
+]
 
 DEFAULT_CODE_TTL = timedelta(minutes=15)
 TOKEN_BYTES = 16
@@ -107,47 +116,73 @@ def create_enrollment_code(
         prepare_database(engine)
         if public_key_file is not None:
             register_organisation_key(engine, read_public_key_file(public_key_file))
-        organisation_key = current_organisation_key(engine)
-        if organisation_key is None:
-            raise ConfigError(
-                N_("The referral server database has no organisation public key yet."),
-                N_("Start the server once with --public-key FILE, or pass --public-key FILE here."),
-            )
-        receipt_public = load_receipt_key(engine).public_key()
-        token = secrets.token_urlsafe(TOKEN_BYTES)
-        now = now_ms()
-        expires_at = now + int(ttl.total_seconds() * 1000)
-        with Session(engine) as session:
-            token_sha256 = hashlib.sha256(token.encode()).hexdigest()
-            if partner_organization is None:
-                crud.create_token(session=session, token_sha256=token_sha256, now=now, expires_at=expires_at)
-                crud.record_event(session=session, at=now, kind="code_created")
-            else:
-                session.add(
-                    PartnerToken(
-                        token_sha256=token_sha256,
-                        organization_id=partner_organization,
-                        created_at=now,
-                        expires_at=expires_at,
-                    )
-                )
-                crud.record_event(session=session, at=now, kind="partner_code_created")
-            session.commit()
-        code = EnrollmentCode(
-            server_url=server_url,
-            organisation_public_key=organisation_key.public_key,
-            organisation_key_id=organisation_key.key_id,
-            receipt_public_key=receipt_public.public_bytes(
-                serialization.Encoding.Raw, serialization.PublicFormat.Raw
-            ),
-            token=token,
-            expires_at=expires_at // 1000,
+        return issue_code(
+            engine,
+            server_url,
+            load_receipt_key(engine).public_key(),
+            ttl=ttl,
             policy=policy,
             partner_organization=partner_organization,
-        )
-        return code.encode()
+        )[0]
     finally:
         engine.dispose()
+
+
+def issue_code(
+    engine: Engine,
+    server_url: str,
+    receipt_public: Ed25519PublicKey,
+    *,
+    ttl: timedelta = DEFAULT_CODE_TTL,
+    policy: OrganisationPolicy | None = None,
+    partner_organization: str | None = None,
+) -> tuple[str, int]:
+    """Store a new one-time token and return the code that carries it, and its expiry (Unix ms).
+
+    `server_url` is checked already. Shared by `create_enrollment_code` (the command line next to the
+    database) and the coordinator's `POST /v1/desk/codes` (the desk over the API).
+
+    Raises:
+        ConfigError: no organisation key is known yet.
+    """
+    organisation_key = current_organisation_key(engine)
+    if organisation_key is None:
+        raise ConfigError(
+            N_("The referral server database has no organisation public key yet."),
+            N_("Start the server once with --public-key FILE, or pass --public-key FILE here."),
+        )
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = now_ms()
+    expires_at = now + int(ttl.total_seconds() * 1000)
+    with Session(engine) as session:
+        token_sha256 = hashlib.sha256(token.encode()).hexdigest()
+        if partner_organization is None:
+            crud.create_token(session=session, token_sha256=token_sha256, now=now, expires_at=expires_at)
+            crud.record_event(session=session, at=now, kind="code_created")
+        else:
+            session.add(
+                PartnerToken(
+                    token_sha256=token_sha256,
+                    organization_id=partner_organization,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+            crud.record_event(session=session, at=now, kind="partner_code_created")
+        session.commit()
+    code = EnrollmentCode(
+        server_url=server_url,
+        organisation_public_key=organisation_key.public_key,
+        organisation_key_id=organisation_key.key_id,
+        receipt_public_key=receipt_public.public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        ),
+        token=token,
+        expires_at=expires_at // 1000,
+        policy=policy,
+        partner_organization=partner_organization,
+    )
+    return code.encode(), expires_at
 
 
 def revoke_device(database_url: str, device_id: str) -> bool:

@@ -24,7 +24,7 @@ from sync.server.deps import ServerState
 from sync.server.limits import BodyLimit
 from sync.server.problems import install_problem_handlers
 from sync.server.rate_limits import RateLimit
-from sync.server.routes import enroll, partners, referrals, submissions, updates
+from sync.server.routes import desk, enroll, partners, referrals, submissions, updates
 from sync.server.settings import ServerSettings
 
 __all__ = ["create_app"]
@@ -73,7 +73,7 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], float] = time.ti
     )
     app.state.waypoint = state
     install_problem_handlers(app)
-    for module in (enroll, submissions, updates, partners, referrals):
+    for module in (enroll, submissions, updates, partners, referrals, desk):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

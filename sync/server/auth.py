@@ -34,6 +34,7 @@ __all__ = [
     "SignedRequest",
     "SignedRequestDep",
     "authenticate",
+    "authenticate_role",
     "client_address",
     "limit_address",
     "read_signed_request",
@@ -126,13 +127,18 @@ def limit_address(state: ServerState, key: str, limit: RateLimit, detail: str) -
 
 
 def authenticate(
-    signed: SignedRequest, session: Session, state: ServerState, *, role: str = "device"
+    signed: SignedRequest,
+    session: Session,
+    state: ServerState,
+    *,
+    role: str | tuple[str, ...] = "device",
 ) -> Device:
-    """The principal making this request, after every check passed, with the route's `role`.
+    """The principal making this request, after every check passed, with one of the route's roles.
 
-    `role`: "device" (every principal without a `partners` row) or "partner"; a principal of the
-    other role is refused (403 `wrong_role`), so a device cannot read an inbox and a partner cannot
-    send interviews.
+    `role`: "device" (every principal without a `partners` or `coordinators` row), "partner" or
+    "coordinator", or several of them; a principal of another role is refused (403 `wrong_role`), so
+    a device cannot read an inbox or the audit log and a partner cannot send interviews.
+    `authenticate_role` also answers which of the roles the principal has.
 
     Two database round trips on PostgreSQL (`crud.admit`, then `crud.consume`, each one autocommitted
     statement); two short transactions on SQLite. `session` is used only to count a refusal, after
@@ -140,6 +146,18 @@ def authenticate(
     Called at the start of a route, in the route's own thread (SQLite's write lock is taken and
     released in one thread).
     """
+    return authenticate_role(signed, session, state, role=role)[0]
+
+
+def authenticate_role(
+    signed: SignedRequest,
+    session: Session,
+    state: ServerState,
+    *,
+    role: str | tuple[str, ...] = "device",
+) -> tuple[Device, str]:
+    """As `authenticate`, with the principal's role (one of `role`)."""
+    roles = (role,) if isinstance(role, str) else role
     signature = signed.signature
     now_ms = state.clock_ms()
     with atomic_step(state.engine) as connection:
@@ -167,7 +185,7 @@ def authenticate(
     if device.status != "active":
         refusal = Refusal(403, "device_revoked", "This device was revoked by the organisation.")
         raise record_refusal(session, state, refusal)
-    if admission.partner != (role == "partner"):
+    if admission.role not in roles:
         refusal = Refusal(403, "wrong_role", "This principal may not use this endpoint.")
         raise record_refusal(session, state, refusal)
     if abs(now_ms // 1000 - signature.created) > state.settings.signature_window_seconds:
@@ -201,7 +219,7 @@ def authenticate(
         )
     if not fresh:
         raise record_refusal(session, state, Refusal(401, "replay", _UNAUTHENTICATED))
-    return device
+    return device, admission.role
 
 
 SignedRequestDep = Annotated[SignedRequest, Depends(read_signed_request)]

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, delete, exists, insert, literal, text, update
+from sqlalchemy import BigInteger, Connection, case, delete, exists, insert, literal, text, update
 from sqlmodel import Session, col, select
 
 from sync.code_authority import VouchedKey
@@ -29,6 +29,7 @@ from sync.errors import EnvelopeError
 from sync.server.db import insert_for
 from sync.server.models import (
     AuditEvent,
+    Coordinator,
     Device,
     DeviceKeyHistory,
     DeviceSuccession,
@@ -104,22 +105,33 @@ class Admission:
 
     wait_ms: int  # 0: within the address's rate
     device: Device | None  # None: no such device
-    partner: bool = False  # the principal has the partner role (a `partners` row names it)
+    role: str = "device"  # "partner" (a `partners` row names it), "coordinator" (a `coordinators` row)
+
+    @property
+    def partner(self) -> bool:
+        return self.role == "partner"
 
 
 def admit(
     *, connection: Connection, address_key: str, limit: RateLimit, now_ms: int, device_id: str
 ) -> Admission:
     """Use one request of the address's allowance and read the principal the signature names, with
-    its role.
+    its role ("device", "partner" or "coordinator").
 
     PostgreSQL: one statement (the upsert as a CTE beside the device's row); SQLite: two.
     """
     table: Any = Device.__table__  # type: ignore[attr-defined]
     columns = table.c
-    partner = exists(select(col(Partner.partner_id)).where(col(Partner.partner_id) == device_id)).label(
-        "partner"
-    )
+    partner = case(
+        (exists(select(col(Partner.partner_id)).where(col(Partner.partner_id) == device_id)), "partner"),
+        (
+            exists(
+                select(col(Coordinator.coordinator_id)).where(col(Coordinator.coordinator_id) == device_id)
+            ),
+            "coordinator",
+        ),
+        else_="device",
+    ).label("role")
     taken = take_statement(connection, address_key, limit, now_ms)
     if connection.dialect.name == "postgresql":
         used = taken.cte("taken")
@@ -129,15 +141,15 @@ def admit(
                 one.outerjoin(table, columns.device_id == device_id)
             )
         ).one()
-        allowed, is_partner, values = bool(row[0]), bool(row[1]), row[2:]
+        allowed, role, values = bool(row[0]), str(row[1]), row[2:]
     else:
         allowed = connection.execute(taken).first() is not None
         found = connection.execute(select(partner, *columns).where(columns.device_id == device_id)).first()
-        is_partner, values = (bool(found[0]), tuple(found[1:])) if found is not None else (False, (None,))
+        role, values = (str(found[0]), tuple(found[1:])) if found is not None else ("device", (None,))
     if not allowed:
         return Admission(wait_ms(connection, address_key, limit, now_ms), None)
     device = None if values[0] is None else Device(**dict(zip(columns.keys(), values, strict=True)))
-    return Admission(0, device, is_partner)
+    return Admission(0, device, role)
 
 
 def consume(

@@ -18,7 +18,13 @@ from sync.server.models import DirectoryVersion
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
-__all__ = ["PublishedDirectory", "latest_directory", "newer_directory", "publish_directory"]
+__all__ = [
+    "PublishedDirectory",
+    "latest_directory",
+    "newer_directory",
+    "publish_directory",
+    "store_directory",
+]
 
 
 @dataclass(frozen=True)
@@ -62,22 +68,32 @@ def publish_directory(database_url: str, *, version: int, document: bytes, signa
     try:
         prepare_database(engine)
         with Session(engine) as session:
-            session.add(
-                DirectoryVersion(
-                    version=version,
-                    document=document,
-                    signature=signature,
-                    document_sha256=hashlib.sha256(document).hexdigest(),
-                    published_at=now_ms(),
-                )
-            )
-            try:
-                session.commit()
-            except IntegrityError as error:
-                raise ConfigError(
-                    N_("Directory version {version} was published by someone else meanwhile."),
-                    N_("Run the import again: it signs the next version."),
-                    version=version,
-                ) from error
+            store_directory(session, version=version, document=document, signature=signature, now=now_ms())
     finally:
         engine.dispose()
+
+
+def store_directory(session: Session, *, version: int, document: bytes, signature: bytes, now: int) -> None:
+    """Add and commit one signed version (the command line's import and the coordinator's publish).
+
+    Raises:
+        ConfigError: that version exists already (two imports at once): import again.
+    """
+    session.add(
+        DirectoryVersion(
+            version=version,
+            document=document,
+            signature=signature,
+            document_sha256=hashlib.sha256(document).hexdigest(),
+            published_at=now,
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise ConfigError(
+            N_("Directory version {version} was published by someone else meanwhile."),
+            N_("Run the import again: it signs the next version."),
+            version=version,
+        ) from error

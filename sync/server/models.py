@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "UNIQUE_INTERVIEW_INDEX",
     "AuditEvent",
+    "Coordinator",
     "Device",
     "DeviceKeyHistory",
     "DeviceSuccession",
@@ -199,6 +200,25 @@ class Partner(_ServerTable, table=True):
     enrolled_at: int = Field(sa_type=BigInteger)
     code_id: str | None = Field(default=None, max_length=64)
     key_proof: bytes | None = Field(default=None, sa_type=LargeBinary)
+
+
+class Coordinator(_ServerTable, table=True):
+    """The organisation's coordinator principal (the case desk over the API): its `devices` row has the
+    role coordinator when a row here names it.
+
+    Its Ed25519 key is derived on the desk from the organisation's private key and was enrolled with
+    the organisation's XEdDSA signature over it (`sync.server.coordinators`), checked against a
+    registered organisation key (`key_id`). The id is derived from the key: the same key is the same
+    principal on every launch. A table of its own, so earlier databases gain it on start.
+    """
+
+    __tablename__ = "coordinators"
+
+    coordinator_id: str = Field(primary_key=True, max_length=64)
+    key_id: str = Field(max_length=64)  # the organisation key that signed the enrollment
+    signing_public_key: bytes = Field(sa_type=LargeBinary)  # raw Ed25519, as its `devices` row
+    enrollment_signature: bytes = Field(sa_type=LargeBinary)  # the organisation's XEdDSA signature
+    enrolled_at: int = Field(sa_type=BigInteger)
 
 
 class PartnerToken(_ServerTable, table=True):

@@ -205,7 +205,8 @@ def add_event(
     if referral is None or owner != actor_id:
         raise Refusal(404, "not_found", "No such referral.")
     allowed_from, who = TRANSITIONS[request.status] if request.status in TRANSITIONS else (frozenset(), "")
-    if who != actor_role or referral.status not in allowed_from:
+    sender_role = "device" if actor_role == "coordinator" else actor_role  # the desk sends as a device does
+    if who != sender_role or referral.status not in allowed_from:
         raise Refusal(409, "invalid_transition", "This status cannot follow the referral's current status.")
     statement = StatusStatement(referral_id, request.status, request.at, actor_id, detail_digest(detail))
     try:

@@ -478,6 +478,16 @@ def test_openapi_lists_the_endpoints(server: Server) -> None:
         "/v1/partner/inbox",
         "/v1/partner/referrals/{referral_id}",
         "/v1/partner/referrals/{referral_id}/events",
+        "/v1/coordinators/enroll",
+        "/v1/desk/submissions",
+        "/v1/desk/devices",
+        "/v1/desk/partners",
+        "/v1/desk/referrals",
+        "/v1/desk/codes",
+        "/v1/desk/devices/{device_id}/revoke",
+        "/v1/desk/partners/{partner_id}/revoke",
+        "/v1/desk/directory",
+        "/v1/desk/audit",
     }
     assert "DeviceSignature" in document["components"]["securitySchemes"]
     assert set(document["paths"]["/v1/submissions"]["post"]["responses"]) >= {

@@ -1,8 +1,8 @@
 """Referrals: devices send sealed referrals and revoke them; partners read their inbox and answer.
 
-    POST /v1/referrals                                 device: a batch; the answer is a signed receipt
-    GET  /v1/referrals/events                          device: the status changes of what it sent
-    POST /v1/referrals/{referral_id}/events            device: revoke what it sent
+    POST /v1/referrals                                 device or coordinator: a batch; a signed receipt
+    GET  /v1/referrals/events                          device or coordinator: changes of what it sent
+    POST /v1/referrals/{referral_id}/events            device or coordinator: revoke what it sent
     GET  /v1/partner/inbox                             partner: the referrals addressed to it
     GET  /v1/partner/referrals/{referral_id}           partner: one of them (404 for any other)
     POST /v1/partner/referrals/{referral_id}/events    partner: accept, decline, complete
@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from sync.envelope import read_header
 from sync.errors import EnvelopeError
 from sync.receipts import sign_receipt
-from sync.server.auth import SignedRequestDep, authenticate
+from sync.server.auth import SignedRequestDep, authenticate, authenticate_role
 from sync.server.deps import SessionDep, StateDep, unit_of_work
 from sync.server.problems import problem_responses
 from sync.server.referral_store import (
@@ -47,6 +47,7 @@ from sync.wire import (
 
 router = APIRouter(prefix="/v1", tags=["referrals"])
 SIGNED_REFUSALS = (400, 401, 403, 429)
+SENDERS = ("device", "coordinator")  # who sends referrals: a device, or the organisation's desk
 ReferralId = Path(pattern=ID_PATTERN)
 
 
@@ -56,9 +57,10 @@ ReferralId = Path(pattern=ID_PATTERN)
 def send_referrals(
     batch: ReferralBatch, signed: SignedRequestDep, session: SessionDep, state: StateDep
 ) -> JSONResponse:
-    """Store a device's referrals once per id, commit, then answer with a signed receipt."""
+    """Store a device's (or the coordinator's) referrals once per id, commit, then answer with a
+    signed receipt."""
     with unit_of_work(session):
-        device_id = authenticate(signed, session, state).device_id
+        device_id = authenticate(signed, session, state, role=SENDERS).device_id
         now = state.clock_ms()
         outcome = store_referrals(session=session, device_id=device_id, batch=batch, now=now)
         session.commit()
@@ -77,9 +79,9 @@ def send_referrals(
 
 @router.get("/referrals/events", responses=problem_responses(*SIGNED_REFUSALS))
 def device_events(signed: SignedRequestDep, session: SessionDep, state: StateDep) -> ReferralEvents:
-    """Every status change of the referrals this device sent, oldest first."""
+    """Every status change of the referrals this device (or coordinator) sent, oldest first."""
     with unit_of_work(session):
-        device_id = authenticate(signed, session, state).device_id
+        device_id = authenticate(signed, session, state, role=SENDERS).device_id
         events = events_for_device(session=session, device_id=device_id)
         session.commit()
     return ReferralEvents(events=events)
@@ -93,8 +95,8 @@ def revoke(
     state: StateDep,
     referral_id: str = ReferralId,
 ) -> ReferralEvent:
-    """The sending device revokes its referral (signed by its device key)."""
-    return _change(body, signed, session, state, referral_id, role="device")
+    """The sending device (or coordinator) revokes its referral (signed by its key)."""
+    return _change(body, signed, session, state, referral_id, role=SENDERS)
 
 
 @router.get("/partner/inbox", responses=problem_responses(*SIGNED_REFUSALS))
@@ -142,7 +144,7 @@ def _change(
     state: StateDep,
     referral_id: str,
     *,
-    role: str,
+    role: str | tuple[str, ...],
 ) -> ReferralEvent:
     detail = None
     if body.detail is not None:
@@ -152,12 +154,12 @@ def _change(
         except (binascii.Error, ValueError, EnvelopeError):
             raise Refusal(422, "bad_envelope", "The detail is not a sealed envelope.") from None
     with unit_of_work(session):
-        actor = authenticate(signed, session, state, role=role)
+        actor, actor_role = authenticate_role(signed, session, state, role=role)
         row = add_event(
             session=session,
             referral_id=referral_id,
             actor_id=actor.device_id,
-            actor_role=role,
+            actor_role=actor_role,
             actor_key=bytes(actor.public_key),
             request=body,
             detail=detail,
