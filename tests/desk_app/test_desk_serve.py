@@ -78,7 +78,7 @@ def test_wd021_serve_prints_one_ready_line(tmp_path: Path, monkeypatch: pytest.M
     built: list[tuple[str, Any]] = []
     served: list[Any] = []
 
-    def fake_service(server_url: str, key: Any) -> FakeCoordinatorService:
+    def fake_service(server_url: str, key: Any, language: str) -> FakeCoordinatorService:
         built.append((server_url, key))
         return FakeCoordinatorService()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -13,10 +12,14 @@ import click
 from waypoint.cli.options import database_url_option, organisation_passphrase
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sync.desk.export import OpenedInterview
     from sync.desk.service import CoordinatorService
     from waypoint.cli.web_guard import WebGuard
 
 DEFAULT_DESK_PORT = 8552
+HTCDS_FILE = "htcds.csv"
 DESK_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")  # app.i18n's
 
 
@@ -322,12 +325,24 @@ def desk_combine(files: tuple[Path, ...], public_keys: tuple[Path, ...], out_fil
     click.echo(f"combined {len(documents)} verified file(s) to {out_file}")
 
 
-def _coordinator_service(server_url: str, organisation_key: Any) -> CoordinatorService:
-    """The organisation's side of the desk: the key in memory, the server as a coordinator principal.
+def _coordinator_service(server_url: str, organisation_key: Any, language: str = "en") -> CoordinatorService:
+    """The organisation's side of the desk: the key in memory, the server as a coordinator principal,
+    the engine's explanations, the directory and the HTCDS export.
     (Tests replace this function to serve the desk over a fake service; nothing a user types can.)"""
-    coordinator = importlib.import_module("sync.desk.coordinator")  # helper H1's module (desk-server)
-    service: CoordinatorService = coordinator.CoordinatorDesk(server_url, organisation_key)
-    return service
+    from referral.coordinator_desk import open_coordinator_desk
+
+    return open_coordinator_desk(server_url, organisation_key, language=language, htcds=_htcds_export)
+
+
+def _htcds_export(opened: Sequence[OpenedInterview], folder: Path) -> Path:
+    """The desk's HTCDS export: one CSV of the opened interviews in `folder` (default settings:
+    pseudonymous identifiers)."""
+    from interop.htcds import read_settings, write_opened
+
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    out = folder / HTCDS_FILE
+    write_opened(opened, out, read_settings(None))
+    return out
 
 
 def desk_web_app(service: CoordinatorService, sock: socket.socket, language: str = "en") -> WebGuard:
@@ -376,7 +391,7 @@ def desk_serve(key_file: Path, server_url: str, port: int, language: str) -> Non
     from waypoint.cli.serving import Listener, bind, serve_until_stopped
 
     key = load_private_key(key_file, organisation_passphrase())
-    service = _coordinator_service(server_url.rstrip("/"), key)
+    service = _coordinator_service(server_url.rstrip("/"), key, language)
     sock = bind("127.0.0.1", port, "desk")
     listener = Listener(desk_web_app(service, sock, language), sock)
 
