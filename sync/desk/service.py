@@ -172,6 +172,7 @@ class PartnerReferralView:
     status: str
     fields: Mapping[str, str] = field(default_factory=dict)
     history: tuple[StatusEntry, ...] = ()
+    refused: str | None = None  # why it did not verify (then `fields` is empty): never act on it
 
 
 class CoordinatorService(Protocol):

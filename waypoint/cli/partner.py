@@ -5,17 +5,20 @@
     waypoint partner join --state DIR --key DIR --code CODE
     waypoint partner inbox --state DIR --key DIR [--json]
     waypoint partner accept|decline|complete --state DIR --key DIR REFERRAL_ID [--reason T | --note T]
+    waypoint partner serve --state DIR --key DIR [--port P] [--language L]    (the desk in a browser)
     waypoint partner list|revoke --database-url URL [PARTNER_ID]
 
-What a partner opens is printed, never written to a file.
+What a partner opens is printed, or shown in the browser desk, never written to a file.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,6 +30,13 @@ from waypoint.cli.options import (
 )
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
+
+if TYPE_CHECKING:
+    from sync.desk.service import PartnerService
+    from waypoint.cli.web_guard import WebGuard
+
+DEFAULT_PARTNER_DESK_PORT = 8553
+DESK_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")  # app.i18n's
 
 _state_option = click.option(
     "--state",
@@ -203,6 +213,56 @@ def _answer(status: str) -> click.Command:
         f" {text_option} is sealed to the organisation." if text_option else ""
     )
     return answer
+
+
+def partner_web_app(service: PartnerService, sock: socket.socket, language: str = "en") -> WebGuard:
+    """The partner desk over `service`, as the guarded, offline web app served on `sock`."""
+    from desk_app.partner import create_partner_main
+    from waypoint.cli.run import guarded_web_app
+
+    return guarded_web_app(create_partner_main(service, language), sock)
+
+
+@partner_group.command("serve")
+@_state_option
+@_key_option
+@click.option(
+    "--port",
+    type=int,
+    default=DEFAULT_PARTNER_DESK_PORT,
+    show_default=True,
+    help="Desk port on 127.0.0.1 (0: any free).",
+)
+@click.option(
+    "--language",
+    type=click.Choice(DESK_LANGUAGES),
+    default="en",
+    show_default=True,
+    help="The desk's language.",
+)
+@insecure_http_option
+def partner_serve(state_dir: Path, key_dir: Path, port: int, language: str, insecure_http: bool) -> None:
+    """Serve the partner caseworker's desk in this computer's browser (127.0.0.1 only): inbox, referral
+    detail, accept, decline with a reason, complete with a note.
+
+    The keys are opened once (passphrase from WAYPOINT_KEY_PASSPHRASE) and held in memory only; opened
+    referrals too. Prints one line with the address to open; it carries this launch's token.
+    """
+    from sync.desk.partner_desk import PartnerDesk
+    from waypoint.cli.serving import Listener, bind, serve_until_stopped
+
+    desk = PartnerDesk.open(state_dir, key_dir, organisation_passphrase(), insecure_http=insecure_http)
+    warn_insecure_http(insecure_http)
+    try:
+        sock = bind("127.0.0.1", port, "partner desk")
+        listener = Listener(partner_web_app(desk, sock, language), sock)
+
+        async def announce(started: Listener) -> None:
+            click.echo(f"Waypoint partner desk: {started.app.launch_url}")
+
+        asyncio.run(serve_until_stopped([listener], after_start=announce))
+    finally:
+        desk.close()
 
 
 @partner_group.command("list")
