@@ -123,7 +123,8 @@ def frame_view(frame: Frame, content: Sequence[ft.Control]) -> ft.View:
         expand=True,
         key=f"screen-{frame.route}",
     )
-    padded = ft.Container(body, padding=16, expand=True)
+    screen = ft.Semantics(identifier=f"screen-{frame.route}", container=True, content=body, expand=True)
+    padded = ft.Container(screen, padding=16, expand=True)
     if frame.narrow:
         layout: ft.Control = ft.Column([_navigation(frame), padded], expand=True, spacing=0)
     else:

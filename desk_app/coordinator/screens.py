@@ -229,7 +229,7 @@ def build_cases(ctx: Context) -> list[ft.Control]:
                 secondary_button(
                     "refresh", _("Refresh"), ctx.act(ctx.controller.refresh), icon=ft.Icons.REFRESH
                 ),
-                para(count, key="case-count"),
+                _labelled_text("case-count", count),
             ],
             spacing=16,
             wrap=True,
@@ -285,9 +285,8 @@ def _element_block(ctx: Context, detail: CaseDetail, element: str, title: str) -
     content.extend(_chip(ctx, line) for line in lines)
     if not lines and not (element == "means" and detail.summary.child):
         content.append(para(_("Nothing found."), size=13))
-    return ft.Container(
-        card(content, key=f"element-{element}"), expand=not ctx.state.narrow, key=f"block-{element}"
-    )
+    block = ft.Semantics(identifier=f"element-{element}", container=True, content=card(content))
+    return ft.Container(block, expand=not ctx.state.narrow, key=f"block-{element}")
 
 
 def _history(ctx: Context, history: Sequence[StatusEntry], key: str) -> ft.Control:
@@ -305,6 +304,11 @@ def _history(ctx: Context, history: Sequence[StatusEntry], key: str) -> ft.Contr
     return ft.Column(lines, spacing=2, key=key)
 
 
+def _labelled_text(identifier: str, value: str) -> ft.Control:
+    """A text the browser tests read: its identifier and its words as the semantics label."""
+    return ft.Semantics(identifier=identifier, label=value, content=para(value, key=identifier))
+
+
 def _referral_card(ctx: Context, referral: ReferralView, revocable: bool) -> ft.Control:
     _ = ctx._
     rid = referral.referral_id
@@ -313,7 +317,7 @@ def _referral_card(ctx: Context, referral: ReferralView, revocable: bool) -> ft.
             referral.partner_name + " · " + (referral.service_id or _("no service named")),
             weight=ft.FontWeight.W_600,
         ),
-        para(_status(ctx, referral.status), key=f"referral-{rid}-status"),
+        _labelled_text(f"referral-{rid}-status", _status(ctx, referral.status)),
         labelled(_("Sent"), ctx.when(referral.sent_at)),
         _history(ctx, referral.history, f"referral-{rid}-history"),
     ]
@@ -425,7 +429,11 @@ def build_case(ctx: Context) -> list[ft.Control]:
             ctx.act(ctx.controller.open, Screen.CASES),
             icon=ft.Icons.ARROW_BACK,
         ),
-        heading(detail.headline, key="case-headline"),
+        ft.Semantics(
+            identifier="case-headline",
+            label=detail.headline,
+            content=heading(detail.headline, key="case-headline"),
+        ),
         ft.Row(
             [
                 labelled(_("Outcome level"), summary.level_label, key="case-level"),
