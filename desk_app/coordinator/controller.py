@@ -144,7 +144,7 @@ class DeskController:
         state = self.state
         if state.case is None:
             return
-        partner = state.draft("referral-partner")
+        partner = self.chosen_partner()
         consent = state.draft("referral-consent", "given")
         legal_basis = state.draft("referral-legal-basis").strip()
         if not partner:
@@ -168,6 +168,11 @@ class DeskController:
             return
         _ = self.t.gettext
         state.update(case=detail, notice=_("The referral was sent."))
+
+    def chosen_partner(self) -> str:
+        """The partner chosen in the form; the only active partner when there is just one."""
+        active = [p.partner_id for p in self.state.partners if not p.revoked]
+        return self.state.draft("referral-partner") or (active[0] if len(active) == 1 else "")
 
     async def revoke_referral(self, referral_id: str) -> None:
         reason = self.state.draft(f"revoke-{referral_id}").strip()

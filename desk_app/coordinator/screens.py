@@ -346,7 +346,7 @@ def _referral_card(ctx: Context, referral: ReferralView, revocable: bool) -> ft.
 
 def _send_form(ctx: Context) -> ft.Control:
     state, _ = ctx.state, ctx._
-    partner = state.draft("referral-partner")
+    partner = ctx.controller.chosen_partner()
     consent = state.draft("referral-consent", "given")
     partners = [(p.partner_id, p.name) for p in state.partners if not p.revoked]
     services = [
