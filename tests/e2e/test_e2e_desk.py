@@ -201,8 +201,10 @@ def test_wd100_coordinator_refers_and_sees_the_partner_accept(
 ) -> None:
     desk = serve("Waypoint desk: ", "desk", "serve", "--key", world.org_keys.private, "--server",
                  world.server.url, "--port", "0", passphrase=KEY_PASSPHRASE)  # fmt: skip
-    partner_desk = serve("Waypoint partner desk: ", "partner", "serve", "--state", world.partner_state,
-                         "--key", world.partner_keys, "--port", "0", passphrase=PARTNER_PASSPHRASE)  # fmt: skip
+    partner_desk = serve(
+        "Waypoint partner desk: ", "partner", "serve", "--state", world.partner_state,
+        "--key", world.partner_keys, "--port", "0", passphrase=PARTNER_PASSPHRASE,
+    )  # fmt: skip
     requests = Requests()
     try:
         assert desk.url.startswith("http://127.0.0.1:") and "token=" in desk.url
