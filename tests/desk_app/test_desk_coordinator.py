@@ -14,6 +14,8 @@ WD007: a rail at 1280 px, a bar at 412 px; every button, field, choice and switc
 WD008: directory: import from a path (a missing file: banner), stale entries flagged, save, verify.
 WD009: devices and partners: an enrollment code as text and QR image; revoke.
 WD010: audit log and exports (JSON, HTCDS) into a folder; errors in the desk's language.
+WD011: every screen has a builder and a title.
+WD012: with one active partner, the referral form has it chosen.
 """
 
 from __future__ import annotations
@@ -324,3 +326,19 @@ def test_wd011_state_screens_are_the_navigation() -> None:
     from desk_app.coordinator.screens import BUILDERS, SCREEN_TITLES
 
     assert set(BUILDERS) == set(Screen) == set(SCREEN_TITLES)
+
+
+async def test_wd012_the_only_active_partner_is_chosen(service: FakeCoordinatorService) -> None:
+    service.revoke_partner("partner-b")
+    desk = await _open(service)
+    try:
+        await desk.click("case-case-1")
+        await desk.wait_for(lambda: desk.find("referral-send") is not None)
+        assert desk.by_key("referral-partner").value == "partner-a"
+        await desk.click("referral-send")
+        await desk.wait_for(lambda: any(name == "send_referral" for name, _ in service.calls))
+        assert [a for n, a in service.calls if n == "send_referral"] == [
+            ("case-1", "partner-a", None, "given", "")
+        ]
+    finally:
+        await desk.close()
