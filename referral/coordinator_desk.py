@@ -38,7 +38,6 @@ from sync.desk.coordinator import (
     CaseExplanation,
     CoordinatorDesk,
     PackageOrder,
-    minimal_package,
     recorded_explanation,
 )
 from sync.desk.partners import VouchedPartner
@@ -127,16 +126,16 @@ def _facts(document: SealedInterview) -> ReferralFacts:
 
 
 def package_for(directory: WorkingDirectory | None) -> Callable[[SealedInterview, PackageOrder], bytes]:
-    """A packager: `build_package` for the chosen service of `directory`; without a directory or a
-    service, the common fields only (`sync.desk.coordinator.minimal_package`)."""
+    """A packager: `build_package` for the chosen service of `directory`. A service the directory does
+    not hold (or none chosen) is one whose needs are not mapped: the common fields only."""
 
     def package(document: SealedInterview, order: PackageOrder) -> bytes:
-        if directory is None or order.service_id is None or not directory.has(order.service_id):
-            return minimal_package(document, order)
-        service = replace(
-            directory.service(order.service_id),
-            partner=PartnerKeys(order.partner_id, b"\0" * 32, b"\0" * 32),  # only the id goes in the package
-        )
+        if directory is not None and order.service_id is not None and directory.has(order.service_id):
+            chosen = directory.service(order.service_id)
+        else:
+            chosen = Service(order.service_id or "", "", order.organization_id, "")
+        # Only the partner's id goes into the package; its keys come from the server's vouched list.
+        service = replace(chosen, partner=PartnerKeys(order.partner_id, b"", b""))
         consent = Consent.given() if order.consent == "given" else Consent.mandatory(order.legal_basis)
         built = build_package(
             _facts(document),

@@ -50,7 +50,7 @@ from sync.wire import (
     b64u_encode,
 )
 
-__all__ = ["CoordinatorClient"]
+__all__ = ["PAGE", "CoordinatorClient"]
 
 PAGE = 500
 _M = TypeVar("_M", bound=BaseModel)
@@ -128,9 +128,8 @@ class CoordinatorClient:
         done, total = 0, None
         cursor: int | None = after
         while cursor is not None:
-            page = self._get(
-                SubmissionPage, "/v1/desk/submissions", {"after": str(cursor), "limit": str(page_size)}
-            )
+            params = {"after": str(cursor), "limit": str(page_size)}
+            page = self._get(SubmissionPage, "/v1/desk/submissions", params)
             if total is None:
                 total = page.remaining
             yield from page.items

@@ -10,8 +10,8 @@ What needs a higher layer is passed in, because `sync` may import neither the pr
 `referral`, nor `interop` (the import-linter layers in pyproject.toml): `explain` (the outcome in words,
 grouped, re-evaluated by the engine), `packager` (the minimised referral package), `directory` (the
 working copy of the directory of services) and `htcds` (the HTCDS export). `referral.coordinator_desk`
-builds a desk with all of them; without them the desk still lists, opens and refers, reading the outcome
-as the device recorded it.
+builds a desk with all of them; without them the desk still lists and opens cases, reading the outcome
+as the device recorded it, and refuses to refer (`DeskNotAvailableError`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import base64
 import json
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -34,9 +33,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sync.code_authority import vouched_keys
 from sync.desk.aggregates.suppression import K_ANONYMITY, suppress
 from sync.desk.aggregates.tables import build_tables, case_facts, referral_facts
-from sync.desk.api_client import CoordinatorClient
+from sync.desk.api_client import PAGE, CoordinatorClient
 from sync.desk.codes import authorize_code
-from sync.desk.coordinator_key import coordinator_signing_key
+from sync.desk.coordinator_key import coordinator_signing_key, linked_interview, new_referral_id
 from sync.desk.export import ExportFailure, OpenedInterview, open_from, write_private_file
 from sync.desk.partners import vouched_partners_from
 from sync.desk.referrals import REFERRALS_FOLDER, open_referrals
@@ -45,6 +44,7 @@ from sync.desk.service import (
     CaseDetail,
     CaseFilter,
     CaseSummary,
+    CoordinatorService,
     DashboardView,
     DeviceView,
     DirectoryEntryView,
@@ -57,7 +57,7 @@ from sync.desk.service import (
 )
 from sync.errors import SyncError
 from sync.identity import ed25519_public_bytes
-from sync.referral_seal import REFERRAL_FORMAT, StatusStatement, seal_referral, sign_status
+from sync.referral_seal import StatusStatement, detail_digest, seal_detail, seal_referral, sign_status
 from sync.sealed import SealedInterview
 from sync.server.reading import StoredSubmission
 from sync.wire import Receipt, ReferralBatch, ReferralEventRequest, ReferralItem, b64u_encode
@@ -181,7 +181,6 @@ class _State:
     cases: dict[str, _Case] = field(default_factory=dict)
     cursor: int = 0  # the last submission row opened
     failures: list[ExportFailure] = field(default_factory=list)
-    referral_cases: dict[str, str] = field(default_factory=dict)  # referral id -> interview id (this session)
     referrals: list[dict[str, Any]] = field(default_factory=list)
     referral_states: dict[str, str] = field(default_factory=dict)
     refused_referrals: int = 0
@@ -282,7 +281,7 @@ class CoordinatorDesk:
 
             client.devices(fresh=True)
             added = 0
-            for item in open_from(_Source(), [self._key]):
+            for item in open_from(_Source(), [self._key], batch_size=PAGE):
                 if isinstance(item, ExportFailure):
                     self._state.failures.append(item)
                 elif item.interview_id not in self._state.cases:
@@ -306,7 +305,7 @@ class CoordinatorDesk:
         self._state.referrals, self._state.refused_referrals = opened, refused
         states: dict[str, str] = {}  # interview id -> newest status of its newest referral
         for referral in opened:  # oldest first
-            interview_id = self._state.referral_cases.get(str(referral["referral_id"]))
+            interview_id = linked_interview(self._key, str(referral["referral_id"]))
             if interview_id is not None:
                 states[interview_id] = str(referral["status"])
         self._state.referral_states = states
@@ -365,9 +364,18 @@ class CoordinatorDesk:
 
     # -- referrals ------------------------------------------------------------------------
 
+    def _partner_labels(self) -> dict[str, str]:
+        """Partner id -> the organisation's name from the directory (else its HSDS organization id)."""
+        names = {p.partner_id: p.organization_id for p in self._client.partners()}
+        if self._directory is not None:
+            for entry in self._book().entries(self._partner_names()):
+                if entry.partner_id is not None and entry.organization:
+                    names[entry.partner_id] = entry.organization
+        return names
+
     def referrals(self) -> list[ReferralView]:
         with self._lock:
-            names = {p.partner_id: p.organization_id for p in self._client.partners()}
+            names = self._partner_labels()
             return [self._referral_view(item, names) for item in self._state.referrals]
 
     def _referral_view(self, item: Mapping[str, Any], names: Mapping[str, str]) -> ReferralView:
@@ -386,7 +394,7 @@ class CoordinatorDesk:
         service = package.get("service_id") if isinstance(package, Mapping) else None
         return ReferralView(
             referral_id=referral_id,
-            interview_id=self._state.referral_cases.get(referral_id),
+            interview_id=linked_interview(self._key, referral_id),
             partner_id=str(item["partner_id"]),
             partner_name=names.get(str(item["partner_id"]), str(item["partner_id"])),
             service_id=None if service is None else str(service),
@@ -405,6 +413,9 @@ class CoordinatorDesk:
         legal_basis: str = "",
     ) -> ReferralView:
         """Seal a minimised package to the partner and to the organisation, signed by the coordinator."""
+        packager = self._packager
+        if packager is None:
+            raise DeskNotAvailableError(part="referral packages")
         if consent not in ("given", "mandatory") or (consent == "mandatory" and not legal_basis.strip()):
             raise DeskRefusedError(
                 N_("A referral needs the person's consent, or a mandatory referral's legal basis."),
@@ -426,7 +437,7 @@ class CoordinatorDesk:
                 )
             sender = self.coordinator_id
             order = PackageOrder(
-                referral_id=str(uuid.uuid4()),
+                referral_id=new_referral_id(self._key, interview_id),
                 sender_id=sender,
                 partner_id=partner_id,
                 organization_id=partner.organization_id,
@@ -434,7 +445,7 @@ class CoordinatorDesk:
                 consent=consent,
                 legal_basis=legal_basis.strip(),
             )
-            package = (self._packager or minimal_package)(case.opened.document, order)
+            package = packager(case.opened.document, order)
             copies = seal_referral(
                 package,
                 referral_id=order.referral_id,
@@ -453,17 +464,28 @@ class CoordinatorDesk:
             result = self._client.send_referrals(ReferralBatch(items=[item]))
             if order.referral_id not in _accepted_ids(result.receipt):
                 raise DeskRefusedError(N_("The server did not accept the referral."))
-            self._state.referral_cases[order.referral_id] = interview_id
             self._refresh_referrals()
             return self._one(order.referral_id)
 
     def revoke_referral(self, referral_id: str, reason: str) -> ReferralView:
-        """Revoke a referral the coordinator sent (`reason` is for the desk's own record only)."""
+        """Revoke a referral the coordinator sent; `reason` is sealed to the organisation (the server
+        and the partner cannot read it) and shown in the referral's history."""
         with self._lock:
-            statement = StatusStatement(referral_id, "revoked", int(time.time() * 1000), self.coordinator_id)
+            detail = None
+            if reason.strip():
+                detail = seal_detail(
+                    reason.strip(),
+                    referral_id=referral_id,
+                    status="revoked",
+                    organisation_public_key=self._public,
+                )
+            statement = StatusStatement(
+                referral_id, "revoked", int(time.time() * 1000), self.coordinator_id, detail_digest(detail)
+            )
             request = ReferralEventRequest(
                 status="revoked",
                 at=statement.at,
+                detail=None if detail is None else _b64e(detail),
                 signature=b64u_encode(sign_status(statement, coordinator_signing_key(self._key))),
             )
             self._client.revoke_referral(referral_id, request)
@@ -540,11 +562,12 @@ class CoordinatorDesk:
         with self._lock:
             stored = self._client.partners()
             vouched = {p.partner_id for p in vouched_partners_from(stored, [self._key]).values()}
+            names = self._partner_labels()
             return [
                 PartnerView(
                     partner_id=p.partner_id,
                     organization_id=p.organization_id,
-                    name=p.organization_id,
+                    name=names.get(p.partner_id, p.organization_id),
                     enrolled_at=_from_ms(p.enrolled_at),
                     revoked=p.status != "active",
                     vouched=p.partner_id in vouched,
@@ -627,36 +650,6 @@ class CoordinatorDesk:
         return self._htcds(opened, Path(folder))
 
 
-def minimal_package(document: SealedInterview, order: PackageOrder) -> bytes:
-    """A package with the common fields only (language, contact, urgency): what a service whose needs
-    are not mapped receives (`referral.package`). Used when no packager was given."""
-    outcome: Mapping[str, Any] = document.outcome or {}
-    fields = {
-        "contact_preference": "through_officer",
-        "urgency": "immediate" if outcome.get("emergency") else "soon",
-    }
-    if document.respondent_language:
-        fields["language"] = document.respondent_language
-    consent: dict[str, str] = {
-        "basis": "consent" if order.consent == "given" else "mandatory_child_protection"
-    }
-    if order.consent == "mandatory":
-        consent["legal_basis"] = order.legal_basis
-    package: dict[str, Any] = {
-        "format": REFERRAL_FORMAT,
-        "referral_id": order.referral_id,
-        "device_id": order.sender_id,
-        "partner_id": order.partner_id,
-        "organization_id": order.organization_id,
-        "service_id": order.service_id,
-        "needs": [],
-        "fields": fields,
-        "consent": consent,
-        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    return json.dumps(package, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
 def _accepted_ids(receipt: Receipt) -> set[str]:
     return {*receipt.accepted, *receipt.duplicates}
 
@@ -699,3 +692,8 @@ def _b64(text: str) -> bytes:
 
 def _b64e(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def _implements(desk: CoordinatorDesk) -> CoordinatorService:
+    """Never called: mypy checks here that the desk implements the service the browser desk uses."""
+    return desk

@@ -14,11 +14,12 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sync_fakes import MemoryDeviceStore, MemoryOutboxStore
 from sync_servers import Server
 
+from referral.coordinator_desk import open_coordinator_desk
 from sync import Outbox, join
 from sync.client import SyncClient
 from sync.desk.api_client import CoordinatorClient
 from sync.desk.codes import authorize_code
-from sync.desk.coordinator import CoordinatorDesk, DeskRefusedError
+from sync.desk.coordinator import CoordinatorDesk, DeskNotAvailableError, DeskRefusedError
 from sync.desk.coordinator_key import coordinator_id, coordinator_signing_key, enroll_request
 from sync.desk.service import CaseFilter, CoordinatorService
 from sync.errors import DeviceRefused
@@ -166,7 +167,10 @@ def test_cd003_the_whole_flow_at_the_desk(
     ids = _seal(outbox, store, 2)
     _send(outbox, server)
 
-    desk: CoordinatorService = CoordinatorDesk(server.url, organisation_key, transport=server.transport)
+    plain = CoordinatorDesk(server.url, organisation_key, transport=server.transport)
+    with pytest.raises(DeskNotAvailableError):  # sync alone cannot build packages: referral does
+        plain.send_referral(ids[0], state.partner_id, None, consent="given")
+    desk: CoordinatorService = open_coordinator_desk(server.url, organisation_key, transport=server.transport)
     calls: list[tuple[int, int]] = []
     assert desk.refresh(lambda done, total: calls.append((done, total))) == 2
     assert calls and calls[-1] == (2, 2)
@@ -201,11 +205,25 @@ def test_cd003_the_whole_flow_at_the_desk(
     assert {case.interview_id: case.referral_state for case in desk.cases()}[ids[0]] == "accepted"
     assert desk.case(ids[0]).referrals[0].status == "accepted"
 
-    # A second referral, revoked by the coordinator.
+    # A second referral, revoked by the coordinator with a reason only the organisation can read.
     second = desk.send_referral(ids[1], state.partner_id, None, consent="mandatory", legal_basis="Art. 5")
     assert desk.revoke_referral(second.referral_id, "sent by mistake").status == "revoked"
     revoked = {view.referral_id: view for view in desk.referrals()}[second.referral_id]
-    assert [(entry.by, entry.verified) for entry in revoked.history] == [("coordinator", True)]
+    assert [(e.by, e.verified, e.detail) for e in revoked.history] == [
+        ("coordinator", True, "sent by mistake")
+    ]
+    # A desk started again (same key, nothing stored) links each referral to its case.
+    again = open_coordinator_desk(server.url, organisation_key, transport=server.transport)
+    again.refresh()
+    assert {view.referral_id: view.interview_id for view in again.referrals()} == {
+        sent.referral_id: ids[0],
+        second.referral_id: ids[1],
+    }
+    assert {case.interview_id: case.referral_state for case in again.cases()} == {
+        ids[0]: "accepted",
+        ids[1]: "revoked",
+    }
+    assert ids[0] not in sent.referral_id  # the partner sees an opaque id
 
 
 def test_cd004_devices_partners_codes_audit_and_dashboard(

@@ -110,4 +110,5 @@ def test_cd006_engine_words_directory_and_minimised_package(
     assert item.referral_id == sent.referral_id and item.package is not None
     assert item.package["service_id"] == service_id and item.package["needs"] == ["legal"]
     assert set(item.package["fields"]) == {"language", "contact_preference", "urgency", "age_group"}
-    assert sent.service_id == service_id
+    assert sent.service_id == service_id and sent.partner_name == "Legal aid society"
+    assert {p.partner_id: p.name for p in desk.partners()} == {state.partner_id: "Legal aid society"}
