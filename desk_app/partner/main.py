@@ -75,6 +75,7 @@ def create_partner_main(
         )
         state = PartnerDeskState(language=language, narrow=bool(page.width and page.width < NARROW_WIDTH))
         controller = PartnerController(service, state)
+        page.data = state  # the tab's one state (what tests read)
         actions = _actions(controller)
 
         def render() -> None:

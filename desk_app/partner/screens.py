@@ -15,7 +15,7 @@ from typing import Any
 import flet as ft
 
 from app.components.chrome import APP_TITLE, busy_bar
-from app.components.tagged import primary_button, secondary_button, tagged, text_button
+from app.components.tagged import secondary_button, tagged, text_button
 from app.components.text import heading, para
 from app.errors import error_banner
 from app.i18n import SHIPPED_LANGUAGES, Translator, language_name
@@ -113,16 +113,33 @@ def value_label(t: Translator, name: str, value: str) -> str:
 
 
 def _cell(label: str, value: str, key: str, rtl: bool, width: int | None) -> ft.Control:
+    """A small label above its value; the value carries the identifier `key`."""
     return ft.Container(
         ft.Column(
             [
                 para(label, rtl=rtl, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
-                para(value, rtl=rtl, key=key, selectable=True),
+                ft.Semantics(
+                    identifier=key, label=f"{label}: {value}", content=para(value, rtl=rtl, key=key)
+                ),
             ],
             spacing=2,
         ),
         width=width,
     )
+
+
+def _filled(identifier: str, text: str, on_click: Any, icon: ft.IconData | None = None) -> ft.Control:
+    """The screen's main action, sized to its label (it shares a wrapping row with others)."""
+    button = ft.FilledButton(
+        content=text,
+        icon=icon,
+        on_click=on_click,
+        style=ft.ButtonStyle(
+            padding=ft.Padding.symmetric(horizontal=20, vertical=16),
+            shape=ft.RoundedRectangleBorder(radius=12),
+        ),
+    )
+    return tagged(identifier, button, label=text, button=True)
 
 
 def _inbox_row(state: PartnerDeskState, t: Translator, view: PartnerReferralView, open_: Any) -> ft.Control:
@@ -170,10 +187,11 @@ def _inbox(state: PartnerDeskState, t: Translator, actions: Actions) -> list[ft.
 def _history_line(t: Translator, index: int, entry: StatusEntry) -> ft.Control:
     _ = t.gettext
     who = t.gettext(ACTORS[entry.by]) if entry.by in ACTORS else entry.by
+    status = t.gettext(N_("Sent")) if entry.status == "sent" else status_label(t, entry.status)
     lines: list[ft.Control] = [
         ft.Row(
             [
-                para(status_label(t, entry.status), rtl=t.rtl, weight=ft.FontWeight.W_600),
+                para(status, rtl=t.rtl, weight=ft.FontWeight.W_600),
                 para(t.format_datetime(entry.at), rtl=t.rtl),
                 para(who, rtl=t.rtl, color=ft.Colors.ON_SURFACE_VARIANT),
             ],
@@ -184,7 +202,7 @@ def _history_line(t: Translator, index: int, entry: StatusEntry) -> ft.Control:
     ]
     if entry.detail:
         label = t.gettext(DETAIL_LABELS.get(entry.status, N_("Note")))
-        lines.append(para(f"{label}: {entry.detail}", rtl=t.rtl, selectable=True))
+        lines.append(para(f"{label}: {entry.detail}", rtl=t.rtl))
     if not entry.verified:
         lines.append(para(_("Not verified: do not rely on this."), rtl=t.rtl, color=ft.Colors.ERROR))
     return ft.Semantics(
@@ -219,16 +237,13 @@ def _answer_form(state: PartnerDeskState, t: Translator, actions: Actions) -> li
         label_style=fallback_style(),
     )
     confirm_label = _("Decline the referral") if decline else _("Mark the referral completed")
+    confirm_id = "partner-decline-confirm" if decline else "partner-complete-confirm"
     return [
         tagged(identifier, field, label=label),
         para(_("What you write is sealed to the organisation that sent the referral."), rtl=t.rtl, size=13),
         ft.Row(
             [
-                primary_button(
-                    f"partner-{state.answering.value if state.answering else ''}-confirm",
-                    confirm_label,
-                    actions.confirm,
-                ),
+                _filled(confirm_id, confirm_label, actions.confirm),
                 text_button("partner-answer-cancel", _("Cancel"), actions.cancel),
             ],
             wrap=True,
@@ -280,7 +295,7 @@ def _referral(state: PartnerDeskState, t: Translator, actions: Actions) -> list[
         controls.append(
             ft.Row(
                 [
-                    primary_button("partner-accept", _("Accept"), actions.accept, icon=ft.Icons.CHECK),
+                    _filled("partner-accept", _("Accept"), actions.accept, icon=ft.Icons.CHECK),
                     secondary_button(
                         "partner-decline", _("Decline"), actions.start(Answer.DECLINE), icon=ft.Icons.CLOSE
                     ),
@@ -294,7 +309,7 @@ def _referral(state: PartnerDeskState, t: Translator, actions: Actions) -> list[
         controls.append(
             ft.Row(
                 [
-                    primary_button(
+                    _filled(
                         "partner-complete",
                         _("Mark completed"),
                         actions.start(Answer.COMPLETE),

@@ -59,17 +59,22 @@ def organisation_key() -> X25519PrivateKey:
     return X25519PrivateKey.generate()
 
 
-@pytest.fixture
-def server(tmp_path: Path, organisation_key: X25519PrivateKey) -> Iterator[Server]:
-    public = tmp_path / "organisation.public.pem"
+def start_server(folder: Path, organisation_key: X25519PrivateKey) -> Server:
+    """A referral server on SQLite in `folder`, registered with the organisation key, reached in-process."""
+    public = folder / "organisation.public.pem"
     public.write_bytes(
         organisation_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
-    settings = ServerSettings(database_url=f"sqlite:///{tmp_path / 'referral.db'}", public_key_file=public)
+    settings = ServerSettings(database_url=f"sqlite:///{folder / 'referral.db'}", public_key_file=public)
     app = create_app(settings)
-    made = Server(app, InProcessTransport(app), settings)
+    return Server(app, InProcessTransport(app), settings)
+
+
+@pytest.fixture
+def server(tmp_path: Path, organisation_key: X25519PrivateKey) -> Iterator[Server]:
+    made = start_server(tmp_path, organisation_key)
     yield made
     made.transport.close()
     made.app.state.waypoint.engine.dispose()

@@ -231,9 +231,10 @@ async def test_pw025_narrow_window_and_forgetting(service: FakePartnerService) -
     assert main_view.controls[0].width == 412 - 32
     await harness.click("partner-referral-ref-old")
     await harness.wait_for(lambda: harness.find("partner-accept") is not None, what="the detail")
-    states = [c for c in [harness.page.on_disconnect] if c is not None]
-    assert states
+    state = harness.page.data
+    assert isinstance(state, PartnerDeskState) and state.narrow and state.current is not None and state.inbox
     await harness.close()
+    assert state.current is None and state.inbox == [] and state.draft == ""
     assert service.calls[-1] == ("referral", "ref-old")
 
 
