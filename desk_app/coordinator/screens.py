@@ -536,12 +536,23 @@ def build_directory(ctx: Context) -> list[ft.Control]:
     ]
 
 
+SVG_NAMESPACE = ' xmlns="http://www.w3.org/2000/svg"'
+
+
+def svg_bytes(svg: str) -> bytes:
+    """SVG markup as the Flutter client draws it: it takes bytes for an SVG picture only when they name
+    the SVG namespace in exactly this form, and HTML-inline SVG (segno's `svg_inline`) leaves it out."""
+    if SVG_NAMESPACE not in svg:
+        svg = svg.replace("<svg", "<svg" + SVG_NAMESPACE, 1)
+    return svg.encode()
+
+
 def _code_card(ctx: Context) -> ft.Control:
     code, _ = ctx.state.code, ctx._
     if code is None:
         return ft.Container()
     whom = _("a device") if ctx.state.code_for == "device" else ctx.state.code_for or ""
-    image = ft.Image(src=code.qr_svg.encode(), width=220, height=220, key="code-qr-image")
+    image = ft.Image(src=svg_bytes(code.qr_svg), width=220, height=220, key="code-qr-image")
     return card(
         [
             heading(_("Enrollment code for {whom}").format(whom=whom), size=18),
