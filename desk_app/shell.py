@@ -16,9 +16,11 @@ import flet as ft
 from app.components.chrome import APP_TITLE
 from app.components.text import para
 from app.errors import error_banner
+from app.i18n import SHIPPED_LANGUAGES
+from app.theme import apply_theme
 from desk_app.components import tagged
 
-__all__ = ["NARROW_WIDTH", "Destination", "Frame", "frame_view"]
+__all__ = ["NARROW_WIDTH", "Destination", "Frame", "frame_view", "prepare_page"]
 
 NARROW_WIDTH = 700  # px: below this the rail becomes a bar
 RAIL_WIDTH = 200
@@ -141,3 +143,16 @@ def frame_view(frame: Frame, content: Sequence[ft.Control]) -> ft.View:
         controls=[layout],
         padding=0,
     )
+
+
+def prepare_page(page: ft.Page, language: str) -> str:
+    """Title, fonts, theme and locale of a desk's tab, as the field app sets them; the language used
+    (a language without a catalog falls back to English)."""
+    language = language if language in SHIPPED_LANGUAGES else "en"
+    page.title = APP_TITLE
+    apply_theme(page)
+    page.locale_configuration = ft.LocaleConfiguration(
+        supported_locales=[ft.Locale(code) for code in SHIPPED_LANGUAGES],
+        current_locale=ft.Locale(language),
+    )
+    return language

@@ -10,13 +10,11 @@ from typing import Any
 
 import flet as ft
 
-from app.components.chrome import APP_TITLE
-from app.i18n import SHIPPED_LANGUAGES, Translator, translator
-from app.theme import apply_theme
+from app.i18n import Translator, translator
 from desk_app.coordinator.controller import DeskController
 from desk_app.coordinator.screens import SCREEN_TITLES, Context, build_screen
 from desk_app.coordinator.state import NAVIGATION, DeskState, Screen
-from desk_app.shell import NARROW_WIDTH, Destination, Frame, frame_view
+from desk_app.shell import NARROW_WIDTH, Destination, Frame, frame_view, prepare_page
 from sync.desk.service import CoordinatorService
 
 __all__ = ["CoordinatorDeskSession", "create_desk_main"]
@@ -105,17 +103,10 @@ def create_desk_main(
     service: CoordinatorService, language: str = "en"
 ) -> Callable[[ft.Page], Awaitable[None]]:
     """The per-tab `main(page)` of the coordinator desk over `service`, in `language`."""
-    if language not in SHIPPED_LANGUAGES:
-        language = "en"
 
     async def main(page: ft.Page) -> None:
-        page.title = APP_TITLE
-        apply_theme(page)
-        page.locale_configuration = ft.LocaleConfiguration(
-            supported_locales=[ft.Locale(code) for code in SHIPPED_LANGUAGES],
-            current_locale=ft.Locale(language),
-        )
-        session = CoordinatorDeskSession(page, service, translator(language))
+        chosen = prepare_page(page, language)
+        session = CoordinatorDeskSession(page, service, translator(chosen))
         page.data = session
         await session.start()
 

@@ -7,6 +7,7 @@ and translation-independent: the tests and the browser tests find controls by th
 
 from __future__ import annotations
 
+import io
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -536,15 +537,14 @@ def build_directory(ctx: Context) -> list[ft.Control]:
     ]
 
 
-SVG_NAMESPACE = ' xmlns="http://www.w3.org/2000/svg"'
+def qr_png(text: str) -> bytes:
+    """`text` as a QR code in PNG (segno): the Flutter client draws the service's SVG (`qr_svg`) with
+    hairline gaps between the modules at most sizes, which a phone's camera may not read."""
+    import segno
 
-
-def svg_bytes(svg: str) -> bytes:
-    """SVG markup as the Flutter client draws it: it takes bytes for an SVG picture only when they name
-    the SVG namespace in exactly this form, and HTML-inline SVG (segno's `svg_inline`) leaves it out."""
-    if SVG_NAMESPACE not in svg:
-        svg = svg.replace("<svg", "<svg" + SVG_NAMESPACE, 1)
-    return svg.encode()
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=6, border=4)
+    return buffer.getvalue()
 
 
 def _code_card(ctx: Context) -> ft.Control:
@@ -552,7 +552,7 @@ def _code_card(ctx: Context) -> ft.Control:
     if code is None:
         return ft.Container()
     whom = _("a device") if ctx.state.code_for == "device" else ctx.state.code_for or ""
-    image = ft.Image(src=svg_bytes(code.qr_svg), width=220, height=220, key="code-qr-image")
+    image = ft.Image(src=qr_png(code.code), width=240, height=240, key="code-qr-image")
     return card(
         [
             heading(_("Enrollment code for {whom}").format(whom=whom), size=18),
@@ -596,36 +596,29 @@ def build_devices(ctx: Context) -> list[ft.Control]:
         words = _("{device} · enrolled {enrolled} · last seen {seen}").format(
             device=device.device_id, enrolled=ctx.when(device.enrolled_at), seen=seen
         )
-        row: list[ft.Control] = [ft.Container(para(words, size=13), expand=True)]
-        if device.revoked:
-            row.append(para(_("Revoked"), key=f"device-{device.device_id}-revoked"))
-        else:
-            row.append(
-                secondary_button(
-                    f"device-{device.device_id}-revoke",
-                    _("Revoke"),
-                    ctx.act(ctx.controller.revoke_device, device.device_id),
-                )
-            )
-        content.append(ft.Row(row, key=f"device-{device.device_id}"))
+        revoke = ctx.act(ctx.controller.revoke_device, device.device_id)
+        content.append(_principal_row(ctx, f"device-{device.device_id}", words, device.revoked, revoke))
     content.append(heading(_("Partners"), size=18))
     for partner in state.partners:
         words = _("{name} ({organisation}) · enrolled {enrolled}").format(
             name=partner.name, organisation=partner.organization_id, enrolled=ctx.when(partner.enrolled_at)
         )
-        row = [ft.Container(para(words, size=13), expand=True)]
-        if partner.revoked:
-            row.append(para(_("Revoked"), key=f"partner-{partner.partner_id}-revoked"))
-        else:
-            row.append(
-                secondary_button(
-                    f"partner-{partner.partner_id}-revoke",
-                    _("Revoke"),
-                    ctx.act(ctx.controller.revoke_partner, partner.partner_id),
-                )
-            )
-        content.append(ft.Row(row, key=f"partner-{partner.partner_id}"))
+        revoke = ctx.act(ctx.controller.revoke_partner, partner.partner_id)
+        content.append(_principal_row(ctx, f"partner-{partner.partner_id}", words, partner.revoked, revoke))
     return content
+
+
+def _principal_row(
+    ctx: Context, key: str, words: str, revoked: bool, revoke: Callable[..., Any]
+) -> ft.Control:
+    """A device or a partner: what it is, and "Revoked" or the button that revokes it (`<key>-revoke`)."""
+    _ = ctx._
+    end = (
+        para(_("Revoked"), key=f"{key}-revoked")
+        if revoked
+        else secondary_button(f"{key}-revoke", _("Revoke"), revoke)
+    )
+    return ft.Row([ft.Container(para(words, size=13), expand=True), end], key=key)
 
 
 def build_audit(ctx: Context) -> list[ft.Control]:

@@ -114,5 +114,6 @@ def test_wd021_serve_prints_one_ready_line(tmp_path: Path, monkeypatch: pytest.M
 
 def test_wd022_desk_languages_are_the_apps() -> None:
     from app.i18n import SHIPPED_LANGUAGES
+    from waypoint.cli.options import DESK_LANGUAGES
 
-    assert desk_cli.DESK_LANGUAGES == SHIPPED_LANGUAGES
+    assert DESK_LANGUAGES == SHIPPED_LANGUAGES

@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from waypoint.cli.options import database_url_option, organisation_passphrase
+from waypoint.cli.options import (
+    database_url_option,
+    desk_language_option,
+    organisation_passphrase,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -20,7 +24,6 @@ if TYPE_CHECKING:
 
 DEFAULT_DESK_PORT = 8552
 HTCDS_FILE = "htcds.csv"
-DESK_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")  # app.i18n's
 
 
 @click.group("desk")
@@ -374,13 +377,7 @@ def desk_web_app(service: CoordinatorService, sock: socket.socket, language: str
     show_default=True,
     help="Desk port on 127.0.0.1 (0: any free).",
 )
-@click.option(
-    "--language",
-    type=click.Choice(DESK_LANGUAGES),
-    default="en",
-    show_default=True,
-    help="The desk's language.",
-)
+@desk_language_option
 def desk_serve(key_file: Path, server_url: str, port: int, language: str) -> None:
     """Serve the coordinator's case desk in this computer's browser (127.0.0.1 only).
 
