@@ -30,6 +30,7 @@ __all__ = ["CONSENTS", "DeskController"]
 T = TypeVar("T")
 P = ParamSpec("P")
 CONSENTS = ("given", "mandatory")
+EDITABLE_FIELDS = ("name", "email", "url")  # of an HSDS service, at the desk
 
 
 class Failed(Exception):
@@ -208,11 +209,9 @@ class DeskController:
         self.state.update(directory=directory, notice=message.format(count=self.t.format_number(count)))
 
     async def save_entry(self, service_id: str) -> None:
-        changes = {
-            name: self.state.drafts[f"entry-{service_id}-{name}"].strip()
-            for name in ("name", "area")
-            if f"entry-{service_id}-{name}" in self.state.drafts
-        }
+        """Save the typed name, e-mail and web address of a service (an empty field keeps the value)."""
+        typed = {name: self.state.draft(f"entry-{service_id}-{name}").strip() for name in EDITABLE_FIELDS}
+        changes = {name: value for name, value in typed.items() if value}
         await self._entry(self.service.update_entry, service_id, changes)
 
     async def mark_verified(self, service_id: str) -> None:

@@ -485,7 +485,7 @@ def _entry_card(ctx: Context, entry: Any) -> ft.Control:
         [
             ft.Row([para(entry.name, weight=ft.FontWeight.W_600), *flags], wrap=True),
             para(entry.organization + " · " + (", ".join(entry.needs) or _("needs not mapped")), size=13),
-            para(_("Last verified: {date}").format(date=verified), size=13),
+            para(_("Last verified: {date}").format(date=verified) + " · " + entry.area, size=13),
             ft.Row(
                 [
                     text_field(
@@ -496,11 +496,18 @@ def _entry_card(ctx: Context, entry: Any) -> ft.Control:
                         width=260,
                     ),
                     text_field(
-                        f"entry-{sid}-area",
-                        _("Area"),
-                        ctx.state.draft(f"entry-{sid}-area", entry.area),
-                        ctx.keep(f"entry-{sid}-area"),
-                        width=200,
+                        f"entry-{sid}-email",
+                        _("New e-mail"),
+                        ctx.state.draft(f"entry-{sid}-email"),
+                        ctx.keep(f"entry-{sid}-email"),
+                        width=240,
+                    ),
+                    text_field(
+                        f"entry-{sid}-url",
+                        _("New web address"),
+                        ctx.state.draft(f"entry-{sid}-url"),
+                        ctx.keep(f"entry-{sid}-url"),
+                        width=240,
                     ),
                     secondary_button(f"entry-{sid}-save", _("Save"), ctx.act(ctx.controller.save_entry, sid)),
                     secondary_button(

@@ -225,7 +225,9 @@ class FakeCoordinatorService:
 
     def update_entry(self, service_id: str, changes: Mapping[str, object]) -> DirectoryEntryView:
         self.calls.append(("update_entry", (service_id, dict(changes))))
-        entry = dataclasses.replace(self._directory[service_id], **changes)  # type: ignore[arg-type]
+        entry = self._directory[service_id]
+        if "name" in changes:
+            entry = dataclasses.replace(entry, name=str(changes["name"]))
         self._directory[service_id] = entry
         return entry
 

@@ -266,9 +266,15 @@ async def test_wd008_directory(desk: AppHarness, service: FakeCoordinatorService
     await desk.click("directory-import")
     await desk.wait_for(lambda: desk.find("notice") is not None)
     assert ("import_directory", b'{"services": []}') in service.calls
-    await desk.type("entry-svc-legal-area", "South and East")
+    await desk.type("entry-svc-legal-name", "Legal aid centre")
+    await desk.type("entry-svc-legal-email", "help@law-b.example")
     await desk.click("entry-svc-legal-save")
-    await desk.wait_for(lambda: ("update_entry", ("svc-legal", {"area": "South and East"})) in service.calls)
+    await desk.wait_for(
+        lambda: (
+            ("update_entry", ("svc-legal", {"name": "Legal aid centre", "email": "help@law-b.example"}))
+            in service.calls
+        )
+    )
     await desk.click("entry-svc-legal-verify")
     await desk.wait_for(lambda: desk.find("entry-svc-legal-stale") is None, what="the verified entry")
     await desk.click("directory-publish")

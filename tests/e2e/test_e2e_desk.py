@@ -7,7 +7,7 @@ WD100: a device (CLI: enrolled with an authorised code) records and sends two sc
        A's desk (`waypoint partner serve`, a second browser context) accepts it -> after a refresh the
        coordinator sees "Accepted". Both desks refuse a request without the launch token; every request
        either browser made went to 127.0.0.1. Screenshots of every desk screen go to
-       artifacts/screenshots/desk/.
+       artifacts/screenshots/desk/ (and the case list at 412 px).
 """
 
 from __future__ import annotations
@@ -267,6 +267,10 @@ def test_wd100_coordinator_refers_and_sees_the_partner_accept(
         click(page, "shareable")
         time.sleep(1)
         shot(page, artifacts_dir, "desk", 11, "dashboard-shareable")
+        page.set_viewport_size({"width": 412, "height": 915})  # a phone-sized window: the rail becomes a bar
+        click(page, "nav-cases")
+        wait_id(page, f"case-{first}", timeout=SLOW_MS)
+        shot(page, artifacts_dir, "desk", 12, "cases-412")
         assert by_id(page, "error-message").count() == 0
         assert requests.off_device() == [], requests.off_device()
     finally:
