@@ -16,14 +16,13 @@ import queue
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from e2e_support import Requests, by_id, click, identifiers, open_app, shot, wait_id
 from playwright.sync_api import Page
@@ -175,11 +174,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _refused_without_token(base: str) -> int:
-    try:
-        with urllib.request.urlopen(base, timeout=10):  # noqa: S310 - http://127.0.0.1 only
-            return 200
-    except urllib.error.HTTPError as error:
-        return error.code
+    """The status a request without the launch token or cookie gets (127.0.0.1 only)."""
+    return httpx.get(base, timeout=10, follow_redirects=False).status_code
 
 
 def _label_has(page: Page, identifier: str, text: str, timeout_ms: int = SLOW_MS) -> None:
