@@ -281,13 +281,15 @@ class CoordinatorDesk:
 
             client.devices(fresh=True)
             added = 0
-            for item in open_from(_Source(), [self._key], batch_size=PAGE):
-                if isinstance(item, ExportFailure):
-                    self._state.failures.append(item)
-                elif item.interview_id not in self._state.cases:
-                    self._state.cases[item.interview_id] = _Case(item, received.get(item.interview_id, 0))
-                    added += 1
-            self._state.cursor = cursor
+            try:  # what was opened before a failure (the server went away) is kept, and not fetched again
+                for item in open_from(_Source(), [self._key], batch_size=PAGE):
+                    if isinstance(item, ExportFailure):
+                        self._state.failures.append(item)
+                    elif item.interview_id not in self._state.cases:
+                        self._state.cases[item.interview_id] = _Case(item, received.get(item.interview_id, 0))
+                        added += 1
+            finally:
+                self._state.cursor = cursor
             if progress is not None and not received:
                 progress(0, 0)
             self._refresh_referrals()
@@ -528,11 +530,17 @@ class CoordinatorDesk:
 
     def update_entry(self, service_id: str, changes: Mapping[str, object]) -> DirectoryEntryView:
         with self._lock:
-            return self._book().update(service_id, changes)
+            self._book().update(service_id, changes)
+            return self._entry(service_id)
 
     def mark_verified(self, service_id: str) -> DirectoryEntryView:
         with self._lock:
-            return self._book().mark_verified(service_id, datetime.now(UTC).date())
+            self._book().mark_verified(service_id, datetime.now(UTC).date())
+            return self._entry(service_id)
+
+    def _entry(self, service_id: str) -> DirectoryEntryView:
+        """The entry as `directory()` lists it (with the partner that receives its referrals)."""
+        return next(entry for entry in self.directory() if entry.service_id == service_id)
 
     def publish_directory(self) -> int:
         with self._lock:

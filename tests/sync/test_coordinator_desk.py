@@ -281,3 +281,31 @@ def test_cd005_ten_cases_are_suppressed_in_the_shareable_view(
     assert desk.refresh() == 10
     rows, columns, values = desk.dashboard(shareable=True).tables["level_by_protocol"]
     assert values[rows.index("high")][columns.index("adult")] is None
+
+
+def test_cd007_pages_increments_and_refusals(server: Server, organisation_key: X25519PrivateKey) -> None:
+    store, outbox = _device(server, organisation_key)
+    first = _seal(outbox, store, 5)
+    _send(outbox, server)
+    with CoordinatorClient(server.url, organisation_key, transport=server.transport) as client:
+        calls: list[tuple[int, int]] = []
+        pages = list(client.submission_pages(page_size=2, progress=lambda d, t: calls.append((d, t))))
+        assert [item.interview_id for item in pages] == first and calls == [(2, 5), (4, 5), (5, 5)]
+    desk = CoordinatorDesk(server.url, organisation_key, transport=server.transport)
+    assert desk.refresh() == 5
+    second = _seal(outbox, store, 2)
+    _send(outbox, server)
+    calls = []
+    assert desk.refresh(lambda d, t: calls.append((d, t))) == 2  # only what is new is fetched
+    assert calls == [(2, 2)] and {c.interview_id for c in desk.cases()} == {*first, *second}
+    # A device enrolled with a plain code (never authorised by the organisation): refused, listed.
+    plain, plain_outbox = MemoryDeviceStore(), MemoryOutboxStore()
+    join(server.enrollment_code(), plain, transport=server.transport)
+    plain_outbox.device = plain  # type: ignore[attr-defined]
+    refused = _seal(plain_outbox, plain, 1)
+    _send(plain_outbox, server)
+    assert desk.refresh() == 0
+    assert [(f.interview_id, f.reason) for f in desk.failures] == [(refused[0], "unvouched_device_key")]
+    assert desk.dashboard(shareable=False).not_counted == 1
+    with pytest.raises(DeskRefusedError):
+        desk.case(refused[0])

@@ -9,12 +9,14 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sync_fakes import raw_public
 from sync_servers import Server
 from test_coordinator_desk import _device, _partner, _send
 
 from referral.coordinator_desk import open_coordinator_desk
+from referral.directory.errors import InvalidDirectoryError
 from referral.directory.hsds import with_waypoint_fields
 from referral.directory.model import Service
 from referral.directory.signed import SignedDirectory, open_directory
@@ -94,7 +96,11 @@ def test_cd006_engine_words_directory_and_minimised_package(
     assert desk.import_directory(json.dumps([with_waypoint_fields(hsds, service)]).encode()) == 1
     (entry,) = desk.directory()
     assert entry.partner_id == state.partner_id and entry.stale
-    assert not desk.mark_verified(service_id).stale
+    verified = desk.mark_verified(service_id)
+    assert not verified.stale and verified.partner_id == state.partner_id
+    assert desk.update_entry(service_id, {"name": "Legal aid clinic"}).name == "Legal aid clinic"
+    with pytest.raises(InvalidDirectoryError):  # Waypoint's own attributes are edited in the HSDS file
+        desk.update_entry(service_id, {"needs": ["shelter"]})
     assert desk.publish_directory() == 1
     with CoordinatorClient(server.url, organisation_key, transport=server.transport) as client:
         published = client.latest_directory()
