@@ -481,6 +481,7 @@ def _entry_card(ctx: Context, entry: Any) -> ft.Control:
     if entry.stale:
         flags.append(tagged(f"entry-{sid}-stale", ft.Text(_("Stale: verify again"), color=ft.Colors.ERROR)))
     verified = entry.last_verified.isoformat() if entry.last_verified else _("never")
+    editable = (("name", _("Name")), ("email", _("New e-mail")), ("url", _("New web address")))
     return card(
         [
             ft.Row([para(entry.name, weight=ft.FontWeight.W_600), *flags], wrap=True),
@@ -488,26 +489,15 @@ def _entry_card(ctx: Context, entry: Any) -> ft.Control:
             para(_("Last verified: {date}").format(date=verified) + " · " + entry.area, size=13),
             ft.Row(
                 [
-                    text_field(
-                        f"entry-{sid}-name",
-                        _("Name"),
-                        ctx.state.draft(f"entry-{sid}-name", entry.name),
-                        ctx.keep(f"entry-{sid}-name"),
-                        width=260,
-                    ),
-                    text_field(
-                        f"entry-{sid}-email",
-                        _("New e-mail"),
-                        ctx.state.draft(f"entry-{sid}-email"),
-                        ctx.keep(f"entry-{sid}-email"),
-                        width=240,
-                    ),
-                    text_field(
-                        f"entry-{sid}-url",
-                        _("New web address"),
-                        ctx.state.draft(f"entry-{sid}-url"),
-                        ctx.keep(f"entry-{sid}-url"),
-                        width=240,
+                    *(
+                        text_field(
+                            f"entry-{sid}-{name}",
+                            label,
+                            ctx.state.draft(f"entry-{sid}-{name}", entry.name if name == "name" else ""),
+                            ctx.keep(f"entry-{sid}-{name}"),
+                            width=240,
+                        )
+                        for name, label in editable
                     ),
                     secondary_button(f"entry-{sid}-save", _("Save"), ctx.act(ctx.controller.save_entry, sid)),
                     secondary_button(

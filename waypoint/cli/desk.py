@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -23,7 +24,19 @@ if TYPE_CHECKING:
     from waypoint.cli.web_guard import WebGuard
 
 DEFAULT_DESK_PORT = 8552
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 HTCDS_FILE = "htcds.csv"
+
+
+def _key_file_option(help_text: str) -> Callable[[_Command], _Command]:
+    """`--key FILE`: the organisation's private key file (an existing file), as `key_file`."""
+    return click.option(
+        "--key",
+        "key_file",
+        required=True,
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help=help_text,
+    )
 
 
 @click.group("desk")
@@ -137,13 +150,7 @@ def _export_referrals(database_url: str, keys: list[Any], out_dir: Path) -> bool
 
 
 @desk_group.command("authorize-code")
-@click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="organisation.private.json of the key the code names.",
-)
+@_key_file_option("organisation.private.json of the key the code names.")
 @click.option(
     "--code-file",
     type=click.File("r"),
@@ -178,12 +185,8 @@ def desk_authorize_code(key_file: Path, code_file: TextIO, qr_file: Path | None)
 
 @desk_group.command("aggregate")
 @database_url_option
-@click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="organisation.private.json: opens the interviews and signs the file; the budget is kept beside it.",
+@_key_file_option(
+    "organisation.private.json: opens the interviews and signs the file; the budget is kept beside it."
 )
 @click.option(
     "--out",
@@ -357,13 +360,7 @@ def desk_web_app(service: CoordinatorService, sock: socket.socket, language: str
 
 
 @desk_group.command("serve")
-@click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="organisation.private.json: opens the cases, signs the directory (held in memory only).",
-)
+@_key_file_option("organisation.private.json: opens the cases, signs the directory (held in memory only).")
 @click.option(
     "--server",
     "server_url",
