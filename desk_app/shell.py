@@ -76,14 +76,16 @@ def _navigation(frame: Frame) -> ft.Control:
         for d in frame.destinations
     ]
     if frame.narrow:
-        return ft.Row(buttons, scroll=ft.ScrollMode.AUTO, spacing=4, key="nav-bar", rtl=frame.rtl)
-    return ft.Container(
+        bar = ft.Row(buttons, scroll=ft.ScrollMode.AUTO, spacing=4, key="nav-bar", rtl=frame.rtl)
+        return ft.Semantics(identifier="nav-bar", container=True, content=bar)
+    rail = ft.Container(
         ft.Column(buttons, spacing=4, scroll=ft.ScrollMode.AUTO),
         width=RAIL_WIDTH,
         padding=ft.Padding.only(top=8, left=8, right=8),
         bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
         key="nav-rail",
     )
+    return ft.Semantics(identifier="nav-rail", container=True, content=rail)
 
 
 def _busy(frame: Frame) -> ft.Control:

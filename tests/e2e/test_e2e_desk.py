@@ -264,8 +264,16 @@ def test_wd100_coordinator_refers_and_sees_the_partner_accept(
         time.sleep(1)
         shot(page, artifacts_dir, "desk", 11, "dashboard-shareable")
         page.set_viewport_size({"width": 412, "height": 915})  # a phone-sized window: the rail becomes a bar
-        click(page, "nav-cases")
-        wait_id(page, f"case-{first}", timeout=SLOW_MS)
+        wait_id(page, "nav-bar", timeout=SLOW_MS)
+        for _ in range(3):  # a tap during the re-layout can land on nothing: tap again
+            click(page, "nav-cases")
+            try:
+                wait_id(page, f"case-{first}", timeout=15_000)
+                break
+            except AssertionError:
+                continue
+        wait_id(page, f"case-{first}")
+        assert by_id(page, "nav-rail").count() == 0
         shot(page, artifacts_dir, "desk", 12, "cases-412")
         assert by_id(page, "error-message").count() == 0
         assert requests.off_device() == [], requests.off_device()
