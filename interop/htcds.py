@@ -31,7 +31,7 @@ from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
 
 if TYPE_CHECKING:
-    from sync.desk.export import ExportFailure, SubmissionSource
+    from sync.desk.export import ExportFailure, OpenedInterview, SubmissionSource
 
 COLUMNS = (
     "prs_IdentityNumber",
@@ -280,18 +280,27 @@ def export_htcds_from(
 
     _checked_suffix(out)
     failures: list[ExportFailure] = []
-    rows = []
-    facts: dict[str, dict[str, str]] = {}
+    opened = []
     for item in open_from(source, list(private_keys)):
         if isinstance(item, ExportFailure):
             failures.append(item)
-            continue
+        else:
+            opened.append(item)
+    return HtcdsReport(write_opened(opened, out, settings), failures)
+
+
+def write_opened(opened: Iterable[OpenedInterview], out: Path, settings: HtcdsSettings) -> int:
+    """Write interviews already opened and checked (the browser desk holds them) as HTCDS rows to `out`."""
+    _checked_suffix(out)
+    rows = []
+    facts: dict[str, dict[str, str]] = {}
+    for item in opened:
         protocol_id = item.document.protocol_id
         if protocol_id not in facts:
             facts[protocol_id] = protocol_facts(protocol_id)
         recorded = item.document.to_dict()
         rows.append(htcds_row(recorded, pseudonym(item.interview_id, item.key), settings, facts[protocol_id]))
-    return HtcdsReport(write_htcds(rows, settings.columns, out), failures)
+    return write_htcds(rows, settings.columns, out)
 
 
 def _flat(value: str | list[str]) -> str:

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from waypoint.cli.options import database_url_option, organisation_passphrase
+from waypoint.cli.options import (
+    database_url_option,
+    desk_language_option,
+    organisation_passphrase,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sync.desk.export import OpenedInterview
+    from sync.desk.service import CoordinatorService
+    from waypoint.cli.web_guard import WebGuard
+
+DEFAULT_DESK_PORT = 8552
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+HTCDS_FILE = "htcds.csv"
+
+
+def _key_file_option(help_text: str) -> Callable[[_Command], _Command]:
+    """`--key FILE`: the organisation's private key file (an existing file), as `key_file`."""
+    return click.option(
+        "--key",
+        "key_file",
+        required=True,
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help=help_text,
+    )
 
 
 @click.group("desk")
@@ -121,13 +150,7 @@ def _export_referrals(database_url: str, keys: list[Any], out_dir: Path) -> bool
 
 
 @desk_group.command("authorize-code")
-@click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="organisation.private.json of the key the code names.",
-)
+@_key_file_option("organisation.private.json of the key the code names.")
 @click.option(
     "--code-file",
     type=click.File("r"),
@@ -162,12 +185,8 @@ def desk_authorize_code(key_file: Path, code_file: TextIO, qr_file: Path | None)
 
 @desk_group.command("aggregate")
 @database_url_option
-@click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="organisation.private.json: opens the interviews and signs the file; the budget is kept beside it.",
+@_key_file_option(
+    "organisation.private.json: opens the interviews and signs the file; the budget is kept beside it."
 )
 @click.option(
     "--out",
@@ -310,6 +329,70 @@ def desk_combine(files: tuple[Path, ...], public_keys: tuple[Path, ...], out_fil
     out_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_private_file(out_file, json.dumps(combine(documents), indent=1).encode())
     click.echo(f"combined {len(documents)} verified file(s) to {out_file}")
+
+
+def _coordinator_service(server_url: str, organisation_key: Any, language: str = "en") -> CoordinatorService:
+    """The organisation's side of the desk: the key in memory, the server as a coordinator principal,
+    the engine's explanations, the directory and the HTCDS export.
+    (Tests replace this function to serve the desk over a fake service; nothing a user types can.)"""
+    from referral.coordinator_desk import open_coordinator_desk
+
+    return open_coordinator_desk(server_url, organisation_key, language=language, htcds=_htcds_export)
+
+
+def _htcds_export(opened: Sequence[OpenedInterview], folder: Path) -> Path:
+    """The desk's HTCDS export: one CSV of the opened interviews in `folder` (default settings:
+    pseudonymous identifiers)."""
+    from interop.htcds import read_settings, write_opened
+
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    out = folder / HTCDS_FILE
+    write_opened(opened, out, read_settings(None))
+    return out
+
+
+def desk_web_app(service: CoordinatorService, sock: socket.socket, language: str = "en") -> WebGuard:
+    """The coordinator's desk over `service`, as the guarded, offline web app served on `sock`."""
+    from desk_app.coordinator import create_desk_main
+    from waypoint.cli.run import guarded_web_app
+
+    return guarded_web_app(create_desk_main(service, language), sock)
+
+
+@desk_group.command("serve")
+@_key_file_option("organisation.private.json: opens the cases, signs the directory (held in memory only).")
+@click.option(
+    "--server",
+    "server_url",
+    required=True,
+    help="The referral server's address, e.g. http://127.0.0.1:8551 (the desk talks to it as a coordinator).",
+)
+@click.option(
+    "--port",
+    type=int,
+    default=DEFAULT_DESK_PORT,
+    show_default=True,
+    help="Desk port on 127.0.0.1 (0: any free).",
+)
+@desk_language_option
+def desk_serve(key_file: Path, server_url: str, port: int, language: str) -> None:
+    """Serve the coordinator's case desk in this computer's browser (127.0.0.1 only).
+
+    Asks for nothing on screen: the key's passphrase comes from WAYPOINT_KEY_PASSPHRASE, as for the
+    other desk commands. Prints one line with the address to open; it carries this launch's token.
+    """
+    from sync.desk import load_private_key
+    from waypoint.cli.serving import Listener, bind, serve_until_stopped
+
+    key = load_private_key(key_file, organisation_passphrase())
+    service = _coordinator_service(server_url.rstrip("/"), key, language)
+    sock = bind("127.0.0.1", port, "desk")
+    listener = Listener(desk_web_app(service, sock, language), sock)
+
+    async def announce(started: Listener) -> None:
+        click.echo(f"Waypoint desk: {started.app.launch_url}")
+
+    asyncio.run(serve_until_stopped([listener], after_start=announce))
 
 
 commands: list[click.Command] = [desk_group]

@@ -22,11 +22,13 @@ if TYPE_CHECKING:
     from app.vault import Vault
 
 __all__ = [
+    "DESK_LANGUAGES",
     "DURESS_PIN_VARIABLE",
     "PASSPHRASE_VARIABLE",
     "PIN_VARIABLE",
     "data_dir_option",
     "database_url_option",
+    "desk_language_option",
     "existing_vault",
     "insecure_http_option",
     "organisation_passphrase",
@@ -64,6 +66,17 @@ database_url_option = click.option(
     default=None,
     callback=_database_url,
     help="The referral server's database (default: SQLite in the data folder's server/referral.db).",
+)
+
+
+DESK_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")  # app.i18n's
+
+desk_language_option = click.option(
+    "--language",
+    type=click.Choice(DESK_LANGUAGES),
+    default="en",
+    show_default=True,
+    help="The desk's language.",
 )
 
 
