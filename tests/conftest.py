@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.tooling import IN_CI, require_tool
+from waypoint.core.catalog_compiler import compile_catalogs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = PROJECT_ROOT / "artifacts"
@@ -34,6 +35,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("e2e") is not None:
             item.add_marker(pytest.mark.xdist_group("browser"))
+        elif item.path.name == "test_sync_schemathesis.py":  # ST001's count spans the module's tests
+            item.add_marker(pytest.mark.xdist_group("schemathesis"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """Every test reads the compiled translations (`dev.py` compiles them at set-up; a bare pytest run in
+    a fresh clone, or one worker of several, must not depend on that)."""
+    compile_catalogs()
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,6 @@ from desk_app.partner import create_partner_main
 from desk_app.partner.state import PartnerDeskState
 from sync.desk.partner_desk import ReasonRequiredError, ServerUnreachableError
 from sync.desk.service import PartnerReferralView, StatusEntry
-from waypoint.core.catalog_compiler import compile_catalogs
 
 RECEIVED = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 FIELDS = {
@@ -101,11 +100,6 @@ def _view(referral_id: str, hours: int, status: str = "sent", **extra: object) -
         (arrival,),
         **extra,  # type: ignore[arg-type]
     )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogs() -> None:
-    compile_catalogs()
 
 
 @pytest.fixture

@@ -171,6 +171,22 @@ def wait_screen(page: Page, name: str, timeout: int = TIMEOUT_MS) -> None:
     wait_id(page, f"screen-{name}", timeout=timeout)
 
 
+def advance(page: Page, identifier: str, screen: str, timeout: int = TIMEOUT_MS) -> None:
+    """Tap the button that leads to `screen` and wait for that screen. On a loaded machine a tap that
+    lands while the page re-lays out can be lost: when the screen has not come and the button is still
+    there, tap it again (three taps at most); when the button is gone the tap was taken, so only wait."""
+    click(page, identifier)
+    for _ in range(2):
+        try:
+            wait_screen(page, screen, timeout=timeout)
+            return
+        except AssertionError:
+            if not by_id(page, identifier).count():
+                break
+            by_id(page, identifier).first.click()
+    wait_screen(page, screen, timeout=timeout)
+
+
 def shot(page: Page, artifacts_dir: Path, language: str, number: int, name: str) -> Path:
     """Save `artifacts/screenshots/<lang>/<NN>-<name>.png` once the screen has settled."""
     time.sleep(SETTLE_SECONDS)

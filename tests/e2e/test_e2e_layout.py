@@ -30,6 +30,7 @@ from e2e_support import (
     SECRET,
     VIEWPORT,
     RunningApp,
+    advance,
     by_id,
     click,
     current_screen,
@@ -75,8 +76,7 @@ def _back_home(page: Page) -> None:
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
     wait_screen(page, "unlock", timeout=30_000)
     type_into(page, "unlock-secret", SECRET)
-    click(page, "unlock-submit")
-    wait_screen(page, "home", timeout=30_000)
+    advance(page, "unlock-submit", "home", timeout=30_000)
 
 
 def _every_screen(page: Page, artifacts: Path, language: str) -> list[str]:

@@ -18,6 +18,7 @@ from e2e_support import (
     VIEWPORT,
     Connections,
     RunningApp,
+    advance,
     by_id,
     choose,
     click,
@@ -59,8 +60,7 @@ class PracticeTour(Tour):
         choose(self.page, "check-alone-yes")
         choose(self.page, "check-interpreter-professional")
         self.shot("checks")
-        click(self.page, "checks-continue")
-        wait_screen(self.page, "consent")
+        advance(self.page, "checks-continue", "consent")
         self.shot("consent")
         click(self.page, "consent-agree")
         self.leave("consent")
@@ -71,31 +71,26 @@ def practice_case(page: Page, artifacts: Path, language: str, running_app: Runni
     wait_screen(page, "setup", timeout=30_000)
     for field in SECRET_SETUP:
         type_into(page, field, SECRET)
-    click(page, "setup-create")
-    wait_screen(page, "home", timeout=30_000)
+    advance(page, "setup-create", "home", timeout=30_000)
     expect(by_id(page, "practice-band")).to_have_count(0)
     before = device_files(running_app)
-    click(page, "home-practice")
-    wait_screen(page, "practice")
+    advance(page, "home-practice", "practice")
     click(page, f"practice-language-{language}")
     expect(by_id(page, f"practice-language-{language}").first).to_have_attribute("aria-current", "true")
     tour.shot("practice-cases")
     click(page, f"practice-case-{CASE.id}")
     wait_id(page, "practice-start")
     tour.shot("practice-story")
-    click(page, "practice-start")
-    wait_screen(page, "checks")
+    advance(page, "practice-start", "checks")
     tour.checks_and_consent_practice()
     for qid, value in CASE.replies.items():
         tour.answer(qid, str(value), name=f"question-{qid}")
     wait_screen(page, "summary")
     tour.shot("summary")
-    click(page, "summary-rights")
-    wait_screen(page, "feedback")
+    advance(page, "summary-rights", "feedback")
     wait_id(page, "feedback-outcome")
     tour.shot("feedback")
-    click(page, "feedback-home")
-    wait_screen(page, "home")
+    advance(page, "feedback-home", "home")
     expect(by_id(page, "practice-band")).to_have_count(0)
     assert device_files(running_app) == before, "practice changed the app's files"
     return tour

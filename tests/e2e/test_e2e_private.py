@@ -25,6 +25,7 @@ from e2e_support import (
     Connections,
     Requests,
     RunningApp,
+    advance,
     by_id,
     choose,
     click,
@@ -71,20 +72,17 @@ def wait_consent_heard(page: Page, timeout_s: float) -> None:
 def private_walk(page: Page, tour: Tour, language: str) -> list[str]:
     """From home to the summary with private answering on; returns the contexts that played."""
     heard: list[str] = []
-    click(page, "home-new")
-    wait_screen(page, "protocol")
+    advance(page, "home-new", "protocol")
     choose(page, f"protocol-{PROTOCOL}")
     choose(page, f"officer-language-{language}")
     choose(page, f"respondent-language-{language}")
-    click(page, "protocol-continue")
-    wait_screen(page, "checks")
+    advance(page, "protocol-continue", "checks")
     choose(page, "check-alone-yes")
     choose(page, "check-interpreter-professional")
     click(page, "check-private-mode")
     wait_id(page, "audio-status-ready")
     tour.shot("checks-private")
-    click(page, "checks-continue")
-    wait_screen(page, "consent")
+    advance(page, "checks-continue", "consent")
     wait_consent_heard(page, CONSENT_SECONDS)
     tour.shot("consent-private")
     for _ in range(3):  # "agree" has just been enabled: a tap during that re-render can miss
@@ -139,8 +137,7 @@ def check_walk(browser: object, running_app: RunningApp, artifacts_dir: Path, la
     wait_screen(page, "setup", timeout=30_000)
     type_into(page, "setup-secret", SECRET)
     type_into(page, "setup-confirm", SECRET)
-    click(page, "setup-create")
-    wait_screen(page, "home", timeout=30_000)
+    advance(page, "setup-create", "home", timeout=30_000)
     heard = private_walk(page, tour, language)
     tour.shot("summary")
     files = manifest_files(language)

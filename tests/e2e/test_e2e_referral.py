@@ -25,6 +25,7 @@ from e2e_support import (
     VIEWPORT,
     Connections,
     RunningApp,
+    advance,
     by_id,
     click,
     current_screen,
@@ -168,8 +169,7 @@ def test_rf100_refer_from_the_app_and_see_it_accepted(
     wait_screen(page, "setup", timeout=30_000)
     type_into(page, "setup-secret", SECRET)
     type_into(page, "setup-confirm", SECRET)
-    click(page, "setup-create")
-    wait_screen(page, "home", timeout=30_000)
+    advance(page, "setup-create", "home", timeout=30_000)
     state, keys, service_id = partner_a_and_directory(running_app, tmp_path)
     send_now(page)  # fetches the directory
 
@@ -182,8 +182,7 @@ def test_rf100_refer_from_the_app_and_see_it_accepted(
             break
         tour.answer(qid, ANSWERS[qid])
     wait_screen(page, "summary")
-    click(page, "summary-referral")
-    wait_screen(page, "referral", timeout=30_000)
+    advance(page, "summary-referral", "referral", timeout=30_000)
     wait_id(page, f"referral-service-{service_id}")
     shot(page, artifacts_dir, "fr", 1, "referral")
     click(page, f"referral-yes-{service_id}")
@@ -194,12 +193,9 @@ def test_rf100_refer_from_the_app_and_see_it_accepted(
     assert "Night shelter A" in card_text and WILL_HAPPEN_FR in card_text  # in French
     assert not any(word in card_text.casefold() for word in ("traffick", "victim", "traite", "exploit"))
     shot(page, artifacts_dir, "fr", 2, "referral-card")
-    click(page, "referral-continue")
-    wait_screen(page, "rights")
-    click(page, "rights-done")
-    wait_screen(page, "end")
-    click(page, "end-done")
-    wait_screen(page, "home")
+    advance(page, "referral-continue", "rights")
+    advance(page, "rights-done", "end")
+    advance(page, "end-done", "home")
     send_now(page)  # sends the referral
 
     inbox = json.loads(

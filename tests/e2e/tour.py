@@ -16,6 +16,7 @@ from pathlib import Path
 from e2e_support import (
     SECRET,
     TIMEOUT_MS,
+    advance,
     by_id,
     choose,
     click,
@@ -102,15 +103,13 @@ class Tour:
         click(self.page, "private-confirm")
 
     def start_interview(self, respondent: str, officer: str) -> None:
-        click(self.page, "home-new")
-        wait_screen(self.page, "protocol")
+        advance(self.page, "home-new", "protocol")
         choose(self.page, "protocol-border-rapid")
         choose(self.page, f"officer-language-{officer}")
         choose(self.page, f"respondent-language-{respondent}")
 
     def checks_and_consent(self, shots: bool) -> None:
-        click(self.page, "protocol-continue")
-        wait_screen(self.page, "checks")
+        advance(self.page, "protocol-continue", "checks")
         if shots:  # each warning moves the controls below it: wait for the layout before the next tap
             choose(self.page, "check-alone-no")
             wait_id(self.page, "warning-not-alone")
@@ -121,8 +120,7 @@ class Tour:
         expect(by_id(self.page, "warning-not-alone")).to_have_count(0, timeout=TIMEOUT_MS)
         choose(self.page, "check-interpreter-professional")
         expect(by_id(self.page, "warning-interpreter")).to_have_count(0, timeout=TIMEOUT_MS)
-        click(self.page, "checks-continue")
-        wait_screen(self.page, "consent")
+        advance(self.page, "checks-continue", "consent")
         if shots:
             self.shot("consent")
         click(self.page, "consent-agree")
@@ -169,25 +167,21 @@ def main_interview(
     tour.answer("destination_work", "domestic")
 
     tour.wait_question("documents_holder")
-    click(page, "question-stop")
-    wait_screen(page, "stop")
+    advance(page, "question-stop", "stop")
     tour.shot("stop")
     click(page, "stop-continue")
     tour.answer("documents_holder", "employer", name="question-choice")
 
     tour.wait_question("earnings")
-    click(page, "question-pause")
-    wait_screen(page, "paused")
+    advance(page, "question-pause", "paused")
     tour.shot("paused")
     tour.unlock("paused")
     tour.answer("earnings", "someone_else")
 
     tour.wait_question("made_to_work")
-    click(page, "quick-exit")
-    wait_screen(page, "neutral")
+    advance(page, "quick-exit", "neutral")
     tour.shot("neutral")
-    click(page, "neutral-open")
-    wait_screen(page, "unlock")
+    advance(page, "neutral-open", "unlock")
     tour.shot("unlock")
     tour.unlock()
     tour.answer("made_to_work", "yes")
@@ -205,11 +199,9 @@ def main_interview(
     wait_screen(page, "summary")
     notes_and_rights(tour)
     tour.shot("rights")
-    click(page, "rights-done")
-    wait_screen(page, "end")
+    advance(page, "rights-done", "end")
     tour.shot("end")
-    click(page, "end-done")
-    wait_screen(page, "home")
+    advance(page, "end-done", "home")
     return tour
 
 
@@ -221,19 +213,14 @@ def emergency_interview(tour: Tour) -> None:
     tour.answer("in_danger", "yes")
     wait_screen(page, "emergency")
     tour.shot("emergency")
-    click(page, "emergency-continue")
-    wait_screen(page, "summary")
-    click(page, "summary-rights")
-    wait_screen(page, "rights")
-    click(page, "rights-done")
-    wait_screen(page, "end")
-    click(page, "end-done")
-    wait_screen(page, "home")
+    advance(page, "emergency-continue", "summary")
+    advance(page, "summary-rights", "rights")
+    advance(page, "rights-done", "end")
+    advance(page, "end-done", "home")
 
 
 def notes_and_rights(tour: Tour) -> None:
     """Write the officer's notes on the summary and go on to the rights screen."""
     type_into(tour.page, "summary-notes", NOTES)
     tour.shot("summary")
-    click(tour.page, "summary-rights")
-    wait_screen(tour.page, "rights")
+    advance(tour.page, "summary-rights", "rights")

@@ -14,12 +14,6 @@ from app.config import AppConfig
 from app.main import create_main
 from app.services import AppServices
 from app.vault import KdfPolicy
-from waypoint.core.catalog_compiler import compile_catalogs
-
-
-@pytest.fixture(scope="session", autouse=True)
-def compiled_catalogs() -> None:
-    compile_catalogs()
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ Fuzzy entries are left out, so an unreviewed guess never reaches a respondent.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -24,8 +26,11 @@ def compile_catalogs(locales_dir: Path = LOCALES_DIR) -> list[Path]:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as mo_file:
+        # Written beside and renamed into place: another process reading the catalog (a second test
+        # worker, a running app) sees the old file or the new one, never half of one.
+        with tempfile.NamedTemporaryFile("wb", dir=mo_path.parent, suffix=".mo.tmp", delete=False) as mo_file:
             write_mo(mo_file, catalog, use_fuzzy=False)
+        os.replace(mo_file.name, mo_path)
         written.append(mo_path)
     return written
 
