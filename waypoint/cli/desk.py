@@ -378,13 +378,14 @@ def desk_web_app(service: CoordinatorService, sock: socket.socket, language: str
 def desk_serve(key_file: Path, server_url: str, port: int, language: str) -> None:
     """Serve the coordinator's case desk in this computer's browser (127.0.0.1 only).
 
-    Asks for nothing on screen: the key's passphrase comes from WAYPOINT_KEY_PASSPHRASE, as for the
-    other desk commands. Prints one line with the address to open; it carries this launch's token.
+    The key's passphrase comes from WAYPOINT_KEY_PASSPHRASE or, when that is not set, is asked for at
+    the terminal; the key stays in this process's memory only. Prints one line with the address to
+    open; it carries this launch's token.
     """
     from sync.desk import load_private_key
     from waypoint.cli.serving import Listener, bind, serve_until_stopped
 
-    key = load_private_key(key_file, organisation_passphrase())
+    key = load_private_key(key_file, organisation_passphrase(ask=True))
     service = _coordinator_service(server_url.rstrip("/"), key, language)
     sock = bind("127.0.0.1", port, "desk")
     listener = Listener(desk_web_app(service, sock, language), sock)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -126,13 +127,16 @@ def _pin(*, required: bool) -> str | None:
     return pin
 
 
-def organisation_passphrase() -> str:
-    """The passphrase of the organisation's private key, from `WAYPOINT_KEY_PASSPHRASE`.
+def organisation_passphrase(*, ask: bool = False) -> str:
+    """The passphrase of the organisation's (or a partner's) private key, from `WAYPOINT_KEY_PASSPHRASE`;
+    with `ask`, when that is not set and a person is at the terminal, asked for (never echoed).
 
     Raises:
-        ConfigError: the variable is not set.
+        ConfigError: the variable is not set (and nobody can be asked).
     """
     passphrase = os.environ.get(PASSPHRASE_VARIABLE)
+    if not passphrase and ask and sys.stdin.isatty():
+        passphrase = click.prompt("Key passphrase", hide_input=True, default="", show_default=False)
     if not passphrase:
         raise ConfigError(
             N_("The organisation key passphrase is not set."),

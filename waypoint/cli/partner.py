@@ -245,13 +245,15 @@ def partner_serve(state_dir: Path, key_dir: Path, port: int, language: str, inse
     """Serve the partner caseworker's desk in this computer's browser (127.0.0.1 only): inbox, referral
     detail, accept, decline with a reason, complete with a note.
 
-    The keys are opened once (passphrase from WAYPOINT_KEY_PASSPHRASE) and held in memory only; opened
-    referrals too. Prints one line with the address to open; it carries this launch's token.
+    The keys are opened once (passphrase from WAYPOINT_KEY_PASSPHRASE, or asked for at the terminal)
+    and held in memory only; opened referrals too. Prints one line with the address to open; it
+    carries this launch's token.
     """
     from sync.desk.partner_desk import PartnerDesk
     from waypoint.cli.serving import Listener, bind, serve_until_stopped
 
-    desk = PartnerDesk.open(state_dir, key_dir, organisation_passphrase(), insecure_http=insecure_http)
+    passphrase = organisation_passphrase(ask=True)
+    desk = PartnerDesk.open(state_dir, key_dir, passphrase, insecure_http=insecure_http)
     warn_insecure_http(insecure_http)
     try:
         sock = bind("127.0.0.1", port, "partner desk")
