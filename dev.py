@@ -159,15 +159,37 @@ def task_test(args: list[str]) -> int:
     ensure_debian_test_packages()
     failed = checks()
     say("running pytest")
-    chosen = any(arg == "-n" or arg.startswith(("-n=", "--numprocesses")) for arg in args)
-    if (os.cpu_count() or 1) >= 2 and not chosen:
-        args = ["-n", "2", "--dist", "loadgroup", *args]  # browser tests in one worker (tests/conftest.py)
-    if run(PYTHON, "-m", "pytest", *args, env={**os.environ, **postgres_environment()}) != 0:
+    if not run_pytest(args, env={**os.environ, **postgres_environment()}):
         failed.append("pytest")
     if failed:
         say(f"failed: {', '.join(failed)}")
         return 1
     return 0
+
+
+def run_pytest(args: list[str], env: dict[str, str]) -> bool:
+    """Run the tests; True when they pass.
+
+    With no arguments on a machine with two cores or more, the browser tests (`-m e2e`: each drives
+    its own Chromium against its own app, one at a time) run in a second pytest process beside the
+    rest, so the two halves share the cores; the browser half's report is printed when both are done
+    (and kept in artifacts/pytest-browser.log). With arguments, one pytest runs exactly what was asked.
+    """
+    if args or (os.cpu_count() or 1) < 2:
+        return run(PYTHON, "-m", "pytest", *args, env=env) == 0
+    log_path = ROOT / "artifacts" / "pytest-browser.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with log_path.open("w") as log:
+        command = [str(PYTHON), "-m", "pytest", "-m", "e2e"]
+        browser = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            rest = run(PYTHON, "-m", "pytest", "-m", "not e2e", env=env)
+        finally:
+            browser_status = browser.wait()
+    say("the browser tests (run beside the others):")
+    sys.stdout.write(log_path.read_text(errors="replace"))
+    sys.stdout.flush()
+    return rest == 0 and browser_status == 0
 
 
 def task_check(args: list[str]) -> int:

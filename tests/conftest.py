@@ -29,21 +29,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`dev.py test` runs two workers) every browser test runs in one worker, one at a
-    time, as each drives its own Chromium against its own app; the other tests share the second core."""
-    for item in items:
-        if item.get_closest_marker("e2e") is not None:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-        elif item.path.name == "test_sync_schemathesis.py":  # ST001's count spans the module's tests
-            item.add_marker(pytest.mark.xdist_group("schemathesis"))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogs() -> None:
     """Every test reads the compiled translations (`dev.py` compiles them at set-up; a bare pytest run in
-    a fresh clone, or one worker of several, must not depend on that)."""
+    a fresh clone, or one of the two pytest processes `dev.py test` runs, must not depend on that)."""
     compile_catalogs()
 
 
