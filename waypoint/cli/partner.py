@@ -24,6 +24,7 @@ import click
 
 from waypoint.cli.options import (
     database_url_option,
+    desk_language_option,
     insecure_http_option,
     organisation_passphrase,
     warn_insecure_http,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from waypoint.cli.web_guard import WebGuard
 
 DEFAULT_PARTNER_DESK_PORT = 8553
-DESK_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")  # app.i18n's
 
 _state_option = click.option(
     "--state",
@@ -233,13 +233,7 @@ def partner_web_app(service: PartnerService, sock: socket.socket, language: str 
     show_default=True,
     help="Desk port on 127.0.0.1 (0: any free).",
 )
-@click.option(
-    "--language",
-    type=click.Choice(DESK_LANGUAGES),
-    default="en",
-    show_default=True,
-    help="The desk's language.",
-)
+@desk_language_option
 @insecure_http_option
 def partner_serve(state_dir: Path, key_dir: Path, port: int, language: str, insecure_http: bool) -> None:
     """Serve the partner caseworker's desk in this computer's browser (127.0.0.1 only): inbox, referral
