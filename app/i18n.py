@@ -20,6 +20,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
+from waypoint.core.i18n import SHIPPED_LANGUAGES
 from waypoint.core.resources import LOCALES_DIR
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
 ]
 
 DOMAIN = "waypoint"
-SHIPPED_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")
 
 
 def device_time_zone() -> tzinfo:

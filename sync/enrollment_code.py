@@ -20,6 +20,7 @@ wipe limit or duress requirement.
 from __future__ import annotations
 
 import binascii
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ __all__ = [
     "EnrollmentCode",
     "OrganisationPolicy",
     "check_server_url",
+    "qr_png",
     "save_qr_png",
 ]
 
@@ -281,12 +283,22 @@ class EnrollmentCode:
         return code
 
 
-def save_qr_png(code: str, path: Path) -> None:
-    """Draw the code as a QR image (ECC level M) at `path`, readable by the user only."""
+def qr_png(code: str) -> bytes:
+    """The code as a QR image in PNG (ECC level M, never a micro QR, which phone cameras rarely read).
+
+    PNG, not SVG: Flutter draws an SVG QR with hairline gaps between the modules at most sizes.
+    """
     import segno
 
+    buffer = io.BytesIO()
+    segno.make(code, error="m", micro=False).save(buffer, kind="png", scale=6, border=4)
+    return buffer.getvalue()
+
+
+def save_qr_png(code: str, path: Path) -> None:
+    """Draw the code as a QR image (`qr_png`) at `path`, readable by the user only."""
     path.touch(mode=0o600)
-    segno.make(code, error="m", micro=False).save(str(path), kind="png", scale=6, border=4)
+    path.write_bytes(qr_png(code))
 
 
 def _in_range(value: int, bounds: tuple[int, int]) -> bool:

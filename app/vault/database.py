@@ -16,7 +16,13 @@ checkpointed and truncated, so deleted pages do not linger in the `-wal` file ei
 waits for other readers (up to the busy timeout); after a wipe one that still cannot finish is
 logged as a warning and retried each time the vault is opened (`checkpoint_until_done`).
 
-The file and its `-wal`/`-shm` companions are created 0600 (SQLite gives the companions the main
+Writes, checkpoints and VACUUM never overlap, across threads and processes
+(`waypoint.core.sqlite_write_lock`): the SQLite the host links may have the WAL-reset bug, which can
+corrupt the file when one connection checkpoints while another writes. Only readers run beside a
+writer. Waypoint never opens and closes the database file itself while SQLite has it open (closing any
+descriptor of a file drops every POSIX lock the process holds on it).
+
+The file and its `-wal`/`-shm`/`-lock` companions are created 0600 (SQLite gives the companions the main
 file's mode) inside a 0700 folder.
 
 A file SQLite cannot read (overwritten, cut short, not a database at all) surfaces as
@@ -26,6 +32,7 @@ is, for a person to recover.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -39,10 +46,11 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
-from app.vault.errors import VaultFileDamagedError
+from app.vault.errors import VaultBusyError, VaultFileDamagedError
 from waypoint.core.data_folder import ensure_private_dir
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
+from waypoint.core.sqlite_write_lock import LOCK_SUFFIX, SqliteWriteLock, SqliteWriteLockTimeout
 
 __all__ = ["DATABASE_FILENAME", "Database"]
 
@@ -104,8 +112,10 @@ class Database:
             )
         ensure_private_dir(data_dir)
         self.path = data_dir.resolve() / DATABASE_FILENAME
-        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(descriptor)
+        if not self.path.exists():  # never open and close a file SQLite may hold locks on
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        self._write_lock = SqliteWriteLock.for_database(self.path)
         for companion in (self.path, *self.companion_files()):
             if companion.exists():
                 companion.chmod(0o600)
@@ -122,7 +132,8 @@ class Database:
 
     def companion_files(self) -> tuple[Path, ...]:
         """The files SQLite keeps beside the database."""
-        return tuple(self.path.with_name(self.path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))
+        suffixes = ("-wal", "-shm", "-journal", LOCK_SUFFIX)
+        return tuple(self.path.with_name(self.path.name + suffix) for suffix in suffixes)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -140,9 +151,19 @@ class Database:
 
         Raises:
             VaultFileDamagedError: the file cannot be read as a database (nothing was written).
+            VaultBusyError: another program kept writing to the vault for the whole busy timeout.
         """
-        with self._damage_reported(), self._writer.begin() as connection:
+        with self._exclusive(), self._damage_reported(), self._writer.begin() as connection:
             yield connection
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """No other write, checkpoint or VACUUM on this file meanwhile (the WAL-reset bug)."""
+        try:
+            with self._write_lock.held(BUSY_TIMEOUT_MS / 1000):
+                yield
+        except SqliteWriteLockTimeout:
+            raise VaultBusyError() from None
 
     @contextmanager
     def _damage_reported(self) -> Iterator[None]:
@@ -151,6 +172,13 @@ class Database:
             yield
         except (DBAPIError, sqlite3.DatabaseError) as error:
             if _is_damaged_file(error):
+                # SQLite's own words and code (never SQLAlchemy's, which quote the statement's values).
+                original = error.orig if isinstance(error, DBAPIError) else error
+                _log.error(
+                    "vault file unreadable: %s (SQLite code %s)",
+                    original,
+                    getattr(original, "sqlite_errorcode", None),
+                )
                 raise VaultFileDamagedError(file=str(self.path)) from error
             raise
 
@@ -167,7 +195,8 @@ class Database:
         pragmas: tuple[str, ...] = ("PRAGMA wal_checkpoint(TRUNCATE)",)
         if not wait:
             pragmas = ("PRAGMA busy_timeout=0", *pragmas, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        busy = self._pragma_rows(pragmas)[-2 if not wait else -1][0]
+        with self._exclusive():
+            busy = self._pragma_rows(pragmas)[-2 if not wait else -1][0]
         return bool(busy == 0)
 
     def vacuum(self) -> bool:
@@ -177,7 +206,7 @@ class Database:
             True when rebuilt; False when another connection kept it busy (deleted content is already
             overwritten by `secure_delete`; only the file's size may still show it).
         """
-        with self._damage_reported():
+        with self._exclusive(), self._damage_reported():
             raw = self.engine.raw_connection()
             try:
                 raw.cursor().execute("VACUUM")

@@ -14,6 +14,7 @@
         ├── VaultIntegrityError          stored data failed its authentication check (moved or altered)
         │   └── VaultTamperedError       the enrollment, settings or unlock counters were altered: refused
         ├── VaultFileDamagedError        the database file is damaged or not a vault: left as it is
+        ├── VaultBusyError               another program kept writing to the vault: close it, try again
         ├── SchemaTooNewError            the vault was written by a newer Waypoint: update the app
         ├── PolicyError                  an organisation setting is out of range
         └── InterviewError               no such interview, or not in a state that allows this
@@ -34,6 +35,7 @@ __all__ = [
     "SchemaTooNewError",
     "ThrottledError",
     "UnsafeKdfParametersError",
+    "VaultBusyError",
     "VaultError",
     "VaultExistsError",
     "VaultFileDamagedError",
@@ -164,6 +166,17 @@ class VaultFileDamagedError(VaultError):
     def __init__(self, *, file: str) -> None:
         self.file = file
         super().__init__(file=file)
+
+
+class VaultBusyError(VaultError):
+    """Another Waypoint program (the command line beside the app, a second app) kept writing to the
+    vault for the whole busy timeout. Nothing was written by this attempt."""
+
+    code = "WP-VAULT-016"
+    what = N_("Another Waypoint program is busy writing to the vault.")
+    todo = N_(
+        "Wait a moment and try again. If it keeps happening, close other Waypoint windows and commands."
+    )
 
 
 class SchemaTooNewError(VaultError):

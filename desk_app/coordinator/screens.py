@@ -7,7 +7,6 @@ and translation-independent: the tests and the browser tests find controls by th
 
 from __future__ import annotations
 
-import io
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -534,22 +533,12 @@ def build_directory(ctx: Context) -> list[ft.Control]:
     ]
 
 
-def qr_png(text: str) -> bytes:
-    """`text` as a QR code in PNG (segno): the Flutter client draws the service's SVG (`qr_svg`) with
-    hairline gaps between the modules at most sizes, which a phone's camera may not read."""
-    import segno
-
-    buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=6, border=4)
-    return buffer.getvalue()
-
-
 def _code_card(ctx: Context) -> ft.Control:
     code, _ = ctx.state.code, ctx._
     if code is None:
         return ft.Container()
     whom = _("a device") if ctx.state.code_for == "device" else ctx.state.code_for or ""
-    image = ft.Image(src=qr_png(code.code), width=240, height=240, key="code-qr-image")
+    image = ft.Image(src=code.qr_png, width=240, height=240, key="code-qr-image")
     return card(
         [
             heading(_("Enrollment code for {whom}").format(whom=whom), size=18),

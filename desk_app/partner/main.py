@@ -14,12 +14,11 @@ from typing import Any
 
 import flet as ft
 
-from app.components.chrome import APP_TITLE
-from app.i18n import SHIPPED_LANGUAGES, translator
-from app.theme import apply_theme
+from app.i18n import translator
 from desk_app.partner.controller import PartnerController
-from desk_app.partner.screens import NARROW_WIDTH, Actions, build_view
+from desk_app.partner.screens import Actions, build_view
 from desk_app.partner.state import Answer, PartnerDeskState
+from desk_app.shell import NARROW_WIDTH, prepare_page
 from sync.desk.service import PartnerService
 
 __all__ = ["create_partner_main"]
@@ -64,16 +63,12 @@ def create_partner_main(
     service: PartnerService, language: str = "en"
 ) -> Callable[[ft.Page], Awaitable[None]]:
     """The per-tab `main(page)` of the partner desk over `service` (which holds the partner's keys)."""
-    language = language if language in SHIPPED_LANGUAGES else "en"
 
     async def main(page: ft.Page) -> None:
-        page.title = APP_TITLE
-        apply_theme(page)
-        page.locale_configuration = ft.LocaleConfiguration(
-            supported_locales=[ft.Locale(code) for code in SHIPPED_LANGUAGES],
-            current_locale=ft.Locale(language),
+        language_used = prepare_page(page, language)
+        state = PartnerDeskState(
+            language=language_used, narrow=bool(page.width and page.width < NARROW_WIDTH)
         )
-        state = PartnerDeskState(language=language, narrow=bool(page.width and page.width < NARROW_WIDTH))
         controller = PartnerController(service, state)
         page.data = state  # the tab's one state (what tests read)
         actions = _actions(controller)

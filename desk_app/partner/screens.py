@@ -24,9 +24,8 @@ from desk_app.partner.state import Answer, PartnerDeskState, Screen
 from sync.desk.service import PartnerReferralView, StatusEntry
 from waypoint.core.i18n import N_
 
-__all__ = ["NARROW_WIDTH", "Actions", "build_view"]
+__all__ = ["Actions", "build_view"]
 
-NARROW_WIDTH = 700  # px: below this the inbox rows stack their cells
 MAX_CONTENT_WIDTH = 1100
 TEXT_LIMIT = 2000  # characters in a reason or note
 

@@ -55,6 +55,7 @@ from sync.desk.service import (
     ReferralView,
     StatusEntry,
 )
+from sync.enrollment_code import qr_png
 from sync.errors import SyncError
 from sync.identity import ed25519_public_bytes
 from sync.referral_seal import StatusStatement, detail_digest, seal_detail, seal_referral, sign_status
@@ -590,14 +591,11 @@ class CoordinatorDesk:
         return self._code(organization_id)
 
     def _code(self, organization_id: str | None) -> EnrollmentCodeView:
-        import segno
-
         made = self._client.create_code(
             self._code_server_url, organization_id=organization_id, insecure_http=self._insecure_http
         )
         code = authorize_code(made.code, self._key)
-        svg = segno.make(code, error="m").svg_inline(scale=4)
-        return EnrollmentCodeView(code=code, expires_at=_from_ms(made.expires_at), qr_svg=svg)
+        return EnrollmentCodeView(code=code, expires_at=_from_ms(made.expires_at), qr_png=qr_png(code))
 
     def revoke_device(self, device_id: str) -> None:
         self._client.revoke_device(device_id)

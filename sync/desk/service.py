@@ -127,7 +127,7 @@ class DeviceView:
 class EnrollmentCodeView:
     code: str  # the text a device scans or types (what `waypoint enroll create` prints)
     expires_at: datetime
-    qr_svg: str  # the same text as a QR code, SVG markup (segno)
+    qr_png: bytes  # the same text as a QR code image (`sync.enrollment_code.qr_png`)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from sync.server.models import UNIQUE_INTERVIEW_INDEX, OrganisationKey, ServerKe
 from sync.server.private_files import make_private_database
 from waypoint.core.errors import ConfigError
 from waypoint.core.i18n import N_
+from waypoint.core.sqlite_write_lock import SqliteWriteLock, SqliteWriteLockTimeout
 
 __all__ = [
     "atomic_step",
@@ -97,6 +98,16 @@ def atomic_step(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
+def _acquire(lock: SqliteWriteLock | threading.Lock) -> bool:
+    if isinstance(lock, SqliteWriteLock):
+        try:
+            lock.acquire(SQLITE_BUSY_TIMEOUT_S)
+        except SqliteWriteLockTimeout:
+            return False
+        return True
+    return lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_S)
+
+
 def _sqlite_engine(database_url: str, database: str | None, *, writer: bool) -> Engine:
     in_memory = database in (None, "", ":memory:")
     if not in_memory and database is not None:
@@ -120,16 +131,20 @@ def _sqlite_engine(database_url: str, database: str | None, *, writer: bool) -> 
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.close()
 
-    # SQLite has one writer at a time. Threads of this process queue on a lock instead of polling the
-    # busy timeout, which collapses under many concurrent devices; other processes still use the timeout.
-    write_lock = threading.Lock()
+    # SQLite has one writer at a time. Threads queue on a lock instead of polling the busy timeout,
+    # which collapses under many concurrent devices. On a file the lock also keeps other processes'
+    # writes (the command line beside the server) and their automatic checkpoints apart: the WAL-reset
+    # bug of SQLite before 3.51.3 (waypoint/core/sqlite_write_lock.py).
+    write_lock: SqliteWriteLock | threading.Lock = (
+        threading.Lock() if in_memory or database is None else SqliteWriteLock.for_database(Path(database))
+    )
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         if not writer:
             connection.exec_driver_sql("BEGIN")
             return
-        if not write_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_S):
+        if not _acquire(write_lock):
             raise TimeoutError("the database stayed busy")  # answered as a 500; the device retries
         connection.info[_HOLDS_WRITE_LOCK] = True
         try:
@@ -140,8 +155,17 @@ def _sqlite_engine(database_url: str, database: str | None, *, writer: bool) -> 
             raise
 
     @event.listens_for(engine, "commit")
+    def _commit(connection: Any) -> None:
+        # SQLAlchemy announces a commit before making it: commit here, so that the lock also covers
+        # the commit's automatic checkpoint (the driver's own commit then finds nothing to do).
+        if connection.info.pop(_HOLDS_WRITE_LOCK, False):
+            try:
+                connection.connection.driver_connection.execute("COMMIT")
+            finally:
+                write_lock.release()
+
     @event.listens_for(engine, "rollback")
-    def _end(connection: Any) -> None:
+    def _rollback(connection: Any) -> None:
         if connection.info.pop(_HOLDS_WRITE_LOCK, False):
             write_lock.release()
 

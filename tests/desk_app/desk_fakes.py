@@ -29,10 +29,10 @@ from sync.desk.service import (
     ReferralView,
     StatusEntry,
 )
+from sync.enrollment_code import qr_png
 
 ALL = CaseFilter()
 AT = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
-QR_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="21" height="21"><rect width="7" height="7"/></svg>'
 
 
 def _case(
@@ -251,11 +251,12 @@ class FakeCoordinatorService:
 
     def device_code(self) -> EnrollmentCodeView:
         self.calls.append(("device_code", None))
-        return EnrollmentCodeView("WAYPOINT-DEVICE-CODE-1", AT, QR_SVG)
+        return EnrollmentCodeView("WAYPOINT-DEVICE-CODE-1", AT, qr_png("WAYPOINT-DEVICE-CODE-1"))
 
     def partner_code(self, organization_id: str) -> EnrollmentCodeView:
         self.calls.append(("partner_code", organization_id))
-        return EnrollmentCodeView(f"WAYPOINT-PARTNER-{organization_id}", AT, QR_SVG)
+        code = f"WAYPOINT-PARTNER-{organization_id}"
+        return EnrollmentCodeView(code, AT, qr_png(code))
 
     def revoke_device(self, device_id: str) -> None:
         self.calls.append(("revoke_device", device_id))

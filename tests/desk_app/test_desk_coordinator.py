@@ -31,9 +31,9 @@ import pytest
 from desk_fakes import FakeCoordinatorService
 
 from desk_app.coordinator import create_desk_main
-from desk_app.coordinator.screens import qr_png
 from desk_app.coordinator.state import Screen
 from sync.desk.service import CaseFilter
+from sync.enrollment_code import qr_png
 from tests.ui.flet_harness import AppHarness, iter_controls
 
 

@@ -113,7 +113,12 @@ def test_wd021_serve_prints_one_ready_line(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_wd022_desk_languages_are_the_apps() -> None:
-    from app.i18n import SHIPPED_LANGUAGES
-    from waypoint.cli.options import DESK_LANGUAGES
+    import click
 
-    assert DESK_LANGUAGES == SHIPPED_LANGUAGES
+    from app.i18n import SHIPPED_LANGUAGES
+
+    for group, command in (("desk", "serve"), ("partner", "serve")):
+        serve = waypoint.commands[group].commands[command]  # type: ignore[attr-defined]
+        [language] = [p for p in serve.params if p.name == "language"]
+        assert isinstance(language.type, click.Choice)
+        assert tuple(language.type.choices) == SHIPPED_LANGUAGES, (group, command)

@@ -188,6 +188,8 @@ async def test_ui055_quick_exit_silences_audio(app: AppHarness) -> None:
     await app.wait_for(lambda: any(name == "release" for name, _args in app.conn.invoked), what="release()")
     assert app.top_view.route == "/neutral" and not vault.is_unlocked
     assert audio_service(app) is None
+    player = app.page.data.prompts.player  # its browser calls hold the player until answered
+    await app.wait_for(lambda: not player._calls, what="the browser's answer to release()")
     await app.sess.after_event(app.page)  # Flet drops services nothing references after each event
     assert not [s for s in services_of(app) if type(s).__name__ == "Audio"]
     assert SECRET

@@ -17,13 +17,12 @@ import click
 
 from waypoint.core.data_folder import default_data_dir, existing_data_dir
 from waypoint.core.errors import ConfigError
-from waypoint.core.i18n import N_
+from waypoint.core.i18n import N_, SHIPPED_LANGUAGES
 
 if TYPE_CHECKING:
     from app.vault import Vault
 
 __all__ = [
-    "DESK_LANGUAGES",
     "DURESS_PIN_VARIABLE",
     "PASSPHRASE_VARIABLE",
     "PIN_VARIABLE",
@@ -70,11 +69,9 @@ database_url_option = click.option(
 )
 
 
-DESK_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")  # app.i18n's
-
 desk_language_option = click.option(
     "--language",
-    type=click.Choice(DESK_LANGUAGES),
+    type=click.Choice(SHIPPED_LANGUAGES),
     default="en",
     show_default=True,
     help="The desk's language.",

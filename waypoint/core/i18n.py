@@ -7,7 +7,10 @@ translating it: the text is translated where it is shown, in the language of the
 
 from __future__ import annotations
 
-__all__ = ["N_"]
+__all__ = ["N_", "SHIPPED_LANGUAGES"]
+
+# The languages Waypoint ships a catalog, fonts and layout for (the app, the desks and the CLI's --language).
+SHIPPED_LANGUAGES = ("en", "fr", "es", "pt", "ru", "ar", "fa", "th", "vi", "ne", "my", "am")
 
 
 def N_(message: str) -> str:
