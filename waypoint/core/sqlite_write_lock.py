@@ -10,9 +10,9 @@ checkpoint), every explicit checkpoint and every VACUUM holds this lock.
 The lock is a re-entrant thread lock shared by every user of the file in this process, and an
 exclusive `flock` on a companion file `<database>-lock` for other processes (Waypoint's command line
 beside the app or the server). `flock` locks belong to the open file, not to the process, so the
-companion is opened once per process and never closed; SQLite's own POSIX locks live on other files
-and are never touched. Where `flock` does not exist (Windows) only the threads of one process are kept
-apart.
+companion stays open in the process (opened again only after a fork or when the file was replaced);
+SQLite's own POSIX locks are on other files and are never touched. Where `flock` does not exist
+(Windows) only the threads of one process are kept apart.
 """
 
 from __future__ import annotations
