@@ -16,7 +16,6 @@ PW005: a server that cannot be reached is said in the desk's words, not the devi
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -27,12 +26,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))  # the sync tests' helpers
-
-from sync_fakes import MemoryDeviceStore, raw_public
+from sync_fakes import MemoryDeviceStore, MemoryReferralStore, raw_public
 from sync_servers import InProcessTransport, Server
-from test_sync_referrals import MemoryReferralStore
 
 from referral.directory.model import PartnerKeys, Service
 from referral.package import Consent, ReferralFacts, build_package

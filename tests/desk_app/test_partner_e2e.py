@@ -25,9 +25,6 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))  # the sync tests' helpers
-
 from sync_servers import ThreadedServer
 from test_partner_desk import Device, start_server
 

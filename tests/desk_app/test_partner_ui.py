@@ -15,17 +15,12 @@ PW025: at 412 px the same screens work (rows stack), and the tab forgets opened 
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))  # the Flet harness
-
 from flet_harness import AppHarness
 
 from desk_app.partner import create_partner_main

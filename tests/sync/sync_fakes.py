@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from sync.envelope import key_id_for, seal_submission
+from sync.referral_outbox import PendingReferral, ReferralStatusUpdate, SentReferral
 from sync.stores import Enrollment, OutboxCounts, OutboxItem
 
 
@@ -110,3 +111,35 @@ class MemoryOutboxStore:
     def counts(self) -> OutboxCounts:
         with self.lock:
             return OutboxCounts(pending=len(self.items), sent=len(self.sent), parked=len(self.parked))
+
+
+@dataclass
+class MemoryReferralStore:
+    pending: dict[str, PendingReferral] = field(default_factory=dict)
+    sent: dict[str, bytes] = field(default_factory=dict)  # referral id -> partner signing key
+    parked: dict[str, str] = field(default_factory=dict)
+    partner_keys: dict[str, bytes] = field(default_factory=dict)
+    statuses: dict[int, ReferralStatusUpdate] = field(default_factory=dict)
+
+    def pending_referrals(self, limit: int) -> list[PendingReferral]:
+        return list(self.pending.values())[:limit]
+
+    def mark_referrals_sent(self, referral_ids: Sequence[str], receipt: bytes) -> None:
+        for referral_id in referral_ids:
+            self.pending.pop(referral_id)
+            self.sent[referral_id] = self.partner_keys[referral_id]
+
+    def park_referral(self, referral_id: str, reason_code: str) -> None:
+        self.pending.pop(referral_id)
+        self.parked[referral_id] = reason_code
+
+    def sent_referrals(self) -> list[SentReferral]:
+        return [SentReferral(referral_id, key) for referral_id, key in self.sent.items()]
+
+    def record_statuses(self, updates: Sequence[ReferralStatusUpdate]) -> None:
+        for update in updates:
+            self.statuses.setdefault(update.event_id, update)
+
+    def verified_status(self, referral_id: str) -> str:
+        verified = [u for u in self.statuses.values() if u.referral_id == referral_id and u.verified]
+        return verified[-1].status if verified else "sent"

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import create_engine, text
-from sync_fakes import MemoryDeviceStore, raw_public
+from sync_fakes import MemoryDeviceStore, MemoryReferralStore, raw_public
 from sync_servers import Server
 
 from sync.client import SyncClient
@@ -26,8 +24,6 @@ from sync.partner_enroll import PartnerKeyPair, PartnerState, join_partner
 from sync.partner_inbox import change_status, fetch_inbox, fetch_referral
 from sync.referral_outbox import (
     PendingReferral,
-    ReferralStatusUpdate,
-    SentReferral,
     fetch_statuses,
     revoke_referral,
     send_referrals,
@@ -41,38 +37,6 @@ from sync.referral_seal import (
 )
 from sync.server.admin import create_enrollment_code
 from sync.server.reading import SubmissionReader
-
-
-@dataclass
-class MemoryReferralStore:
-    pending: dict[str, PendingReferral] = field(default_factory=dict)
-    sent: dict[str, bytes] = field(default_factory=dict)  # referral id -> partner signing key
-    parked: dict[str, str] = field(default_factory=dict)
-    partner_keys: dict[str, bytes] = field(default_factory=dict)
-    statuses: dict[int, ReferralStatusUpdate] = field(default_factory=dict)
-
-    def pending_referrals(self, limit: int) -> list[PendingReferral]:
-        return list(self.pending.values())[:limit]
-
-    def mark_referrals_sent(self, referral_ids: Sequence[str], receipt: bytes) -> None:
-        for referral_id in referral_ids:
-            self.pending.pop(referral_id)
-            self.sent[referral_id] = self.partner_keys[referral_id]
-
-    def park_referral(self, referral_id: str, reason_code: str) -> None:
-        self.pending.pop(referral_id)
-        self.parked[referral_id] = reason_code
-
-    def sent_referrals(self) -> list[SentReferral]:
-        return [SentReferral(referral_id, key) for referral_id, key in self.sent.items()]
-
-    def record_statuses(self, updates: Sequence[ReferralStatusUpdate]) -> None:
-        for update in updates:
-            self.statuses.setdefault(update.event_id, update)
-
-    def verified_status(self, referral_id: str) -> str:
-        verified = [u for u in self.statuses.values() if u.referral_id == referral_id and u.verified]
-        return verified[-1].status if verified else "sent"
 
 
 def _partner(
