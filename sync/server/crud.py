@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import logging
 import threading
@@ -20,13 +21,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, case, delete, exists, insert, literal, text, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    bindparam,
+    case,
+    delete,
+    exists,
+    insert,
+    literal_column,
+    text,
+    update,
+)
 from sqlmodel import Session, col, select
 
 from sync.code_authority import VouchedKey
 from sync.envelope import read_header
 from sync.errors import EnvelopeError
-from sync.server.db import insert_for
+from sync.server.db import insert_for, insert_for_dialect
 from sync.server.models import (
     AuditEvent,
     Coordinator,
@@ -41,7 +54,7 @@ from sync.server.models import (
     RequestNonce,
     Submission,
 )
-from sync.server.rate_limits import RateLimit, take_statement, wait_ms
+from sync.server.rate_limits import RateLimit, take_parameters, take_statement, wait_ms
 from sync.server.refusals import Refusal
 from sync.wire import RejectedItem, SubmissionBatch
 
@@ -120,9 +133,32 @@ def admit(
 
     PostgreSQL: one statement (the upsert as a CTE beside the device's row); SQLite: two.
     """
+    dialect = connection.dialect.name
+    taken = take_parameters(address_key, limit, now_ms)
+    if dialect == "postgresql":
+        row = connection.execute(_admit_statement(dialect), {**taken, "device_id": device_id}).one()
+        allowed, role, values = bool(row[0]), str(row[1]), tuple(row[2:])
+    else:
+        allowed = connection.execute(take_statement(dialect), taken).first() is not None
+        found = connection.execute(_admit_statement(dialect), {"device_id": device_id}).first()
+        role, values = (str(found[0]), tuple(found[1:])) if found is not None else ("device", (None,))
+    if not allowed:
+        return Admission(wait_ms(connection, address_key, limit, now_ms), None)
+    device = None if values[0] is None else Device(**dict(zip(_DEVICE_COLUMNS, values, strict=True)))
+    return Admission(0, device, role)
+
+
+_DEVICE_COLUMNS = tuple(Device.__table__.c.keys())  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _admit_statement(dialect: str) -> Any:
+    """The principal's role and row (PostgreSQL: with the address's allowance taken in the same
+    statement), built once per dialect; parameters `device_id` and `take_parameters`."""
     table: Any = Device.__table__  # type: ignore[attr-defined]
     columns = table.c
-    partner = case(
+    device_id = bindparam("device_id", type_=String)
+    role = case(
         (exists(select(col(Partner.partner_id)).where(col(Partner.partner_id) == device_id)), "partner"),
         (
             exists(
@@ -132,24 +168,13 @@ def admit(
         ),
         else_="device",
     ).label("role")
-    taken = take_statement(connection, address_key, limit, now_ms)
-    if connection.dialect.name == "postgresql":
-        used = taken.cte("taken")
-        one = select(literal(1).label("one")).subquery("one")
-        row = connection.execute(
-            select(exists(select(used.c.key)).label("allowed"), partner, *columns).select_from(
-                one.outerjoin(table, columns.device_id == device_id)
-            )
-        ).one()
-        allowed, role, values = bool(row[0]), str(row[1]), row[2:]
-    else:
-        allowed = connection.execute(taken).first() is not None
-        found = connection.execute(select(partner, *columns).where(columns.device_id == device_id)).first()
-        role, values = (str(found[0]), tuple(found[1:])) if found is not None else ("device", (None,))
-    if not allowed:
-        return Admission(wait_ms(connection, address_key, limit, now_ms), None)
-    device = None if values[0] is None else Device(**dict(zip(columns.keys(), values, strict=True)))
-    return Admission(0, device, role)
+    if dialect != "postgresql":
+        return select(role, *columns).where(columns.device_id == device_id)
+    used = take_statement(dialect).cte("taken")
+    one = select(literal_column("1").label("one")).subquery("one")
+    return select(exists(select(used.c.key)).label("allowed"), role, *columns).select_from(
+        one.outerjoin(table, columns.device_id == device_id)
+    )
 
 
 def consume(
@@ -170,33 +195,39 @@ def consume(
 
     PostgreSQL: one statement (the nonce is inserted only when the upsert allowed the request).
     """
-    taken = take_statement(connection, device_key, limit, now_ms)
-    if connection.dialect.name == "postgresql":
-        used = taken.cte("taken")
-        remembered = (
-            insert_for(connection, RequestNonce)
-            .from_select(
-                ["device_id", "nonce", "created"],
-                select(literal(device_id), literal(nonce), literal(created, BigInteger)).where(
-                    exists(select(used.c.key))
-                ),
-            )
-            .on_conflict_do_nothing(index_elements=["device_id", "nonce"])
-            .returning(col(RequestNonce.nonce))
-            .cte("remembered")
-        )
-        row = connection.execute(select(exists(select(used.c.key)), exists(select(remembered.c.nonce)))).one()
+    dialect = connection.dialect.name
+    taken = take_parameters(device_key, limit, now_ms)
+    remembered = {"device_id": device_id, "nonce": nonce, "created": created}
+    if dialect == "postgresql":
+        row = connection.execute(_consume_statement(dialect), {**taken, **remembered}).one()
         allowed, fresh = bool(row[0]), bool(row[1])
     else:
-        allowed = connection.execute(taken).first() is not None
-        fresh = (
-            allowed
-            and connection.execute(_nonce_statement(connection, device_id, nonce, created)).first()
-            is not None
-        )
+        allowed = connection.execute(take_statement(dialect), taken).first() is not None
+        fresh = allowed and connection.execute(_nonce_statement(dialect), remembered).first() is not None
     if not allowed:
         return wait_ms(connection, device_key, limit, now_ms), False
     return 0, fresh
+
+
+@functools.cache
+def _consume_statement(dialect: str) -> Any:
+    """PostgreSQL: the device's allowance and its nonce in one statement, built once."""
+    used = take_statement(dialect).cte("taken")
+    remembered = (
+        insert_for_dialect(dialect, RequestNonce)
+        .from_select(
+            ["device_id", "nonce", "created"],
+            select(
+                bindparam("device_id", type_=String),
+                bindparam("nonce", type_=String),
+                bindparam("created", type_=BigInteger),
+            ).where(exists(select(used.c.key))),
+        )
+        .on_conflict_do_nothing(index_elements=["device_id", "nonce"])
+        .returning(col(RequestNonce.nonce))
+        .cte("remembered")
+    )
+    return select(exists(select(used.c.key)), exists(select(remembered.c.nonce)))
 
 
 def record_event(
@@ -212,29 +243,37 @@ def record_event(
     session.add(AuditEvent(at=at, kind=kind, device_id=device_id, interview_id=interview_id, code=code))
 
 
-def tally_refusal(*, session: Session, at: int, code: str) -> None:
+def tally_refusal(*, bind: Session | Connection, at: int, code: str) -> None:
     """Count one refused request in its hour's row for `code` (one row per hour and code, ever)."""
     window_start = at - at % REFUSAL_WINDOW_MS
     statement = (
-        insert_for(session, RefusalTally)
+        insert_for(bind, RefusalTally)
         .values(window_start=window_start, code=code, count=1)
         .on_conflict_do_update(
             index_elements=["window_start", "code"], set_={"count": col(RefusalTally.count) + 1}
         )
     )
-    session.execute(statement)
+    bind.execute(statement)
 
 
 def consume_nonce(*, session: Session, device_id: str, nonce: str, created: int) -> bool:
     """Remember a request nonce; False when this device already used it (a replay)."""
-    return session.execute(_nonce_statement(session, device_id, nonce, created)).first() is not None
+    statement = _nonce_statement(session.get_bind().dialect.name)
+    remembered = {"device_id": device_id, "nonce": nonce, "created": created}
+    return session.execute(statement, remembered).first() is not None
 
 
-def _nonce_statement(bind: Session | Connection, device_id: str, nonce: str, created: int) -> Any:
+@functools.cache
+def _nonce_statement(dialect: str) -> Any:
+    """Remember a nonce (parameters `device_id`, `nonce`, `created`), built once per dialect."""
     # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT DO NOTHING through SQLAlchemy.
     return (
-        insert_for(bind, RequestNonce)
-        .values(device_id=device_id, nonce=nonce, created=created)
+        insert_for_dialect(dialect, RequestNonce)
+        .values(
+            device_id=bindparam("device_id", type_=String),
+            nonce=bindparam("nonce", type_=String),
+            created=bindparam("created", type_=BigInteger),
+        )
         .on_conflict_do_nothing(index_elements=["device_id", "nonce"])
         .returning(col(RequestNonce.nonce))
     )
