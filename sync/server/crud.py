@@ -31,7 +31,6 @@ from sqlalchemy import (
     exists,
     insert,
     literal_column,
-    text,
     update,
 )
 from sqlmodel import Session, col, select
@@ -467,29 +466,28 @@ def store_batch(
     return outcome
 
 
-# The rows and an audit event for each row that was new, in one statement (PostgreSQL).
-_STORE_WITH_AUDIT = text(
-    """
+# The rows and an audit event for each row that was new, in one statement (PostgreSQL). psycopg's own
+# placeholders: `%(envelope)b` sends the envelopes in binary (as text, escaping them costs ~4 ms a batch).
+_STORE_WITH_AUDIT = """
     WITH stored AS (
         INSERT INTO submissions (interview_id, device_id, seq, protocol_id, protocol_version, key_id,
                                  envelope, envelope_sha256, size, received_at)
-        SELECT item.interview_id, :device_id, item.seq, item.protocol_id, item.protocol_version,
-               item.key_id, item.envelope, item.envelope_sha256, item.size, :now
-        FROM unnest(CAST(:interview_id AS varchar[]), CAST(:seq AS bigint[]),
-                    CAST(:protocol_id AS varchar[]), CAST(:protocol_version AS varchar[]),
-                    CAST(:key_id AS varchar[]), CAST(:envelope AS bytea[]),
-                    CAST(:envelope_sha256 AS varchar[]), CAST(:size AS integer[]))
+        SELECT item.interview_id, %(device_id)s, item.seq, item.protocol_id, item.protocol_version,
+               item.key_id, item.envelope, item.envelope_sha256, item.size, %(now)s
+        FROM unnest(CAST(%(interview_id)s AS varchar[]), CAST(%(seq)s AS bigint[]),
+                    CAST(%(protocol_id)s AS varchar[]), CAST(%(protocol_version)s AS varchar[]),
+                    CAST(%(key_id)s AS varchar[]), CAST(%(envelope)b AS bytea[]),
+                    CAST(%(envelope_sha256)s AS varchar[]), CAST(%(size)s AS integer[]))
              AS item(interview_id, seq, protocol_id, protocol_version, key_id, envelope,
                      envelope_sha256, size)
         ON CONFLICT (interview_id) DO NOTHING
         RETURNING interview_id
     ), audited AS (
         INSERT INTO audit_events (at, kind, device_id, interview_id, code)
-        SELECT :now, 'submitted', :device_id, interview_id, NULL FROM stored
+        SELECT %(now)s, 'submitted', %(device_id)s, interview_id, NULL FROM stored
     )
     SELECT interview_id FROM stored
-    """
-)
+"""
 
 
 def _insert_rows(
@@ -518,7 +516,7 @@ def _insert_rows(
             *("envelope", "envelope_sha256", "size"),
         )
         arrays = {name: [row[name] for row in rows] for name in columns}
-        result = connection.execute(_STORE_WITH_AUDIT, {**arrays, "device_id": device_id, "now": now})
+        result = connection.exec_driver_sql(_STORE_WITH_AUDIT, {**arrays, "device_id": device_id, "now": now})
         inserted = set(result.scalars().all())
     else:  # Core executemany: one cached statement for any batch size
         inserted = set(connection.execute(stored, list(rows)).scalars().all())
