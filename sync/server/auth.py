@@ -13,6 +13,8 @@ be someone else's replay. Rate limits and nonces live in the database, shared by
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import ipaddress
 from dataclasses import dataclass
 from typing import Annotated
@@ -36,6 +38,7 @@ __all__ = [
     "SignedRequestDep",
     "authenticate",
     "authenticate_role",
+    "check_consumed",
     "client_address",
     "limit_address",
     "read_signed_request",
@@ -65,6 +68,11 @@ class SignedRequest:
     body: bytes
     content_digest: str | None
     client: str
+
+    @functools.cached_property
+    def body_sha256(self) -> bytes:
+        """The body's SHA-256, computed once (for its `Content-Digest` and for the receipt)."""
+        return hashlib.sha256(self.body).digest()
 
 
 def client_address(request: Request) -> str:
@@ -133,6 +141,7 @@ def authenticate(
     *,
     role: str | tuple[str, ...] = "device",
     connection: Connection | None = None,
+    consume: bool = True,
 ) -> Device:
     """The principal making this request, after every check passed, with one of the route's roles.
 
@@ -147,8 +156,11 @@ def authenticate(
     then `crud.consume`, each one autocommitted statement); two short transactions on SQLite; a
     refusal is counted on the same connection, in a step of its own. Called at the start of a
     route, in the route's own thread (SQLite's write lock is taken and released in one thread).
+
+    `consume=False` stops before the device's allowance and nonce: the caller takes them itself
+    (`crud.consume_and_store`, in the same step as its work), then calls `check_consumed`.
     """
-    return authenticate_role(signed, state, role=role, connection=connection)[0]
+    return authenticate_role(signed, state, role=role, connection=connection, consume=consume)[0]
 
 
 def authenticate_role(
@@ -157,16 +169,23 @@ def authenticate_role(
     *,
     role: str | tuple[str, ...] = "device",
     connection: Connection | None = None,
+    consume: bool = True,
 ) -> tuple[Device, str]:
     """As `authenticate`, with the principal's role (one of `role`)."""
+    roles = (role,) if isinstance(role, str) else role
     if connection is not None:
-        return _authenticate(signed, state, (role,) if isinstance(role, str) else role, connection)
+        return _authenticate(signed, state, roles, connection, consume=consume)
     with request_connection(state.engine) as own:
-        return _authenticate(signed, state, (role,) if isinstance(role, str) else role, own)
+        return _authenticate(signed, state, roles, own, consume=consume)
 
 
 def _authenticate(
-    signed: SignedRequest, state: ServerState, roles: tuple[str, ...], connection: Connection
+    signed: SignedRequest,
+    state: ServerState,
+    roles: tuple[str, ...],
+    connection: Connection,
+    *,
+    consume: bool,
 ) -> tuple[Device, str]:
     signature = signed.signature
     now_ms = state.clock_ms()
@@ -204,10 +223,12 @@ def _authenticate(
         )
         raise _counted(connection, state, refusal)
     try:
-        check_content_digest(signed.content_digest, signed.body)
+        check_content_digest(signed.content_digest, signed.body, sha256=signed.body_sha256)
     except SignatureError as error:
         refusal = Refusal(400, error.check, "The body does not match its Content-Digest.")
         raise _counted(connection, state, refusal) from error
+    if not consume:
+        return device, admission.role
     with step(connection):
         wait_ms, fresh = crud.consume(
             connection=connection,
@@ -218,9 +239,23 @@ def _authenticate(
             nonce=signature.nonce,
             created=signature.created,
         )
-        if fresh and now_ms - state.last_nonce_prune_ms > NONCE_PRUNE_INTERVAL_MS:
-            state.last_nonce_prune_ms = now_ms
-            older_than = now_ms // 1000 - 2 * state.settings.signature_window_seconds
+    check_consumed(connection, state, wait_ms=wait_ms, fresh=fresh, now_ms=now_ms)
+    return device, admission.role
+
+
+def check_consumed(
+    connection: Connection, state: ServerState, *, wait_ms: int, fresh: bool, now_ms: int
+) -> None:
+    """After the device's allowance and nonce were taken: refuse a request over the device's rate
+    (429) or with a nonce already used (401 `replay`, counted); now and then forget old nonces.
+
+    Raises:
+        Refusal: as above.
+    """
+    if fresh and now_ms - state.last_nonce_prune_ms > NONCE_PRUNE_INTERVAL_MS:
+        state.last_nonce_prune_ms = now_ms
+        older_than = now_ms // 1000 - 2 * state.settings.signature_window_seconds
+        with step(connection):
             crud.prune_nonces(bind=connection, older_than=older_than)
     if wait_ms > 0:
         headers = {"Retry-After": retry_after_header(wait_ms)}
@@ -229,7 +264,6 @@ def _authenticate(
         )
     if not fresh:
         raise _counted(connection, state, Refusal(401, "replay", _UNAUTHENTICATED))
-    return device, admission.role
 
 
 def _counted(connection: Connection, state: ServerState, refusal: Refusal) -> Refusal:

@@ -60,9 +60,11 @@ from sync.wire import RejectedItem, SubmissionBatch
 __all__ = [
     "Admission",
     "BatchOutcome",
+    "Consumed",
     "OrganisationKeys",
     "admit",
     "consume",
+    "consume_and_store",
     "consume_nonce",
     "consume_token",
     "create_token",
@@ -413,6 +415,93 @@ def store_batch(
     On PostgreSQL the rows and their `submitted` audit events are one statement; duplicates,
     conflicts and rejections (rare) cost one more read and one more insert.
     """
+    rows, outcome = _rows(connection, device_id, batch, now, keys)
+    audited = False
+    if rows:
+        audited = _insert_rows(
+            connection, rows, outcome, device_id=device_id, now=now, deduplicate=deduplicate
+        )
+    _audit(connection, outcome, device_id=device_id, now=now, audited=audited)
+    return outcome
+
+
+@dataclass(frozen=True)
+class Consumed:
+    """What `consume_and_store` did: the milliseconds to wait (0: within the device's rate), whether
+    the nonce was new, and the batch's outcome (empty unless both allowed the request)."""
+
+    wait_ms: int
+    fresh: bool
+    outcome: BatchOutcome
+
+
+def consume_and_store(
+    *,
+    connection: Connection,
+    device_key: str,
+    limit: RateLimit,
+    nonce: str,
+    created: int,
+    device_id: str,
+    batch: SubmissionBatch,
+    now: int,
+    keys: OrganisationKeys,
+    deduplicate: bool = True,
+) -> Consumed:
+    """`consume`, then `store_batch` only when the request is within the device's rate and its nonce
+    is new; in the caller's one transaction, so the nonce and the rows are kept or lost together.
+
+    PostgreSQL (deduplicating): one statement, the allowance, the nonce, the rows and their audit
+    events (the rows are inserted only when the nonce was); elsewhere the same steps one by one.
+    """
+    taken = take_parameters(device_key, limit, now)
+    rows, outcome = _rows(connection, device_id, batch, now, keys)
+    if not rows or not deduplicate or connection.dialect.name != "postgresql":
+        wait, fresh = consume(
+            connection=connection,
+            device_key=device_key,
+            limit=limit,
+            now_ms=now,
+            device_id=device_id,
+            nonce=nonce,
+            created=created,
+        )
+        if wait or not fresh:
+            return Consumed(wait, fresh, BatchOutcome())
+        return Consumed(
+            0,
+            True,
+            store_batch(
+                connection=connection,
+                device_id=device_id,
+                batch=batch,
+                now=now,
+                keys=keys,
+                deduplicate=deduplicate,
+            ),
+        )
+    parameters = {
+        **taken,
+        **_arrays(rows),
+        "device_id": device_id,
+        "now": now,
+        "nonce": nonce,
+        "created": created,
+    }
+    allowed, fresh, stored = connection.exec_driver_sql(_CONSUME_AND_STORE, parameters).one()
+    if not allowed:
+        return Consumed(wait_ms(connection, device_key, limit, now), False, BatchOutcome())
+    if not fresh:
+        return Consumed(0, False, BatchOutcome())
+    _sort_out(connection, rows, set(stored), outcome)
+    _audit(connection, outcome, device_id=device_id, now=now, audited=True)
+    return Consumed(0, True, outcome)
+
+
+def _rows(
+    connection: Connection, device_id: str, batch: SubmissionBatch, now: int, keys: OrganisationKeys
+) -> tuple[list[dict[str, Any]], BatchOutcome]:
+    """The batch's rows to insert, and its outcome so far (the items rejected)."""
     ids = [item.interview_id for item in batch.items]
     if len(ids) != len(set(ids)):
         raise Refusal(422, "duplicate_ids_in_batch", "Each interview id may appear once per batch.")
@@ -442,11 +531,12 @@ def store_batch(
                 "received_at": now,
             }
         )
-    audited = False
-    if rows:
-        audited = _insert_rows(
-            connection, rows, outcome, device_id=device_id, now=now, deduplicate=deduplicate
-        )
+    return rows, outcome
+
+
+def _audit(connection: Connection, outcome: BatchOutcome, *, device_id: str, now: int, audited: bool) -> None:
+    """The batch's audit events (`audited`: the `submitted` ones are written already), and a log
+    line per conflict."""
     events = [
         *(
             {"kind": "rejected", "interview_id": item.interview_id, "code": item.code}
@@ -463,7 +553,6 @@ def store_batch(
         )
     for item_id in outcome.conflicts:
         log.warning("conflict: interview %s from device %s holds other content", item_id, device_id)
-    return outcome
 
 
 # The rows and an audit event for each row that was new, in one statement (PostgreSQL). psycopg's own
@@ -489,6 +578,63 @@ _STORE_WITH_AUDIT = """
     SELECT interview_id FROM stored
 """
 
+# The device's allowance (`rate_limits.take_statement` as compiled for PostgreSQL: a test keeps the
+# two alike), its nonce (only when allowed), then the rows and their audit events as above (only
+# when the nonce was new): one statement.
+_CONSUME_AND_STORE = """
+    WITH taken AS (
+        INSERT INTO rate_limits (key, next_free_us)
+        VALUES (%(limit_key)s::VARCHAR, (%(limit_now_us)s::BIGINT + %(limit_interval_us)s::BIGINT))
+        ON CONFLICT (key) DO UPDATE SET next_free_us = (CASE WHEN (rate_limits.next_free_us >
+            %(limit_now_us)s::BIGINT) THEN rate_limits.next_free_us ELSE %(limit_now_us)s::BIGINT END
+            + %(limit_interval_us)s::BIGINT)
+        WHERE rate_limits.next_free_us <= %(limit_now_us)s::BIGINT + %(limit_tolerance_us)s::BIGINT
+        RETURNING rate_limits.key
+    ), remembered AS (
+        INSERT INTO request_nonces (device_id, nonce, created)
+        SELECT %(device_id)s, %(nonce)s, %(created)s WHERE EXISTS (SELECT 1 FROM taken)
+        ON CONFLICT (device_id, nonce) DO NOTHING
+        RETURNING nonce
+    ), stored AS (
+        INSERT INTO submissions (interview_id, device_id, seq, protocol_id, protocol_version, key_id,
+                                 envelope, envelope_sha256, size, received_at)
+        SELECT item.interview_id, %(device_id)s, item.seq, item.protocol_id, item.protocol_version,
+               item.key_id, item.envelope, item.envelope_sha256, item.size, %(now)s
+        FROM unnest(CAST(%(interview_id)s AS varchar[]), CAST(%(seq)s AS bigint[]),
+                    CAST(%(protocol_id)s AS varchar[]), CAST(%(protocol_version)s AS varchar[]),
+                    CAST(%(key_id)s AS varchar[]), CAST(%(envelope)b AS bytea[]),
+                    CAST(%(envelope_sha256)s AS varchar[]), CAST(%(size)s AS integer[]))
+             AS item(interview_id, seq, protocol_id, protocol_version, key_id, envelope,
+                     envelope_sha256, size)
+        WHERE EXISTS (SELECT 1 FROM remembered)
+        ON CONFLICT (interview_id) DO NOTHING
+        RETURNING interview_id
+    ), audited AS (
+        INSERT INTO audit_events (at, kind, device_id, interview_id, code)
+        SELECT %(now)s, 'submitted', %(device_id)s, interview_id, NULL FROM stored
+    )
+    SELECT EXISTS (SELECT 1 FROM taken), EXISTS (SELECT 1 FROM remembered),
+           ARRAY(SELECT interview_id FROM stored)
+"""
+_ARRAY_COLUMNS = (
+    *("interview_id", "seq", "protocol_id", "protocol_version", "key_id"),
+    *("envelope", "envelope_sha256", "size"),
+)
+
+
+def _arrays(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The rows as one array per column: one statement text for any batch size."""
+    return {name: [row[name] for row in rows] for name in _ARRAY_COLUMNS}
+
+
+@functools.cache
+def _insert_new_rows(dialect: str) -> Any:
+    return (
+        insert_for_dialect(dialect, Submission)
+        .on_conflict_do_nothing(index_elements=["interview_id"])
+        .returning(col(Submission.interview_id))
+    )
+
 
 def _insert_rows(
     connection: Connection,
@@ -504,26 +650,26 @@ def _insert_rows(
         connection.execute(insert(Submission), list(rows))
         outcome.accepted.extend(row["interview_id"] for row in rows)
         return False
-    stored = (
-        insert_for(connection, Submission)
-        .on_conflict_do_nothing(index_elements=["interview_id"])
-        .returning(col(Submission.interview_id))
-    )
     audited = connection.dialect.name == "postgresql"
-    if audited:  # one statement, the same text for any batch size: the rows arrive as arrays
-        columns = (
-            *("interview_id", "seq", "protocol_id", "protocol_version", "key_id"),
-            *("envelope", "envelope_sha256", "size"),
-        )
-        arrays = {name: [row[name] for row in rows] for name in columns}
-        result = connection.exec_driver_sql(_STORE_WITH_AUDIT, {**arrays, "device_id": device_id, "now": now})
-        inserted = set(result.scalars().all())
+    if audited:
+        parameters = {**_arrays(rows), "device_id": device_id, "now": now}
+        inserted = set(connection.exec_driver_sql(_STORE_WITH_AUDIT, parameters).scalars().all())
     else:  # Core executemany: one cached statement for any batch size
-        inserted = set(connection.execute(stored, list(rows)).scalars().all())
+        statement = _insert_new_rows(connection.dialect.name)
+        inserted = set(connection.execute(statement, list(rows)).scalars().all())
+    _sort_out(connection, rows, inserted, outcome)
+    return audited
+
+
+def _sort_out(
+    connection: Connection, rows: Sequence[dict[str, Any]], inserted: set[str], outcome: BatchOutcome
+) -> None:
+    """Accepted (`inserted`), duplicates and conflicts: the rows not inserted are compared with what
+    is stored (one read, only when there are any)."""
     outcome.accepted.extend(row["interview_id"] for row in rows if row["interview_id"] in inserted)
     others = {row["interview_id"]: row for row in rows if row["interview_id"] not in inserted}
     if not others:
-        return audited
+        return
     compared = ("interview_id", "device_id", "envelope_sha256", "protocol_id", "protocol_version")
     existing = connection.execute(
         select(*(getattr(Submission, name) for name in compared)).where(
@@ -539,4 +685,3 @@ def _insert_rows(
                 senders = set(lineage(bind=connection, device_id=row["device_id"]))
             same = stored_device in senders
         (outcome.duplicates if same else outcome.conflicts).append(interview_id)
-    return audited

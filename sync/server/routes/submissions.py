@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from sync.receipts import sign_receipt
 from sync.server import crud
-from sync.server.auth import SignedRequestDep, authenticate
+from sync.server.auth import SignedRequestDep, authenticate, check_consumed
 from sync.server.db import request_connection, step
 from sync.server.deps import StateDep
 from sync.server.problems import problem_responses
@@ -33,24 +33,32 @@ def submit(batch: SubmissionBatch, signed: SignedRequestDep, state: StateDep) ->
 
     Same id and same content: a duplicate, accepted again. Same id and other content: a conflict
     (409, logged); the batch's other items are still stored and the receipt lists every id.
-    One pooled connection serves the whole request (authentication's steps, then the batch's).
+    One pooled connection serves the whole request; the device's allowance, the nonce and the rows
+    are one step (PostgreSQL: one statement), so a batch costs two round trips.
     """
     with request_connection(state.engine) as connection:
-        device_id = authenticate(signed, state, connection=connection).device_id
+        device_id = authenticate(signed, state, connection=connection, consume=False).device_id
         now = state.clock_ms()
         with step(connection):
-            outcome = crud.store_batch(
+            consumed = crud.consume_and_store(
                 connection=connection,
+                device_key=f"device:{device_id}",
+                limit=state.device_limit,
+                nonce=signed.signature.nonce,
+                created=signed.signature.created,
                 device_id=device_id,
                 batch=batch,
                 now=now,
                 keys=state.organisation_keys,
                 deduplicate=state.settings.deduplicate,
             )
+        check_consumed(connection, state, wait_ms=consumed.wait_ms, fresh=consumed.fresh, now_ms=now)
+    outcome = consumed.outcome
     receipt = sign_receipt(
         state.receipt_key,
         device_id=device_id,
         body=signed.body,
+        body_sha256=signed.body_sha256,
         server_time=now,
         accepted=outcome.accepted,
         duplicates=outcome.duplicates,
