@@ -36,7 +36,15 @@ class DeviceIdentity:
         """Rebuild from what the device store keeps (the id and the raw 32-byte key)."""
         return cls(device_id, Ed25519PrivateKey.from_private_bytes(raw_private_key))
 
-    def sign(self, method: str, path: str, body: bytes, *, created: int | None = None) -> dict[str, str]:
+    def sign(
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        *,
+        created: int | None = None,
+        body_sha256: bytes | None = None,
+    ) -> dict[str, str]:
         """Signature headers for one request; every call uses a fresh nonce."""
         return sign_request(
             method=method,
@@ -45,4 +53,5 @@ class DeviceIdentity:
             device_id=self.device_id,
             signing_key=self.signing_key,
             created=created,
+            body_sha256=body_sha256,
         )

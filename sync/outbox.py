@@ -222,7 +222,12 @@ class _Run:
         ids = [item.id for item in batch]
         receipt = reply.result.receipt
         verify_receipt(
-            receipt, public_key=self.receipt_key, device_id=self.device_id, body=reply.body, sent_ids=ids
+            receipt,
+            public_key=self.receipt_key,
+            device_id=self.device_id,
+            body=reply.body,
+            sent_ids=ids,
+            body_sha256=reply.body_sha256,
         )
         stored = [*receipt.accepted, *receipt.duplicates]
         if stored:

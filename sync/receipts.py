@@ -31,12 +31,14 @@ def sign_receipt(
     duplicates: Sequence[str],
     conflicts: Sequence[str],
     rejected: Sequence[RejectedItem],
+    body_sha256: bytes | None = None,
 ) -> Receipt:
-    """Build and sign the receipt for one committed batch (the server side)."""
+    """Build and sign the receipt for one committed batch (the server side; `body_sha256`: the
+    body's SHA-256 when the caller has it already)."""
     unsigned = {
         "v": 1,
         "device_id": device_id,
-        "batch_digest": hashlib.sha256(body).hexdigest(),
+        "batch_digest": (body_sha256 or hashlib.sha256(body).digest()).hex(),
         "server_time": server_time,
         "accepted": sorted(accepted),
         "duplicates": sorted(duplicates),
@@ -48,9 +50,16 @@ def sign_receipt(
 
 
 def verify_receipt(
-    receipt: Receipt, *, public_key: bytes, device_id: str, body: bytes, sent_ids: Sequence[str]
+    receipt: Receipt,
+    *,
+    public_key: bytes,
+    device_id: str,
+    body: bytes,
+    sent_ids: Sequence[str],
+    body_sha256: bytes | None = None,
 ) -> None:
-    """Check a receipt fully before any item counts as sent.
+    """Check a receipt fully before any item counts as sent (`body_sha256`: the body's SHA-256, when
+    the caller has it already).
 
     Raises:
         ReceiptError: bad signature, another device or body, or ids missing, extra or repeated.
@@ -61,7 +70,8 @@ def verify_receipt(
         )
     except (InvalidSignature, ValueError) as error:
         raise ReceiptError() from error
-    if receipt.device_id != device_id or receipt.batch_digest != hashlib.sha256(body).hexdigest():
+    digest = (body_sha256 or hashlib.sha256(body).digest()).hex()
+    if receipt.device_id != device_id or receipt.batch_digest != digest:
         raise ReceiptError(N_("The server's receipt is for another device or another batch."))
     listed = [
         *receipt.accepted,

@@ -68,9 +68,9 @@ class ParsedSignature:
             raise SignatureError(check="bad_signature") from error
 
 
-def content_digest(body: bytes) -> str:
-    """The RFC 9530 `Content-Digest` value for `body` (SHA-256)."""
-    return http_sf.ser({"sha-256": (hashlib.sha256(body).digest(), {})})
+def content_digest(body: bytes, *, sha256: bytes | None = None) -> str:
+    """The RFC 9530 `Content-Digest` value for `body` (SHA-256; `sha256`: already computed)."""
+    return http_sf.ser({"sha-256": (sha256 or hashlib.sha256(body).digest(), {})})
 
 
 def sign_request(
@@ -82,6 +82,7 @@ def sign_request(
     signing_key: Ed25519PrivateKey,
     created: int | None = None,
     nonce: str | None = None,
+    body_sha256: bytes | None = None,
 ) -> dict[str, str]:
     """Headers that sign one request as this device.
 
@@ -93,11 +94,12 @@ def sign_request(
         signing_key: this device's Ed25519 private key.
         created: the signature time in Unix seconds (default: now).
         nonce: a fresh random nonce (default: 128 random bits); never reuse one.
+        body_sha256: the body's SHA-256, when the caller has it already (it is not computed again).
 
     Returns:
         `Content-Digest`, `X-Device-Id`, `Signature-Input` and `Signature` headers.
     """
-    digest = content_digest(body)
+    digest = content_digest(body, sha256=body_sha256)
     params: dict[str, Any] = {
         "created": int(time.time()) if created is None else created,
         "nonce": nonce or secrets.token_urlsafe(NONCE_BYTES),
@@ -182,8 +184,8 @@ def parse_signature(headers: Mapping[str, str], *, method: str, path: str) -> Pa
     return ParsedSignature(device_id=device_id, created=created, nonce=nonce, base=base, signature=signature)
 
 
-def check_content_digest(header: str | None, body: bytes) -> None:
-    """Check that a `Content-Digest` header carries the SHA-256 of `body`.
+def check_content_digest(header: str | None, body: bytes, *, sha256: bytes | None = None) -> None:
+    """Check that a `Content-Digest` header carries the SHA-256 of `body` (`sha256`: already computed).
 
     Raises:
         SignatureError: code `digest_mismatch` (missing, malformed, no sha-256, or another digest).
@@ -195,7 +197,7 @@ def check_content_digest(header: str | None, body: bytes) -> None:
     except (http_sf.StructuredFieldError, UnicodeEncodeError, ValueError) as error:
         raise SignatureError(check="digest_mismatch") from error
     member = parsed.get("sha-256") if isinstance(parsed, dict) else None
-    if not isinstance(member, tuple) or member[0] != hashlib.sha256(body).digest():
+    if not isinstance(member, tuple) or member[0] != (sha256 or hashlib.sha256(body).digest()):
         raise SignatureError(check="digest_mismatch")
 
 

@@ -13,17 +13,20 @@ be someone else's replay. Rate limits and nonces live in the database, shared by
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import ipaddress
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from sync.errors import SignatureError
 from sync.server import crud
-from sync.server.db import atomic_step
+from sync.server.db import request_connection, step
 from sync.server.deps import ServerState
 from sync.server.models import Device
 from sync.server.rate_limits import RateLimit, prune_rate_limits, retry_after_header, take
@@ -35,6 +38,7 @@ __all__ = [
     "SignedRequestDep",
     "authenticate",
     "authenticate_role",
+    "check_consumed",
     "client_address",
     "limit_address",
     "read_signed_request",
@@ -64,6 +68,11 @@ class SignedRequest:
     body: bytes
     content_digest: str | None
     client: str
+
+    @functools.cached_property
+    def body_sha256(self) -> bytes:
+        """The body's SHA-256, computed once (for its `Content-Digest` and for the receipt)."""
+        return hashlib.sha256(self.body).digest()
 
 
 def client_address(request: Request) -> str:
@@ -102,7 +111,7 @@ def record_refusal(session: Session, state: ServerState, refusal: Refusal) -> Re
     The caller rolls back first whatever the refused request must not keep; what it keeps (the
     use of its rate allowance) is committed here with the tally.
     """
-    crud.tally_refusal(session=session, at=state.clock_ms(), code=refusal.reason)
+    crud.tally_refusal(bind=session, at=state.clock_ms(), code=refusal.reason)
     session.commit()
     return refusal
 
@@ -128,10 +137,11 @@ def limit_address(state: ServerState, key: str, limit: RateLimit, detail: str) -
 
 def authenticate(
     signed: SignedRequest,
-    session: Session,
     state: ServerState,
     *,
     role: str | tuple[str, ...] = "device",
+    connection: Connection | None = None,
+    consume: bool = True,
 ) -> Device:
     """The principal making this request, after every check passed, with one of the route's roles.
 
@@ -140,27 +150,46 @@ def authenticate(
     a device cannot read an inbox or the audit log and a partner cannot send interviews.
     `authenticate_role` also answers which of the roles the principal has.
 
-    Two database round trips on PostgreSQL (`crud.admit`, then `crud.consume`, each one autocommitted
-    statement); two short transactions on SQLite. `session` is used only to count a refusal, after
-    those steps have released their connection, so a request holds at most one connection at a time.
-    Called at the start of a route, in the route's own thread (SQLite's write lock is taken and
-    released in one thread).
+    `connection`: the request's connection (`db.request_connection`), when the route goes on using
+    it; else one is checked out for these steps and returned before this returns, so a request
+    holds at most one connection at a time. Two database round trips on PostgreSQL (`crud.admit`,
+    then `crud.consume`, each one autocommitted statement); two short transactions on SQLite; a
+    refusal is counted on the same connection, in a step of its own. Called at the start of a
+    route, in the route's own thread (SQLite's write lock is taken and released in one thread).
+
+    `consume=False` stops before the device's allowance and nonce: the caller takes them itself
+    (`crud.consume_and_store`, in the same step as its work), then calls `check_consumed`.
     """
-    return authenticate_role(signed, session, state, role=role)[0]
+    return authenticate_role(signed, state, role=role, connection=connection, consume=consume)[0]
 
 
 def authenticate_role(
     signed: SignedRequest,
-    session: Session,
     state: ServerState,
     *,
     role: str | tuple[str, ...] = "device",
+    connection: Connection | None = None,
+    consume: bool = True,
 ) -> tuple[Device, str]:
     """As `authenticate`, with the principal's role (one of `role`)."""
     roles = (role,) if isinstance(role, str) else role
+    if connection is not None:
+        return _authenticate(signed, state, roles, connection, consume=consume)
+    with request_connection(state.engine) as own:
+        return _authenticate(signed, state, roles, own, consume=consume)
+
+
+def _authenticate(
+    signed: SignedRequest,
+    state: ServerState,
+    roles: tuple[str, ...],
+    connection: Connection,
+    *,
+    consume: bool,
+) -> tuple[Device, str]:
     signature = signed.signature
     now_ms = state.clock_ms()
-    with atomic_step(state.engine) as connection:
+    with step(connection):
         admission = crud.admit(
             connection=connection,
             address_key=f"address:{signed.client}",
@@ -177,28 +206,30 @@ def authenticate_role(
         raise Refusal(429, "rate_limited", detail, headers=headers)
     device = admission.device
     if device is None:
-        raise record_refusal(session, state, Refusal(401, "unknown_device", _UNAUTHENTICATED))
+        raise _counted(connection, state, Refusal(401, "unknown_device", _UNAUTHENTICATED))
     try:
         signature.verify(device.public_key)
     except SignatureError as error:
-        raise record_refusal(session, state, Refusal(401, error.check, _UNAUTHENTICATED)) from error
+        raise _counted(connection, state, Refusal(401, error.check, _UNAUTHENTICATED)) from error
     if device.status != "active":
         refusal = Refusal(403, "device_revoked", "This device was revoked by the organisation.")
-        raise record_refusal(session, state, refusal)
+        raise _counted(connection, state, refusal)
     if admission.role not in roles:
         refusal = Refusal(403, "wrong_role", "This principal may not use this endpoint.")
-        raise record_refusal(session, state, refusal)
+        raise _counted(connection, state, refusal)
     if abs(now_ms // 1000 - signature.created) > state.settings.signature_window_seconds:
         refusal = Refusal(
             401, "clock_skew", "The signature's created time is outside the window.", server_time=now_ms
         )
-        raise record_refusal(session, state, refusal)
+        raise _counted(connection, state, refusal)
     try:
-        check_content_digest(signed.content_digest, signed.body)
+        check_content_digest(signed.content_digest, signed.body, sha256=signed.body_sha256)
     except SignatureError as error:
         refusal = Refusal(400, error.check, "The body does not match its Content-Digest.")
-        raise record_refusal(session, state, refusal) from error
-    with atomic_step(state.engine) as connection:
+        raise _counted(connection, state, refusal) from error
+    if not consume:
+        return device, admission.role
+    with step(connection):
         wait_ms, fresh = crud.consume(
             connection=connection,
             device_key=f"device:{device.device_id}",
@@ -208,9 +239,23 @@ def authenticate_role(
             nonce=signature.nonce,
             created=signature.created,
         )
-        if fresh and now_ms - state.last_nonce_prune_ms > NONCE_PRUNE_INTERVAL_MS:
-            state.last_nonce_prune_ms = now_ms
-            older_than = now_ms // 1000 - 2 * state.settings.signature_window_seconds
+    check_consumed(connection, state, wait_ms=wait_ms, fresh=fresh, now_ms=now_ms)
+    return device, admission.role
+
+
+def check_consumed(
+    connection: Connection, state: ServerState, *, wait_ms: int, fresh: bool, now_ms: int
+) -> None:
+    """After the device's allowance and nonce were taken: refuse a request over the device's rate
+    (429) or with a nonce already used (401 `replay`, counted); now and then forget old nonces.
+
+    Raises:
+        Refusal: as above.
+    """
+    if fresh and now_ms - state.last_nonce_prune_ms > NONCE_PRUNE_INTERVAL_MS:
+        state.last_nonce_prune_ms = now_ms
+        older_than = now_ms // 1000 - 2 * state.settings.signature_window_seconds
+        with step(connection):
             crud.prune_nonces(bind=connection, older_than=older_than)
     if wait_ms > 0:
         headers = {"Retry-After": retry_after_header(wait_ms)}
@@ -218,8 +263,14 @@ def authenticate_role(
             429, "rate_limited", "Too many requests from this device; wait and retry.", headers=headers
         )
     if not fresh:
-        raise record_refusal(session, state, Refusal(401, "replay", _UNAUTHENTICATED))
-    return device, admission.role
+        raise _counted(connection, state, Refusal(401, "replay", _UNAUTHENTICATED))
+
+
+def _counted(connection: Connection, state: ServerState, refusal: Refusal) -> Refusal:
+    """Count the refusal in its hour's tally, in a step of its own on the request's connection."""
+    with step(connection):
+        crud.tally_refusal(bind=connection, at=state.clock_ms(), code=refusal.reason)
+    return refusal
 
 
 SignedRequestDep = Annotated[SignedRequest, Depends(read_signed_request)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import logging
 import threading
@@ -20,13 +21,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, case, delete, exists, insert, literal, text, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    bindparam,
+    case,
+    delete,
+    exists,
+    insert,
+    literal_column,
+    update,
+)
 from sqlmodel import Session, col, select
 
 from sync.code_authority import VouchedKey
 from sync.envelope import read_header
 from sync.errors import EnvelopeError
-from sync.server.db import insert_for
+from sync.server.db import insert_for, insert_for_dialect
 from sync.server.models import (
     AuditEvent,
     Coordinator,
@@ -41,16 +53,18 @@ from sync.server.models import (
     RequestNonce,
     Submission,
 )
-from sync.server.rate_limits import RateLimit, take_statement, wait_ms
+from sync.server.rate_limits import RateLimit, take_parameters, take_statement, wait_ms
 from sync.server.refusals import Refusal
 from sync.wire import RejectedItem, SubmissionBatch
 
 __all__ = [
     "Admission",
     "BatchOutcome",
+    "Consumed",
     "OrganisationKeys",
     "admit",
     "consume",
+    "consume_and_store",
     "consume_nonce",
     "consume_token",
     "create_token",
@@ -120,9 +134,32 @@ def admit(
 
     PostgreSQL: one statement (the upsert as a CTE beside the device's row); SQLite: two.
     """
+    dialect = connection.dialect.name
+    taken = take_parameters(address_key, limit, now_ms)
+    if dialect == "postgresql":
+        row = connection.execute(_admit_statement(dialect), {**taken, "device_id": device_id}).one()
+        allowed, role, values = bool(row[0]), str(row[1]), tuple(row[2:])
+    else:
+        allowed = connection.execute(take_statement(dialect), taken).first() is not None
+        found = connection.execute(_admit_statement(dialect), {"device_id": device_id}).first()
+        role, values = (str(found[0]), tuple(found[1:])) if found is not None else ("device", (None,))
+    if not allowed:
+        return Admission(wait_ms(connection, address_key, limit, now_ms), None)
+    device = None if values[0] is None else Device(**dict(zip(_DEVICE_COLUMNS, values, strict=True)))
+    return Admission(0, device, role)
+
+
+_DEVICE_COLUMNS = tuple(Device.__table__.c.keys())  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _admit_statement(dialect: str) -> Any:
+    """The principal's role and row (PostgreSQL: with the address's allowance taken in the same
+    statement), built once per dialect; parameters `device_id` and `take_parameters`."""
     table: Any = Device.__table__  # type: ignore[attr-defined]
     columns = table.c
-    partner = case(
+    device_id = bindparam("device_id", type_=String)
+    role = case(
         (exists(select(col(Partner.partner_id)).where(col(Partner.partner_id) == device_id)), "partner"),
         (
             exists(
@@ -132,24 +169,13 @@ def admit(
         ),
         else_="device",
     ).label("role")
-    taken = take_statement(connection, address_key, limit, now_ms)
-    if connection.dialect.name == "postgresql":
-        used = taken.cte("taken")
-        one = select(literal(1).label("one")).subquery("one")
-        row = connection.execute(
-            select(exists(select(used.c.key)).label("allowed"), partner, *columns).select_from(
-                one.outerjoin(table, columns.device_id == device_id)
-            )
-        ).one()
-        allowed, role, values = bool(row[0]), str(row[1]), row[2:]
-    else:
-        allowed = connection.execute(taken).first() is not None
-        found = connection.execute(select(partner, *columns).where(columns.device_id == device_id)).first()
-        role, values = (str(found[0]), tuple(found[1:])) if found is not None else ("device", (None,))
-    if not allowed:
-        return Admission(wait_ms(connection, address_key, limit, now_ms), None)
-    device = None if values[0] is None else Device(**dict(zip(columns.keys(), values, strict=True)))
-    return Admission(0, device, role)
+    if dialect != "postgresql":
+        return select(role, *columns).where(columns.device_id == device_id)
+    used = take_statement(dialect).cte("taken")
+    one = select(literal_column("1").label("one")).subquery("one")
+    return select(exists(select(used.c.key)).label("allowed"), role, *columns).select_from(
+        one.outerjoin(table, columns.device_id == device_id)
+    )
 
 
 def consume(
@@ -170,33 +196,39 @@ def consume(
 
     PostgreSQL: one statement (the nonce is inserted only when the upsert allowed the request).
     """
-    taken = take_statement(connection, device_key, limit, now_ms)
-    if connection.dialect.name == "postgresql":
-        used = taken.cte("taken")
-        remembered = (
-            insert_for(connection, RequestNonce)
-            .from_select(
-                ["device_id", "nonce", "created"],
-                select(literal(device_id), literal(nonce), literal(created, BigInteger)).where(
-                    exists(select(used.c.key))
-                ),
-            )
-            .on_conflict_do_nothing(index_elements=["device_id", "nonce"])
-            .returning(col(RequestNonce.nonce))
-            .cte("remembered")
-        )
-        row = connection.execute(select(exists(select(used.c.key)), exists(select(remembered.c.nonce)))).one()
+    dialect = connection.dialect.name
+    taken = take_parameters(device_key, limit, now_ms)
+    remembered = {"device_id": device_id, "nonce": nonce, "created": created}
+    if dialect == "postgresql":
+        row = connection.execute(_consume_statement(dialect), {**taken, **remembered}).one()
         allowed, fresh = bool(row[0]), bool(row[1])
     else:
-        allowed = connection.execute(taken).first() is not None
-        fresh = (
-            allowed
-            and connection.execute(_nonce_statement(connection, device_id, nonce, created)).first()
-            is not None
-        )
+        allowed = connection.execute(take_statement(dialect), taken).first() is not None
+        fresh = allowed and connection.execute(_nonce_statement(dialect), remembered).first() is not None
     if not allowed:
         return wait_ms(connection, device_key, limit, now_ms), False
     return 0, fresh
+
+
+@functools.cache
+def _consume_statement(dialect: str) -> Any:
+    """PostgreSQL: the device's allowance and its nonce in one statement, built once."""
+    used = take_statement(dialect).cte("taken")
+    remembered = (
+        insert_for_dialect(dialect, RequestNonce)
+        .from_select(
+            ["device_id", "nonce", "created"],
+            select(
+                bindparam("device_id", type_=String),
+                bindparam("nonce", type_=String),
+                bindparam("created", type_=BigInteger),
+            ).where(exists(select(used.c.key))),
+        )
+        .on_conflict_do_nothing(index_elements=["device_id", "nonce"])
+        .returning(col(RequestNonce.nonce))
+        .cte("remembered")
+    )
+    return select(exists(select(used.c.key)), exists(select(remembered.c.nonce)))
 
 
 def record_event(
@@ -212,29 +244,37 @@ def record_event(
     session.add(AuditEvent(at=at, kind=kind, device_id=device_id, interview_id=interview_id, code=code))
 
 
-def tally_refusal(*, session: Session, at: int, code: str) -> None:
+def tally_refusal(*, bind: Session | Connection, at: int, code: str) -> None:
     """Count one refused request in its hour's row for `code` (one row per hour and code, ever)."""
     window_start = at - at % REFUSAL_WINDOW_MS
     statement = (
-        insert_for(session, RefusalTally)
+        insert_for(bind, RefusalTally)
         .values(window_start=window_start, code=code, count=1)
         .on_conflict_do_update(
             index_elements=["window_start", "code"], set_={"count": col(RefusalTally.count) + 1}
         )
     )
-    session.execute(statement)
+    bind.execute(statement)
 
 
 def consume_nonce(*, session: Session, device_id: str, nonce: str, created: int) -> bool:
     """Remember a request nonce; False when this device already used it (a replay)."""
-    return session.execute(_nonce_statement(session, device_id, nonce, created)).first() is not None
+    statement = _nonce_statement(session.get_bind().dialect.name)
+    remembered = {"device_id": device_id, "nonce": nonce, "created": created}
+    return session.execute(statement, remembered).first() is not None
 
 
-def _nonce_statement(bind: Session | Connection, device_id: str, nonce: str, created: int) -> Any:
+@functools.cache
+def _nonce_statement(dialect: str) -> Any:
+    """Remember a nonce (parameters `device_id`, `nonce`, `created`), built once per dialect."""
     # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT DO NOTHING through SQLAlchemy.
     return (
-        insert_for(bind, RequestNonce)
-        .values(device_id=device_id, nonce=nonce, created=created)
+        insert_for_dialect(dialect, RequestNonce)
+        .values(
+            device_id=bindparam("device_id", type_=String),
+            nonce=bindparam("nonce", type_=String),
+            created=bindparam("created", type_=BigInteger),
+        )
         .on_conflict_do_nothing(index_elements=["device_id", "nonce"])
         .returning(col(RequestNonce.nonce))
     )
@@ -375,6 +415,93 @@ def store_batch(
     On PostgreSQL the rows and their `submitted` audit events are one statement; duplicates,
     conflicts and rejections (rare) cost one more read and one more insert.
     """
+    rows, outcome = _rows(connection, device_id, batch, now, keys)
+    audited = False
+    if rows:
+        audited = _insert_rows(
+            connection, rows, outcome, device_id=device_id, now=now, deduplicate=deduplicate
+        )
+    _audit(connection, outcome, device_id=device_id, now=now, audited=audited)
+    return outcome
+
+
+@dataclass(frozen=True)
+class Consumed:
+    """What `consume_and_store` did: the milliseconds to wait (0: within the device's rate), whether
+    the nonce was new, and the batch's outcome (empty unless both allowed the request)."""
+
+    wait_ms: int
+    fresh: bool
+    outcome: BatchOutcome
+
+
+def consume_and_store(
+    *,
+    connection: Connection,
+    device_key: str,
+    limit: RateLimit,
+    nonce: str,
+    created: int,
+    device_id: str,
+    batch: SubmissionBatch,
+    now: int,
+    keys: OrganisationKeys,
+    deduplicate: bool = True,
+) -> Consumed:
+    """`consume`, then `store_batch` only when the request is within the device's rate and its nonce
+    is new; in the caller's one transaction, so the nonce and the rows are kept or lost together.
+
+    PostgreSQL (deduplicating): one statement, the allowance, the nonce, the rows and their audit
+    events (the rows are inserted only when the nonce was); elsewhere the same steps one by one.
+    """
+    taken = take_parameters(device_key, limit, now)
+    rows, outcome = _rows(connection, device_id, batch, now, keys)
+    if not rows or not deduplicate or connection.dialect.name != "postgresql":
+        wait, fresh = consume(
+            connection=connection,
+            device_key=device_key,
+            limit=limit,
+            now_ms=now,
+            device_id=device_id,
+            nonce=nonce,
+            created=created,
+        )
+        if wait or not fresh:
+            return Consumed(wait, fresh, BatchOutcome())
+        return Consumed(
+            0,
+            True,
+            store_batch(
+                connection=connection,
+                device_id=device_id,
+                batch=batch,
+                now=now,
+                keys=keys,
+                deduplicate=deduplicate,
+            ),
+        )
+    parameters = {
+        **taken,
+        **_arrays(rows),
+        "device_id": device_id,
+        "now": now,
+        "nonce": nonce,
+        "created": created,
+    }
+    allowed, fresh, stored = connection.exec_driver_sql(_CONSUME_AND_STORE, parameters).one()
+    if not allowed:
+        return Consumed(wait_ms(connection, device_key, limit, now), False, BatchOutcome())
+    if not fresh:
+        return Consumed(0, False, BatchOutcome())
+    _sort_out(connection, rows, set(stored), outcome)
+    _audit(connection, outcome, device_id=device_id, now=now, audited=True)
+    return Consumed(0, True, outcome)
+
+
+def _rows(
+    connection: Connection, device_id: str, batch: SubmissionBatch, now: int, keys: OrganisationKeys
+) -> tuple[list[dict[str, Any]], BatchOutcome]:
+    """The batch's rows to insert, and its outcome so far (the items rejected)."""
     ids = [item.interview_id for item in batch.items]
     if len(ids) != len(set(ids)):
         raise Refusal(422, "duplicate_ids_in_batch", "Each interview id may appear once per batch.")
@@ -404,11 +531,12 @@ def store_batch(
                 "received_at": now,
             }
         )
-    audited = False
-    if rows:
-        audited = _insert_rows(
-            connection, rows, outcome, device_id=device_id, now=now, deduplicate=deduplicate
-        )
+    return rows, outcome
+
+
+def _audit(connection: Connection, outcome: BatchOutcome, *, device_id: str, now: int, audited: bool) -> None:
+    """The batch's audit events (`audited`: the `submitted` ones are written already), and a log
+    line per conflict."""
     events = [
         *(
             {"kind": "rejected", "interview_id": item.interview_id, "code": item.code}
@@ -425,32 +553,87 @@ def store_batch(
         )
     for item_id in outcome.conflicts:
         log.warning("conflict: interview %s from device %s holds other content", item_id, device_id)
-    return outcome
 
 
-# The rows and an audit event for each row that was new, in one statement (PostgreSQL).
-_STORE_WITH_AUDIT = text(
-    """
+# The rows and an audit event for each row that was new, in one statement (PostgreSQL). psycopg's own
+# placeholders: `%(envelope)b` sends the envelopes in binary (as text, escaping them costs ~4 ms a batch).
+_STORE_WITH_AUDIT = """
     WITH stored AS (
         INSERT INTO submissions (interview_id, device_id, seq, protocol_id, protocol_version, key_id,
                                  envelope, envelope_sha256, size, received_at)
-        SELECT item.interview_id, :device_id, item.seq, item.protocol_id, item.protocol_version,
-               item.key_id, item.envelope, item.envelope_sha256, item.size, :now
-        FROM unnest(CAST(:interview_id AS varchar[]), CAST(:seq AS bigint[]),
-                    CAST(:protocol_id AS varchar[]), CAST(:protocol_version AS varchar[]),
-                    CAST(:key_id AS varchar[]), CAST(:envelope AS bytea[]),
-                    CAST(:envelope_sha256 AS varchar[]), CAST(:size AS integer[]))
+        SELECT item.interview_id, %(device_id)s, item.seq, item.protocol_id, item.protocol_version,
+               item.key_id, item.envelope, item.envelope_sha256, item.size, %(now)s
+        FROM unnest(CAST(%(interview_id)s AS varchar[]), CAST(%(seq)s AS bigint[]),
+                    CAST(%(protocol_id)s AS varchar[]), CAST(%(protocol_version)s AS varchar[]),
+                    CAST(%(key_id)s AS varchar[]), CAST(%(envelope)b AS bytea[]),
+                    CAST(%(envelope_sha256)s AS varchar[]), CAST(%(size)s AS integer[]))
              AS item(interview_id, seq, protocol_id, protocol_version, key_id, envelope,
                      envelope_sha256, size)
         ON CONFLICT (interview_id) DO NOTHING
         RETURNING interview_id
     ), audited AS (
         INSERT INTO audit_events (at, kind, device_id, interview_id, code)
-        SELECT :now, 'submitted', :device_id, interview_id, NULL FROM stored
+        SELECT %(now)s, 'submitted', %(device_id)s, interview_id, NULL FROM stored
     )
     SELECT interview_id FROM stored
-    """
+"""
+
+# The device's allowance (`rate_limits.take_statement` as compiled for PostgreSQL: a test keeps the
+# two alike), its nonce (only when allowed), then the rows and their audit events as above (only
+# when the nonce was new): one statement.
+_CONSUME_AND_STORE = """
+    WITH taken AS (
+        INSERT INTO rate_limits (key, next_free_us)
+        VALUES (%(limit_key)s::VARCHAR, (%(limit_now_us)s::BIGINT + %(limit_interval_us)s::BIGINT))
+        ON CONFLICT (key) DO UPDATE SET next_free_us = (CASE WHEN (rate_limits.next_free_us >
+            %(limit_now_us)s::BIGINT) THEN rate_limits.next_free_us ELSE %(limit_now_us)s::BIGINT END
+            + %(limit_interval_us)s::BIGINT)
+        WHERE rate_limits.next_free_us <= %(limit_now_us)s::BIGINT + %(limit_tolerance_us)s::BIGINT
+        RETURNING rate_limits.key
+    ), remembered AS (
+        INSERT INTO request_nonces (device_id, nonce, created)
+        SELECT %(device_id)s, %(nonce)s, %(created)s WHERE EXISTS (SELECT 1 FROM taken)
+        ON CONFLICT (device_id, nonce) DO NOTHING
+        RETURNING nonce
+    ), stored AS (
+        INSERT INTO submissions (interview_id, device_id, seq, protocol_id, protocol_version, key_id,
+                                 envelope, envelope_sha256, size, received_at)
+        SELECT item.interview_id, %(device_id)s, item.seq, item.protocol_id, item.protocol_version,
+               item.key_id, item.envelope, item.envelope_sha256, item.size, %(now)s
+        FROM unnest(CAST(%(interview_id)s AS varchar[]), CAST(%(seq)s AS bigint[]),
+                    CAST(%(protocol_id)s AS varchar[]), CAST(%(protocol_version)s AS varchar[]),
+                    CAST(%(key_id)s AS varchar[]), CAST(%(envelope)b AS bytea[]),
+                    CAST(%(envelope_sha256)s AS varchar[]), CAST(%(size)s AS integer[]))
+             AS item(interview_id, seq, protocol_id, protocol_version, key_id, envelope,
+                     envelope_sha256, size)
+        WHERE EXISTS (SELECT 1 FROM remembered)
+        ON CONFLICT (interview_id) DO NOTHING
+        RETURNING interview_id
+    ), audited AS (
+        INSERT INTO audit_events (at, kind, device_id, interview_id, code)
+        SELECT %(now)s, 'submitted', %(device_id)s, interview_id, NULL FROM stored
+    )
+    SELECT EXISTS (SELECT 1 FROM taken), EXISTS (SELECT 1 FROM remembered),
+           ARRAY(SELECT interview_id FROM stored)
+"""
+_ARRAY_COLUMNS = (
+    *("interview_id", "seq", "protocol_id", "protocol_version", "key_id"),
+    *("envelope", "envelope_sha256", "size"),
 )
+
+
+def _arrays(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The rows as one array per column: one statement text for any batch size."""
+    return {name: [row[name] for row in rows] for name in _ARRAY_COLUMNS}
+
+
+@functools.cache
+def _insert_new_rows(dialect: str) -> Any:
+    return (
+        insert_for_dialect(dialect, Submission)
+        .on_conflict_do_nothing(index_elements=["interview_id"])
+        .returning(col(Submission.interview_id))
+    )
 
 
 def _insert_rows(
@@ -467,26 +650,26 @@ def _insert_rows(
         connection.execute(insert(Submission), list(rows))
         outcome.accepted.extend(row["interview_id"] for row in rows)
         return False
-    stored = (
-        insert_for(connection, Submission)
-        .on_conflict_do_nothing(index_elements=["interview_id"])
-        .returning(col(Submission.interview_id))
-    )
     audited = connection.dialect.name == "postgresql"
-    if audited:  # one statement, the same text for any batch size: the rows arrive as arrays
-        columns = (
-            *("interview_id", "seq", "protocol_id", "protocol_version", "key_id"),
-            *("envelope", "envelope_sha256", "size"),
-        )
-        arrays = {name: [row[name] for row in rows] for name in columns}
-        result = connection.execute(_STORE_WITH_AUDIT, {**arrays, "device_id": device_id, "now": now})
-        inserted = set(result.scalars().all())
+    if audited:
+        parameters = {**_arrays(rows), "device_id": device_id, "now": now}
+        inserted = set(connection.exec_driver_sql(_STORE_WITH_AUDIT, parameters).scalars().all())
     else:  # Core executemany: one cached statement for any batch size
-        inserted = set(connection.execute(stored, list(rows)).scalars().all())
+        statement = _insert_new_rows(connection.dialect.name)
+        inserted = set(connection.execute(statement, list(rows)).scalars().all())
+    _sort_out(connection, rows, inserted, outcome)
+    return audited
+
+
+def _sort_out(
+    connection: Connection, rows: Sequence[dict[str, Any]], inserted: set[str], outcome: BatchOutcome
+) -> None:
+    """Accepted (`inserted`), duplicates and conflicts: the rows not inserted are compared with what
+    is stored (one read, only when there are any)."""
     outcome.accepted.extend(row["interview_id"] for row in rows if row["interview_id"] in inserted)
     others = {row["interview_id"]: row for row in rows if row["interview_id"] not in inserted}
     if not others:
-        return audited
+        return
     compared = ("interview_id", "device_id", "envelope_sha256", "protocol_id", "protocol_version")
     existing = connection.execute(
         select(*(getattr(Submission, name) for name in compared)).where(
@@ -502,4 +685,3 @@ def _insert_rows(
                 senders = set(lineage(bind=connection, device_id=row["device_id"]))
             same = stored_device in senders
         (outcome.duplicates if same else outcome.conflicts).append(interview_id)
-    return audited

@@ -36,12 +36,15 @@ __all__ = [
     "atomic_step",
     "current_organisation_key",
     "insert_for",
+    "insert_for_dialect",
     "load_receipt_key",
     "make_engine",
     "now_ms",
     "prepare_database",
     "read_public_key_file",
     "register_organisation_key",
+    "request_connection",
+    "step",
 ]
 
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -90,12 +93,29 @@ def atomic_step(engine: Engine) -> Iterator[Connection]:
     PostgreSQL: autocommit, so a step written as one statement (data-modifying CTEs are atomic) is
     one round trip, without BEGIN or COMMIT. SQLite: one `BEGIN IMMEDIATE` transaction.
     """
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            yield connection
-    else:
-        with engine.begin() as connection:
-            yield connection
+    with request_connection(engine) as connection, step(connection):
+        yield connection
+
+
+@contextmanager
+def request_connection(engine: Engine) -> Iterator[Connection]:
+    """One pooled connection for every step of a signed request: one checkout, not one per step.
+
+    Nothing begins here: each step is its own `step(connection)`. PostgreSQL: in autocommit (a step
+    written as one statement is one round trip). SQLite: each step is one `BEGIN IMMEDIATE`
+    transaction that holds the write lock for that step only.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
+
+
+@contextmanager
+def step(connection: Connection) -> Iterator[Connection]:
+    """One step of a request on its connection: committed when the block ends, rolled back on error."""
+    with connection.begin():
+        yield connection
 
 
 def _acquire(lock: SqliteWriteLock | threading.Lock) -> bool:
@@ -265,6 +285,11 @@ def current_organisation_key(engine: Engine) -> OrganisationKey | None:
 def insert_for(bind: Session | Connection, model: Any) -> Any:
     """An `INSERT` for `model` in the database's own dialect (for `ON CONFLICT` clauses)."""
     dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
+    return insert_for_dialect(dialect, model)
+
+
+def insert_for_dialect(dialect: str, model: Any) -> Any:
+    """An `INSERT` for `model` in `dialect` ("sqlite" or "postgresql"), for statements built once."""
     return (sqlite_insert if dialect == "sqlite" else postgresql_insert)(model)
 
 

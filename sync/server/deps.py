@@ -35,7 +35,8 @@ class ServerState:
     last_limit_prune_ms: int = field(default=0)
 
 
-def get_state(request: Request) -> ServerState:
+async def get_state(request: Request) -> ServerState:
+    """Async on purpose: FastAPI runs a plain function dependency in a worker thread, a hop per request."""
     state: ServerState = request.app.state.waypoint
     return state
 

@@ -9,16 +9,26 @@ requests in several processes never take more than the limit.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Insert, case, delete
+from sqlalchemy import BigInteger, Connection, Insert, String, bindparam, case, delete
 from sqlmodel import col, select
 
-from sync.server.db import insert_for
+from sync.server.db import insert_for_dialect
 from sync.server.models import RateLimitState
 
-__all__ = ["RateLimit", "prune_rate_limits", "retry_after_header", "take", "take_statement", "wait_ms"]
+__all__ = [
+    "RateLimit",
+    "prune_rate_limits",
+    "retry_after_header",
+    "take",
+    "take_parameters",
+    "take_statement",
+    "wait_ms",
+]
 
 MAX_TOLERANCE_US = 10**15  # ~31 years: any larger burst is "unlimited", and stays inside a BIGINT
 
@@ -39,18 +49,23 @@ class RateLimit:
         return min((self.burst - 1) * self.interval_us, MAX_TOLERANCE_US)
 
 
-def take_statement(bind: Connection, key: str, limit: RateLimit, now_ms: int) -> Insert:
-    """The one statement that uses a request of `key`'s allowance: an upsert that returns the key when
+@functools.cache
+def take_statement(dialect: str) -> Insert:
+    """The one statement that uses a request of a key's allowance: an upsert that returns the key when
     the request is allowed and writes nothing (returns no row) when it is not.
 
     A missing row means a full allowance; an existing one moves its due time on by one interval,
-    only while the due time is within the tolerance.
+    only while the due time is within the tolerance. Built once per dialect (`dialect`: "sqlite" or
+    "postgresql"), with the values as bound parameters (`take_parameters`), so SQLAlchemy compiles it
+    once per process.
     """
-    now, interval, tolerance = now_ms * 1000, limit.interval_us, limit.tolerance_us  # microseconds
+    now = bindparam("limit_now_us", type_=BigInteger)
+    interval = bindparam("limit_interval_us", type_=BigInteger)
+    tolerance = bindparam("limit_tolerance_us", type_=BigInteger)
     due = RateLimitState.__table__.c.next_free_us  # type: ignore[attr-defined]
     statement: Insert = (
-        insert_for(bind, RateLimitState)
-        .values(key=key, next_free_us=now + interval)
+        insert_for_dialect(dialect, RateLimitState)
+        .values(key=bindparam("limit_key", type_=String), next_free_us=now + interval)
         .on_conflict_do_update(
             index_elements=["key"],
             set_={"next_free_us": case((due > now, due), else_=now) + interval},
@@ -61,12 +76,23 @@ def take_statement(bind: Connection, key: str, limit: RateLimit, now_ms: int) ->
     return statement
 
 
+def take_parameters(key: str, limit: RateLimit, now_ms: int) -> dict[str, Any]:
+    """The values `take_statement` is executed with (times in microseconds)."""
+    return {
+        "limit_key": key,
+        "limit_now_us": now_ms * 1000,
+        "limit_interval_us": limit.interval_us,
+        "limit_tolerance_us": limit.tolerance_us,
+    }
+
+
 def take(connection: Connection, key: str, limit: RateLimit, now_ms: int) -> int:
     """Use one request of `key`'s allowance; return 0 when allowed, else the milliseconds to wait.
 
     The caller commits (an allowed request's use must outlive whatever the request does next).
     """
-    if connection.execute(take_statement(connection, key, limit, now_ms)).first() is not None:
+    statement = take_statement(connection.dialect.name)
+    if connection.execute(statement, take_parameters(key, limit, now_ms)).first() is not None:
         return 0
     return wait_ms(connection, key, limit, now_ms)
 

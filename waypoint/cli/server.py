@@ -78,7 +78,7 @@ def server_command(
     if processes == 1:
         app = create_app(settings)  # sets up the schema, the organisation key and the receipt key
         _require_organisation_key(current_organisation_key(app.state.waypoint.engine))
-        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, server_header=False)
         return
     # Set the database up once, here, so the worker processes start on a ready schema and keys.
     engine = make_engine(url, connections=1)
@@ -98,6 +98,7 @@ def server_command(
         host=host,
         port=port,
         log_level="info",
+        access_log=False,  # a line per request costs the workers time; errors are still logged
         server_header=False,
     )
 

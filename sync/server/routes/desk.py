@@ -116,7 +116,7 @@ def enroll_coordinator(
 
 
 def _coordinator(signed: SignedRequestDep, session: Session, state: StateDep) -> str:
-    return authenticate(signed, session, state, role=COORDINATOR).device_id
+    return authenticate(signed, state, role=COORDINATOR).device_id
 
 
 @router.get("/desk/submissions", responses=problem_responses(*SIGNED_REFUSALS, 422))

@@ -60,7 +60,7 @@ def send_referrals(
     """Store a device's (or the coordinator's) referrals once per id, commit, then answer with a
     signed receipt."""
     with unit_of_work(session):
-        device_id = authenticate(signed, session, state, role=SENDERS).device_id
+        device_id = authenticate(signed, state, role=SENDERS).device_id
         now = state.clock_ms()
         outcome = store_referrals(session=session, device_id=device_id, batch=batch, now=now)
         session.commit()
@@ -81,7 +81,7 @@ def send_referrals(
 def device_events(signed: SignedRequestDep, session: SessionDep, state: StateDep) -> ReferralEvents:
     """Every status change of the referrals this device (or coordinator) sent, oldest first."""
     with unit_of_work(session):
-        device_id = authenticate(signed, session, state, role=SENDERS).device_id
+        device_id = authenticate(signed, state, role=SENDERS).device_id
         events = events_for_device(session=session, device_id=device_id)
         session.commit()
     return ReferralEvents(events=events)
@@ -103,7 +103,7 @@ def revoke(
 def partner_inbox(signed: SignedRequestDep, session: SessionDep, state: StateDep) -> InboxResponse:
     """The referrals addressed to this partner, oldest first."""
     with unit_of_work(session):
-        partner_id = authenticate(signed, session, state, role="partner").device_id
+        partner_id = authenticate(signed, state, role="partner").device_id
         entries = inbox(session=session, partner_id=partner_id)
         session.commit()
     return InboxResponse(items=[_item(entry) for entry in entries])
@@ -115,7 +115,7 @@ def partner_referral(
 ) -> InboxItem:
     """One referral addressed to this partner; any other id is 404, whether it exists or not."""
     with unit_of_work(session):
-        partner_id = authenticate(signed, session, state, role="partner").device_id
+        partner_id = authenticate(signed, state, role="partner").device_id
         entries = inbox(session=session, partner_id=partner_id, referral_id=referral_id)
         session.commit()
     if not entries:
@@ -154,7 +154,7 @@ def _change(
         except (binascii.Error, ValueError, EnvelopeError):
             raise Refusal(422, "bad_envelope", "The detail is not a sealed envelope.") from None
     with unit_of_work(session):
-        actor, actor_role = authenticate_role(signed, session, state, role=role)
+        actor, actor_role = authenticate_role(signed, state, role=role)
         row = add_event(
             session=session,
             referral_id=referral_id,

@@ -35,7 +35,7 @@ def updates(
 ) -> UpdatesResponse:
     """The device's status and anything the organisation sends it."""
     with unit_of_work(session):
-        device_id = authenticate(signed, session, state).device_id
+        device_id = authenticate(signed, state).device_id
         newer = None if directory_version is None else newer_directory(session, directory_version)
     directory = None
     if newer is not None:
