@@ -136,22 +136,32 @@ class Answered(NamedTuple):
     step: Step
 
 
-@dataclass(eq=False)
+class _Values(dict[str, Value]):
+    """The walk's values by name; a name not resolved yet reads as UNKNOWN, so `values.__getitem__`
+    is the resolver expressions call (a C-level lookup, not a Python function per read)."""
+
+    __slots__ = ()
+
+    def __missing__(self, name: str) -> Value:
+        return UNKNOWN
+
+
+@dataclass(eq=False, slots=True)
 class _Walk:
     """How far the interview has got: resolved values (questions before `cursor`, and calculates),
     the question at `cursor`. The next answer reuses `values` in place and marks this walk `stale`,
     so an older Interview that still holds it walks again from the start instead of reading it."""
 
-    values: dict[str, Value]
+    values: _Values
     cursor: int  # index of the question to ask; len(questions) when none is left
     emergencies: tuple[EmergencyRule, ...]
     protocol: Protocol  # the walk is only valid for the protocol it was computed with
-    sums: dict[int, _Sum] = field(default_factory=dict, repr=False)  # by calculate index, like values
+    sums: dict[int, _Sum] = field(repr=False)  # by calculate index, like values
     stale: bool = False
     step: Step | None = field(default=None, repr=False)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Sum:
     """A calculate that is a chain of `+` terms, kept term by term: the value of each term, how many
     are unknown, the exact total of the whole-number ones and how many are not whole numbers."""
@@ -162,6 +172,9 @@ class _Sum:
     fractional: int = 0
 
     def count(self, value: Value, sign: int) -> None:
+        if type(value) is int:  # the usual term, if(..., 1, 0): exact, no conversion
+            self.total += sign * value
+            return
         if value is UNKNOWN:
             self.unknown += sign
             return
@@ -224,11 +237,10 @@ def _step(protocol: Protocol, interview: Interview, walk: _Walk) -> Step:
     question = protocol.questions[walk.cursor]
     position = len(interview.asked) + 1
     unconditional, conditional = protocol.remaining_after[walk.cursor]
-    known_later = sum(
-        1
-        for fact in interview.facts
-        if (q := protocol.by_fact.get(fact)) is not None and q.index > walk.cursor
-    )
+    known_later = 0
+    if interview.facts:
+        by_fact = protocol.by_fact
+        known_later = sum(1 for fact in interview.facts if (q := by_fact.get(fact)) is not None and q.index > walk.cursor)
     estimated = position + max(0, unconditional + (conditional + 1) // 2 - known_later)
     return AskQuestion(question, position, estimated)
 
@@ -249,8 +261,7 @@ def answer_next(protocol: Protocol, interview: Interview, qid: str, value: Answe
     Raises:
         AnswerError: as `answer`.
     """
-    question = _current(protocol, interview, qid)
-    walk = _walk(protocol, interview)
+    question, walk = _current(protocol, interview, qid)
     checked = _checked_value(protocol, question, value, walk.values)
     return _advance(protocol, interview, walk, question, checked)
 
@@ -266,10 +277,10 @@ def decline_next(protocol: Protocol, interview: Interview, qid: str) -> Answered
     Raises:
         AnswerError: as `decline`.
     """
-    question = _current(protocol, interview, qid)
+    question, walk = _current(protocol, interview, qid)
     if not question.kind.answerable:
         raise AnswerError(INFO_ONLY, INFO_ONLY_TODO, qid=qid)
-    return _advance(protocol, interview, _walk(protocol, interview), question, DECLINED)
+    return _advance(protocol, interview, walk, question, DECLINED)
 
 
 def resume(protocol: Protocol, interview: Interview) -> Interview:
@@ -361,19 +372,23 @@ def _same_protocol(protocol: Protocol, interview: Interview) -> None:
         )
 
 
-def _current(protocol: Protocol, interview: Interview, qid: str) -> Question:
+def _current(protocol: Protocol, interview: Interview, qid: str) -> tuple[Question, _Walk]:
+    """The question `qid` when it is the one to answer now (AnswerError otherwise), and the walk."""
     _same_protocol(protocol, interview)
+    walk = _walk(protocol, interview)
+    step = walk.step
+    if step is None:
+        step = walk.step = _step(protocol, interview, walk)
+    if type(step) is AskQuestion and step.question.id == qid:
+        return step.question, walk
     question = protocol.by_id.get(qid)
     if question is None:
         raise AnswerError(UNKNOWN_QUESTION, UNKNOWN_QUESTION_TODO, qid=qid, protocol=protocol.id)
-    step = next_step(protocol, interview)
     if isinstance(step, EmergencyStop):
         raise AnswerError(STOPPED, STOPPED_TODO, qid=qid, reason="immediate danger")
     if isinstance(step, Finished):
         raise AnswerError(STOPPED, STOPPED_TODO, qid=qid, reason="finished")
-    if step.question.id != qid:
-        raise AnswerError(NOT_CURRENT, NOT_CURRENT_TODO, qid=qid, current=step.question.id)
-    return question
+    raise AnswerError(NOT_CURRENT, NOT_CURRENT_TODO, qid=qid, current=step.question.id)
 
 
 def _advance(
@@ -385,21 +400,13 @@ def _advance(
     log.append(question.id, value)
     walk.stale = True  # its values are about to change in place
     values = walk.values
-    changed = [question.id]
     values[question.id] = _rule_value(question, value)
+    # The log now holds exactly this interview's answers and the new one: its dict is the answers.
     new_walk = _continue(
-        protocol, interview.facts, AnswersView(log, size + 1), values, question.index + 1, interview.resumed,
-        changed, walk.sums,
+        protocol, interview.facts, log.answers, values, question.index + 1, interview.resumed,
+        [question.id], walk.sums,
     )  # fmt: skip
-    answered = Interview(
-        interview.protocol_id,
-        interview.protocol_version,
-        interview.facts,
-        AnswersView(log, size + 1),
-        AskedView(log, size + 1),
-        new_walk,
-        interview.resumed,
-    )
+    answered = interview.extended(AnswersView(log, size + 1), AskedView(log, size + 1), new_walk)
     step = new_walk.step = _step(protocol, answered, new_walk)
     return Answered(answered, step)
 
@@ -418,7 +425,7 @@ def _walk(protocol: Protocol, interview: Interview) -> _Walk:
     if isinstance(cached, _Walk) and cached.protocol is protocol and not cached.stale:
         return cached
     _same_protocol(protocol, interview)
-    walk = _continue(protocol, interview.facts, interview.answers, {}, 0, interview.resumed)
+    walk = _continue(protocol, interview.facts, interview.answers, _Values(), 0, interview.resumed)
     object.__setattr__(interview, "walk_cache", walk)
     return walk
 
@@ -427,7 +434,7 @@ def _continue(
     protocol: Protocol,
     facts: Mapping[str, AnswerValue],
     answers: Mapping[str, AnswerValue],
-    values: dict[str, Value],
+    values: _Values,
     index: int,
     resumed: tuple[str, ...] = (),
     changed: list[str] | None = None,
@@ -439,79 +446,89 @@ def _continue(
     None means they are new, so every calculate runs once in full.
     """
     questions = protocol.questions
-    calculates = protocol.calculates
     sums = {} if sums is None else sums
     pending: list[int] = []
-    dirty: dict[int, set[str] | None] = {}
-    if calculates:
+    dirty: dict[int, set[int] | None] = {}
+    readers = protocol.term_readers
+    if protocol.calculates:
         if changed is None:
-            pending = list(range(len(calculates)))
+            pending = list(range(len(protocol.calculates)))
             dirty = dict.fromkeys(pending)
         else:
             for name in changed:
-                _mark(protocol, pending, dirty, name)
+                _mark(readers, pending, dirty, name)
     reads_calculates = protocol.reads_calculates
-
-    def resolve(name: str) -> Value:
-        return values.get(name, UNKNOWN)
-
-    cursor = len(questions)
-    while index < len(questions):
+    resolve = values.__getitem__
+    cursor = count = len(questions)
+    while index < count:
         question = questions[index]
-        if question.id in answers:
-            value = _rule_value(question, answers[question.id])
-        elif question.fact is not None and question.fact in facts:
-            value = _rule_value(question, facts[question.fact])
+        qid = question.id
+        fact = question.fact
+        if qid in answers:
+            value = _rule_value(question, answers[qid])
+        elif fact is not None and fact in facts:
+            value = _rule_value(question, facts[fact])
+        elif question.relevant is None:
+            cursor = index
+            break
         else:
             if pending and index in reads_calculates:
                 _recalculate(protocol, values, sums, pending, dirty)
-            relevant = True if question.relevant is None else question.relevant.holds(resolve)
+            relevant = question.relevant.holds(resolve)
             if relevant is True or (relevant is UNKNOWN and question.ask_when_unknown):
                 cursor = index
                 break
             value = EMPTY if relevant is False else UNKNOWN
-        values[question.id] = value
-        if calculates:
-            _mark(protocol, pending, dirty, question.id)
+        values[qid] = value
+        if qid in readers:
+            _mark(readers, pending, dirty, qid)
         index += 1
     if pending:
         _recalculate(protocol, values, sums, pending, dirty)
-    fired = tuple(
-        rule for rule in protocol.emergencies if rule.id not in resumed and rule.when.holds(resolve) is True
+    fired = (
+        tuple(rule for rule in protocol.emergencies if rule.id not in resumed and rule.when.holds(resolve) is True)
+        if protocol.emergencies
+        else ()
     )
     return _Walk(values, cursor, fired, protocol, sums)
 
 
-def _mark(protocol: Protocol, pending: list[int], dirty: dict[int, set[str] | None], name: str) -> None:
-    """Queue the calculates that read `name`, remembering which names changed for each."""
-    for reader in protocol.calculate_readers.get(name, ()):
+def _mark(
+    readers: Mapping[str, tuple[tuple[int, tuple[int, ...]], ...]],
+    pending: list[int],
+    dirty: dict[int, set[int] | None],
+    name: str,
+) -> None:
+    """Queue the calculates that read `name`, remembering which of their terms read it."""
+    for reader, terms in readers.get(name, ()):
         if reader not in dirty:
-            dirty[reader] = {name}
+            dirty[reader] = set(terms)
             heapq.heappush(pending, reader)
-        elif (names := dirty[reader]) is not None:
-            names.add(name)
+        elif (kept := dirty[reader]) is not None:
+            kept.update(terms)
 
 
 def _recalculate(
     protocol: Protocol,
-    values: dict[str, Value],
+    values: _Values,
     sums: dict[int, _Sum],
     pending: list[int],
-    dirty: dict[int, set[str] | None],
+    dirty: dict[int, set[int] | None],
 ) -> None:
     """Run the queued calculates in dependency order (a heap of indexes), each at most once, and
     queue the readers of each one whose value changed."""
     calculates = protocol.calculates
+    readers = protocol.term_readers
     while pending:
         index = heapq.heappop(pending)
-        names = dirty.pop(index, None)
+        terms = dirty.pop(index, None)
         calculate = calculates[index]
-        new = _run_calculate(calculate, protocol, index, values, sums, names)
+        new = _run_calculate(calculate, protocol, index, values, sums, terms)
         old = values.get(calculate.id, _ABSENT)
         if old is new or (type(old) is type(new) and old == new):
             continue
         values[calculate.id] = new
-        _mark(protocol, pending, dirty, calculate.id)
+        _mark(readers, pending, dirty, calculate.id)
 
 
 _ABSENT = object()
@@ -521,31 +538,29 @@ def _run_calculate(
     calculate: Calculate,
     protocol: Protocol,
     index: int,
-    values: Mapping[str, Value],
+    values: _Values,
     sums: dict[int, _Sum],
-    names: set[str] | None,
+    changed_terms: set[int] | None,
 ) -> Value:
-    """The calculate's value; a chain of `+` terms re-evaluates only the terms that read `names`."""
-
-    def resolve(name: str) -> Value:
-        return values.get(name, UNKNOWN)
-
+    """The calculate's value; a chain of `+` terms re-evaluates only `changed_terms` (None: all)."""
+    resolve = values.__getitem__
     chain = protocol.calculate_terms[index]
     if chain is None:
         return calculate.calculation.evaluate(resolve)
-    terms, readers = chain
+    terms = chain[0]
     kept = sums.get(index)
-    if kept is None or names is None:
+    if kept is None or changed_terms is None:
         kept = sums[index] = _Sum([term.evaluate(resolve) for term in terms])
         for value in kept.terms:
             kept.count(value, 1)
         return kept.value()
-    for term_index in sorted({i for name in names for i in readers.get(name, ())}):
-        old, new = kept.terms[term_index], terms[term_index].evaluate(resolve)
+    kept_terms = kept.terms
+    for term_index in changed_terms:  # any order: counting a term in or out commutes
+        old, new = kept_terms[term_index], terms[term_index].evaluate(resolve)
         if old is not new:
             kept.count(old, -1)
             kept.count(new, 1)
-            kept.terms[term_index] = new
+            kept_terms[term_index] = new
     return kept.value()
 
 

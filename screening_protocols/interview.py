@@ -137,6 +137,22 @@ class Interview:
         if not isinstance(self.asked, tuple | AskedView):
             object.__setattr__(self, "asked", tuple(self.asked))
 
+    def extended(self, answers: AnswersView, asked: AskedView, walk_cache: object) -> Interview:
+        """This interview with longer views of its log (the engine's answer), built without
+        `__init__`: a frozen dataclass sets each field through object.__setattr__, and the views
+        need none of `__post_init__`'s conversions. One answer costs one of these."""
+        extended = object.__new__(Interview)
+        vars(extended).update(
+            protocol_id=self.protocol_id,
+            protocol_version=self.protocol_version,
+            facts=self.facts,
+            answers=answers,
+            asked=asked,
+            walk_cache=walk_cache,
+            resumed=self.resumed,
+        )
+        return extended
+
     @property
     def log(self) -> tuple[AnswerLog, int] | None:
         """The shared log this Interview reads and how many of its answers it sees (None when the
