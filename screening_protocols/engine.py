@@ -175,6 +175,9 @@ class _Sum:
         if type(value) is int:  # the usual term, if(..., 1, 0): exact, no conversion
             self.total += sign * value
             return
+        if type(value) is float and value.is_integer():  # e.g. another sum's value
+            self.total += sign * int(value)
+            return
         if value is UNKNOWN:
             self.unknown += sign
             return
@@ -220,11 +223,12 @@ def next_step(protocol: Protocol, interview: Interview) -> Step:
     """What to do now: ask a question, stop for an emergency, or finish."""
     walk = _walk(protocol, interview)
     if walk.step is None:
-        walk.step = _step(protocol, interview, walk)
+        walk.step = _step(protocol, interview, walk, len(interview.asked) + 1)
     return walk.step
 
 
-def _step(protocol: Protocol, interview: Interview, walk: _Walk) -> Step:
+def _step(protocol: Protocol, interview: Interview, walk: _Walk, position: int) -> Step:
+    """The step the walk has reached; `position` is the 1-based number of the question it would ask."""
     if walk.emergencies:
         references = (protocol.question_sources(rule.when.references) for rule in walk.emergencies)
         because = sorted(
@@ -235,14 +239,22 @@ def _step(protocol: Protocol, interview: Interview, walk: _Walk) -> Step:
     if walk.cursor >= len(protocol.questions):
         return Finished()
     question = protocol.questions[walk.cursor]
-    position = len(interview.asked) + 1
     unconditional, conditional = protocol.remaining_after[walk.cursor]
     known_later = 0
     if interview.facts:
         by_fact = protocol.by_fact
         known_later = sum(1 for fact in interview.facts if (q := by_fact.get(fact)) is not None and q.index > walk.cursor)
     estimated = position + max(0, unconditional + (conditional + 1) // 2 - known_later)
-    return AskQuestion(question, position, estimated)
+    # Built without the frozen dataclass's __init__ (an object.__setattr__ per field): one per answer.
+    ask = _new(AskQuestion)
+    fields = ask.__dict__
+    fields["question"] = question
+    fields["position"] = position
+    fields["estimated_total"] = estimated
+    return ask
+
+
+_new = object.__new__
 
 
 def answer(protocol: Protocol, interview: Interview, qid: str, value: AnswerValue) -> Interview:
@@ -374,11 +386,10 @@ def _same_protocol(protocol: Protocol, interview: Interview) -> None:
 
 def _current(protocol: Protocol, interview: Interview, qid: str) -> tuple[Question, _Walk]:
     """The question `qid` when it is the one to answer now (AnswerError otherwise), and the walk."""
-    _same_protocol(protocol, interview)
-    walk = _walk(protocol, interview)
+    walk = _walk(protocol, interview)  # AnswerError when the interview is of another protocol
     step = walk.step
     if step is None:
-        step = walk.step = _step(protocol, interview, walk)
+        step = walk.step = _step(protocol, interview, walk, len(interview.asked) + 1)
     if type(step) is AskQuestion and step.question.id == qid:
         return step.question, walk
     question = protocol.by_id.get(qid)
@@ -394,7 +405,7 @@ def _current(protocol: Protocol, interview: Interview, qid: str) -> tuple[Questi
 def _advance(
     protocol: Protocol, interview: Interview, walk: _Walk, question: Question, value: AnswerValue
 ) -> Answered:
-    log, size = _log(interview)
+    log, size = interview.log or _log(interview)
     if size != len(log.asked):
         log = log.prefix(size)  # an earlier state answered again: its own line of history from here
     log.append(question.id, value)
@@ -407,14 +418,16 @@ def _advance(
         [question.id], walk.sums,
     )  # fmt: skip
     answered = interview.extended(AnswersView(log, size + 1), AskedView(log, size + 1), new_walk)
-    step = new_walk.step = _step(protocol, answered, new_walk)
-    return Answered(answered, step)
+    step = new_walk.step = _step(protocol, answered, new_walk, size + 2)
+    return _tuple_new(Answered, (answered, step))  # Answered(answered, step), without its __new__ wrapper
+
+
+_tuple_new = tuple.__new__
 
 
 def _log(interview: Interview) -> tuple[AnswerLog, int]:
     """The log the interview reads, making one from plain answers the first time (O(answers) once)."""
-    shared = interview.log
-    if shared is not None:
+    if (shared := interview.log) is not None:
         return shared
     log = AnswerLog(interview.asked, interview.answers)
     return log, len(log.asked)
@@ -448,7 +461,7 @@ def _continue(
     questions = protocol.questions
     sums = {} if sums is None else sums
     pending: list[int] = []
-    dirty: dict[int, set[int] | None] = {}
+    dirty: dict[int, tuple[int, ...] | None] = {}
     readers = protocol.term_readers
     if protocol.calculates:
         if changed is None:
@@ -496,16 +509,17 @@ def _continue(
 def _mark(
     readers: Mapping[str, tuple[tuple[int, tuple[int, ...]], ...]],
     pending: list[int],
-    dirty: dict[int, set[int] | None],
+    dirty: dict[int, tuple[int, ...] | None],
     name: str,
 ) -> None:
-    """Queue the calculates that read `name`, remembering which of their terms read it."""
+    """Queue the calculates that read `name`, remembering which of their terms read it (a term may
+    be listed twice: evaluating it again finds it unchanged)."""
     for reader, terms in readers.get(name, ()):
         if reader not in dirty:
-            dirty[reader] = set(terms)
+            dirty[reader] = terms
             heapq.heappush(pending, reader)
         elif (kept := dirty[reader]) is not None:
-            kept.update(terms)
+            dirty[reader] = kept + terms
 
 
 def _recalculate(
@@ -513,7 +527,7 @@ def _recalculate(
     values: _Values,
     sums: dict[int, _Sum],
     pending: list[int],
-    dirty: dict[int, set[int] | None],
+    dirty: dict[int, tuple[int, ...] | None],
 ) -> None:
     """Run the queued calculates in dependency order (a heap of indexes), each at most once, and
     queue the readers of each one whose value changed."""
@@ -540,7 +554,7 @@ def _run_calculate(
     index: int,
     values: _Values,
     sums: dict[int, _Sum],
-    changed_terms: set[int] | None,
+    changed_terms: tuple[int, ...] | None,
 ) -> Value:
     """The calculate's value; a chain of `+` terms re-evaluates only `changed_terms` (None: all)."""
     resolve = values.__getitem__
@@ -557,15 +571,22 @@ def _run_calculate(
     kept_terms = kept.terms
     for term_index in changed_terms:  # any order: counting a term in or out commutes
         old, new = kept_terms[term_index], terms[term_index].evaluate(resolve)
-        if old is not new:
+        if old is new:
+            continue
+        if type(old) is int and type(new) is int:  # the usual if(..., 1, 0) term, counted inline
+            kept.total += new - old
+        else:
             kept.count(old, -1)
             kept.count(new, 1)
-            kept_terms[term_index] = new
+        kept_terms[term_index] = new
     return kept.value()
 
 
 def _rule_value(question: Question, value: AnswerValue) -> Value:
     """The value the rules see: declined, unsure, skipped and "don't know" options are UNKNOWN."""
+    if type(value) is str and question.kind is QuestionKind.SINGLE_CHOICE:  # the usual answer
+        option = question.options_by_value.get(value)
+        return UNKNOWN if value == DECLINED or (option is not None and option.unknown) else value
     if value is None:
         return EMPTY if question.kind is QuestionKind.INFO else UNKNOWN
     if value == DECLINED or (question.kind is QuestionKind.YES_NO and value == UNSURE):
@@ -583,10 +604,14 @@ def _rule_value(question: Question, value: AnswerValue) -> Value:
 def _checked_value(
     protocol: Protocol, question: Question, value: object, values: Mapping[str, Value]
 ) -> AnswerValue:
+    kind = question.kind
+    if kind is QuestionKind.SINGLE_CHOICE and question.constraint is None and type(value) is str:
+        if value in question.options_by_value or value == DECLINED:  # the usual answer
+            return value
+
     def reject(what: str | None = None) -> AnswerError:
         return AnswerError(what, None, qid=question.id, allowed=allowed_answers(question))
 
-    kind = question.kind
     if kind is QuestionKind.INFO:
         if value is not None:
             raise AnswerError(INFO_ONLY, INFO_ONLY_TODO, qid=question.id)

@@ -142,15 +142,11 @@ class Interview:
         `__init__`: a frozen dataclass sets each field through object.__setattr__, and the views
         need none of `__post_init__`'s conversions. One answer costs one of these."""
         extended = object.__new__(Interview)
-        vars(extended).update(
-            protocol_id=self.protocol_id,
-            protocol_version=self.protocol_version,
-            facts=self.facts,
-            answers=answers,
-            asked=asked,
-            walk_cache=walk_cache,
-            resumed=self.resumed,
-        )
+        fields = extended.__dict__
+        fields.update(self.__dict__)
+        fields["answers"] = answers
+        fields["asked"] = asked
+        fields["walk_cache"] = walk_cache
         return extended
 
     @property

@@ -71,10 +71,15 @@ class Question:
 
     def option(self, value: str) -> Option | None:
         """The option with this value, or None."""
+        return self.options_by_value.get(value)
+
+    @cached_property
+    def options_by_value(self) -> Mapping[str, Option]:
+        """The options by value (the first one when a value repeats; lint refuses repeats)."""
+        found: dict[str, Option] = {}
         for option in self.options:
-            if option.value == value:
-                return option
-        return None
+            found.setdefault(option.value, option)
+        return found
 
 
 @dataclass(frozen=True)
