@@ -90,6 +90,15 @@ __all__ = [
 
 YES_NO_ANSWERS = (YES, NO, UNSURE)
 
+# The kinds bound once: reading an enum member through its class is a descriptor call, and checking
+# an answer compares kinds several times.
+_INFO = QuestionKind.INFO
+_YES_NO = QuestionKind.YES_NO
+_SINGLE_CHOICE = QuestionKind.SINGLE_CHOICE
+_MULTIPLE_CHOICE = QuestionKind.MULTIPLE_CHOICE
+_NUMBER = QuestionKind.NUMBER
+_DATE = QuestionKind.DATE
+
 
 @dataclass(frozen=True)
 class AskQuestion:
@@ -171,15 +180,35 @@ class _Sum:
     total: int = 0
     fractional: int = 0
 
+    @classmethod
+    def of(cls, terms: list[Value]) -> _Sum:
+        """The sum of these term values."""
+        kept = cls(terms)
+        for value in terms:
+            kept.count(value, 1)
+        return kept
+
+    def replace(self, old: Value, new: Value) -> None:
+        """Count `new` instead of `old` (the usual terms, whole numbers and UNKNOWN, inline)."""
+        if type(old) is int:
+            self.total -= old
+        elif old is UNKNOWN:
+            self.unknown -= 1
+        else:
+            self.count(old, -1)
+        if type(new) is int:
+            self.total += new
+        elif new is UNKNOWN:
+            self.unknown += 1
+        else:
+            self.count(new, 1)
+
     def count(self, value: Value, sign: int) -> None:
-        if type(value) is int:  # the usual term, if(..., 1, 0): exact, no conversion
-            self.total += sign * value
-            return
-        if type(value) is float and value.is_integer():  # e.g. another sum's value
-            self.total += sign * int(value)
-            return
         if value is UNKNOWN:
             self.unknown += sign
+            return
+        if type(value) is int:  # the usual term, if(..., 1, 0): exact, no conversion
+            self.total += sign * value
             return
         number = term_number(value)
         if math.isfinite(number) and number == int(number):
@@ -238,19 +267,19 @@ def _step(protocol: Protocol, interview: Interview, walk: _Walk, position: int) 
         return EmergencyStop(walk.emergencies, tuple(because))
     if walk.cursor >= len(protocol.questions):
         return Finished()
-    question = protocol.questions[walk.cursor]
-    unconditional, conditional = protocol.remaining_after[walk.cursor]
-    known_later = 0
+    cursor = walk.cursor
+    unconditional, conditional = protocol.remaining_after[cursor]
+    later = unconditional + (conditional + 1) // 2
     if interview.facts:
         by_fact = protocol.by_fact
-        known_later = sum(1 for fact in interview.facts if (q := by_fact.get(fact)) is not None and q.index > walk.cursor)
-    estimated = position + max(0, unconditional + (conditional + 1) // 2 - known_later)
+        known_later = sum(1 for fact in interview.facts if (q := by_fact.get(fact)) is not None and q.index > cursor)
+        later = max(0, later - known_later)
     # Built without the frozen dataclass's __init__ (an object.__setattr__ per field): one per answer.
     ask = _new(AskQuestion)
     fields = ask.__dict__
-    fields["question"] = question
+    fields["question"] = protocol.questions[cursor]
     fields["position"] = position
-    fields["estimated_total"] = estimated
+    fields["estimated_total"] = position + later
     return ask
 
 
@@ -386,7 +415,9 @@ def _same_protocol(protocol: Protocol, interview: Interview) -> None:
 
 def _current(protocol: Protocol, interview: Interview, qid: str) -> tuple[Question, _Walk]:
     """The question `qid` when it is the one to answer now (AnswerError otherwise), and the walk."""
-    walk = _walk(protocol, interview)  # AnswerError when the interview is of another protocol
+    walk = interview.walk_cache
+    if type(walk) is not _Walk or walk.protocol is not protocol or walk.stale:
+        walk = _walk(protocol, interview)  # AnswerError when the interview is of another protocol
     step = walk.step
     if step is None:
         step = walk.step = _step(protocol, interview, walk, len(interview.asked) + 1)
@@ -405,7 +436,7 @@ def _current(protocol: Protocol, interview: Interview, qid: str) -> tuple[Questi
 def _advance(
     protocol: Protocol, interview: Interview, walk: _Walk, question: Question, value: AnswerValue
 ) -> Answered:
-    log, size = interview.log or _log(interview)
+    log, size = _log(interview)
     if size != len(log.asked):
         log = log.prefix(size)  # an earlier state answered again: its own line of history from here
     log.append(question.id, value)
@@ -469,7 +500,8 @@ def _continue(
             dirty = dict.fromkeys(pending)
         else:
             for name in changed:
-                _mark(readers, pending, dirty, name)
+                if name in readers:
+                    _mark(readers, pending, dirty, name)
     reads_calculates = protocol.reads_calculates
     resolve = values.__getitem__
     cursor = count = len(questions)
@@ -564,34 +596,27 @@ def _run_calculate(
     terms = chain[0]
     kept = sums.get(index)
     if kept is None or changed_terms is None:
-        kept = sums[index] = _Sum([term.evaluate(resolve) for term in terms])
-        for value in kept.terms:
-            kept.count(value, 1)
-        return kept.value()
-    kept_terms = kept.terms
-    for term_index in changed_terms:  # any order: counting a term in or out commutes
-        old, new = kept_terms[term_index], terms[term_index].evaluate(resolve)
-        if old is new:
-            continue
-        if type(old) is int and type(new) is int:  # the usual if(..., 1, 0) term, counted inline
-            kept.total += new - old
-        else:
-            kept.count(old, -1)
-            kept.count(new, 1)
-        kept_terms[term_index] = new
-    return kept.value()
+        kept = sums[index] = _Sum.of([term.evaluate(resolve) for term in terms])
+    else:
+        kept_terms = kept.terms
+        for term_index in changed_terms:  # any order: counting a term in or out commutes
+            old, new = kept_terms[term_index], terms[term_index].evaluate(resolve)
+            if old is not new:
+                kept.replace(old, new)
+                kept_terms[term_index] = new
+    return UNKNOWN if kept.unknown else kept.value()
 
 
 def _rule_value(question: Question, value: AnswerValue) -> Value:
     """The value the rules see: declined, unsure, skipped and "don't know" options are UNKNOWN."""
-    if type(value) is str and question.kind is QuestionKind.SINGLE_CHOICE:  # the usual answer
+    if type(value) is str and question.kind is _SINGLE_CHOICE:  # the usual answer
         option = question.options_by_value.get(value)
         return UNKNOWN if value == DECLINED or (option is not None and option.unknown) else value
     if value is None:
-        return EMPTY if question.kind is QuestionKind.INFO else UNKNOWN
-    if value == DECLINED or (question.kind is QuestionKind.YES_NO and value == UNSURE):
+        return EMPTY if question.kind is _INFO else UNKNOWN
+    if value == DECLINED or (question.kind is _YES_NO and value == UNSURE):
         return UNKNOWN
-    if question.kind is QuestionKind.SINGLE_CHOICE and isinstance(value, str):
+    if question.kind is _SINGLE_CHOICE and isinstance(value, str):
         option = question.option(value)
         return UNKNOWN if option is not None and option.unknown else value
     if isinstance(value, tuple):
@@ -605,14 +630,14 @@ def _checked_value(
     protocol: Protocol, question: Question, value: object, values: Mapping[str, Value]
 ) -> AnswerValue:
     kind = question.kind
-    if kind is QuestionKind.SINGLE_CHOICE and question.constraint is None and type(value) is str:
+    if kind is _SINGLE_CHOICE and question.constraint is None and type(value) is str:
         if value in question.options_by_value or value == DECLINED:  # the usual answer
             return value
 
     def reject(what: str | None = None) -> AnswerError:
         return AnswerError(what, None, qid=question.id, allowed=allowed_answers(question))
 
-    if kind is QuestionKind.INFO:
+    if kind is _INFO:
         if value is not None:
             raise AnswerError(INFO_ONLY, INFO_ONLY_TODO, qid=question.id)
         return None
@@ -623,19 +648,19 @@ def _checked_value(
             raise AnswerError(NEEDS_ANSWER, NEEDS_ANSWER_TODO, qid=question.id)
         return None
     checked: AnswerValue
-    if kind is QuestionKind.YES_NO:
+    if kind is _YES_NO:
         if isinstance(value, bool):
             value = YES if value else NO
         if value not in YES_NO_ANSWERS:
             raise reject()
         checked = str(value)
-    elif kind is QuestionKind.SINGLE_CHOICE:
+    elif kind is _SINGLE_CHOICE:
         if not isinstance(value, str) or question.option(value) is None:
             raise reject()
         checked = value
-    elif kind is QuestionKind.MULTIPLE_CHOICE:
+    elif kind is _MULTIPLE_CHOICE:
         checked = _checked_selection(question, value, reject)
-    elif kind is QuestionKind.NUMBER:
+    elif kind is _NUMBER:
         if not _is_number(value):
             raise reject()
         if question.fact is not None and question.fact == protocol.decision.age_fact and value != int(value):
@@ -645,7 +670,7 @@ def _checked_value(
         ):
             raise reject()
         checked = value
-    elif kind is QuestionKind.DATE:
+    elif kind is _DATE:
         if not isinstance(value, str):
             raise reject()
         try:

@@ -153,8 +153,9 @@ class Interview:
     def log(self) -> tuple[AnswerLog, int] | None:
         """The shared log this Interview reads and how many of its answers it sees (None when the
         Interview was built from plain values, e.g. read back from JSON)."""
-        if isinstance(self.answers, AnswersView) and isinstance(self.asked, AskedView):
-            return self.answers._log, self.answers._size
+        answers = self.answers
+        if type(answers) is AnswersView and type(self.asked) is AskedView:
+            return answers._log, answers._size
         return None
 
     def changes_since(self, saved: Interview | None) -> dict[str, Any]:
