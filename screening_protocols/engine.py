@@ -55,7 +55,7 @@ from screening_protocols.errors import (
     WRONG_PROTOCOL_TODO,
     AnswerError,
 )
-from screening_protocols.expressions import EMPTY, SELF, UNKNOWN, Value, term_number
+from screening_protocols.expressions import EMPTY, SELF, UNKNOWN, Evaluator, Resolver, Value, term_number
 from screening_protocols.interview import (
     DECLINED,
     NO,
@@ -172,36 +172,48 @@ class _Walk:
 
 @dataclass(eq=False, slots=True)
 class _Sum:
-    """A calculate that is a chain of `+` terms, kept term by term: the value of each term, how many
-    are unknown, the exact total of the whole-number ones and how many are not whole numbers."""
+    """A calculate that is a chain of `+` terms, kept term by term: each term's evaluator and value,
+    how many values are unknown, the exact total of the whole-number ones and how many are not
+    whole numbers. A changed name re-evaluates only the terms that read it (`update`)."""
 
+    evaluators: tuple[Evaluator, ...]
     terms: list[Value]
     unknown: int = 0
     total: int = 0
     fractional: int = 0
 
     @classmethod
-    def of(cls, terms: list[Value]) -> _Sum:
-        """The sum of these term values."""
-        kept = cls(terms)
-        for value in terms:
-            kept.count(value, 1)
+    def of(cls, evaluators: tuple[Evaluator, ...], resolve: Resolver) -> _Sum:
+        """Every term evaluated."""
+        kept = cls(evaluators, [evaluate(resolve) for evaluate in evaluators])
+        for value in kept.terms:
+            if value is UNKNOWN:  # every term, at the start of an interview
+                kept.unknown += 1
+            else:
+                kept.count(value, 1)
         return kept
 
-    def replace(self, old: Value, new: Value) -> None:
-        """Count `new` instead of `old` (the usual terms, whole numbers and UNKNOWN, inline)."""
-        if type(old) is int:
-            self.total -= old
-        elif old is UNKNOWN:
-            self.unknown -= 1
-        else:
-            self.count(old, -1)
-        if type(new) is int:
-            self.total += new
-        elif new is UNKNOWN:
-            self.unknown += 1
-        else:
-            self.count(new, 1)
+    def update(self, indexes: tuple[int, ...], resolve: Resolver) -> None:
+        """Evaluate these terms again and count their new values instead of the old ones."""
+        terms = self.terms
+        for index in indexes:
+            old, new = terms[index], self.evaluators[index](resolve)
+            if old is new:
+                continue
+            terms[index] = new
+            # The usual values, whole numbers and UNKNOWN, counted inline; others by `count`.
+            if type(old) is int:
+                self.total -= old
+            elif old is UNKNOWN:
+                self.unknown -= 1
+            else:
+                self.count(old, -1)
+            if type(new) is int:
+                self.total += new
+            elif new is UNKNOWN:
+                self.unknown += 1
+            else:
+                self.count(new, 1)
 
     def count(self, value: Value, sign: int) -> None:
         if value is UNKNOWN:
@@ -490,18 +502,16 @@ def _continue(
     None means they are new, so every calculate runs once in full.
     """
     questions = protocol.questions
-    sums = {} if sums is None else sums
-    pending: list[int] = []
-    dirty: dict[int, tuple[int, ...] | None] = {}
     readers = protocol.term_readers
-    if protocol.calculates:
-        if changed is None:
-            pending = list(range(len(protocol.calculates)))
-            dirty = dict.fromkeys(pending)
-        else:
-            for name in changed:
-                if name in readers:
-                    _mark(readers, pending, dirty, name)
+    pending: list[int] = []  # a heap of calculate indexes: dependency order
+    if changed is None:
+        sums = {}
+        pending = list(range(len(protocol.calculates)))
+    else:
+        assert sums is not None
+        for name in changed:
+            if name in readers:
+                _mark(readers, values, sums, pending, name)
     reads_calculates = protocol.reads_calculates
     resolve = values.__getitem__
     cursor = count = len(questions)
@@ -518,7 +528,7 @@ def _continue(
             break
         else:
             if pending and index in reads_calculates:
-                _recalculate(protocol, values, sums, pending, dirty)
+                _recalculate(protocol, values, sums, pending)
             relevant = question.relevant.holds(resolve)
             if relevant is True or (relevant is UNKNOWN and question.ask_when_unknown):
                 cursor = index
@@ -526,10 +536,10 @@ def _continue(
             value = EMPTY if relevant is False else UNKNOWN
         values[qid] = value
         if qid in readers:
-            _mark(readers, pending, dirty, qid)
+            _mark(readers, values, sums, pending, qid)
         index += 1
     if pending:
-        _recalculate(protocol, values, sums, pending, dirty)
+        _recalculate(protocol, values, sums, pending)
     fired = (
         tuple(rule for rule in protocol.emergencies if rule.id not in resumed and rule.when.holds(resolve) is True)
         if protocol.emergencies
@@ -540,71 +550,53 @@ def _continue(
 
 def _mark(
     readers: Mapping[str, tuple[tuple[int, tuple[int, ...]], ...]],
-    pending: list[int],
-    dirty: dict[int, tuple[int, ...] | None],
-    name: str,
-) -> None:
-    """Queue the calculates that read `name`, remembering which of their terms read it (a term may
-    be listed twice: evaluating it again finds it unchanged)."""
-    for reader, terms in readers.get(name, ()):
-        if reader not in dirty:
-            dirty[reader] = terms
-            heapq.heappush(pending, reader)
-        elif (kept := dirty[reader]) is not None:
-            dirty[reader] = kept + terms
-
-
-def _recalculate(
-    protocol: Protocol,
     values: _Values,
     sums: dict[int, _Sum],
     pending: list[int],
-    dirty: dict[int, tuple[int, ...] | None],
+    name: str,
 ) -> None:
-    """Run the queued calculates in dependency order (a heap of indexes), each at most once, and
-    queue the readers of each one whose value changed."""
+    """`name` changed: queue the calculates that read it, and in those kept term by term evaluate
+    the terms that read it now (a later change to another name they read evaluates them again)."""
+    for reader, terms in readers[name]:
+        kept = sums.get(reader)
+        if kept is not None:
+            kept.update(terms, values.__getitem__)
+        if reader not in pending:
+            heapq.heappush(pending, reader)
+
+
+def _recalculate(protocol: Protocol, values: _Values, sums: dict[int, _Sum], pending: list[int]) -> None:
+    """Run the queued calculates in dependency order, each once, and queue the readers of each one
+    whose value changed."""
     calculates = protocol.calculates
     readers = protocol.term_readers
     while pending:
         index = heapq.heappop(pending)
-        terms = dirty.pop(index, None)
         calculate = calculates[index]
-        new = _run_calculate(calculate, protocol, index, values, sums, terms)
+        new = _run_calculate(calculate, protocol, index, values, sums)
         old = values.get(calculate.id, _ABSENT)
         if old is new or (type(old) is type(new) and old == new):
             continue
         values[calculate.id] = new
-        _mark(readers, pending, dirty, calculate.id)
+        if calculate.id in readers:
+            _mark(readers, values, sums, pending, calculate.id)
 
 
 _ABSENT = object()
 
 
 def _run_calculate(
-    calculate: Calculate,
-    protocol: Protocol,
-    index: int,
-    values: _Values,
-    sums: dict[int, _Sum],
-    changed_terms: tuple[int, ...] | None,
+    calculate: Calculate, protocol: Protocol, index: int, values: _Values, sums: dict[int, _Sum]
 ) -> Value:
-    """The calculate's value; a chain of `+` terms re-evaluates only `changed_terms` (None: all)."""
-    resolve = values.__getitem__
+    """The calculate's value; a chain of `+` terms is summed from its kept terms (`_mark` updates
+    them), evaluated in full only the first time."""
     chain = protocol.calculate_terms[index]
     if chain is None:
-        return calculate.calculation.evaluate(resolve)
-    terms = chain[0]
+        return calculate.calculation.evaluate(values.__getitem__)
     kept = sums.get(index)
-    if kept is None or changed_terms is None:
-        kept = sums[index] = _Sum.of([term.evaluate(resolve) for term in terms])
-    else:
-        kept_terms = kept.terms
-        for term_index in changed_terms:  # any order: counting a term in or out commutes
-            old, new = kept_terms[term_index], terms[term_index].evaluate(resolve)
-            if old is not new:
-                kept.replace(old, new)
-                kept_terms[term_index] = new
-    return UNKNOWN if kept.unknown else kept.value()
+    if kept is None:
+        kept = sums[index] = _Sum.of(tuple(term.evaluate for term in chain[0]), values.__getitem__)
+    return kept.value()
 
 
 def _rule_value(question: Question, value: AnswerValue) -> Value:
