@@ -55,7 +55,7 @@ from screening_protocols.errors import (
     WRONG_PROTOCOL_TODO,
     AnswerError,
 )
-from screening_protocols.expressions import EMPTY, SELF, UNKNOWN, Evaluator, Resolver, Value, term_number
+from screening_protocols.expressions import EMPTY, SELF, UNKNOWN, Evaluator, Resolver, Value, term_number, truth
 from screening_protocols.interview import (
     DECLINED,
     NO,
@@ -314,7 +314,12 @@ def answer_next(protocol: Protocol, interview: Interview, qid: str, value: Answe
     Raises:
         AnswerError: as `answer`.
     """
-    question, walk = _current(protocol, interview, qid)
+    walk = interview.walk_cache
+    step = walk.step if type(walk) is _Walk and walk.protocol is protocol and not walk.stale else None
+    if type(step) is AskQuestion and step.question.id == qid:  # answering the current question
+        question = step.question
+    else:
+        question, walk = _current(protocol, interview, qid)
     checked = _checked_value(protocol, question, value, walk.values)
     return _advance(protocol, interview, walk, question, checked)
 
@@ -504,6 +509,7 @@ def _continue(
     questions = protocol.questions
     readers = protocol.term_readers
     pending: list[int] = []  # a heap of calculate indexes: dependency order
+    resolve = values.__getitem__
     if changed is None:
         sums = {}
         pending = list(range(len(protocol.calculates)))
@@ -511,9 +517,8 @@ def _continue(
         assert sums is not None
         for name in changed:
             if name in readers:
-                _mark(readers, values, sums, pending, name)
+                _mark(readers, resolve, sums, pending, name)
     reads_calculates = protocol.reads_calculates
-    resolve = values.__getitem__
     cursor = count = len(questions)
     while index < count:
         question = questions[index]
@@ -528,18 +533,20 @@ def _continue(
             break
         else:
             if pending and index in reads_calculates:
-                _recalculate(protocol, values, sums, pending)
-            relevant = question.relevant.holds(resolve)
+                _recalculate(protocol, values, resolve, sums, pending)
+            relevant = question.relevant.evaluate(resolve)
+            if relevant is not True and relevant is not False:
+                relevant = truth(relevant)
             if relevant is True or (relevant is UNKNOWN and question.ask_when_unknown):
                 cursor = index
                 break
             value = EMPTY if relevant is False else UNKNOWN
         values[qid] = value
         if qid in readers:
-            _mark(readers, values, sums, pending, qid)
+            _mark(readers, resolve, sums, pending, qid)
         index += 1
     if pending:
-        _recalculate(protocol, values, sums, pending)
+        _recalculate(protocol, values, resolve, sums, pending)
     fired = (
         tuple(rule for rule in protocol.emergencies if rule.id not in resumed and rule.when.holds(resolve) is True)
         if protocol.emergencies
@@ -550,7 +557,7 @@ def _continue(
 
 def _mark(
     readers: Mapping[str, tuple[tuple[int, tuple[int, ...]], ...]],
-    values: _Values,
+    resolve: Resolver,
     sums: dict[int, _Sum],
     pending: list[int],
     name: str,
@@ -560,12 +567,14 @@ def _mark(
     for reader, terms in readers[name]:
         kept = sums.get(reader)
         if kept is not None:
-            kept.update(terms, values.__getitem__)
+            kept.update(terms, resolve)
         if reader not in pending:
             heapq.heappush(pending, reader)
 
 
-def _recalculate(protocol: Protocol, values: _Values, sums: dict[int, _Sum], pending: list[int]) -> None:
+def _recalculate(
+    protocol: Protocol, values: _Values, resolve: Resolver, sums: dict[int, _Sum], pending: list[int]
+) -> None:
     """Run the queued calculates in dependency order, each once, and queue the readers of each one
     whose value changed."""
     calculates = protocol.calculates
@@ -573,29 +582,29 @@ def _recalculate(protocol: Protocol, values: _Values, sums: dict[int, _Sum], pen
     while pending:
         index = heapq.heappop(pending)
         calculate = calculates[index]
-        new = _run_calculate(calculate, protocol, index, values, sums)
+        new = _run_calculate(calculate, protocol, index, resolve, sums)
         old = values.get(calculate.id, _ABSENT)
         if old is new or (type(old) is type(new) and old == new):
             continue
         values[calculate.id] = new
         if calculate.id in readers:
-            _mark(readers, values, sums, pending, calculate.id)
+            _mark(readers, resolve, sums, pending, calculate.id)
 
 
 _ABSENT = object()
 
 
 def _run_calculate(
-    calculate: Calculate, protocol: Protocol, index: int, values: _Values, sums: dict[int, _Sum]
+    calculate: Calculate, protocol: Protocol, index: int, resolve: Resolver, sums: dict[int, _Sum]
 ) -> Value:
     """The calculate's value; a chain of `+` terms is summed from its kept terms (`_mark` updates
     them), evaluated in full only the first time."""
     chain = protocol.calculate_terms[index]
     if chain is None:
-        return calculate.calculation.evaluate(values.__getitem__)
+        return calculate.calculation.evaluate(resolve)
     kept = sums.get(index)
     if kept is None:
-        kept = sums[index] = _Sum.of(tuple(term.evaluate for term in chain[0]), values.__getitem__)
+        kept = sums[index] = _Sum.of(tuple(term.evaluate for term in chain[0]), resolve)
     return kept.value()
 
 
