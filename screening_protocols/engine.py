@@ -168,6 +168,7 @@ class _Walk:
     sums: dict[int, _Sum] = field(repr=False)  # by calculate index, like values
     stale: bool = False
     step: Step | None = field(default=None, repr=False)
+    log: tuple[AnswerLog, int] | None = field(default=None, repr=False)  # its Interview's, once known
 
 
 @dataclass(eq=False, slots=True)
@@ -221,6 +222,9 @@ class _Sum:
             return
         if type(value) is int:  # the usual term, if(..., 1, 0): exact, no conversion
             self.total += sign * value
+            return
+        if type(value) is float and value.is_integer():  # e.g. another sum's value
+            self.total += sign * int(value)
             return
         number = term_number(value)
         if math.isfinite(number) and number == int(number):
@@ -453,7 +457,7 @@ def _current(protocol: Protocol, interview: Interview, qid: str) -> tuple[Questi
 def _advance(
     protocol: Protocol, interview: Interview, walk: _Walk, question: Question, value: AnswerValue
 ) -> Answered:
-    log, size = _log(interview)
+    log, size = walk.log or _log(interview)
     if size != len(log.asked):
         log = log.prefix(size)  # an earlier state answered again: its own line of history from here
     log.append(question.id, value)
@@ -467,6 +471,7 @@ def _advance(
     )  # fmt: skip
     answered = interview.extended(AnswersView(log, size + 1), AskedView(log, size + 1), new_walk)
     step = new_walk.step = _step(protocol, answered, new_walk, size + 2)
+    new_walk.log = (log, size + 1)
     return _tuple_new(Answered, (answered, step))  # Answered(answered, step), without its __new__ wrapper
 
 

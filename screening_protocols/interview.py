@@ -143,10 +143,13 @@ class Interview:
         need none of `__post_init__`'s conversions. One answer costs one of these."""
         extended = object.__new__(Interview)
         fields = extended.__dict__
-        fields.update(self.__dict__)
+        fields["protocol_id"] = self.protocol_id
+        fields["protocol_version"] = self.protocol_version
+        fields["facts"] = self.facts
         fields["answers"] = answers
         fields["asked"] = asked
         fields["walk_cache"] = walk_cache
+        fields["resumed"] = self.resumed
         return extended
 
     @property
