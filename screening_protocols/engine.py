@@ -158,15 +158,14 @@ class _Values(dict[str, Value]):
 @dataclass(eq=False, slots=True)
 class _Walk:
     """How far the interview has got: resolved values (questions before `cursor`, and calculates),
-    the question at `cursor`. The next answer reuses `values` in place and marks this walk `stale`,
-    so an older Interview that still holds it walks again from the start instead of reading it."""
+    the question at `cursor`. The next answer moves the walk on in place and hands it to the new
+    Interview; the answered one drops it, and walks again from the start if it is asked again."""
 
     values: _Values
     cursor: int  # index of the question to ask; len(questions) when none is left
     emergencies: tuple[EmergencyRule, ...]
     protocol: Protocol  # the walk is only valid for the protocol it was computed with
     sums: dict[int, _Sum] = field(repr=False)  # by calculate index, like values
-    stale: bool = False
     step: Step | None = field(default=None, repr=False)
     log: tuple[AnswerLog, int] | None = field(default=None, repr=False)  # its Interview's, once known
 
@@ -319,7 +318,7 @@ def answer_next(protocol: Protocol, interview: Interview, qid: str, value: Answe
         AnswerError: as `answer`.
     """
     walk = interview.walk_cache
-    step = walk.step if type(walk) is _Walk and walk.protocol is protocol and not walk.stale else None
+    step = walk.step if type(walk) is _Walk and walk.protocol is protocol else None
     if type(step) is AskQuestion and step.question.id == qid:  # answering the current question
         question = step.question
     else:
@@ -437,7 +436,7 @@ def _same_protocol(protocol: Protocol, interview: Interview) -> None:
 def _current(protocol: Protocol, interview: Interview, qid: str) -> tuple[Question, _Walk]:
     """The question `qid` when it is the one to answer now (AnswerError otherwise), and the walk."""
     walk = interview.walk_cache
-    if type(walk) is not _Walk or walk.protocol is not protocol or walk.stale:
+    if type(walk) is not _Walk or walk.protocol is not protocol:
         walk = _walk(protocol, interview)  # AnswerError when the interview is of another protocol
     step = walk.step
     if step is None:
@@ -461,17 +460,15 @@ def _advance(
     if size != len(log.asked):
         log = log.prefix(size)  # an earlier state answered again: its own line of history from here
     log.append(question.id, value)
-    walk.stale = True  # its values are about to change in place
-    values = walk.values
-    values[question.id] = _rule_value(question, value)
+    object.__setattr__(interview, "walk_cache", None)  # the walk moves on (in place) with the answer
+    walk.values[question.id] = _rule_value(question, value)
     # The log now holds exactly this interview's answers and the new one: its dict is the answers.
-    new_walk = _continue(
-        protocol, interview.facts, log.answers, values, question.index + 1, interview.resumed,
-        [question.id], walk.sums,
-    )  # fmt: skip
-    answered = interview.extended(AnswersView(log, size + 1), AskedView(log, size + 1), new_walk)
-    step = new_walk.step = _step(protocol, answered, new_walk, size + 2)
-    new_walk.log = (log, size + 1)
+    _continue(
+        protocol, interview.facts, log.answers, walk, question.index + 1, interview.resumed, [question.id]
+    )
+    answered = interview.extended(AnswersView(log, size + 1), AskedView(log, size + 1), walk)
+    step = walk.step = _step(protocol, answered, walk, size + 2)
+    walk.log = (log, size + 1)
     return _tuple_new(Answered, (answered, step))  # Answered(answered, step), without its __new__ wrapper
 
 
@@ -488,10 +485,11 @@ def _log(interview: Interview) -> tuple[AnswerLog, int]:
 
 def _walk(protocol: Protocol, interview: Interview) -> _Walk:
     cached = interview.walk_cache
-    if isinstance(cached, _Walk) and cached.protocol is protocol and not cached.stale:
+    if isinstance(cached, _Walk) and cached.protocol is protocol:
         return cached
     _same_protocol(protocol, interview)
-    walk = _continue(protocol, interview.facts, interview.answers, _Values(), 0, interview.resumed)
+    walk = _Walk(_Values(), 0, (), protocol, {})
+    _continue(protocol, interview.facts, interview.answers, walk, 0, interview.resumed)
     object.__setattr__(interview, "walk_cache", walk)
     return walk
 
@@ -500,26 +498,26 @@ def _continue(
     protocol: Protocol,
     facts: Mapping[str, AnswerValue],
     answers: Mapping[str, AnswerValue],
-    values: _Values,
+    walk: _Walk,
     index: int,
     resumed: tuple[str, ...] = (),
     changed: list[str] | None = None,
-    sums: dict[int, _Sum] | None = None,
-) -> _Walk:
-    """Walk on from question `index`, resolving what is skipped, up to the next question to ask.
+) -> None:
+    """Walk on from question `index`, resolving what is skipped, up to the next question to ask:
+    the walk's values, sums, cursor and emergencies are updated in place.
 
-    `changed` lists the names whose values changed since `values` (and `sums`) were last consistent;
-    None means they are new, so every calculate runs once in full.
+    `changed` lists the names whose values changed since the walk's values (and sums) were last
+    consistent; None means they are new, so every calculate runs once in full.
     """
     questions = protocol.questions
+    values = walk.values
+    sums = walk.sums
     readers = protocol.term_readers
     pending: list[int] = []  # a heap of calculate indexes: dependency order
     resolve = values.__getitem__
     if changed is None:
-        sums = {}
         pending = list(range(len(protocol.calculates)))
     else:
-        assert sums is not None
         for name in changed:
             if name in readers:
                 _mark(readers, resolve, sums, pending, name)
@@ -557,7 +555,8 @@ def _continue(
         if protocol.emergencies
         else ()
     )
-    return _Walk(values, cursor, fired, protocol, sums)
+    walk.cursor = cursor
+    walk.emergencies = fired
 
 
 def _mark(
