@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import NamedTuple, TypeGuard
+from typing import NamedTuple, TypeGuard, cast
 
 from screening_protocols.errors import (
     BAD_FACT,
@@ -55,7 +55,16 @@ from screening_protocols.errors import (
     WRONG_PROTOCOL_TODO,
     AnswerError,
 )
-from screening_protocols.expressions import EMPTY, SELF, UNKNOWN, Evaluator, Resolver, Value, term_number, truth
+from screening_protocols.expressions import (
+    EMPTY,
+    SELF,
+    UNKNOWN,
+    Evaluator,
+    Resolver,
+    Value,
+    term_number,
+    truth,
+)
 from screening_protocols.interview import (
     DECLINED,
     NO,
@@ -287,7 +296,9 @@ def _step(protocol: Protocol, interview: Interview, walk: _Walk, position: int) 
     later = unconditional + (conditional + 1) // 2
     if interview.facts:
         by_fact = protocol.by_fact
-        known_later = sum(1 for fact in interview.facts if (q := by_fact.get(fact)) is not None and q.index > cursor)
+        known_later = sum(
+            1 for fact in interview.facts if (q := by_fact.get(fact)) is not None and q.index > cursor
+        )
         later = max(0, later - known_later)
     # Built without the frozen dataclass's __init__ (an object.__setattr__ per field): one per answer.
     ask = _new(AskQuestion)
@@ -317,10 +328,10 @@ def answer_next(protocol: Protocol, interview: Interview, qid: str, value: Answe
     Raises:
         AnswerError: as `answer`.
     """
-    walk = interview.walk_cache
-    step = walk.step if type(walk) is _Walk and walk.protocol is protocol else None
+    cached = interview.walk_cache
+    step = cached.step if isinstance(cached, _Walk) and cached.protocol is protocol else None
     if type(step) is AskQuestion and step.question.id == qid:  # answering the current question
-        question = step.question
+        question, walk = step.question, cast(_Walk, cached)
     else:
         question, walk = _current(protocol, interview, qid)
     checked = _checked_value(protocol, question, value, walk.values)
@@ -551,7 +562,11 @@ def _continue(
     if pending:
         _recalculate(protocol, values, resolve, sums, pending)
     fired = (
-        tuple(rule for rule in protocol.emergencies if rule.id not in resumed and rule.when.holds(resolve) is True)
+        tuple(
+            rule
+            for rule in protocol.emergencies
+            if rule.id not in resumed and rule.when.holds(resolve) is True
+        )
         if protocol.emergencies
         else ()
     )

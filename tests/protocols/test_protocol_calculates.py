@@ -413,9 +413,11 @@ def test_ca012_terms_reading_several_names_stay_equal_to_full_evaluation() -> No
     body = (
         "sections:\n  - id: s\n    title: S\n    questions:\n" + questions + "\n"
         "calculates:\n"
-        "  - id: first\n    calculation: if(${q0} = 'yes', 1, 0) + if(${q1} = 'yes', 1, 0) + if(${q3} != 'no', 1, 0)\n"
+        "  - id: first\n    calculation: "
+        "if(${q0} = 'yes', 1, 0) + if(${q1} = 'yes', 1, 0) + if(${q3} != 'no', 1, 0)\n"
         f"  - id: pairs\n    calculation: {pairs}\n"
-        "  - id: mixed\n    calculation: ${first} + if(${pairs} > 1 or ${q5} = 'yes', 2, 0) + ${first} * 0.5\n"
+        "  - id: mixed\n    calculation: "
+        "${first} + if(${pairs} > 1 or ${q5} = 'yes', 2, 0) + ${first} * 0.5\n"
     )
     protocol = protocol_from(body)
     assert all(chain is not None for chain in protocol.calculate_terms)
@@ -433,7 +435,7 @@ def test_ca012_terms_reading_several_names_stay_equal_to_full_evaluation() -> No
             values = resolved_values(protocol, interview)
             fresh = resolved_values(protocol, Interview.from_dict(interview.to_dict()))
             for calculate in protocol.calculates:
-                full = calculate.calculation.evaluate(lambda name: values.get(name, UNKNOWN))
+                full = calculate.calculation.evaluate(lambda name, seen=values: seen.get(name, UNKNOWN))
                 kept = values.get(calculate.id, UNKNOWN)
                 assert kept is full or kept == full, calculate.id
                 assert fresh.get(calculate.id, UNKNOWN) == kept or fresh.get(calculate.id) is kept

@@ -140,7 +140,22 @@ def test_ex004_references_are_collected_without_running_anything() -> None:
     assert expression.references == {"a", "b", "."}
 
 
-SHORTCUT_VALUES: list[Value] = ["yes", "no", "", "1", "a b", 1, 0, 1.0, 2.5, True, False, ("yes",), ("a", "b"), UNKNOWN]
+SHORTCUT_VALUES: list[Value] = [
+    "yes",
+    "no",
+    "",
+    "1",
+    "a b",
+    1,
+    0,
+    1.0,
+    2.5,
+    True,
+    False,
+    ("yes",),
+    ("a", "b"),
+    UNKNOWN,
+]
 
 
 @pytest.mark.parametrize("value", SHORTCUT_VALUES, ids=repr)
