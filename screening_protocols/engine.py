@@ -334,8 +334,13 @@ def answer_next(protocol: Protocol, interview: Interview, qid: str, value: Answe
         question, walk = step.question, cast(_Walk, cached)
     else:
         question, walk = _current(protocol, interview, qid)
+    if type(value) is str and question.kind is _SINGLE_CHOICE and question.constraint is None:
+        option = question.options_by_value.get(value)
+        if option is not None or value == DECLINED:  # the usual answer: one lookup checks it
+            rule = UNKNOWN if option is None or option.unknown or value == DECLINED else value
+            return _advance(protocol, interview, walk, question, value, rule)
     checked = _checked_value(protocol, question, value, walk.values)
-    return _advance(protocol, interview, walk, question, checked)
+    return _advance(protocol, interview, walk, question, checked, _rule_value(question, checked))
 
 
 def decline(protocol: Protocol, interview: Interview, qid: str) -> Interview:
@@ -352,7 +357,7 @@ def decline_next(protocol: Protocol, interview: Interview, qid: str) -> Answered
     question, walk = _current(protocol, interview, qid)
     if not question.kind.answerable:
         raise AnswerError(INFO_ONLY, INFO_ONLY_TODO, qid=qid)
-    return _advance(protocol, interview, walk, question, DECLINED)
+    return _advance(protocol, interview, walk, question, DECLINED, UNKNOWN)
 
 
 def resume(protocol: Protocol, interview: Interview) -> Interview:
@@ -465,17 +470,18 @@ def _current(protocol: Protocol, interview: Interview, qid: str) -> tuple[Questi
 
 
 def _advance(
-    protocol: Protocol, interview: Interview, walk: _Walk, question: Question, value: AnswerValue
+    protocol: Protocol, interview: Interview, walk: _Walk, question: Question, value: AnswerValue, rule: Value
 ) -> Answered:
+    """Record the checked `value` (`rule`: what the rules read, `_rule_value`) and walk on."""
     log, size = walk.log or _log(interview)
     if size != len(log.asked):
         log = log.prefix(size)  # an earlier state answered again: its own line of history from here
     log.append(question.id, value)
     object.__setattr__(interview, "walk_cache", None)  # the walk moves on (in place) with the answer
-    walk.values[question.id] = _rule_value(question, value)
+    walk.values[question.id] = rule
     # The log now holds exactly this interview's answers and the new one: its dict is the answers.
     _continue(
-        protocol, interview.facts, log.answers, walk, question.index + 1, interview.resumed, [question.id]
+        protocol, interview.facts, log.answers, walk, question.index + 1, interview.resumed, question.id
     )
     answered = interview.extended(AnswersView(log, size + 1), AskedView(log, size + 1), walk)
     step = walk.step = _step(protocol, answered, walk, size + 2)
@@ -512,13 +518,13 @@ def _continue(
     walk: _Walk,
     index: int,
     resumed: tuple[str, ...] = (),
-    changed: list[str] | None = None,
+    changed: str | None = None,
 ) -> None:
     """Walk on from question `index`, resolving what is skipped, up to the next question to ask:
     the walk's values, sums, cursor and emergencies are updated in place.
 
-    `changed` lists the names whose values changed since the walk's values (and sums) were last
-    consistent; None means they are new, so every calculate runs once in full.
+    `changed` is the name whose value changed since the walk's values (and sums) were last
+    consistent (the answer); None means they are new, so every calculate runs once in full.
     """
     questions = protocol.questions
     values = walk.values
@@ -528,10 +534,8 @@ def _continue(
     resolve = values.__getitem__
     if changed is None:
         pending = list(range(len(protocol.calculates)))
-    else:
-        for name in changed:
-            if name in readers:
-                _mark(readers, resolve, sums, pending, name)
+    elif changed in readers:
+        _mark(readers, resolve, sums, pending, changed)
     reads_calculates = protocol.reads_calculates
     cursor = count = len(questions)
     while index < count:
@@ -650,9 +654,6 @@ def _checked_value(
     protocol: Protocol, question: Question, value: object, values: Mapping[str, Value]
 ) -> AnswerValue:
     kind = question.kind
-    if kind is _SINGLE_CHOICE and question.constraint is None and type(value) is str:
-        if value in question.options_by_value or value == DECLINED:  # the usual answer
-            return value
 
     def reject(what: str | None = None) -> AnswerError:
         return AnswerError(what, None, qid=question.id, allowed=allowed_answers(question))
