@@ -28,11 +28,11 @@ walks the same state with the same rules; the outcome and the model live elsewhe
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from heapq import heappop, heappush
 from types import MappingProxyType
 from typing import NamedTuple, TypeGuard, cast
 
@@ -592,7 +592,7 @@ def _mark(
         if kept is not None:
             kept.update(terms, resolve)
         if reader not in pending:
-            heapq.heappush(pending, reader)
+            heappush(pending, reader)
 
 
 def _recalculate(
@@ -603,7 +603,7 @@ def _recalculate(
     calculates = protocol.calculates
     readers = protocol.term_readers
     while pending:
-        index = heapq.heappop(pending)
+        index = heappop(pending)
         calculate = calculates[index]
         new = _run_calculate(calculate, protocol, index, resolve, sums)
         old = values.get(calculate.id, _ABSENT)
