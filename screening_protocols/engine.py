@@ -28,13 +28,13 @@ walks the same state with the same rules; the outcome and the model live elsewhe
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from heapq import heappop, heappush
 from types import MappingProxyType
-from typing import NamedTuple, TypeGuard
+from typing import NamedTuple, TypeGuard, cast
 
 from screening_protocols.errors import (
     BAD_FACT,
@@ -55,7 +55,16 @@ from screening_protocols.errors import (
     WRONG_PROTOCOL_TODO,
     AnswerError,
 )
-from screening_protocols.expressions import EMPTY, SELF, UNKNOWN, Value, term_number
+from screening_protocols.expressions import (
+    EMPTY,
+    SELF,
+    UNKNOWN,
+    Evaluator,
+    Resolver,
+    Value,
+    term_number,
+    truth,
+)
 from screening_protocols.interview import (
     DECLINED,
     NO,
@@ -89,6 +98,15 @@ __all__ = [
 ]
 
 YES_NO_ANSWERS = (YES, NO, UNSURE)
+
+# The kinds bound once: reading an enum member through its class is a descriptor call, and checking
+# an answer compares kinds several times.
+_INFO = QuestionKind.INFO
+_YES_NO = QuestionKind.YES_NO
+_SINGLE_CHOICE = QuestionKind.SINGLE_CHOICE
+_MULTIPLE_CHOICE = QuestionKind.MULTIPLE_CHOICE
+_NUMBER = QuestionKind.NUMBER
+_DATE = QuestionKind.DATE
 
 
 @dataclass(frozen=True)
@@ -136,34 +154,85 @@ class Answered(NamedTuple):
     step: Step
 
 
-@dataclass(eq=False)
+class _Values(dict[str, Value]):
+    """The walk's values by name; a name not resolved yet reads as UNKNOWN, so `values.__getitem__`
+    is the resolver expressions call (a C-level lookup, not a Python function per read)."""
+
+    __slots__ = ()
+
+    def __missing__(self, name: str) -> Value:
+        return UNKNOWN
+
+
+@dataclass(eq=False, slots=True)
 class _Walk:
     """How far the interview has got: resolved values (questions before `cursor`, and calculates),
-    the question at `cursor`. The next answer reuses `values` in place and marks this walk `stale`,
-    so an older Interview that still holds it walks again from the start instead of reading it."""
+    the question at `cursor`. The next answer moves the walk on in place and hands it to the new
+    Interview; the answered one drops it, and walks again from the start if it is asked again."""
 
-    values: dict[str, Value]
+    values: _Values
     cursor: int  # index of the question to ask; len(questions) when none is left
     emergencies: tuple[EmergencyRule, ...]
     protocol: Protocol  # the walk is only valid for the protocol it was computed with
-    sums: dict[int, _Sum] = field(default_factory=dict, repr=False)  # by calculate index, like values
-    stale: bool = False
+    sums: dict[int, _Sum] = field(repr=False)  # by calculate index, like values
     step: Step | None = field(default=None, repr=False)
+    log: tuple[AnswerLog, int] | None = field(default=None, repr=False)  # its Interview's, once known
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Sum:
-    """A calculate that is a chain of `+` terms, kept term by term: the value of each term, how many
-    are unknown, the exact total of the whole-number ones and how many are not whole numbers."""
+    """A calculate that is a chain of `+` terms, kept term by term: each term's evaluator and value,
+    how many values are unknown, the exact total of the whole-number ones and how many are not
+    whole numbers. A changed name re-evaluates only the terms that read it (`update`)."""
 
+    evaluators: tuple[Evaluator, ...]
     terms: list[Value]
     unknown: int = 0
     total: int = 0
     fractional: int = 0
 
+    @classmethod
+    def of(cls, evaluators: tuple[Evaluator, ...], resolve: Resolver) -> _Sum:
+        """Every term evaluated."""
+        kept = cls(evaluators, [evaluate(resolve) for evaluate in evaluators])
+        for value in kept.terms:
+            if value is UNKNOWN:  # every term, at the start of an interview
+                kept.unknown += 1
+            else:
+                kept.count(value, 1)
+        return kept
+
+    def update(self, indexes: tuple[int, ...], resolve: Resolver) -> None:
+        """Evaluate these terms again and count their new values instead of the old ones."""
+        terms = self.terms
+        for index in indexes:
+            old, new = terms[index], self.evaluators[index](resolve)
+            if old is new:
+                continue
+            terms[index] = new
+            # The usual values, whole numbers and UNKNOWN, counted inline; others by `count`.
+            if type(old) is int:
+                self.total -= old
+            elif old is UNKNOWN:
+                self.unknown -= 1
+            else:
+                self.count(old, -1)
+            if type(new) is int:
+                self.total += new
+            elif new is UNKNOWN:
+                self.unknown += 1
+            else:
+                self.count(new, 1)
+
     def count(self, value: Value, sign: int) -> None:
         if value is UNKNOWN:
             self.unknown += sign
+            return
+        if type(value) is int:  # the usual term, if(..., 1, 0): exact, no conversion
+            self.total += sign * value
+            return
+        if type(value) is float and value.is_integer():  # e.g. another sum's value
+            self.total += sign * int(value)
             return
         number = term_number(value)
         if math.isfinite(number) and number == int(number):
@@ -207,11 +276,12 @@ def next_step(protocol: Protocol, interview: Interview) -> Step:
     """What to do now: ask a question, stop for an emergency, or finish."""
     walk = _walk(protocol, interview)
     if walk.step is None:
-        walk.step = _step(protocol, interview, walk)
+        walk.step = _step(protocol, interview, walk, len(interview.asked) + 1)
     return walk.step
 
 
-def _step(protocol: Protocol, interview: Interview, walk: _Walk) -> Step:
+def _step(protocol: Protocol, interview: Interview, walk: _Walk, position: int) -> Step:
+    """The step the walk has reached; `position` is the 1-based number of the question it would ask."""
     if walk.emergencies:
         references = (protocol.question_sources(rule.when.references) for rule in walk.emergencies)
         because = sorted(
@@ -221,16 +291,25 @@ def _step(protocol: Protocol, interview: Interview, walk: _Walk) -> Step:
         return EmergencyStop(walk.emergencies, tuple(because))
     if walk.cursor >= len(protocol.questions):
         return Finished()
-    question = protocol.questions[walk.cursor]
-    position = len(interview.asked) + 1
-    unconditional, conditional = protocol.remaining_after[walk.cursor]
-    known_later = sum(
-        1
-        for fact in interview.facts
-        if (q := protocol.by_fact.get(fact)) is not None and q.index > walk.cursor
-    )
-    estimated = position + max(0, unconditional + (conditional + 1) // 2 - known_later)
-    return AskQuestion(question, position, estimated)
+    cursor = walk.cursor
+    unconditional, conditional = protocol.remaining_after[cursor]
+    later = unconditional + (conditional + 1) // 2
+    if interview.facts:
+        by_fact = protocol.by_fact
+        known_later = sum(
+            1 for fact in interview.facts if (q := by_fact.get(fact)) is not None and q.index > cursor
+        )
+        later = max(0, later - known_later)
+    # Built without the frozen dataclass's __init__ (an object.__setattr__ per field): one per answer.
+    ask = _new(AskQuestion)
+    fields = ask.__dict__
+    fields["question"] = protocol.questions[cursor]
+    fields["position"] = position
+    fields["estimated_total"] = position + later
+    return ask
+
+
+_new = object.__new__
 
 
 def answer(protocol: Protocol, interview: Interview, qid: str, value: AnswerValue) -> Interview:
@@ -249,10 +328,19 @@ def answer_next(protocol: Protocol, interview: Interview, qid: str, value: Answe
     Raises:
         AnswerError: as `answer`.
     """
-    question = _current(protocol, interview, qid)
-    walk = _walk(protocol, interview)
+    cached = interview.walk_cache
+    step = cached.step if isinstance(cached, _Walk) and cached.protocol is protocol else None
+    if type(step) is AskQuestion and step.question.id == qid:  # answering the current question
+        question, walk = step.question, cast(_Walk, cached)
+    else:
+        question, walk = _current(protocol, interview, qid)
+    if type(value) is str and question.kind is _SINGLE_CHOICE and question.constraint is None:
+        option = question.options_by_value.get(value)
+        if option is not None or value == DECLINED:  # the usual answer: one lookup checks it
+            rule = UNKNOWN if option is None or option.unknown or value == DECLINED else value
+            return _advance(protocol, interview, walk, question, value, rule)
     checked = _checked_value(protocol, question, value, walk.values)
-    return _advance(protocol, interview, walk, question, checked)
+    return _advance(protocol, interview, walk, question, checked, _rule_value(question, checked))
 
 
 def decline(protocol: Protocol, interview: Interview, qid: str) -> Interview:
@@ -266,10 +354,10 @@ def decline_next(protocol: Protocol, interview: Interview, qid: str) -> Answered
     Raises:
         AnswerError: as `decline`.
     """
-    question = _current(protocol, interview, qid)
+    question, walk = _current(protocol, interview, qid)
     if not question.kind.answerable:
         raise AnswerError(INFO_ONLY, INFO_ONLY_TODO, qid=qid)
-    return _advance(protocol, interview, _walk(protocol, interview), question, DECLINED)
+    return _advance(protocol, interview, walk, question, DECLINED, UNKNOWN)
 
 
 def resume(protocol: Protocol, interview: Interview) -> Interview:
@@ -361,53 +449,52 @@ def _same_protocol(protocol: Protocol, interview: Interview) -> None:
         )
 
 
-def _current(protocol: Protocol, interview: Interview, qid: str) -> Question:
-    _same_protocol(protocol, interview)
+def _current(protocol: Protocol, interview: Interview, qid: str) -> tuple[Question, _Walk]:
+    """The question `qid` when it is the one to answer now (AnswerError otherwise), and the walk."""
+    walk = interview.walk_cache
+    if type(walk) is not _Walk or walk.protocol is not protocol:
+        walk = _walk(protocol, interview)  # AnswerError when the interview is of another protocol
+    step = walk.step
+    if step is None:
+        step = walk.step = _step(protocol, interview, walk, len(interview.asked) + 1)
+    if type(step) is AskQuestion and step.question.id == qid:
+        return step.question, walk
     question = protocol.by_id.get(qid)
     if question is None:
         raise AnswerError(UNKNOWN_QUESTION, UNKNOWN_QUESTION_TODO, qid=qid, protocol=protocol.id)
-    step = next_step(protocol, interview)
     if isinstance(step, EmergencyStop):
         raise AnswerError(STOPPED, STOPPED_TODO, qid=qid, reason="immediate danger")
     if isinstance(step, Finished):
         raise AnswerError(STOPPED, STOPPED_TODO, qid=qid, reason="finished")
-    if step.question.id != qid:
-        raise AnswerError(NOT_CURRENT, NOT_CURRENT_TODO, qid=qid, current=step.question.id)
-    return question
+    raise AnswerError(NOT_CURRENT, NOT_CURRENT_TODO, qid=qid, current=step.question.id)
 
 
 def _advance(
-    protocol: Protocol, interview: Interview, walk: _Walk, question: Question, value: AnswerValue
+    protocol: Protocol, interview: Interview, walk: _Walk, question: Question, value: AnswerValue, rule: Value
 ) -> Answered:
-    log, size = _log(interview)
+    """Record the checked `value` (`rule`: what the rules read, `_rule_value`) and walk on."""
+    log, size = walk.log or _log(interview)
     if size != len(log.asked):
         log = log.prefix(size)  # an earlier state answered again: its own line of history from here
     log.append(question.id, value)
-    walk.stale = True  # its values are about to change in place
-    values = walk.values
-    changed = [question.id]
-    values[question.id] = _rule_value(question, value)
-    new_walk = _continue(
-        protocol, interview.facts, AnswersView(log, size + 1), values, question.index + 1, interview.resumed,
-        changed, walk.sums,
-    )  # fmt: skip
-    answered = Interview(
-        interview.protocol_id,
-        interview.protocol_version,
-        interview.facts,
-        AnswersView(log, size + 1),
-        AskedView(log, size + 1),
-        new_walk,
-        interview.resumed,
+    object.__setattr__(interview, "walk_cache", None)  # the walk moves on (in place) with the answer
+    walk.values[question.id] = rule
+    # The log now holds exactly this interview's answers and the new one: its dict is the answers.
+    _continue(
+        protocol, interview.facts, log.answers, walk, question.index + 1, interview.resumed, question.id
     )
-    step = new_walk.step = _step(protocol, answered, new_walk)
-    return Answered(answered, step)
+    answered = interview.extended(AnswersView(log, size + 1), AskedView(log, size + 1), walk)
+    step = walk.step = _step(protocol, answered, walk, size + 2)
+    walk.log = (log, size + 1)
+    return _tuple_new(Answered, (answered, step))  # Answered(answered, step), without its __new__ wrapper
+
+
+_tuple_new = tuple.__new__
 
 
 def _log(interview: Interview) -> tuple[AnswerLog, int]:
     """The log the interview reads, making one from plain answers the first time (O(answers) once)."""
-    shared = interview.log
-    if shared is not None:
+    if (shared := interview.log) is not None:
         return shared
     log = AnswerLog(interview.asked, interview.answers)
     return log, len(log.asked)
@@ -415,10 +502,11 @@ def _log(interview: Interview) -> tuple[AnswerLog, int]:
 
 def _walk(protocol: Protocol, interview: Interview) -> _Walk:
     cached = interview.walk_cache
-    if isinstance(cached, _Walk) and cached.protocol is protocol and not cached.stale:
+    if isinstance(cached, _Walk) and cached.protocol is protocol:
         return cached
     _same_protocol(protocol, interview)
-    walk = _continue(protocol, interview.facts, interview.answers, {}, 0, interview.resumed)
+    walk = _Walk(_Values(), 0, (), protocol, {})
+    _continue(protocol, interview.facts, interview.answers, walk, 0, interview.resumed)
     object.__setattr__(interview, "walk_cache", walk)
     return walk
 
@@ -427,135 +515,132 @@ def _continue(
     protocol: Protocol,
     facts: Mapping[str, AnswerValue],
     answers: Mapping[str, AnswerValue],
-    values: dict[str, Value],
+    walk: _Walk,
     index: int,
     resumed: tuple[str, ...] = (),
-    changed: list[str] | None = None,
-    sums: dict[int, _Sum] | None = None,
-) -> _Walk:
-    """Walk on from question `index`, resolving what is skipped, up to the next question to ask.
+    changed: str | None = None,
+) -> None:
+    """Walk on from question `index`, resolving what is skipped, up to the next question to ask:
+    the walk's values, sums, cursor and emergencies are updated in place.
 
-    `changed` lists the names whose values changed since `values` (and `sums`) were last consistent;
-    None means they are new, so every calculate runs once in full.
+    `changed` is the name whose value changed since the walk's values (and sums) were last
+    consistent (the answer); None means they are new, so every calculate runs once in full.
     """
     questions = protocol.questions
-    calculates = protocol.calculates
-    sums = {} if sums is None else sums
-    pending: list[int] = []
-    dirty: dict[int, set[str] | None] = {}
-    if calculates:
-        if changed is None:
-            pending = list(range(len(calculates)))
-            dirty = dict.fromkeys(pending)
-        else:
-            for name in changed:
-                _mark(protocol, pending, dirty, name)
+    values = walk.values
+    sums = walk.sums
+    readers = protocol.term_readers
+    pending: list[int] = []  # a heap of calculate indexes: dependency order
+    resolve = values.__getitem__
+    if changed is None:
+        pending = list(range(len(protocol.calculates)))
+    elif changed in readers:
+        _mark(readers, resolve, sums, pending, changed)
     reads_calculates = protocol.reads_calculates
-
-    def resolve(name: str) -> Value:
-        return values.get(name, UNKNOWN)
-
-    cursor = len(questions)
-    while index < len(questions):
+    cursor = count = len(questions)
+    while index < count:
         question = questions[index]
-        if question.id in answers:
-            value = _rule_value(question, answers[question.id])
-        elif question.fact is not None and question.fact in facts:
-            value = _rule_value(question, facts[question.fact])
+        qid = question.id
+        fact = question.fact
+        if qid in answers:
+            value = _rule_value(question, answers[qid])
+        elif fact is not None and fact in facts:
+            value = _rule_value(question, facts[fact])
+        elif question.relevant is None:
+            cursor = index
+            break
         else:
             if pending and index in reads_calculates:
-                _recalculate(protocol, values, sums, pending, dirty)
-            relevant = True if question.relevant is None else question.relevant.holds(resolve)
+                _recalculate(protocol, values, resolve, sums, pending)
+            relevant = question.relevant.evaluate(resolve)
+            if relevant is not True and relevant is not False:
+                relevant = truth(relevant)
             if relevant is True or (relevant is UNKNOWN and question.ask_when_unknown):
                 cursor = index
                 break
             value = EMPTY if relevant is False else UNKNOWN
-        values[question.id] = value
-        if calculates:
-            _mark(protocol, pending, dirty, question.id)
+        values[qid] = value
+        if qid in readers:
+            _mark(readers, resolve, sums, pending, qid)
         index += 1
     if pending:
-        _recalculate(protocol, values, sums, pending, dirty)
-    fired = tuple(
-        rule for rule in protocol.emergencies if rule.id not in resumed and rule.when.holds(resolve) is True
+        _recalculate(protocol, values, resolve, sums, pending)
+    fired = (
+        tuple(
+            rule
+            for rule in protocol.emergencies
+            if rule.id not in resumed and rule.when.holds(resolve) is True
+        )
+        if protocol.emergencies
+        else ()
     )
-    return _Walk(values, cursor, fired, protocol, sums)
+    walk.cursor = cursor
+    walk.emergencies = fired
 
 
-def _mark(protocol: Protocol, pending: list[int], dirty: dict[int, set[str] | None], name: str) -> None:
-    """Queue the calculates that read `name`, remembering which names changed for each."""
-    for reader in protocol.calculate_readers.get(name, ()):
-        if reader not in dirty:
-            dirty[reader] = {name}
-            heapq.heappush(pending, reader)
-        elif (names := dirty[reader]) is not None:
-            names.add(name)
+def _mark(
+    readers: Mapping[str, tuple[tuple[int, tuple[int, ...]], ...]],
+    resolve: Resolver,
+    sums: dict[int, _Sum],
+    pending: list[int],
+    name: str,
+) -> None:
+    """`name` changed: queue the calculates that read it, and in those kept term by term evaluate
+    the terms that read it now (a later change to another name they read evaluates them again)."""
+    for reader, terms in readers[name]:
+        kept = sums.get(reader)
+        if kept is not None:
+            kept.update(terms, resolve)
+        if reader not in pending:
+            heappush(pending, reader)
 
 
 def _recalculate(
-    protocol: Protocol,
-    values: dict[str, Value],
-    sums: dict[int, _Sum],
-    pending: list[int],
-    dirty: dict[int, set[str] | None],
+    protocol: Protocol, values: _Values, resolve: Resolver, sums: dict[int, _Sum], pending: list[int]
 ) -> None:
-    """Run the queued calculates in dependency order (a heap of indexes), each at most once, and
-    queue the readers of each one whose value changed."""
+    """Run the queued calculates in dependency order, each once, and queue the readers of each one
+    whose value changed."""
     calculates = protocol.calculates
+    readers = protocol.term_readers
     while pending:
-        index = heapq.heappop(pending)
-        names = dirty.pop(index, None)
+        index = heappop(pending)
         calculate = calculates[index]
-        new = _run_calculate(calculate, protocol, index, values, sums, names)
+        new = _run_calculate(calculate, protocol, index, resolve, sums)
         old = values.get(calculate.id, _ABSENT)
         if old is new or (type(old) is type(new) and old == new):
             continue
         values[calculate.id] = new
-        _mark(protocol, pending, dirty, calculate.id)
+        if calculate.id in readers:
+            _mark(readers, resolve, sums, pending, calculate.id)
 
 
 _ABSENT = object()
 
 
 def _run_calculate(
-    calculate: Calculate,
-    protocol: Protocol,
-    index: int,
-    values: Mapping[str, Value],
-    sums: dict[int, _Sum],
-    names: set[str] | None,
+    calculate: Calculate, protocol: Protocol, index: int, resolve: Resolver, sums: dict[int, _Sum]
 ) -> Value:
-    """The calculate's value; a chain of `+` terms re-evaluates only the terms that read `names`."""
-
-    def resolve(name: str) -> Value:
-        return values.get(name, UNKNOWN)
-
+    """The calculate's value; a chain of `+` terms is summed from its kept terms (`_mark` updates
+    them), evaluated in full only the first time."""
     chain = protocol.calculate_terms[index]
     if chain is None:
         return calculate.calculation.evaluate(resolve)
-    terms, readers = chain
     kept = sums.get(index)
-    if kept is None or names is None:
-        kept = sums[index] = _Sum([term.evaluate(resolve) for term in terms])
-        for value in kept.terms:
-            kept.count(value, 1)
-        return kept.value()
-    for term_index in sorted({i for name in names for i in readers.get(name, ())}):
-        old, new = kept.terms[term_index], terms[term_index].evaluate(resolve)
-        if old is not new:
-            kept.count(old, -1)
-            kept.count(new, 1)
-            kept.terms[term_index] = new
+    if kept is None:
+        kept = sums[index] = _Sum.of(tuple(term.evaluate for term in chain[0]), resolve)
     return kept.value()
 
 
 def _rule_value(question: Question, value: AnswerValue) -> Value:
     """The value the rules see: declined, unsure, skipped and "don't know" options are UNKNOWN."""
+    if type(value) is str and question.kind is _SINGLE_CHOICE:  # the usual answer
+        option = question.options_by_value.get(value)
+        return UNKNOWN if value == DECLINED or (option is not None and option.unknown) else value
     if value is None:
-        return EMPTY if question.kind is QuestionKind.INFO else UNKNOWN
-    if value == DECLINED or (question.kind is QuestionKind.YES_NO and value == UNSURE):
+        return EMPTY if question.kind is _INFO else UNKNOWN
+    if value == DECLINED or (question.kind is _YES_NO and value == UNSURE):
         return UNKNOWN
-    if question.kind is QuestionKind.SINGLE_CHOICE and isinstance(value, str):
+    if question.kind is _SINGLE_CHOICE and isinstance(value, str):
         option = question.option(value)
         return UNKNOWN if option is not None and option.unknown else value
     if isinstance(value, tuple):
@@ -568,11 +653,12 @@ def _rule_value(question: Question, value: AnswerValue) -> Value:
 def _checked_value(
     protocol: Protocol, question: Question, value: object, values: Mapping[str, Value]
 ) -> AnswerValue:
+    kind = question.kind
+
     def reject(what: str | None = None) -> AnswerError:
         return AnswerError(what, None, qid=question.id, allowed=allowed_answers(question))
 
-    kind = question.kind
-    if kind is QuestionKind.INFO:
+    if kind is _INFO:
         if value is not None:
             raise AnswerError(INFO_ONLY, INFO_ONLY_TODO, qid=question.id)
         return None
@@ -583,19 +669,19 @@ def _checked_value(
             raise AnswerError(NEEDS_ANSWER, NEEDS_ANSWER_TODO, qid=question.id)
         return None
     checked: AnswerValue
-    if kind is QuestionKind.YES_NO:
+    if kind is _YES_NO:
         if isinstance(value, bool):
             value = YES if value else NO
         if value not in YES_NO_ANSWERS:
             raise reject()
         checked = str(value)
-    elif kind is QuestionKind.SINGLE_CHOICE:
+    elif kind is _SINGLE_CHOICE:
         if not isinstance(value, str) or question.option(value) is None:
             raise reject()
         checked = value
-    elif kind is QuestionKind.MULTIPLE_CHOICE:
+    elif kind is _MULTIPLE_CHOICE:
         checked = _checked_selection(question, value, reject)
-    elif kind is QuestionKind.NUMBER:
+    elif kind is _NUMBER:
         if not _is_number(value):
             raise reject()
         if question.fact is not None and question.fact == protocol.decision.age_fact and value != int(value):
@@ -605,7 +691,7 @@ def _checked_value(
         ):
             raise reject()
         checked = value
-    elif kind is QuestionKind.DATE:
+    elif kind is _DATE:
         if not isinstance(value, str):
             raise reject()
         try:

@@ -129,7 +129,8 @@ class Expression:
 
     def holds(self, resolve: Resolver) -> bool | _Unknown:
         """True, False or UNKNOWN: whether the condition holds for the values `resolve` gives."""
-        return truth(self.evaluate(resolve))
+        value = self.evaluate(resolve)
+        return value if value is True or value is False else truth(value)
 
 
 def _tokenize(source: str) -> list[tuple[str, str]]:
@@ -492,6 +493,8 @@ def _compile(node: Node) -> Evaluator:
     left, right = args
     if op == "selected":
         return lambda resolve: _strict2(left(resolve), right(resolve), lambda a, b: _text(b) in _selection(a))
+    if (fast := _compare_ref_with_text(node)) is not None:
+        return _ref_is_text(*fast)
     if op == "=":
         return lambda resolve: _strict2(left(resolve), right(resolve), _equal)
     if op == "!=":
@@ -513,22 +516,30 @@ def _compare_ref_with_text(node: Node) -> tuple[str, str, bool] | None:
     return None
 
 
+def _ref_is_text(name: str, text: str, equal: bool) -> Evaluator:
+    """`${name} = 'text'` (or `!=`), the most common condition, without the general machinery: a
+    string answer compares as text directly (what `_equal` does with two strings)."""
+
+    def evaluate(resolve: Resolver) -> Value:
+        value = resolve(name)
+        if type(value) is str:
+            return (value == text) is equal
+        if value is UNKNOWN:
+            return UNKNOWN
+        return _equal(value, text) is equal
+
+    return evaluate
+
+
 def _if_ref_is_text(name: str, text: str, equal: bool, then: Value, otherwise: Value) -> Evaluator:
     """`if(${name} = 'text', a, b)` with constant branches, the common calculate term, without the
     general machinery (same result as the general path: a string answer compares as text)."""
-    general = _compile(Node("=", (Node("ref", value=name), Node("const", value=text))))
 
     def evaluate(resolve: Resolver) -> Value:
         value = resolve(name)
         if value is UNKNOWN:
             return UNKNOWN
-        if type(value) is str:
-            holds = value == text
-        else:
-            outcome = general(resolve)
-            if outcome is UNKNOWN:
-                return UNKNOWN
-            holds = bool(outcome)
+        holds = value == text if type(value) is str else _equal(value, text)
         return then if holds is equal else otherwise
 
     return evaluate
@@ -618,7 +629,9 @@ def _all(args: list[Evaluator], resolve: Resolver) -> bool | _Unknown:
     """Kleene and over any number of operands: one false decides, else any unknown leaves it unknown."""
     unknown = False
     for evaluate in args:
-        value = truth(evaluate(resolve))
+        value = evaluate(resolve)
+        if value is not True and value is not False:
+            value = truth(value)
         if value is False:
             return False
         if value is UNKNOWN:
@@ -630,7 +643,9 @@ def _any(args: list[Evaluator], resolve: Resolver) -> bool | _Unknown:
     """Kleene or over any number of operands: one true decides, else any unknown leaves it unknown."""
     unknown = False
     for evaluate in args:
-        value = truth(evaluate(resolve))
+        value = evaluate(resolve)
+        if value is not True and value is not False:
+            value = truth(value)
         if value is True:
             return True
         if value is UNKNOWN:

@@ -137,12 +137,28 @@ class Interview:
         if not isinstance(self.asked, tuple | AskedView):
             object.__setattr__(self, "asked", tuple(self.asked))
 
+    def extended(self, answers: AnswersView, asked: AskedView, walk_cache: object) -> Interview:
+        """This interview with longer views of its log (the engine's answer), built without
+        `__init__`: a frozen dataclass sets each field through object.__setattr__, and the views
+        need none of `__post_init__`'s conversions. One answer costs one of these."""
+        extended = object.__new__(Interview)
+        fields = extended.__dict__
+        fields["protocol_id"] = self.protocol_id
+        fields["protocol_version"] = self.protocol_version
+        fields["facts"] = self.facts
+        fields["answers"] = answers
+        fields["asked"] = asked
+        fields["walk_cache"] = walk_cache
+        fields["resumed"] = self.resumed
+        return extended
+
     @property
     def log(self) -> tuple[AnswerLog, int] | None:
         """The shared log this Interview reads and how many of its answers it sees (None when the
         Interview was built from plain values, e.g. read back from JSON)."""
-        if isinstance(self.answers, AnswersView) and isinstance(self.asked, AskedView):
-            return self.answers._log, self.answers._size
+        answers = self.answers
+        if type(answers) is AnswersView and type(self.asked) is AskedView:
+            return answers._log, answers._size
         return None
 
     def changes_since(self, saved: Interview | None) -> dict[str, Any]:

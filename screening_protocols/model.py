@@ -71,10 +71,15 @@ class Question:
 
     def option(self, value: str) -> Option | None:
         """The option with this value, or None."""
+        return self.options_by_value.get(value)
+
+    @cached_property
+    def options_by_value(self) -> Mapping[str, Option]:
+        """The options by value (the first one when a value repeats; lint refuses repeats)."""
+        found: dict[str, Option] = {}
         for option in self.options:
-            if option.value == value:
-                return option
-        return None
+            found.setdefault(option.value, option)
+        return found
 
 
 @dataclass(frozen=True)
@@ -195,14 +200,17 @@ class Protocol:
     calculates: tuple[Calculate, ...] = ()  # in dependency order: each reads only those before it
 
     @cached_property
-    def calculate_readers(self) -> Mapping[str, tuple[int, ...]]:
+    def term_readers(self) -> Mapping[str, tuple[tuple[int, tuple[int, ...]], ...]]:
         """For each question or calculate id: the (dependency-ordered) indexes of the calculates that
-        read it directly. The engine re-runs only these when a value changes."""
-        readers: dict[str, list[int]] = {}
+        read it directly, each with the indexes of its `+` terms that read it (empty when the
+        calculate is not a chain: `calculate_terms`). The engine re-runs only these when a value changes."""
+        readers: dict[str, list[tuple[int, tuple[int, ...]]]] = {}
         for index, calculate in enumerate(self.calculates):
-            for ref in calculate.calculation.references:
-                readers.setdefault(ref, []).append(index)
-        return {name: tuple(indexes) for name, indexes in readers.items()}
+            chain = self.calculate_terms[index]
+            term_indexes = {} if chain is None else chain[1]
+            for ref in sorted(calculate.calculation.references):
+                readers.setdefault(ref, []).append((index, term_indexes.get(ref, ())))
+        return {name: tuple(found) for name, found in readers.items()}
 
     @cached_property
     def calculate_sources(self) -> Mapping[str, frozenset[str]]:

@@ -10,6 +10,8 @@ EN105: `changes_since` is small and JSON-safe, and `with_changes` rebuilds the s
        across `back` and `resume`; a change that does not fit is an InterviewStateError.
 EN106: the shipped protocols give the same steps and outcomes through the log as from a state read
        back from JSON at every answer.
+EN107: the Interview an answer returns (built without `__init__`) has exactly the fields, equality
+       and JSON form of one built the ordinary way.
 """
 
 from __future__ import annotations
@@ -227,3 +229,30 @@ def test_en106_log_and_json_states_agree(protocol: Protocol) -> None:
                 interview = back(protocol, interview)
                 continue
             interview = give(protocol, interview, step.question, rng)
+
+
+def test_en107_an_answered_interview_is_an_ordinary_interview() -> None:
+    protocol = wide(30)
+    interview = answer_all(protocol, start(protocol), limit=5)[-1]
+    ordinary = Interview(
+        interview.protocol_id,
+        interview.protocol_version,
+        interview.facts,
+        dict(interview.answers),
+        tuple(interview.asked),
+        resumed=interview.resumed,
+    )
+    assert set(vars(interview)) == set(vars(ordinary))
+    assert interview == ordinary and ordinary == interview
+    same_views = Interview(
+        interview.protocol_id,
+        interview.protocol_version,
+        interview.facts,
+        interview.answers,
+        interview.asked,
+        resumed=interview.resumed,
+    )
+    assert repr(interview) == repr(same_views)
+    assert interview.to_dict() == ordinary.to_dict()
+    with pytest.raises(AttributeError):
+        interview.protocol_id = "other"  # type: ignore[misc]

@@ -20,6 +20,8 @@ CA011: the library can keep its compiled form in a cache folder; loading from it
        protocols.
 CA010: a calculate that is a chain of `+` terms, kept term by term, always equals its full evaluation
        (answers, declines, fractions, unknown terms, back).
+CA012: so does a chain whose terms read several questions and other calculates, with questions that
+       are skipped, and a relevance that reads a calculate (the walk updates calculates mid-way).
 """
 
 from __future__ import annotations
@@ -391,3 +393,49 @@ def test_ca011_library_compiled_cache(tmp_path: Path) -> None:
         assert library.list_protocols() == checked
     finally:
         library.use_compiled_cache(None)
+
+
+def test_ca012_terms_reading_several_names_stay_equal_to_full_evaluation() -> None:
+    import random
+
+    from screening_protocols import back
+
+    count = 16
+    questions = "\n".join(
+        f"      - id: q{i}\n        kind: yes_no\n        text: Q{i}?"
+        + (f"\n        relevant: ${{q{i - 1}}} != 'no'" if i % 4 == 2 else "")
+        + ("\n        relevant: ${first} < 2" if i == 9 else "")
+        for i in range(count)
+    )
+    pairs = " + ".join(
+        f"if(${{q{i}}} = 'yes' and ${{q{i + 1}}} != 'no', 1, 0)" for i in range(0, count - 1, 2)
+    )
+    body = (
+        "sections:\n  - id: s\n    title: S\n    questions:\n" + questions + "\n"
+        "calculates:\n"
+        "  - id: first\n    calculation: "
+        "if(${q0} = 'yes', 1, 0) + if(${q1} = 'yes', 1, 0) + if(${q3} != 'no', 1, 0)\n"
+        f"  - id: pairs\n    calculation: {pairs}\n"
+        "  - id: mixed\n    calculation: "
+        "${first} + if(${pairs} > 1 or ${q5} = 'yes', 2, 0) + ${first} * 0.5\n"
+    )
+    protocol = protocol_from(body)
+    assert all(chain is not None for chain in protocol.calculate_terms)
+    rng = random.Random(12)
+    for _ in range(12):
+        interview = start(protocol)
+        for _ in range(50):
+            step = next_step(protocol, interview)
+            if not isinstance(step, AskQuestion):
+                break
+            if interview.asked and rng.random() < 0.15:
+                interview = back(protocol, interview)
+                continue
+            interview = fill(protocol, interview, rng.choice(["yes", "no", "unsure", "declined"]))
+            values = resolved_values(protocol, interview)
+            fresh = resolved_values(protocol, Interview.from_dict(interview.to_dict()))
+            for calculate in protocol.calculates:
+                full = calculate.calculation.evaluate(lambda name, seen=values: seen.get(name, UNKNOWN))
+                kept = values.get(calculate.id, UNKNOWN)
+                assert kept is full or kept == full, calculate.id
+                assert fresh.get(calculate.id, UNKNOWN) == kept or fresh.get(calculate.id) is kept

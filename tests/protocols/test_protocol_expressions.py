@@ -7,6 +7,8 @@ EX003: an unknown operand makes every operator unknown, except and/or (Kleene): 
 EX004: anything outside the grammar is a syntax error, so no Python ever runs.
 EX005: a question that does not apply reads as empty: equal to '' and to nothing else.
 EX006: results are monotone in what is known: forgetting an answer never flips true and false.
+EX007: the shortcuts for `${q} = 'text'`, `${q} != 'text'` and `if(${q} = 'text', a, b)` give what the
+       general comparison gives, for every kind of value.
 """
 
 from __future__ import annotations
@@ -136,3 +138,40 @@ def test_ex006_forgetting_never_flips_a_result(
 def test_ex004_references_are_collected_without_running_anything() -> None:
     expression = parse("${a} = 'yes' or selected(${b}, 'x') and . > 2")
     assert expression.references == {"a", "b", "."}
+
+
+SHORTCUT_VALUES: list[Value] = [
+    "yes",
+    "no",
+    "",
+    "1",
+    "a b",
+    1,
+    0,
+    1.0,
+    2.5,
+    True,
+    False,
+    ("yes",),
+    ("a", "b"),
+    UNKNOWN,
+]
+
+
+@pytest.mark.parametrize("value", SHORTCUT_VALUES, ids=repr)
+@pytest.mark.parametrize("text", ["yes", "1", "", "a b"])
+def test_ex007_text_comparison_shortcuts_agree_with_the_general_comparison(value: Value, text: str) -> None:
+    def resolve(name: str) -> Value:
+        return value
+
+    general = f"concat('{text}')"  # not a constant: the general comparison evaluates it
+    for short, long in (
+        (f"${{q}} = '{text}'", f"${{q}} = {general}"),
+        (f"'{text}' = ${{q}}", f"{general} = ${{q}}"),
+        (f"${{q}} != '{text}'", f"${{q}} != {general}"),
+        (f"if(${{q}} = '{text}', 1, 0)", f"if(${{q}} = {general}, 1, 0)"),
+        (f"if(${{q}} != '{text}', 'x', 2.5)", f"if(${{q}} != {general}, 'x', 2.5)"),
+    ):
+        assert parse(short).evaluate(resolve) == parse(long).evaluate(resolve) or (
+            parse(short).evaluate(resolve) is UNKNOWN and parse(long).evaluate(resolve) is UNKNOWN
+        ), (short, value)
