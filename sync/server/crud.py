@@ -555,10 +555,11 @@ def _audit(connection: Connection, outcome: BatchOutcome, *, device_id: str, now
         log.warning("conflict: interview %s from device %s holds other content", item_id, device_id)
 
 
-# The rows and an audit event for each row that was new, in one statement (PostgreSQL). psycopg's own
-# placeholders: `%(envelope)b` sends the envelopes in binary (as text, escaping them costs ~4 ms a batch).
-_STORE_WITH_AUDIT = """
-    WITH stored AS (
+# The rows and an audit event for each row that was new (PostgreSQL), as the last common table
+# expressions of a statement, inserted only when `{condition}` holds. psycopg's own placeholders:
+# `%(envelope)b` sends the envelopes in binary (as text, escaping them costs ~4 ms a batch).
+_STORED_AND_AUDITED = """
+    stored AS (
         INSERT INTO submissions (interview_id, device_id, seq, protocol_id, protocol_version, key_id,
                                  envelope, envelope_sha256, size, received_at)
         SELECT item.interview_id, %(device_id)s, item.seq, item.protocol_id, item.protocol_version,
@@ -569,19 +570,18 @@ _STORE_WITH_AUDIT = """
                     CAST(%(envelope_sha256)s AS varchar[]), CAST(%(size)s AS integer[]))
              AS item(interview_id, seq, protocol_id, protocol_version, key_id, envelope,
                      envelope_sha256, size)
+        {condition}
         ON CONFLICT (interview_id) DO NOTHING
         RETURNING interview_id
     ), audited AS (
         INSERT INTO audit_events (at, kind, device_id, interview_id, code)
         SELECT %(now)s, 'submitted', %(device_id)s, interview_id, NULL FROM stored
     )
-    SELECT interview_id FROM stored
 """
 
 # The device's allowance (`rate_limits.take_statement` as compiled for PostgreSQL: a test keeps the
-# two alike), its nonce (only when allowed), then the rows and their audit events as above (only
-# when the nonce was new): one statement.
-_CONSUME_AND_STORE = """
+# two alike) and its nonce (only when allowed).
+_TAKE_AND_REMEMBER = """
     WITH taken AS (
         INSERT INTO rate_limits (key, next_free_us)
         VALUES (%(limit_key)s::VARCHAR, (%(limit_now_us)s::BIGINT + %(limit_interval_us)s::BIGINT))
@@ -595,27 +595,22 @@ _CONSUME_AND_STORE = """
         SELECT %(device_id)s, %(nonce)s, %(created)s WHERE EXISTS (SELECT 1 FROM taken)
         ON CONFLICT (device_id, nonce) DO NOTHING
         RETURNING nonce
-    ), stored AS (
-        INSERT INTO submissions (interview_id, device_id, seq, protocol_id, protocol_version, key_id,
-                                 envelope, envelope_sha256, size, received_at)
-        SELECT item.interview_id, %(device_id)s, item.seq, item.protocol_id, item.protocol_version,
-               item.key_id, item.envelope, item.envelope_sha256, item.size, %(now)s
-        FROM unnest(CAST(%(interview_id)s AS varchar[]), CAST(%(seq)s AS bigint[]),
-                    CAST(%(protocol_id)s AS varchar[]), CAST(%(protocol_version)s AS varchar[]),
-                    CAST(%(key_id)s AS varchar[]), CAST(%(envelope)b AS bytea[]),
-                    CAST(%(envelope_sha256)s AS varchar[]), CAST(%(size)s AS integer[]))
-             AS item(interview_id, seq, protocol_id, protocol_version, key_id, envelope,
-                     envelope_sha256, size)
-        WHERE EXISTS (SELECT 1 FROM remembered)
-        ON CONFLICT (interview_id) DO NOTHING
-        RETURNING interview_id
-    ), audited AS (
-        INSERT INTO audit_events (at, kind, device_id, interview_id, code)
-        SELECT %(now)s, 'submitted', %(device_id)s, interview_id, NULL FROM stored
-    )
-    SELECT EXISTS (SELECT 1 FROM taken), EXISTS (SELECT 1 FROM remembered),
-           ARRAY(SELECT interview_id FROM stored)
+    ),
 """
+_NO_CONDITION = ""
+_WHEN_REMEMBERED = "WHERE EXISTS (SELECT 1 FROM remembered)"
+_STORED_IDS = "SELECT interview_id FROM stored"
+_CONSUMED = (
+    "SELECT EXISTS (SELECT 1 FROM taken), EXISTS (SELECT 1 FROM remembered),"
+    " ARRAY(SELECT interview_id FROM stored)"
+)
+
+# A batch: its rows and their audit events, in one statement.
+_STORE_WITH_AUDIT = "WITH " + _STORED_AND_AUDITED.format(condition=_NO_CONDITION) + _STORED_IDS
+# A signed batch: the allowance, the nonce, then (only when the nonce was new) the rows and their
+# audit events, in one statement.
+_CONSUME_AND_STORE = _TAKE_AND_REMEMBER + _STORED_AND_AUDITED.format(condition=_WHEN_REMEMBERED) + _CONSUMED
+
 _ARRAY_COLUMNS = (
     *("interview_id", "seq", "protocol_id", "protocol_version", "key_id"),
     *("envelope", "envelope_sha256", "size"),
