@@ -27,8 +27,9 @@ CA012: so does a chain whose terms read several questions and other calculates, 
 from __future__ import annotations
 
 import json
+import random
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,7 @@ from screening_protocols import (
     Interview,
     Protocol,
     answer,
+    back,
     check,
     decline,
     next_step,
@@ -136,6 +138,26 @@ def fill(protocol: Protocol, interview: Interview, *values: object) -> Interview
         else:
             interview = answer(protocol, interview, qid, value)  # type: ignore[arg-type]
     return interview
+
+
+def random_fills(
+    protocol: Protocol, *, seed: int, fills: int, steps: int, back_rate: float
+) -> Iterator[Interview]:
+    """Every state of `fills` random fills (random yes/no answers, numbers 0-8), going back now and then."""
+    rng = random.Random(seed)
+    for _ in range(fills):
+        interview = start(protocol)
+        for _ in range(steps):
+            step = next_step(protocol, interview)
+            if not isinstance(step, AskQuestion):
+                break
+            if interview.asked and rng.random() < back_rate:
+                interview = back(protocol, interview)
+                continue
+            kind = step.question.kind.value
+            value = rng.choice(["yes", "no", "unsure", "declined"]) if kind == "yes_no" else rng.randrange(9)
+            interview = fill(protocol, interview, value)
+            yield interview
 
 
 def test_ca001_functions_give_xlsform_values(protocol: Protocol) -> None:
@@ -340,10 +362,6 @@ def test_ca009_long_sums_are_flat() -> None:
 
 
 def test_ca010_term_by_term_sums_equal_full_evaluation() -> None:
-    import random
-
-    from screening_protocols import back
-
     questions = "\n".join(
         f"      - id: q{i}\n        kind: {'number' if i % 4 == 3 else 'yes_no'}\n        text: Q{i}?"
         + (f"\n        relevant: ${{q{i - 1}}} != 'no'" if i % 5 == 4 else "")
@@ -359,24 +377,12 @@ def test_ca010_term_by_term_sums_equal_full_evaluation() -> None:
     )
     protocol = protocol_from(body)
     assert protocol.calculate_terms[0] is not None
-    rng = random.Random(3)
-    for _ in range(5):
-        interview = start(protocol)
-        for _ in range(60):
-            step = next_step(protocol, interview)
-            if not isinstance(step, AskQuestion):
-                break
-            if interview.asked and rng.random() < 0.1:
-                interview = back(protocol, interview)
-                continue
-            kind = step.question.kind.value
-            value = rng.choice(["yes", "no", "unsure", "declined"]) if kind == "yes_no" else rng.randrange(9)
-            interview = fill(protocol, interview, value)
-            values = resolved_values(protocol, interview)
-            resolve = values.get
-            for calculate in protocol.calculates:
-                full = calculate.calculation.evaluate(lambda name, resolve=resolve: resolve(name, UNKNOWN))
-                assert values[calculate.id] is full or values[calculate.id] == full
+    for interview in random_fills(protocol, seed=3, fills=5, steps=60, back_rate=0.1):
+        values = resolved_values(protocol, interview)
+        resolve = values.get
+        for calculate in protocol.calculates:
+            full = calculate.calculation.evaluate(lambda name, resolve=resolve: resolve(name, UNKNOWN))
+            assert values[calculate.id] is full or values[calculate.id] == full
 
 
 def test_ca011_library_compiled_cache(tmp_path: Path) -> None:
@@ -396,10 +402,6 @@ def test_ca011_library_compiled_cache(tmp_path: Path) -> None:
 
 
 def test_ca012_terms_reading_several_names_stay_equal_to_full_evaluation() -> None:
-    import random
-
-    from screening_protocols import back
-
     count = 16
     questions = "\n".join(
         f"      - id: q{i}\n        kind: yes_no\n        text: Q{i}?"
@@ -421,21 +423,11 @@ def test_ca012_terms_reading_several_names_stay_equal_to_full_evaluation() -> No
     )
     protocol = protocol_from(body)
     assert all(chain is not None for chain in protocol.calculate_terms)
-    rng = random.Random(12)
-    for _ in range(12):
-        interview = start(protocol)
-        for _ in range(50):
-            step = next_step(protocol, interview)
-            if not isinstance(step, AskQuestion):
-                break
-            if interview.asked and rng.random() < 0.15:
-                interview = back(protocol, interview)
-                continue
-            interview = fill(protocol, interview, rng.choice(["yes", "no", "unsure", "declined"]))
-            values = resolved_values(protocol, interview)
-            fresh = resolved_values(protocol, Interview.from_dict(interview.to_dict()))
-            for calculate in protocol.calculates:
-                full = calculate.calculation.evaluate(lambda name, seen=values: seen.get(name, UNKNOWN))
-                kept = values.get(calculate.id, UNKNOWN)
-                assert kept is full or kept == full, calculate.id
-                assert fresh.get(calculate.id, UNKNOWN) == kept or fresh.get(calculate.id) is kept
+    for interview in random_fills(protocol, seed=12, fills=12, steps=50, back_rate=0.15):
+        values = resolved_values(protocol, interview)
+        fresh = resolved_values(protocol, Interview.from_dict(interview.to_dict()))
+        for calculate in protocol.calculates:
+            full = calculate.calculation.evaluate(lambda name, seen=values: seen.get(name, UNKNOWN))
+            kept = values.get(calculate.id, UNKNOWN)
+            assert kept is full or kept == full, calculate.id
+            assert fresh.get(calculate.id, UNKNOWN) == kept or fresh.get(calculate.id) is kept
