@@ -20,7 +20,9 @@ run again, in dependency order, and theirs only when their own value changed. An
 the interview's shared log (interview.AnswerLog) and updates the walk's values in place, so it costs
 the same at question 800 as at question 8. Answering computes the next step once: `answer_next`
 (and `decline_next`) return it with the new Interview, and `next_step` on that Interview reads the
-same object back, so a caller never walks twice for one answer.
+same object back, so a caller never walks twice for one answer. The walk of an interview that knows
+nothing yet (no facts, no answers) is computed once per protocol, and each such interview walks on
+from a copy of it.
 
 Why one module of this size: every public step (start, answer, decline, back, resume, next_step)
 walks the same state with the same rules; the outcome and the model live elsewhere.
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from heapq import heappop, heappush
 from types import MappingProxyType
-from typing import NamedTuple, TypeGuard, cast
+from typing import NamedTuple, TypeGuard
 
 from screening_protocols.errors import (
     BAD_FACT,
@@ -177,13 +179,22 @@ class _Walk:
     sums: dict[int, _Sum] = field(repr=False)  # by calculate index, like values
     step: Step | None = field(default=None, repr=False)
     log: tuple[AnswerLog, int] | None = field(default=None, repr=False)  # its Interview's, once known
+    resolve: Resolver = field(init=False, repr=False)  # values.__getitem__, bound once
+
+    def __post_init__(self) -> None:
+        self.resolve = self.values.__getitem__
+
+    def copy(self) -> _Walk:
+        """A walk that moves on independently of this one (its step, immutable, is shared)."""
+        sums = {index: kept.copy() for index, kept in self.sums.items()}
+        return _Walk(_Values(self.values), self.cursor, self.emergencies, self.protocol, sums, self.step)
 
 
 @dataclass(eq=False, slots=True)
 class _Sum:
     """A calculate that is a chain of `+` terms, kept term by term: each term's evaluator and value,
     how many values are unknown, the exact total of the whole-number ones and how many are not
-    whole numbers. A changed name re-evaluates only the terms that read it (`update`)."""
+    whole numbers. A changed name re-evaluates only the terms that read it (`_mark`)."""
 
     evaluators: tuple[Evaluator, ...]
     terms: list[Value]
@@ -202,27 +213,8 @@ class _Sum:
                 kept.count(value, 1)
         return kept
 
-    def update(self, indexes: tuple[int, ...], resolve: Resolver) -> None:
-        """Evaluate these terms again and count their new values instead of the old ones."""
-        terms = self.terms
-        for index in indexes:
-            old, new = terms[index], self.evaluators[index](resolve)
-            if old is new:
-                continue
-            terms[index] = new
-            # The usual values, whole numbers and UNKNOWN, counted inline; others by `count`.
-            if type(old) is int:
-                self.total -= old
-            elif old is UNKNOWN:
-                self.unknown -= 1
-            else:
-                self.count(old, -1)
-            if type(new) is int:
-                self.total += new
-            elif new is UNKNOWN:
-                self.unknown += 1
-            else:
-                self.count(new, 1)
+    def copy(self) -> _Sum:
+        return _Sum(self.evaluators, self.terms.copy(), self.unknown, self.total, self.fractional)
 
     def count(self, value: Value, sign: int) -> None:
         if value is UNKNOWN:
@@ -292,8 +284,7 @@ def _step(protocol: Protocol, interview: Interview, walk: _Walk, position: int) 
     if walk.cursor >= len(protocol.questions):
         return Finished()
     cursor = walk.cursor
-    unconditional, conditional = protocol.remaining_after[cursor]
-    later = unconditional + (conditional + 1) // 2
+    later = protocol.estimated_after[cursor]
     if interview.facts:
         by_fact = protocol.by_fact
         known_later = sum(
@@ -328,10 +319,14 @@ def answer_next(protocol: Protocol, interview: Interview, qid: str, value: Answe
     Raises:
         AnswerError: as `answer`.
     """
-    cached = interview.walk_cache
-    step = cached.step if isinstance(cached, _Walk) and cached.protocol is protocol else None
-    if type(step) is AskQuestion and step.question.id == qid:  # answering the current question
-        question, walk = step.question, cast(_Walk, cached)
+    walk = interview.walk_cache
+    if (
+        type(walk) is _Walk
+        and walk.protocol is protocol
+        and type(step := walk.step) is AskQuestion
+        and step.question.id == qid
+    ):  # answering the current question
+        question = step.question
     else:
         question, walk = _current(protocol, interview, qid)
     if type(value) is str and question.kind is _SINGLE_CHOICE and question.constraint is None:
@@ -472,20 +467,31 @@ def _current(protocol: Protocol, interview: Interview, qid: str) -> tuple[Questi
 def _advance(
     protocol: Protocol, interview: Interview, walk: _Walk, question: Question, value: AnswerValue, rule: Value
 ) -> Answered:
-    """Record the checked `value` (`rule`: what the rules read, `_rule_value`) and walk on."""
+    """Record the checked `value` (`rule`: what the rules read, `_rule_value`), walk on, and build
+    the next step."""
     log, size = walk.log or _log(interview)
     if size != len(log.asked):
         log = log.prefix(size)  # an earlier state answered again: its own line of history from here
     log.append(question.id, value)
-    object.__setattr__(interview, "walk_cache", None)  # the walk moves on (in place) with the answer
+    mine = interview.__dict__  # a frozen dataclass: its fields are set through __dict__
+    mine["walk_cache"] = None  # the walk moves on (in place) with the answer
     walk.values[question.id] = rule
     # The log now holds exactly this interview's answers and the new one: its dict is the answers.
-    _continue(
-        protocol, interview.facts, log.answers, walk, question.index + 1, interview.resumed, question.id
-    )
-    answered = interview.extended(AnswersView(log, size + 1), AskedView(log, size + 1), walk)
-    step = walk.step = _step(protocol, answered, walk, size + 2)
-    walk.log = (log, size + 1)
+    facts = mine["facts"]
+    _continue(protocol, facts, log.answers, walk, question.index + 1, mine["resumed"], question.id)
+    size += 1
+    answered = interview.extended(log, size, walk)
+    cursor = walk.cursor
+    if walk.emergencies or facts or cursor == len(protocol.questions):
+        step = _step(protocol, answered, walk, size + 1)
+    else:  # the usual step, built here as `_step` builds it: one call less per answer
+        step = _new(AskQuestion)
+        fields = step.__dict__
+        fields["question"] = protocol.questions[cursor]
+        fields["position"] = size + 1
+        fields["estimated_total"] = size + 1 + protocol.estimated_after[cursor]
+    walk.step = step
+    walk.log = (log, size)
     return _tuple_new(Answered, (answered, step))  # Answered(answered, step), without its __new__ wrapper
 
 
@@ -505,10 +511,26 @@ def _walk(protocol: Protocol, interview: Interview) -> _Walk:
     if isinstance(cached, _Walk) and cached.protocol is protocol:
         return cached
     _same_protocol(protocol, interview)
-    walk = _Walk(_Values(), 0, (), protocol, {})
-    _continue(protocol, interview.facts, interview.answers, walk, 0, interview.resumed)
+    if not interview.answers and not interview.facts and not interview.resumed:
+        walk = _first_walk(protocol).copy()
+    else:
+        walk = _Walk(_Values(), 0, (), protocol, {})
+        _continue(protocol, interview.facts, interview.answers, walk, 0, interview.resumed)
     object.__setattr__(interview, "walk_cache", walk)
     return walk
+
+
+def _first_walk(protocol: Protocol) -> _Walk:
+    """The walk of an interview that knows nothing yet, computed once per protocol (never changed:
+    each interview walks on from a copy)."""
+    first = protocol.engine_memo.get("first_walk")
+    if type(first) is _Walk:
+        return first
+    first = _Walk(_Values(), 0, (), protocol, {})
+    _continue(protocol, {}, {}, first, 0)
+    first.step = _step(protocol, Interview(protocol.id, protocol.version), first, 1)
+    protocol.engine_memo["first_walk"] = first
+    return first
 
 
 def _continue(
@@ -531,12 +553,11 @@ def _continue(
     sums = walk.sums
     readers = protocol.term_readers
     pending: list[int] = []  # a heap of calculate indexes: dependency order
-    resolve = values.__getitem__
+    resolve = walk.resolve
     if changed is None:
         pending = list(range(len(protocol.calculates)))
     elif changed in readers:
         _mark(readers, resolve, sums, pending, changed)
-    reads_calculates = protocol.reads_calculates
     cursor = count = len(questions)
     while index < count:
         question = questions[index]
@@ -550,7 +571,7 @@ def _continue(
             cursor = index
             break
         else:
-            if pending and index in reads_calculates:
+            if pending and index in protocol.reads_calculates:
                 _recalculate(protocol, values, resolve, sums, pending)
             relevant = question.relevant.evaluate(resolve)
             if relevant is not True and relevant is not False:
@@ -587,10 +608,29 @@ def _mark(
 ) -> None:
     """`name` changed: queue the calculates that read it, and in those kept term by term evaluate
     the terms that read it now (a later change to another name they read evaluates them again)."""
-    for reader, terms in readers[name]:
+    for reader, indexes in readers[name]:
         kept = sums.get(reader)
-        if kept is not None:
-            kept.update(terms, resolve)
+        if kept is not None:  # re-evaluate the terms that read `name`; count the new values
+            terms = kept.terms
+            evaluators = kept.evaluators
+            for index in indexes:
+                old, new = terms[index], evaluators[index](resolve)
+                if old is new:
+                    continue
+                terms[index] = new
+                # The usual values, whole numbers and UNKNOWN, counted inline; others by `count`.
+                if type(old) is int:
+                    kept.total -= old
+                elif old is UNKNOWN:
+                    kept.unknown -= 1
+                else:
+                    kept.count(old, -1)
+                if type(new) is int:
+                    kept.total += new
+                elif new is UNKNOWN:
+                    kept.unknown += 1
+                else:
+                    kept.count(new, 1)
         if reader not in pending:
             heappush(pending, reader)
 
@@ -606,12 +646,13 @@ def _recalculate(
         index = heappop(pending)
         calculate = calculates[index]
         new = _run_calculate(calculate, protocol, index, resolve, sums)
-        old = values.get(calculate.id, _ABSENT)
+        name = calculate.id
+        old = values.get(name, _ABSENT)
         if old is new or (type(old) is type(new) and old == new):
             continue
-        values[calculate.id] = new
-        if calculate.id in readers:
-            _mark(readers, resolve, sums, pending, calculate.id)
+        values[name] = new
+        if name in readers:
+            _mark(readers, resolve, sums, pending, name)
 
 
 _ABSENT = object()
@@ -622,12 +663,13 @@ def _run_calculate(
 ) -> Value:
     """The calculate's value; a chain of `+` terms is summed from its kept terms (`_mark` updates
     them), evaluated in full only the first time."""
+    kept = sums.get(index)
+    if kept is not None:
+        return UNKNOWN if kept.unknown else kept.value() if kept.fractional else float(kept.total)
     chain = protocol.calculate_terms[index]
     if chain is None:
         return calculate.calculation.evaluate(resolve)
-    kept = sums.get(index)
-    if kept is None:
-        kept = sums[index] = _Sum.of(tuple(term.evaluate for term in chain[0]), resolve)
+    kept = sums[index] = _Sum.of(tuple(term.evaluate for term in chain[0]), resolve)
     return kept.value()
 
 

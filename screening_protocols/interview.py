@@ -137,19 +137,26 @@ class Interview:
         if not isinstance(self.asked, tuple | AskedView):
             object.__setattr__(self, "asked", tuple(self.asked))
 
-    def extended(self, answers: AnswersView, asked: AskedView, walk_cache: object) -> Interview:
-        """This interview with longer views of its log (the engine's answer), built without
-        `__init__`: a frozen dataclass sets each field through object.__setattr__, and the views
-        need none of `__post_init__`'s conversions. One answer costs one of these."""
-        extended = object.__new__(Interview)
+    def extended(self, log: AnswerLog, size: int, walk_cache: object) -> Interview:
+        """This interview seeing the first `size` answers of `log`, its own log (the engine's answer),
+        built without any `__init__`: a frozen dataclass sets each field through object.__setattr__,
+        and the views need none of `__post_init__`'s conversions. One answer costs one of these."""
+        answers = _new(AnswersView)
+        answers._log = log
+        answers._size = size
+        asked = _new(AskedView)
+        asked._log = log
+        asked._size = size
+        extended = _new(Interview)
         fields = extended.__dict__
-        fields["protocol_id"] = self.protocol_id
-        fields["protocol_version"] = self.protocol_version
-        fields["facts"] = self.facts
+        mine = self.__dict__
+        fields["protocol_id"] = mine["protocol_id"]
+        fields["protocol_version"] = mine["protocol_version"]
+        fields["facts"] = mine["facts"]
         fields["answers"] = answers
         fields["asked"] = asked
         fields["walk_cache"] = walk_cache
-        fields["resumed"] = self.resumed
+        fields["resumed"] = mine["resumed"]
         return extended
 
     @property
@@ -235,6 +242,9 @@ class Interview:
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InterviewStateError(reason=type(error).__name__) from None
+
+
+_new = object.__new__
 
 
 def _to_json(value: AnswerValue) -> Any:

@@ -258,6 +258,12 @@ class Protocol:
         return frozenset(found)
 
     @cached_property
+    def engine_memo(self) -> dict[str, object]:
+        """Room for what the engine derives from this protocol once (e.g. the first step of every
+        interview); not part of the protocol's value."""
+        return {}
+
+    @cached_property
     def by_id(self) -> Mapping[str, Question]:
         """Questions by id."""
         return {question.id: question for question in self.questions}
@@ -290,18 +296,18 @@ class Protocol:
         return frozenset(key for key in keys if key in self.by_id and self.by_id[key].kind.answerable)
 
     @cached_property
-    def remaining_after(self) -> tuple[tuple[int, int], ...]:
-        """For each question index: how many unconditional and conditional questions come after it
-        (the engine's progress estimate, computed once)."""
-        counts: list[tuple[int, int]] = []
+    def estimated_after(self) -> tuple[int, ...]:
+        """For each question index: the engine's estimate of how many questions follow it, every
+        unconditional one and half the conditional ones (rounded up), computed once."""
+        estimates: list[int] = []
         unconditional = conditional = 0
         for question in reversed(self.questions):
-            counts.append((unconditional, conditional))
+            estimates.append(unconditional + (conditional + 1) // 2)
             if question.relevant is None:
                 unconditional += 1
             else:
                 conditional += 1
-        return tuple(reversed(counts))
+        return tuple(reversed(estimates))
 
     @cached_property
     def trigger_question_ids(self) -> frozenset[str]:

@@ -7,7 +7,6 @@ two, drawn without replacement with floor(r*len(pool)); number -> floor(r*11).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -38,20 +37,28 @@ def mulberry32(seed: int) -> Callable[[], float]:
         state = (state + 0x6D2B79F5) & mask
         t = ((state ^ (state >> 15)) * (state | 1)) & mask
         t = ((t + (((t ^ (t >> 7)) * (t | 61)) & mask)) & mask) ^ t
-        return ((t ^ (t >> 14)) & mask) / 4294967296
+        return (t ^ (t >> 14)) * _TWO_TO_MINUS_32  # t < 2**32: no mask needed; exact, as / 2**32
 
     return rand
 
 
+_TWO_TO_MINUS_32 = 1 / 4294967296
+
+
 def draw(question: Question, rand: Callable[[], float]) -> str | int | tuple[str, ...]:
-    """One answer by the rule."""
-    if question.kind is QuestionKind.NUMBER:
-        return math.floor(rand() * 11)
-    options = [option.value for option in question.options]
-    if question.kind is QuestionKind.SINGLE_CHOICE:
-        return options[math.floor(rand() * len(options))]
-    picked = [options.pop(math.floor(rand() * len(options))) for _ in range(1 if rand() < 0.5 else 2)]
-    return tuple(picked)
+    """One answer by the rule (floor of a draw in [0, 1) times a count is `int()` of it)."""
+    kind = question.kind
+    if kind is _SINGLE_CHOICE:
+        options = question.options
+        return options[int(rand() * len(options))].value
+    if kind is _NUMBER:
+        return int(rand() * 11)
+    pool = [option.value for option in question.options]
+    return tuple(pool.pop(int(rand() * len(pool))) for _ in range(1 if rand() < 0.5 else 2))
+
+
+_SINGLE_CHOICE = QuestionKind.SINGLE_CHOICE
+_NUMBER = QuestionKind.NUMBER
 
 
 def fill(protocol: Protocol, seed: int) -> Interview:

@@ -7,6 +7,8 @@ AC002: `answer` and `decline` still return only the Interview, equal to `answer_
 AC003: the step equals the one a state read back from JSON gives (no cached walk), at every answer.
 AC004: the command line's dry run (`plan_answers`) walks each answer once: `next_step` never walks
        again for a state `answer_next` produced.
+AC005: the walk of an interview that knows nothing yet is computed once per protocol; interviews
+       started from it never share values or kept sums, and the first step stays the same.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from screening_protocols import (
     start,
 )
 from screening_protocols import engine as engine_module
+from screening_protocols.engine import resolved_values
+from screening_protocols.expressions import UNKNOWN
 
 
 def _fill(protocol: Protocol, seed: int) -> list[tuple[Interview, Answered]]:
@@ -106,16 +110,52 @@ def test_ac004_plan_answers_walks_once_per_answer(monkeypatch: pytest.MonkeyPatc
     from waypoint.cli.interview import plan_answers
 
     protocol = wide(60)
+    next_step(protocol, start(protocol))  # the protocol's first walk, computed once and copied after
     answers = {f"q{i}": "yes" for i in range(60)}
     walks = 0
-    real_step = engine_module._step
+    real_walk = engine_module._continue
 
-    def counting(*args: object) -> object:
+    def counting(*args: object) -> None:
         nonlocal walks
         walks += 1
-        return real_step(*args)  # type: ignore[arg-type]
+        real_walk(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(engine_module, "_step", counting)
+    monkeypatch.setattr(engine_module, "_continue", counting)
     plan = plan_answers(protocol, answers)
     assert len(plan.steps) == 60
-    assert walks == 60 + 1  # one step per answer, and the first question
+    assert walks == 60  # one walk per answer; the first question comes from the first walk's copy
+
+
+def test_ac005_first_walk_once_per_protocol_never_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    protocol = wide(30)
+    first = next_step(protocol, start(protocol))
+    walks = 0
+    real_walk = engine_module._continue
+
+    def counting(*args: object) -> None:
+        nonlocal walks
+        walks += 1
+        real_walk(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_module, "_continue", counting)
+    yes, no = start(protocol), start(protocol)
+    assert next_step(protocol, yes) == first and walks == 0  # a copy of the protocol's first walk
+    for _ in range(12):
+        yes = answer(protocol, yes, _current_id(protocol, yes), "yes")
+        no = answer(protocol, no, _current_id(protocol, no), "no")
+    assert walks == 24
+    monkeypatch.undo()
+    assert resolved_values(protocol, yes)["yeses"] is UNKNOWN  # q20 onward not answered yet
+    cold_yes, cold_no = (Interview.from_dict(i.to_dict()) for i in (yes, no))
+    assert resolved_values(protocol, yes) == resolved_values(protocol, cold_yes)
+    assert resolved_values(protocol, no) == resolved_values(protocol, cold_no)
+    assert resolved_values(protocol, yes)["q10"] == "yes" and resolved_values(protocol, no)["q10"] == "no"
+    fresh, walked = start(protocol), start(protocol, {"not_declared": 1})  # a fact: walked from scratch
+    assert next_step(protocol, fresh) == first == next_step(protocol, walked)
+    assert dict(resolved_values(protocol, fresh)) == dict(resolved_values(protocol, walked))
+
+
+def _current_id(protocol: Protocol, interview: Interview) -> str:
+    step = next_step(protocol, interview)
+    assert isinstance(step, AskQuestion)
+    return step.question.id

@@ -1,7 +1,7 @@
 """The app asks the engine once for what it needs, not once per screen that reads it.
 
-UI100: one tap on Next computes the next step once: the answer returns it, and the screens show it
-       (before this change: 5 or 6 times per tap on border-rapid).
+UI100: one tap on Next walks the protocol once: the answer returns the next step, and the screens
+       show it (before this change: 5 or 6 steps per tap on border-rapid).
 UI101: the outcome is computed once, when the questions are over; finishing seals that outcome
        (before: twice, for the summary and again at finish).
 """
@@ -23,8 +23,8 @@ from screening_protocols import engine
 
 @contextmanager
 def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    """Count the app's calls of the engine's `outcome`, and the steps the engine computes (`_step`:
-    what `answer_next` returns and `next_step` computes when a state has none yet)."""
+    """Count the app's calls of the engine's `outcome`, and the engine's walks (`_continue`: what
+    `answer_next` does once to reach the step it returns, and `next_step` for a state it has none for)."""
     calls: Counter[str] = Counter()
 
     def counted(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,7 +35,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
         return call
 
     monkeypatch.setattr(app.screening, "outcome", counted("outcome", app.screening.outcome))
-    monkeypatch.setattr(engine, "_step", counted("step", engine._step))
+    monkeypatch.setattr(engine, "_continue", counted("walk", engine._continue))
     yield calls
     monkeypatch.undo()
 
@@ -47,10 +47,10 @@ async def test_ui100_one_step_per_tap(app: AppHarness, monkeypatch: pytest.Monke
     with counting(monkeypatch) as calls:
         while app.top_view.route == "/question":
             value = ANSWERS[question_id(app)]
-            before = calls["step"]
+            before = calls["walk"]
             await answer_current(app, value)
             taps += 1
-            assert calls["step"] - before == 1, f"tap {taps}: {calls['step'] - before} steps"
+            assert calls["walk"] - before == 1, f"tap {taps}: {calls['walk'] - before} walks"
     assert taps == len(ANSWERS) and app.top_view.route == "/summary"
 
 
