@@ -112,38 +112,22 @@ def test_ac004_plan_answers_walks_once_per_answer(monkeypatch: pytest.MonkeyPatc
     protocol = wide(60)
     next_step(protocol, start(protocol))  # the protocol's first walk, computed once and copied after
     answers = {f"q{i}": "yes" for i in range(60)}
-    walks = 0
-    real_walk = engine_module._continue
-
-    def counting(*args: object) -> None:
-        nonlocal walks
-        walks += 1
-        real_walk(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(engine_module, "_continue", counting)
+    walks = _count_walks(monkeypatch)
     plan = plan_answers(protocol, answers)
     assert len(plan.steps) == 60
-    assert walks == 60  # one walk per answer; the first question comes from the first walk's copy
+    assert len(walks) == 60  # one walk per answer; the first question comes from the first walk's copy
 
 
 def test_ac005_first_walk_once_per_protocol_never_shared(monkeypatch: pytest.MonkeyPatch) -> None:
     protocol = wide(30)
     first = next_step(protocol, start(protocol))
-    walks = 0
-    real_walk = engine_module._continue
-
-    def counting(*args: object) -> None:
-        nonlocal walks
-        walks += 1
-        real_walk(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(engine_module, "_continue", counting)
+    walks = _count_walks(monkeypatch)
     yes, no = start(protocol), start(protocol)
-    assert next_step(protocol, yes) == first and walks == 0  # a copy of the protocol's first walk
+    assert next_step(protocol, yes) == first and not walks  # a copy of the protocol's first walk
     for _ in range(12):
         yes = answer(protocol, yes, _current_id(protocol, yes), "yes")
         no = answer(protocol, no, _current_id(protocol, no), "no")
-    assert walks == 24
+    assert len(walks) == 24
     monkeypatch.undo()
     assert resolved_values(protocol, yes)["yeses"] is UNKNOWN  # q20 onward not answered yet
     cold_yes, cold_no = (Interview.from_dict(i.to_dict()) for i in (yes, no))
@@ -159,3 +143,16 @@ def _current_id(protocol: Protocol, interview: Interview) -> str:
     step = next_step(protocol, interview)
     assert isinstance(step, AskQuestion)
     return step.question.id
+
+
+def _count_walks(monkeypatch: pytest.MonkeyPatch) -> list[None]:
+    """From now on, one item per walk of the engine (`_continue`)."""
+    walks: list[None] = []
+    real_walk = engine_module._continue
+
+    def counting(*args: object) -> None:
+        walks.append(None)
+        real_walk(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_module, "_continue", counting)
+    return walks
