@@ -607,12 +607,14 @@ def _mark(
     name: str,
 ) -> None:
     """`name` changed: queue the calculates that read it, and in those kept term by term evaluate
-    the terms that read it now (a later change to another name they read evaluates them again)."""
+    the terms that read it now (a later change to another name they read evaluates them again). A
+    kept sum that was unknown and still has an unknown term keeps its value, and is not queued."""
     for reader, indexes in readers[name]:
         kept = sums.get(reader)
         if kept is not None:  # re-evaluate the terms that read `name`; count the new values
             terms = kept.terms
             evaluators = kept.evaluators
+            unknown_before = kept.unknown
             for index in indexes:
                 old, new = terms[index], evaluators[index](resolve)
                 if old is new:
@@ -631,6 +633,8 @@ def _mark(
                     kept.unknown += 1
                 else:
                     kept.count(new, 1)
+            if unknown_before and kept.unknown:
+                continue  # a term is still unknown, so the sum is: its value cannot have changed
         if reader not in pending:
             heappush(pending, reader)
 
