@@ -669,7 +669,7 @@ def _run_calculate(
     them), evaluated in full only the first time."""
     kept = sums.get(index)
     if kept is not None:
-        return UNKNOWN if kept.unknown else kept.value() if kept.fractional else float(kept.total)
+        return kept.value()
     chain = protocol.calculate_terms[index]
     if chain is None:
         return calculate.calculation.evaluate(resolve)
